@@ -1,0 +1,3 @@
+from commitdigest.cli import main
+
+main()

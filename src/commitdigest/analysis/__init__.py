@@ -1,0 +1,1 @@
+"""Analyzers turn ``Commit`` facts into ``CommitAnalysis`` judgements."""

@@ -1,0 +1,158 @@
+"""The one place that runs git.
+
+Every git process of the package starts here, with a timeout, a fixed locale (so error text is
+predictable) and no pager, prompt or colour. ``run`` captures small outputs; ``stream`` yields a
+large output in chunks so a 5,000-file commit never has to sit in memory whole.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from commitdigest.errors import GitError
+
+DEFAULT_TIMEOUT = 300.0
+_CHUNK = 1 << 20
+
+# Options that make git's output independent of the user's configuration.
+_BASE = [
+    "git",
+    "-c", "core.quotepath=false",
+    "-c", "color.ui=never",
+    "-c", "log.showSignature=false",
+    "-c", "diff.noprefix=false",
+    "-c", "diff.mnemonicPrefix=false",
+    "--no-pager",
+]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        LC_ALL="C",
+        LANG="C",
+        GIT_TERMINAL_PROMPT="0",  # never wait for a password on a TTY
+        GIT_OPTIONAL_LOCKS="0",  # reading must not take index.lock in the user's working copy
+        GIT_PAGER="cat",
+    )
+    # A user's GIT_DIR would silently redirect every command to another repository.
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+        env.pop(var, None)
+    return env
+
+
+def first_line(stderr: bytes | str) -> str:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    # git prints "fatal:"/"error:" lines last; those say what went wrong.
+    for ln in reversed(lines):
+        if ln.startswith(("fatal:", "error:")):
+            return ln
+    return lines[-1] if lines else "git failed"
+
+
+class GitResult:
+    def __init__(self, returncode: int, stdout: bytes, stderr: bytes):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def text(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+
+def run(
+    cwd: Path,
+    args: list[str],
+    *,
+    input: bytes | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    check: bool = True,
+) -> GitResult:
+    cmd = _BASE + args
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(),
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} timed out after {timeout:g} s in {cwd}") from None
+    except FileNotFoundError:
+        raise GitError("the git executable was not found on PATH") from None
+    result = GitResult(proc.returncode, proc.stdout, proc.stderr)
+    if check and not result.ok:
+        raise GitError(f"git {args[0]} failed in {cwd}: {first_line(proc.stderr)}")
+    return result
+
+
+@contextmanager
+def stream(
+    cwd: Path, args: list[str], *, input: bytes | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> Iterator[Iterator[bytes]]:
+    """Yield an iterator over git's stdout in chunks; raise ``GitError`` if git fails.
+
+    The timeout covers the whole command: a watchdog kills git when it runs past it.
+    """
+    try:
+        proc = subprocess.Popen(
+            _BASE + args, cwd=cwd, env=_env(),
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise GitError("the git executable was not found on PATH") from None
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout, kill)
+    watchdog.daemon = True
+    watchdog.start()
+    err_chunks: list[bytes] = []
+    # stderr is drained on a thread so a chatty git cannot block on a full pipe.
+    err_thread = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+    err_thread.start()
+    if input is not None:
+        def feed() -> None:
+            try:
+                proc.stdin.write(input)
+                proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+        threading.Thread(target=feed, daemon=True).start()
+
+    def chunks() -> Iterator[bytes]:
+        while True:
+            data = proc.stdout.read1(_CHUNK) if hasattr(proc.stdout, "read1") else proc.stdout.read(_CHUNK)
+            if not data:
+                return
+            yield data
+
+    try:
+        yield chunks()
+        # Drain what the consumer did not read so git can exit.
+        for _ in chunks():
+            pass
+        proc.wait()
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        err_thread.join(timeout=5)
+        proc.stdout.close()
+    if timed_out.is_set():
+        raise GitError(f"git {args[0]} timed out after {timeout:g} s in {cwd}")
+    if proc.returncode != 0:
+        raise GitError(f"git {args[0]} failed in {cwd}: {first_line(b''.join(err_chunks))}")

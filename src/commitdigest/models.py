@@ -1,0 +1,301 @@
+"""Typed records that flow between the stages.
+
+Facts (``Commit``, ``FileChange``) come from git; judgements (``CommitAnalysis``) come from an
+analyzer; ``Report`` is what the renderers turn into bytes. The JSON report is
+``Report.to_json_dict()``, so its field names live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class ChangeType(StrEnum):
+    feature = "feature"
+    fix = "fix"
+    perf = "perf"
+    refactor = "refactor"
+    docs = "docs"
+    test = "test"
+    ci = "ci"
+    build = "build"
+    deps = "deps"
+    config = "config"
+    chore = "chore"
+    revert = "revert"
+
+
+class Importance(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 2, "medium": 1, "low": 0}[self.value]
+
+
+IMPORTANCE_ORDER = (Importance.high, Importance.medium, Importance.low)
+
+_PR_RE = re.compile(r"\(#(\d+)\)\s*$")
+
+
+def pr_number(subject: str) -> int | None:
+    """The PR number of a trailing ``(#N)`` — the squash-merge convention of GitHub and GitLab."""
+    m = _PR_RE.search(subject)
+    return int(m.group(1)) if m else None
+
+
+# --------------------------------------------------------------------------------------- facts
+
+
+class FileChange(BaseModel):
+    """One path touched by a commit, diffed against the commit's first parent."""
+
+    path: str
+    old_path: str | None = None  # set for renames and copies
+    status: str  # A, M, D, R, C, T (git's letters, score stripped)
+    insertions: int = 0
+    deletions: int = 0
+    binary: bool = False
+    submodule: bool = False
+    # The patch is for analyzers only; it never reaches the JSON report. It may be clipped to
+    # bound memory on huge commits (``patch_clipped``).
+    patch: str = ""
+    patch_clipped: bool = False
+
+    @property
+    def lines(self) -> int:
+        return self.insertions + self.deletions
+
+
+class Commit(BaseModel):
+    sha: str
+    parents: list[str] = Field(default_factory=list)
+    author: str
+    author_email: str = ""
+    author_time: datetime
+    committer_time: datetime
+    subject: str
+    body: str = ""
+    files: list[FileChange] = Field(default_factory=list)
+    # Why part of the commit could not be read (e.g. a blob missing in a partial clone).
+    # ``None`` when git gave everything.
+    read_error: str | None = None
+    # Line counts are unknown when git could not read the blobs (numstat needs them).
+    counts_known: bool = True
+
+    @property
+    def short_sha(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def pr(self) -> int | None:
+        return pr_number(self.subject)
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def insertions(self) -> int:
+        return sum(f.insertions for f in self.files)
+
+    @property
+    def deletions(self) -> int:
+        return sum(f.deletions for f in self.files)
+
+    @property
+    def message(self) -> str:
+        return f"{self.subject}\n\n{self.body}".strip()
+
+
+# ----------------------------------------------------------------------------------- analysis
+
+
+class ImpactItem(BaseModel):
+    path: str
+    note: str = ""
+
+
+class Insights(BaseModel):
+    architecture: str = ""
+    performance: str = ""
+    security: str = ""
+
+
+class Risk(BaseModel):
+    risk: str
+    detail: str = ""
+    severity: Importance = Importance.medium
+
+
+class Coverage(BaseModel):
+    files_total: int = 0
+    files_analyzed: int = 0
+    truncated: bool = False
+    # Lines of diff the analyzer actually saw against the commit's total (+/-).
+    lines_total: int = 0
+    lines_analyzed: int = 0
+    # Files git could not read (missing objects); they are listed but not analysed.
+    unreadable: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return not self.truncated and not self.unreadable and self.files_analyzed >= self.files_total
+
+
+class CommitAnalysis(BaseModel):
+    """An analyzer's judgement of one commit, constrained to the report's vocabularies."""
+
+    model_config = ConfigDict(use_enum_values=False)
+
+    change_type: ChangeType
+    importance: Importance
+    importance_reason: str = ""
+    summary: list[str] = Field(default_factory=list)
+    impact_scope: list[ImpactItem] = Field(default_factory=list)
+    insights: Insights = Field(default_factory=Insights)
+    risks: list[Risk] = Field(default_factory=list)
+    recommendations: list[str] = Field(default_factory=list)
+    conclusion: str = ""
+    analyzer: str = "heuristic"
+    fallback: bool = False
+    # Why the configured analyzer did not produce this record, when ``fallback`` is true.
+    fallback_reason: str = ""
+    coverage: Coverage = Field(default_factory=Coverage)
+    # impact_scope paths an analyzer named that the commit did not touch (dropped; see grounding).
+    paths_dropped: int = 0
+    # Secrets redacted from what an analyzer was shown.
+    redactions: int = 0
+
+    @field_validator("summary", "recommendations")
+    @classmethod
+    def _no_blank(cls, v: list[str]) -> list[str]:
+        return [s.strip() for s in v if s and s.strip()]
+
+
+# ------------------------------------------------------------------------------------- report
+
+
+class Window(BaseModel):
+    start: datetime
+    end: datetime  # exclusive
+
+
+class Stats(BaseModel):
+    total: int = 0
+    high: int = 0
+    medium: int = 0
+    low: int = 0
+    files_changed: int = 0
+    insertions: int = 0
+    deletions: int = 0
+
+
+class FileEntry(BaseModel):
+    path: str
+    status: str
+    insertions: int
+    deletions: int
+    old_path: str | None = None
+    binary: bool = False
+
+
+class CommitEntry(BaseModel):
+    """A commit as the report shows it: facts, links, and its analysis."""
+
+    sha: str
+    short_sha: str
+    anchor: str  # unique within the report; not part of the JSON twin
+    url: str | None
+    pr_url_base: str | None = None  # "https://host/owner/repo/pull/" for PR links in Markdown
+    time: datetime
+    author: str
+    subject: str
+    pr: int | None
+    files: list[FileEntry]
+    read_error: str | None = None
+    analysis: CommitAnalysis
+
+
+class RepoSection(BaseModel):
+    name: str
+    url: str | None
+    branch: str
+    slug: str  # anchor prefix, unique within the report
+    stats: Stats
+    commits: list[CommitEntry]
+    error: str | None = None  # the repository could not be read; the section says why
+
+
+class Usage(BaseModel):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    fallbacks: int = 0
+    seconds: float = 0.0
+
+
+class Generator(BaseModel):
+    name: str = "commitdigest"
+    version: str
+    analyzer: str
+
+
+class Report(BaseModel):
+    title: str
+    language: str
+    timezone: str
+    window: Window
+    period: bool  # a --since/--until report rather than a single day
+    generator: Generator
+    repos: list[RepoSection]
+    usage: Usage
+
+    def to_json_dict(self) -> dict:
+        """The JSON twin of REPORT_FORMAT.md §3: fixed field names, newest commits first."""
+
+        def analysis(a: CommitAnalysis) -> dict:
+            d = a.model_dump(mode="json")
+            return d
+
+        def commit(c: CommitEntry) -> dict:
+            return {
+                "sha": c.sha,
+                "short_sha": c.short_sha,
+                "url": c.url,
+                "time": c.time.isoformat(),
+                "author": c.author,
+                "subject": c.subject,
+                "pr": c.pr,
+                "files": [f.model_dump(mode="json") for f in c.files],
+                "read_error": c.read_error,
+                "analysis": analysis(c.analysis),
+            }
+
+        return {
+            "schema_version": 1,
+            "title": self.title,
+            "language": self.language,
+            "timezone": self.timezone,
+            "window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
+            "generator": self.generator.model_dump(mode="json"),
+            "repos": [
+                {
+                    "name": r.name,
+                    "url": r.url,
+                    "branch": r.branch,
+                    "error": r.error,
+                    "stats": r.stats.model_dump(mode="json"),
+                    "commits": [commit(c) for c in r.commits],
+                }
+                for r in self.repos
+            ],
+            "usage": self.usage.model_dump(mode="json"),
+        }

@@ -1,0 +1,97 @@
+"""Report windows: calendar days in a time zone, turned into half-open instant ranges.
+
+A day is ``[00:00, next day 00:00)`` in the report's zone, so a commit at 00:00:00 belongs to
+that day and one at 24:00:00 to the next. Days are built with zoneinfo, so a DST day is 23 or 25
+hours long. Commits carry their own UTC offsets; comparisons are between aware instants.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from commitdigest.errors import InputError
+from commitdigest.models import Window
+
+_OFFSET_RE = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$", re.IGNORECASE)
+
+
+class Zone:
+    """A time zone and the name the report prints for it."""
+
+    def __init__(self, tz: tzinfo, name: str):
+        self.tz = tz
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Zone({self.name})"
+
+
+def local_zone() -> Zone:
+    """The machine's zone by IANA name (so DST is right on every day), UTC if unknown."""
+    try:
+        import tzlocal
+
+        name = tzlocal.get_localzone_name()
+        if name:
+            return Zone(ZoneInfo(name), name)
+    except Exception:  # an unusual /etc/localtime is not worth failing a report over
+        pass
+    return Zone(timezone.utc, "UTC")
+
+
+def parse_zone(value: str | None) -> Zone:
+    """``None`` → local zone; ``+08:00`` / ``-0530`` / ``UTC`` → fixed offset; else IANA name."""
+    if value is None or value.strip() == "":
+        return local_zone()
+    text = value.strip()
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return Zone(timezone.utc, "UTC")
+    m = _OFFSET_RE.match(text)
+    if m:
+        sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            raise InputError(f"invalid time zone offset '{value}': use ±HH:MM between -14:00 and +14:00")
+        delta = timedelta(hours=hours, minutes=minutes)
+        if sign == "-":
+            delta = -delta
+        name = f"{sign}{hours:02d}:{minutes:02d}"
+        return Zone(timezone(delta), name)
+    try:
+        return Zone(ZoneInfo(text), text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"unknown time zone '{value}': use an IANA name such as Asia/Shanghai or an offset such as +08:00"
+        ) from None
+
+
+def parse_day(value: str, zone: Zone, now: datetime | None = None) -> date:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (today as seen in the report's zone)."""
+    text = value.strip().lower()
+    current = (now or datetime.now(timezone.utc)).astimezone(zone.tz).date()
+    if text == "today":
+        return current
+    if text == "yesterday":
+        return current - timedelta(days=1)
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise InputError(f"invalid date '{value}': use YYYY-MM-DD, today or yesterday")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"invalid date '{value}': no such day") from None
+
+
+def midnight(day: date, zone: Zone) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone.tz)
+
+
+def make_window(since: date, until: date, zone: Zone) -> Window:
+    """The inclusive days ``since..until`` as ``[since 00:00, until+1 00:00)`` in ``zone``."""
+    if since > until:
+        raise InputError(f"--since {since.isoformat()} is after --until {until.isoformat()}")
+    return Window(start=midnight(since, zone), end=midnight(until + timedelta(days=1), zone))
+
+
+def contains(window: Window, instant: datetime) -> bool:
+    return window.start <= instant < window.end
