@@ -240,6 +240,7 @@ class Usage(BaseModel):
     cache_hits: int = 0
     fallbacks: int = 0
     seconds: float = 0.0
+    cost: float | None = None  # only when a price table is configured
 
 
 class Generator(BaseModel):

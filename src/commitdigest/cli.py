@@ -1,0 +1,206 @@
+"""The command line: parse, call the library, turn domain errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from commitdigest import __version__, pipeline
+from commitdigest.errors import (
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    CommitdigestError,
+    InputError,
+)
+from commitdigest.window import parse_day, parse_zone
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  success
+  1  internal error (set COMMITDIGEST_DEBUG=1 for a traceback)
+  2  bad input: option, date, time zone, language or format
+  3  repository problem: missing path, not git, empty, unknown branch or revision
+  4  configuration problem
+  5  output problem: directory or cache not writable
+  6  LLM settings problem
+  7  partial failure: a repository or a delivery failed, the rest was written"""
+
+
+class _Progress(pipeline.Progress):
+    """A rich progress bar on stderr: only for a human watching a terminal."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self._task = None
+        self._bar.start()
+
+    def start(self, label: str, total: int) -> None:
+        if self._task is not None:
+            self._bar.remove_task(self._task)
+        self._task = self._bar.add_task(label, total=total or None)
+
+    def advance(self, n: int = 1) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, n)
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
+def _progress(quiet: bool) -> pipeline.Progress | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+    return _Progress()
+
+
+def _window_days(date_: str | None, since: str | None, until: str | None, zone) -> tuple:
+    if date_ and (since or until):
+        raise InputError("use either --date or --since/--until, not both")
+    if until and not since:
+        raise InputError("--until needs --since")
+    if since:
+        start = parse_day(since, zone)
+        end = parse_day(until, zone) if until else parse_day("today", zone)
+        return start, end
+    day = parse_day(date_ or "today", zone)
+    return day, day
+
+
+def _cache_dir(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, "-V", "--version", prog_name="commitdigest")
+def cli() -> None:
+    """Daily update reports of the commits landing in the Git repositories you track.
+
+    Every commit of the day is listed and analysed: change type, importance, summary, impact
+    scope, risks and recommendations, in Chinese (default) or English, as Markdown and JSON.
+
+    \b
+    Examples:
+      commitdigest report --repo . --date yesterday
+      commitdigest report --repo ~/src/dynamo --since 2026-01-13 --until 2026-01-19 --lang en
+      commitdigest analyze HEAD --repo .
+    """
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--repo", "repos", multiple=True, metavar="PATH",
+              help="Local repository (working copy or bare). Repeat for several; default: current directory.")
+@click.option("--branch", help="Branch to report on (default: the repository's HEAD branch).")
+@click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today or yesterday (default: today).")
+@click.option("--since", metavar="D", help="First day of a period report (inclusive).")
+@click.option("--until", metavar="D", help="Last day of a period report (inclusive; default: today).")
+@click.option("--tz", metavar="ZONE", help="IANA zone (Asia/Shanghai) or offset (+08:00); default: this machine's zone.")
+@click.option("--date-field", type=click.Choice(["committer", "author"]), default="committer",
+              show_default=True, help="Which commit date selects commits into the window.")
+@click.option("--lang", default="zh", show_default=True, metavar="zh|en", help="Report language.")
+@click.option("--format", "formats", default="md,json", show_default=True, metavar="LIST",
+              help="Comma-separated output formats: md, json.")
+@click.option("--out", "out_dir", default="reports", show_default=True, metavar="DIR",
+              help="Directory the report files are written to.")
+@click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
+@click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR",
+              help="Cache directory [env COMMITDIGEST_CACHE_DIR; default: the user cache dir].")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def report(repos, branch, date_, since, until, tz, date_field, lang, formats, out_dir, no_cache,
+           cache_dir, quiet) -> None:
+    """Write the report of a day (or a period) for one or more repositories.
+
+    Files are named DIR/<date>.md and DIR/<date>.json (a period: DIR/<since>_<until>.*);
+    their paths are printed on stdout. Several --repo give one report with a section each.
+
+    \b
+    Examples:
+      commitdigest report                                  # today, current repository
+      commitdigest report --repo . --date 2026-01-13 --tz Asia/Shanghai
+      commitdigest report --repo a --repo b --since 2026-01-12 --until 2026-01-18 --lang en
+      commitdigest report --repo . --date yesterday --format md --out /srv/reports
+    """
+    zone = parse_zone(tz)
+    first, last = _window_days(date_, since, until, zone)
+    pipeline.check_language(lang)
+    fmts = pipeline.check_formats(formats.split(","))
+    request = pipeline.ReportRequest(
+        repos=[pipeline.RepoSpec(path=p, branch=branch) for p in (repos or (".",))],
+        since=first, until=last, zone=zone, language=lang, date_field=date_field,
+        use_cache=not no_cache, cache_dir=_cache_dir(cache_dir),
+    )
+    from commitdigest.window import make_window
+
+    make_window(first, last, zone)  # reject --since after --until before touching any repository
+    opened = pipeline.open_repos(request.repos)
+    progress = _progress(quiet)
+    result = pipeline.generate_report(request, progress=progress, repos=opened)
+    for path in pipeline.write_report(result, Path(out_dir), fmts, first, last):
+        click.echo(str(path))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("rev")
+@click.option("--repo", default=".", show_default=True, metavar="PATH", help="Local repository.")
+@click.option("--lang", default="zh", show_default=True, metavar="zh|en", help="Language of the analysis.")
+@click.option("--tz", metavar="ZONE", help="Zone for the commit time shown (default: this machine's).")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
+              help="Print the commit's Markdown block or its JSON record.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
+def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir) -> None:
+    """Print the analysis of one commit REV (a sha, branch, tag or HEAD~3).
+
+    \b
+    Examples:
+      commitdigest analyze HEAD
+      commitdigest analyze 7fdc742 --repo ~/src/dynamo --lang en --format json
+    """
+    zone = parse_zone(tz)
+    pipeline.check_language(lang)
+    entry, _ = pipeline.analyze_one(repo, rev, lang, zone, use_cache=not no_cache,
+                                    cache_dir=_cache_dir(cache_dir))
+    if fmt == "json":
+        click.echo(json.dumps(entry.model_dump(mode="json", exclude={"anchor", "pr_url_base"}),
+                              ensure_ascii=False, indent=2))
+    else:
+        from commitdigest.report.render import render_commit_markdown
+
+        click.echo(render_commit_markdown(entry, lang), nl=False)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"commitdigest: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        code = cli.main(args=argv, prog_name="commitdigest", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except click.UsageError as exc:
+        hint = f" (see 'commitdigest {exc.ctx.command.name} --help')" if exc.ctx and exc.ctx.command.name != "cli" else " (see 'commitdigest --help')"
+        _fail(exc.format_message().replace("\n", " ") + hint, EXIT_USAGE)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except CommitdigestError as exc:
+        _fail(exc.message, exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # the promise is one line, never a traceback
+        if os.environ.get("COMMITDIGEST_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set COMMITDIGEST_DEBUG=1 for a traceback)",
+              EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)

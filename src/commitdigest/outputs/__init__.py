@@ -1,0 +1,1 @@
+"""Where reports leave the process: files now, notifications later."""

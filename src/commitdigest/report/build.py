@@ -1,0 +1,116 @@
+"""Pure assembly of the ``Report`` record from facts and analyses. No I/O here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from commitdigest.models import (
+    Commit,
+    CommitAnalysis,
+    CommitEntry,
+    FileEntry,
+    Generator,
+    Importance,
+    RepoSection,
+    Report,
+    Stats,
+    Usage,
+    Window,
+)
+from commitdigest.report.labels import title
+from commitdigest.window import Zone
+
+
+@dataclass
+class RepoResult:
+    """What the pipeline learned about one repository, before layout."""
+
+    name: str
+    branch: str
+    url: str | None = None
+    commit_url: object = None  # callable sha -> url, or None
+    pr_base: str | None = None
+    commits: list[Commit] = field(default_factory=list)
+    analyses: list[CommitAnalysis] = field(default_factory=list)
+    error: str | None = None
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
+    return slug or "repo"
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def stats_for(commits: list[Commit], analyses: list[CommitAnalysis]) -> Stats:
+    paths = {f.path for c in commits for f in c.files}
+    counts = {lvl: 0 for lvl in Importance}
+    for a in analyses:
+        counts[a.importance] += 1
+    return Stats(
+        total=len(commits), high=counts[Importance.high], medium=counts[Importance.medium],
+        low=counts[Importance.low], files_changed=len(paths),
+        insertions=sum(c.insertions for c in commits), deletions=sum(c.deletions for c in commits),
+    )
+
+
+def build_report(
+    results: list[RepoResult],
+    *,
+    window: Window,
+    zone: Zone,
+    language: str,
+    since: date,
+    until: date,
+    date_field: str,
+    analyzer: str,
+    version: str,
+    usage: Usage,
+) -> Report:
+    anchors: set[str] = set()
+    slugs: set[str] = set()
+    sections = []
+    for res in results:
+        slug = _unique(slugify(res.name), slugs)
+        entries = []
+        pairs = list(zip(res.commits, res.analyses, strict=True))
+        for commit, analysis in pairs:
+            when = commit.committer_time if date_field == "committer" else commit.author_time
+            entries.append(CommitEntry(
+                sha=commit.sha, short_sha=commit.short_sha,
+                anchor=_unique(f"c-{commit.short_sha}", anchors),
+                url=res.commit_url(commit.sha) if callable(res.commit_url) else None,
+                pr_url_base=res.pr_base,
+                time=when.astimezone(zone.tz), author=commit.author, subject=commit.subject,
+                pr=commit.pr,
+                files=[FileEntry(path=f.path, status=f.status, insertions=f.insertions,
+                                 deletions=f.deletions, old_path=f.old_path, binary=f.binary)
+                       for f in commit.files],
+                read_error=commit.read_error, analysis=analysis,
+            ))
+        # Newest first; for equal instants keep git's order (already newest first).
+        entries.sort(key=lambda e: e.time.timestamp(), reverse=True)
+        sections.append(RepoSection(
+            name=res.name, url=res.url, branch=res.branch, slug=slug,
+            stats=stats_for(res.commits, res.analyses), commits=entries, error=res.error,
+        ))
+    return Report(
+        title=title(language, since.isoformat(), until.isoformat()),
+        language=language, timezone=zone.name, window=window,
+        period=since != until,
+        generator=Generator(version=version, analyzer=analyzer),
+        repos=sections, usage=usage,
+    )
+
+
+def days(since: date, until: date) -> list[date]:
+    return [since + timedelta(days=i) for i in range((until - since).days + 1)]

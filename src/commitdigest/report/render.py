@@ -1,0 +1,147 @@
+"""Records → bytes. Every byte of Markdown comes from a template; analyzer and commit text only
+ever enters through the escaping filters below, so it cannot change the document's structure."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Report
+from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS
+
+TOC_TITLE_MAX = 56
+_WS = re.compile(r"\s+")
+_PR_TAIL = re.compile(r"\(#(\d+)\)\s*$")
+
+
+def _one_line(text: object) -> str:
+    return _WS.sub(" ", str(text or "")).strip()
+
+
+def _no_html(text: str) -> str:
+    # No raw HTML from commits or analyzers: "<script>" must show as text.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_inline(text: object) -> str:
+    """One line of prose, with no raw HTML; a leading '#' is neutralised so that even text placed
+    at the start of a line could never become a heading."""
+    s = _no_html(_one_line(text))
+    return "\\" + s if s.startswith("#") else s
+
+
+def md_heading(text: object) -> str:
+    s = md_inline(text)
+    # A trailing run of '#' would be read as the heading's closing sequence and vanish.
+    return re.sub(r"(#+)$", lambda m: "\\" + m.group(1), s)
+
+
+def md_cell(text: object) -> str:
+    return _no_html(_one_line(text)).replace("|", "\\|")
+
+
+def md_link_text(text: object) -> str:
+    return md_inline(text).replace("[", "\\[").replace("]", "\\]")
+
+
+def md_code(text: object) -> str:
+    s = _one_line(text)
+    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def with_pr_link(escaped: str, pr: int | None, pr_base: str | None) -> str:
+    """``(#123)`` at the end of an escaped subject → a link to the PR on known hosts."""
+    if pr is None or not pr_base:
+        return escaped
+    return _PR_TAIL.sub(lambda m: f"([#{m.group(1)}]({pr_base}{m.group(1)}))", escaped)
+
+
+def toc_title(text: str) -> str:
+    s = _one_line(text)
+    return s if len(s) <= TOC_TITLE_MAX else s[:TOC_TITLE_MAX] + "..."
+
+
+def thousands(n: int) -> str:
+    return f"{n:,}"
+
+
+def _tiers(commits: list[CommitEntry]) -> list[tuple[str, list[CommitEntry]]]:
+    out = []
+    for level in IMPORTANCE_ORDER:
+        items = [c for c in commits if c.analysis.importance == level]
+        if items:
+            out.append((level, items))
+    return out
+
+
+def coverage_line(analysis: CommitAnalysis, read_error: str | None, words: dict[str, str]) -> str:
+    """One line saying what the analysis could not see; empty when it saw everything."""
+    cov = analysis.coverage
+    parts = []
+    if read_error or cov.unreadable:
+        parts.append(words["cov_unreadable"].format(error=read_error or "?"))
+    elif cov.files_analyzed < cov.files_total:
+        parts.append(words["cov_files"].format(analyzed=cov.files_analyzed, total=cov.files_total))
+    if cov.truncated:
+        parts.append(words["cov_truncated"])
+    if analysis.fallback:
+        parts.append(words["cov_fallback"].format(reason=analysis.fallback_reason or "?"))
+    if analysis.paths_dropped:
+        parts.append(words["cov_dropped"].format(n=analysis.paths_dropped))
+    if analysis.redactions:
+        parts.append(words["cov_redacted"].format(n=analysis.redactions))
+    return words["sep"].join(parts)
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("commitdigest", "report/templates"),
+        undefined=StrictUndefined,
+        autoescape=False,  # Markdown: escaping is explicit, per context, through the filters
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        inline=md_inline, heading=md_heading, cell=md_cell, linktext=md_link_text, code=md_code,
+        toc_title=toc_title, thousands=thousands,
+    )
+    env.globals.update(with_pr_link=with_pr_link, tiers=_tiers, coverage_line=coverage_line,
+                       EMOJI=EMOJI)
+    return env
+
+
+def analyzer_label(name: str, language: str) -> str:
+    if name == "heuristic":
+        return LABELS[language]["offline"]
+    return name.removeprefix("llm:")
+
+
+def render_markdown(report: Report) -> str:
+    lang = report.language
+    return _env().get_template("report.md.j2").render(
+        r=report, L=LABELS[lang], IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
+        analyzer_label=analyzer_label(report.generator.analyzer, lang),
+    )
+
+
+def render_commit_markdown(entry: CommitEntry, language: str) -> str:
+    """One commit's block at full depth (``commitdigest analyze``)."""
+    return _env().get_template("commit.md.j2").render(
+        c=entry, depth="high", L=LABELS[language], IMP=IMPORTANCE_WORD[language],
+        TYPE=CHANGE_TYPE_WORD[language],
+    )
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+RENDERERS = {"md": (render_markdown, "md"), "json": (render_json, "json")}
