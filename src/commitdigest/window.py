@@ -83,7 +83,10 @@ def parse_day(value: str, zone: Zone, now: datetime | None = None) -> date:
 
 
 def midnight(day: date, zone: Zone) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone.tz)
+    local = datetime(day.year, day.month, day.day, tzinfo=zone.tz)
+    # Pin the offset in force at that instant: Python compares and subtracts two datetimes that
+    # share a ZoneInfo by wall clock, which would make a DST day 24 hours long.
+    return local.astimezone(timezone(local.utcoffset()))
 
 
 def make_window(since: date, until: date, zone: Zone) -> Window:
