@@ -16,6 +16,7 @@ from commitdigest.errors import (
     CommitdigestError,
     InputError,
 )
+from commitdigest.outputs.files import check_writable
 from commitdigest.window import parse_day, parse_zone
 
 EXIT_CODES_HELP = """\b
@@ -99,8 +100,8 @@ def cli() -> None:
 @click.option("--repo", "repos", multiple=True, metavar="PATH",
               help="Local repository (working copy or bare). Repeat for several; default: current directory.")
 @click.option("--branch", help="Branch to report on (default: the repository's HEAD branch).")
-@click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today or yesterday (default: today).")
-@click.option("--since", metavar="D", help="First day of a period report (inclusive).")
+@click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today, yesterday or Nd (N days ago); default: today.")
+@click.option("--since", metavar="D", help="First day of a period report (inclusive); same forms as --date.")
 @click.option("--until", metavar="D", help="Last day of a period report (inclusive; default: today).")
 @click.option("--tz", metavar="ZONE", help="IANA zone (Asia/Shanghai) or offset (+08:00); default: this machine's zone.")
 @click.option("--date-field", type=click.Choice(["committer", "author"]), default="committer",
@@ -141,6 +142,7 @@ def report(repos, branch, date_, since, until, tz, date_field, lang, formats, ou
 
     make_window(first, last, zone)  # reject --since after --until before touching any repository
     opened = pipeline.open_repos(request.repos)
+    check_writable(Path(out_dir))
     progress = _progress(quiet)
     result = pipeline.generate_report(request, progress=progress, repos=opened)
     for path in pipeline.write_report(result, Path(out_dir), fmts, first, last):

@@ -195,9 +195,9 @@ def analyze_one(
 ) -> tuple[CommitEntry, Usage]:
     """One commit's facts and analysis, as the report would show it."""
     check_language(language)
-    analyzer = analyzer or default_analyzer()
     repo = open_repo(path, branch)
     sha = resolve_rev(repo, rev)
+    analyzer = analyzer or default_analyzer()
     commits = gitlog.read_commits(repo, [sha])
     store = Store(cache_dir) if use_cache else None
     try:

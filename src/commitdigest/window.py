@@ -67,15 +67,18 @@ def parse_zone(value: str | None) -> Zone:
 
 
 def parse_day(value: str, zone: Zone, now: datetime | None = None) -> date:
-    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (today as seen in the report's zone)."""
+    """``YYYY-MM-DD``, ``today``, ``yesterday`` or ``Nd`` (N days ago), today as seen in the
+    report's zone."""
     text = value.strip().lower()
     current = (now or datetime.now(timezone.utc)).astimezone(zone.tz).date()
     if text == "today":
         return current
     if text == "yesterday":
         return current - timedelta(days=1)
+    if re.fullmatch(r"\d{1,4}d", text):
+        return current - timedelta(days=int(text[:-1]))
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise InputError(f"invalid date '{value}': use YYYY-MM-DD, today or yesterday")
+        raise InputError(f"invalid date '{value}': use YYYY-MM-DD, today, yesterday or Nd (N days ago)")
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -19,6 +19,20 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+def check_writable(path: Path) -> None:
+    """Fail before any work if ``path`` could not be created or written — without creating it,
+    so a run that fails later leaves nothing behind."""
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OutputError(f"cannot create output directory {path}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"output directory {path} is not writable")
+
+
 def write_atomic(path: Path, text: str) -> Path:
     """Write to a temp file in the same directory, fsync, then rename over ``path``."""
     directory = path.parent
