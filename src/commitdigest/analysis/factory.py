@@ -1,0 +1,112 @@
+"""Choosing an analyzer: the offline one, an LLM, or ``auto`` (the LLM when one is configured).
+
+``llm_options`` gives every command that analyses commits the same flags; ``analyzer_from_options``
+turns them (plus environment and config file) into an analyzer, so commands stay thin.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import click
+
+from commitdigest.analysis.base import Analyzer
+from commitdigest.errors import LLMConfigError
+from commitdigest.llm.settings import LLMSettings, parse_headers
+from commitdigest.models import Importance
+
+KINDS = ("auto", "heuristic", "llm")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# option name → LLMSettings field (the options whose value goes straight into the settings)
+_SETTING_OPTIONS = {
+    "llm_base_url": "base_url", "llm_model": "model", "llm_api_key": "api_key",
+    "llm_timeout": "timeout", "llm_deadline": "deadline", "llm_concurrency": "concurrency",
+    "llm_temperature": "temperature", "llm_budget": "budget", "llm_response_format": "response_format",
+}
+_OTHER_OPTIONS = ("analyzer", "llm_header", "llm_min_importance", "no_redact")
+
+
+def build_analyzer(kind: str, settings: LLMSettings | None, min_importance: str | None = None) -> Analyzer:
+    from commitdigest.analysis.heuristic import HeuristicAnalyzer
+
+    if kind not in KINDS:
+        raise LLMConfigError(f"unknown analyzer '{kind}': use {', '.join(KINDS)}")
+    configured = settings is not None and settings.configured
+    if kind == "heuristic" or (kind == "auto" and not configured):
+        return HeuristicAnalyzer()
+    if not configured:
+        missing = [name for name, value in (("base URL", settings and settings.base_url),
+                                            ("model", settings and settings.model)) if not value]
+        raise LLMConfigError(
+            f"--analyzer llm needs an LLM {' and '.join(missing)}: set COMMITDIGEST_LLM_BASE_URL and "
+            "COMMITDIGEST_LLM_MODEL (or --llm-base-url / --llm-model)")
+    from commitdigest.analysis.llm import LLMAnalyzer
+
+    assert settings is not None
+    return LLMAnalyzer(settings, min_importance=Importance(min_importance) if min_importance else None)
+
+
+def llm_options(f: F) -> F:
+    """Adds the analyzer and LLM flags. Every LLM flag defaults to None, meaning "not given":
+    the environment and the config file then decide."""
+    options = [
+        click.option("--analyzer", type=click.Choice(KINDS), default="auto", show_default=True,
+                     help="heuristic: offline rules; llm: an OpenAI-compatible model; auto: the model "
+                          "when one is configured, else offline."),
+        click.option("--llm-base-url", metavar="URL",
+                     help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 "
+                          "[env COMMITDIGEST_LLM_BASE_URL, OPENAI_BASE_URL]."),
+        click.option("--llm-model", metavar="NAME", help="Model name [env COMMITDIGEST_LLM_MODEL]."),
+        click.option("--llm-api-key", metavar="KEY",
+                     help="API key; prefer the environment, a flag shows in process lists "
+                          "[env COMMITDIGEST_LLM_API_KEY, OPENAI_API_KEY]."),
+        click.option("--llm-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                     help="Timeout of one call [default 120]."),
+        click.option("--llm-deadline", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                     help="Deadline for all calls of a run; commits not done by then get the offline "
+                          "analysis [default 1800]."),
+        click.option("--llm-concurrency", type=click.IntRange(1, 256), metavar="N",
+                     help="Calls in flight at once [default 8]."),
+        click.option("--llm-temperature", type=click.FloatRange(0, 2), metavar="T", help="Sampling temperature [default 0.2]."),
+        click.option("--llm-budget", type=click.IntRange(min=1000), metavar="TOKENS",
+                     help="Prompt tokens per commit; the diff is cut to fit [default 12000]."),
+        click.option("--llm-header", multiple=True, metavar="KEY=VALUE", help="Extra HTTP header; repeatable."),
+        click.option("--llm-response-format", type=click.Choice(["json_schema", "json_object", "prompt"]),
+                     help="Structured-output mode to start with; weaker ones are tried automatically "
+                          "when the server rejects it [default json_schema]."),
+        click.option("--llm-min-importance", type=click.Choice([i.value for i in reversed(list(Importance))]),
+                     help="Triage: commits the offline analyzer rates below this keep the offline "
+                          "analysis and cost no call."),
+        click.option("--no-redact", is_flag=True, default=False,
+                     help="Send diffs without redacting secrets (keys, tokens, passwords)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None = None,
+                          file_values: Mapping[str, Any] | None = None) -> Analyzer:
+    """Pops the ``llm_options`` keys from a command's ``kwargs`` and builds the analyzer.
+    ``file_values`` is the config file's ``[llm]`` table, when there is one."""
+    overrides = {field: kwargs.pop(opt, None) for opt, field in _SETTING_OPTIONS.items()}
+    kind = kwargs.pop("analyzer", None) or "auto"
+    headers = kwargs.pop("llm_header", None) or ()
+    min_importance = kwargs.pop("llm_min_importance", None)
+    no_redact = kwargs.pop("no_redact", False)
+    if headers:
+        try:
+            overrides["headers"] = {**dict((file_values or {}).get("headers") or {}), **parse_headers(list(headers))}
+        except ValueError as exc:
+            raise LLMConfigError(f"--llm-header: {exc}") from None
+    if no_redact:
+        overrides["redact"] = False
+    if kind == "heuristic":
+        return build_analyzer(kind, None, None)
+    settings = LLMSettings.from_sources(overrides, env=os.environ if env is None else env,
+                                        file_values=file_values)
+    return build_analyzer(kind, settings, min_importance)

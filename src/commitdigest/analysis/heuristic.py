@@ -1,0 +1,272 @@
+"""The offline analyzer: deterministic rules over git facts, no network.
+
+Importance is scored from evidence — the commit type, where the change lands, its size, breaking
+markers and removed public API — and the deciding evidence is named in ``importance_reason``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from commitdigest.models import (
+    ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
+)
+
+RULES_VERSION = 1
+
+_PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
+_TYPES = {
+    "feat": ChangeType.feature, "feature": ChangeType.feature, "fix": ChangeType.fix,
+    "bugfix": ChangeType.fix, "perf": ChangeType.perf, "refactor": ChangeType.refactor,
+    "docs": ChangeType.docs, "doc": ChangeType.docs, "test": ChangeType.test, "tests": ChangeType.test,
+    "ci": ChangeType.ci, "build": ChangeType.build, "deps": ChangeType.deps, "chore": ChangeType.chore,
+    "style": ChangeType.chore, "revert": ChangeType.revert, "config": ChangeType.config,
+}
+_DOC = re.compile(r"(^|/)(docs?/|README|CHANGELOG)|\.(md|rst|txt|adoc)$", re.I)
+_TEST = re.compile(r"(^|/)(tests?|__tests__|testing)/|(^|/)test_[^/]*$|_test\.\w+$|\.test\.\w+$", re.I)
+_CI = re.compile(r"^\.github/|^\.gitlab-ci|^\.ci/|Jenkinsfile", re.I)
+_BUILD = re.compile(r"(^|/)(Dockerfile[^/]*|container/|Makefile|CMakeLists\.txt|setup\.py|build\.rs)", re.I)
+_DEPS = re.compile(r"(^|/)(Cargo\.lock|Cargo\.toml|package(-lock)?\.json|yarn\.lock|go\.(mod|sum)|"
+                   r"requirements[^/]*\.txt|pyproject\.toml|poetry\.lock|uv\.lock)$", re.I)
+_CONFIG = re.compile(r"\.(ya?ml|toml|ini|cfg|json|conf)$|(^|/)(deploy|helm|charts|k8s)/", re.I)
+_EXAMPLE = re.compile(r"(^|/)(examples?|recipes?|samples?|benchmarks?)/", re.I)
+_SECURITY = re.compile(r"auth|token|secret|tls|ssl|rbac|crypt|password|permission|cve|vuln", re.I)
+_PERF = re.compile(r"perf|latency|throughput|cache|memory|alloc|fast|slow|speed|optimi", re.I)
+_API_DEF = re.compile(r"^-\s*(pub\s+(async\s+)?fn|def|class|func|export|public)\s+\w+", re.M)
+
+
+class Signals(BaseModel):
+    """The evidence behind a judgement, compact enough to show a model as hints."""
+
+    change_type: ChangeType
+    type_source: str
+    breaking: bool
+    areas: dict[str, int]
+    files: int
+    lines: int
+    removed_api: int
+    security: bool
+    performance: bool
+    tests_touched: bool
+    deps_touched: bool
+
+
+def _area(path: str) -> str:
+    for name, rx in (("test", _TEST), ("ci", _CI), ("docs", _DOC), ("deps", _DEPS), ("build", _BUILD),
+                     ("example", _EXAMPLE), ("config", _CONFIG)):
+        if rx.search(path):
+            return name
+    return "source"
+
+
+def signals(commit: Commit) -> Signals:
+    areas: dict[str, int] = defaultdict(int)
+    for f in commit.files:
+        areas[_area(f.path)] += 1
+    m = _PREFIX.match(commit.subject)
+    if commit.subject.lower().startswith("revert"):
+        ctype, source = ChangeType.revert, "subject"
+    elif m and m.group("type").lower() in _TYPES:
+        ctype, source = _TYPES[m.group("type").lower()], "prefix"
+        if (m.group("scope") or "").lower() == "deps":
+            ctype = ChangeType.deps
+    else:
+        source = "paths"
+        only = set(areas)
+        if only == {"docs"}:
+            ctype = ChangeType.docs
+        elif only == {"test"}:
+            ctype = ChangeType.test
+        elif only == {"ci"}:
+            ctype = ChangeType.ci
+        elif only and only <= {"deps"}:
+            ctype = ChangeType.deps
+        elif only and only <= {"build"}:
+            ctype = ChangeType.build
+        elif re.search(r"\bfix|bug|crash|error\b", commit.subject, re.I):
+            ctype = ChangeType.fix
+        elif re.search(r"\badd|support|introduce|new\b", commit.subject, re.I):
+            ctype = ChangeType.feature
+        else:
+            ctype = ChangeType.chore
+    text = commit.message
+    removed = sum(len(_API_DEF.findall(f.patch)) for f in commit.files if _area(f.path) == "source")
+    return Signals(
+        change_type=ctype, type_source=source,
+        breaking=bool((m and m.group("bang")) or "BREAKING CHANGE" in text),
+        areas=dict(areas), files=len(commit.files), lines=commit.insertions + commit.deletions,
+        removed_api=removed,
+        security=bool(_SECURITY.search(commit.subject) or any(_SECURITY.search(f.path) for f in commit.files[:200])),
+        performance=ctype == ChangeType.perf or bool(_PERF.search(commit.subject)),
+        tests_touched="test" in areas, deps_touched="deps" in areas,
+    )
+
+
+_W = {
+    "zh": {
+        "breaking": "含破坏性变更标记", "api": "移除了 {n} 个公共接口定义", "core": "改动核心源码（{n} 个文件）",
+        "security": "涉及安全相关代码或表述", "perf": "涉及性能相关改动", "large": "改动规模较大（{n} 行）",
+        "docs": "仅涉及文档", "peripheral": "仅涉及测试、CI、构建、示例或配置", "small": "小范围源码改动",
+        "deps": "依赖变更", "facts": "新增 {a} 个文件，修改 {m} 个，删除 {d} 个，重命名 {r} 个；+{ins}/-{dels} 行",
+        "binary": "包含 {n} 个二进制文件", "submodule": "更新子模块 {p}", "empty": "空提交（无文件变更）",
+        "merge": "合并提交，相对第一父提交比较", "unread": "git 无法读取部分对象，仅列出文件清单",
+        "module": "{area}：{n} 个文件，+{ins}/-{dels}",
+        "areas": {"source": "源码", "test": "测试", "ci": "CI", "docs": "文档", "deps": "依赖", "build": "构建",
+                  "example": "示例", "config": "配置"},
+        "r_notest": ("源码改动未附带测试", "修改了源码但本提交未修改任何测试", "建议确认已有测试覆盖这些改动"),
+        "r_deps": ("依赖变更", "依赖或锁文件发生变化，可能引入行为或兼容性变化", "建议检查依赖的变更日志并运行完整测试"),
+        "r_api": ("公共接口被移除", "删除了对外可见的函数或类型定义", "建议检查下游调用方是否受影响"),
+        "r_large": ("改动规模大", "大量文件或代码行被修改，评审难度高", "建议分模块重点评审"),
+        "r_security": ("安全敏感", "改动涉及认证、密钥、权限或加密相关内容", "建议进行安全评审"),
+        "r_unread": ("内容无法读取", "git 无法读取该提交的部分对象，分析不完整", "建议在完整克隆中复查该提交"),
+        "r_ci": ("CI 流程变化", "CI 配置被修改，可能影响构建或发布流程", "建议确认流水线在主分支上运行正常"),
+        "arch": "改动跨越 {n} 个模块：{mods}", "sec": "涉及安全敏感路径或表述，需关注权限与密钥处理",
+        "perfi": "提交说明或改动与性能相关，建议关注基准测试结果",
+        "conclusion": "{type}类变更，重要程度{imp}：{reason}。",
+        "imp": {"high": "高", "medium": "中", "low": "低"},
+    },
+    "en": {
+        "breaking": "carries a breaking-change marker", "api": "removes {n} public API definitions",
+        "core": "changes core source ({n} files)", "security": "touches security-related code or wording",
+        "perf": "performance-related change", "large": "large change ({n} lines)", "docs": "documentation only",
+        "peripheral": "only tests, CI, build, examples or configuration", "small": "small source change",
+        "deps": "dependency change", "facts": "{a} added, {m} modified, {d} deleted, {r} renamed; +{ins}/-{dels} lines",
+        "binary": "{n} binary files", "submodule": "submodule {p} updated", "empty": "empty commit (no file changes)",
+        "merge": "merge commit, diffed against its first parent", "unread": "git could not read some objects; file list only",
+        "module": "{area}: {n} files, +{ins}/-{dels}",
+        "areas": {"source": "source", "test": "tests", "ci": "CI", "docs": "docs", "deps": "dependencies",
+                  "build": "build", "example": "examples", "config": "configuration"},
+        "r_notest": ("Source changed without tests", "source files changed but no test was touched", "Check that existing tests cover the change"),
+        "r_deps": ("Dependency change", "dependencies or lockfiles changed, which can change behaviour", "Read the dependency changelog and run the full test suite"),
+        "r_api": ("Public API removed", "externally visible functions or types were deleted", "Check downstream callers"),
+        "r_large": ("Large change", "many files or lines changed; hard to review", "Review module by module"),
+        "r_security": ("Security-sensitive", "touches authentication, secrets, permissions or crypto", "Ask for a security review"),
+        "r_unread": ("Content unreadable", "git could not read part of this commit; analysis is partial", "Re-check the commit in a full clone"),
+        "r_ci": ("CI pipeline change", "CI configuration changed and may affect builds or releases", "Confirm the pipeline still passes on the main branch"),
+        "arch": "spans {n} modules: {mods}", "sec": "security-sensitive paths or wording; watch permission and secret handling",
+        "perfi": "performance-related; watch benchmark results",
+        "conclusion": "{type} change of {imp} importance: {reason}.",
+        "imp": {"high": "high", "medium": "medium", "low": "low"},
+    },
+}
+
+
+def _module(path: str) -> str:
+    parts = path.split("/")
+    return "/".join(parts[:min(2, len(parts) - 1)]) if len(parts) > 1 else path
+
+
+class HeuristicAnalyzer:
+    name = "heuristic"
+
+    def fingerprint(self, language: str) -> str:
+        return f"heuristic:v{RULES_VERSION}:{language}"
+
+    def usage(self) -> Usage:
+        return Usage()
+
+    def analyze_batch(self, commits: Sequence[Commit], language: str, progress=None) -> list[CommitAnalysis]:
+        out = []
+        for c in commits:
+            out.append(self.analyze(c, language))
+            if progress:
+                progress(1)
+        return out
+
+    def analyze(self, commit: Commit, language: str) -> CommitAnalysis:
+        w = _W[language]
+        s = signals(commit)
+        source_files = s.areas.get("source", 0)
+        # Score: where the change lands weighs most; markers of reach push it up.
+        score, reasons = 0, []
+        if s.breaking:
+            score += 3; reasons.append(w["breaking"])
+        if s.removed_api:
+            score += 2; reasons.append(w["api"].format(n=s.removed_api))
+        if source_files:
+            score += 2 if s.change_type in (ChangeType.feature, ChangeType.fix, ChangeType.perf, ChangeType.revert) else 1
+            reasons.append(w["core"].format(n=source_files))
+            if source_files >= 5 or s.lines >= 300:
+                score += 1; reasons.append(w["large"].format(n=s.lines))
+        if s.security:
+            score += 1; reasons.append(w["security"])
+        if s.performance and source_files:
+            score += 1; reasons.append(w["perf"])
+        if s.change_type in (ChangeType.docs, ChangeType.test, ChangeType.chore, ChangeType.ci, ChangeType.build,
+                             ChangeType.config, ChangeType.deps) and not source_files:
+            score = min(score, 1)
+            reasons.append(w["docs"] if set(s.areas) == {"docs"} else w["peripheral"])
+        if s.deps_touched:
+            score = max(score, 1); reasons.append(w["deps"])
+        importance = Importance.high if score >= 4 else Importance.medium if score >= 1 else Importance.low
+        if not reasons:
+            reasons.append(w["small"])
+        counts = defaultdict(int)
+        for f in commit.files:
+            counts[f.status] += 1
+        summary = [line.strip(" -*\t") for line in commit.body.splitlines()
+                   if line.strip(" -*\t") and not line.lstrip().startswith(("#", "Signed-off-by", "Co-authored-by"))][:2]
+        if commit.files:
+            summary.append(w["facts"].format(a=counts["A"], m=counts["M"] + counts["T"], d=counts["D"],
+                                             r=counts["R"] + counts["C"], ins=commit.insertions, dels=commit.deletions))
+        else:
+            summary.append(w["empty"])
+        binaries = sum(f.binary for f in commit.files)
+        if binaries:
+            summary.append(w["binary"].format(n=binaries))
+        summary += [w["submodule"].format(p=f.path) for f in commit.files if f.submodule][:1]
+        if commit.is_merge:
+            summary.append(w["merge"])
+        if commit.read_error:
+            summary.append(w["unread"])
+        modules: dict[str, list] = {}
+        for f in commit.files:
+            mod = _module(f.path)
+            entry = modules.setdefault(mod, [0, 0, 0, _area(f.path)])
+            entry[0] += 1; entry[1] += f.insertions; entry[2] += f.deletions
+        ranked = sorted(modules.items(), key=lambda kv: -(kv[1][1] + kv[1][2] + kv[1][0]))[:8]
+        impact = [ImpactItem(path=mod, note=w["module"].format(area=w["areas"][v[3]], n=v[0], ins=v[1], dels=v[2]))
+                  for mod, v in ranked]
+        risks, recs = [], []
+
+        def add(key: str, sev: Importance) -> None:
+            risk, detail, rec = w[key]
+            risks.append(Risk(risk=risk, detail=detail, severity=sev)); recs.append(rec)
+
+        if commit.read_error:
+            add("r_unread", Importance.medium)
+        if s.removed_api or s.breaking:
+            add("r_api", Importance.high)
+        if source_files and not s.tests_touched and s.change_type not in (ChangeType.docs, ChangeType.chore):
+            add("r_notest", Importance.medium if importance != Importance.low else Importance.low)
+        if s.deps_touched:
+            add("r_deps", Importance.medium)
+        if len(commit.files) >= 50 or s.lines >= 1000:
+            add("r_large", Importance.medium)
+        if s.security:
+            add("r_security", Importance.high)
+        if "ci" in s.areas:
+            add("r_ci", Importance.low)
+        insights = Insights(
+            architecture=w["arch"].format(n=len(modules), mods=", ".join(m for m, _ in ranked[:4])) if len(modules) > 1 and source_files else "",
+            performance=w["perfi"] if s.performance else "",
+            security=w["sec"] if s.security else "",
+        )
+        reason = "，".join(reasons[:3]) if language == "zh" else "; ".join(reasons[:3])
+        analysed = sum(1 for f in commit.files if f.patch)
+        return CommitAnalysis(
+            change_type=s.change_type, importance=importance, importance_reason=reason,
+            summary=summary, impact_scope=impact, insights=insights, risks=risks, recommendations=recs,
+            conclusion=w["conclusion"].format(type=s.change_type.value, imp=w["imp"][importance.value], reason=reason),
+            analyzer="heuristic", fallback=False,
+            coverage=Coverage(files_total=len(commit.files),
+                              files_analyzed=len(commit.files) if not commit.read_error else analysed,
+                              truncated=any(f.patch_clipped for f in commit.files),
+                              lines_total=commit.insertions + commit.deletions,
+                              lines_analyzed=sum(f.patch.count("\n") + 1 for f in commit.files if f.patch),
+                              unreadable=commit.read_error is not None),
+        )

@@ -1,0 +1,239 @@
+"""One chat completion against any OpenAI-compatible server, with the failure handling a batch
+of dozens of calls needs.
+
+- Retries on 408/409/429/5xx, timeouts and dropped connections: exponential backoff with jitter,
+  or exactly the server's ``Retry-After`` when it sends one. The SDK can retry too, but it cannot
+  tell llama.cpp's HTTP 500 "this response_format is not supported" from a transient 500 — it
+  would retry a request that can never succeed — and it does not report how often it retried.
+  So the SDK's own retries are off and this module decides.
+- A hard per-call timeout on top of the HTTP client's (whose read timeout is per chunk, so a
+  server trickling bytes could otherwise hold a call forever).
+- Structured output degrades ``json_schema`` → ``json_object`` + schema → plain prompt when a
+  server rejects a mode; the weaker mode is kept in ``FormatState`` for the rest of the run, so
+  only the calls in flight at the moment of discovery pay for it.
+- Usage (calls, tokens, retries) is counted here, where the responses are.
+
+Error texts built here are short and never contain the API key, the request or the response
+body beyond a status line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+
+from commitdigest.llm.settings import LLMSettings, ResponseFormat
+
+log = logging.getLogger("commitdigest.llm")
+
+FORMATS: tuple[ResponseFormat, ...] = ("json_schema", "json_object", "prompt")
+RETRY_STATUS = frozenset({408, 409, 429})
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 8.0
+RETRY_AFTER_MAX = 60.0  # a server asking for longer is treated as down; the deadline decides
+
+# Words in an error body that mean "I do not understand this response_format".
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "response format")
+
+
+class LLMCallError(Exception):
+    """A call failed for good (retries exhausted or not retryable). ``reason`` is report-safe."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FormatRejected(Exception):
+    def __init__(self, mode: ResponseFormat):
+        super().__init__(mode)
+        self.mode = mode
+
+
+@dataclass
+class FormatState:
+    """The structured-output mode in force for a run, shared by all concurrent calls."""
+
+    mode: ResponseFormat = "json_schema"
+    downgrades: list[str] = field(default_factory=list)
+
+    def downgrade(self, rejected: ResponseFormat) -> bool:
+        """Move past ``rejected``; False when there is nothing weaker left. Calls that were in
+        flight with the same mode find it already moved and just retry with the new one."""
+        if self.mode != rejected:
+            return True
+        i = FORMATS.index(rejected)
+        if i + 1 >= len(FORMATS):
+            return False
+        self.mode = FORMATS[i + 1]
+        self.downgrades.append(f"{rejected}->{self.mode}")
+        log.info("server rejected response_format %s; using %s for the rest of the run", rejected, self.mode)
+        return True
+
+
+@dataclass
+class Meter:
+    calls: int = 0  # HTTP requests sent, retries included: each one may cost
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+
+
+@dataclass
+class Completion:
+    content: str
+    mode: ResponseFormat
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+
+
+def response_format(mode: ResponseFormat, schema: dict[str, Any], name: str) -> dict[str, Any] | None:
+    if mode == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
+    if mode == "json_object":
+        # llama.cpp (and a few others) read an extra "schema" here and enforce it by grammar;
+        # servers that do not simply ignore it and still return a JSON object.
+        return {"type": "json_object", "schema": schema}
+    return None
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds the server asked us to wait: ``retry-after-ms``, ``Retry-After`` as seconds or as
+    an HTTP date. None when absent or unreadable."""
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(float(ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with jitter in [50 %, 100 %] of the step, so that concurrent calls
+    that failed together do not retry together."""
+    step = min(BACKOFF_BASE * (2 ** attempt), BACKOFF_MAX)
+    return step * (0.5 + 0.5 * rng())
+
+
+def _rejects_format(exc: openai.APIStatusError) -> bool:
+    if exc.status_code not in (400, 415, 422, 500, 501):
+        return False
+    text = f"{exc.message} {exc.body!r}".lower()
+    return any(w in text for w in _FORMAT_WORDS)
+
+
+class LLMClient:
+    """Lives for one asyncio run (the HTTP connection pool is bound to its event loop)."""
+
+    def __init__(self, settings: LLMSettings, state: FormatState, meter: Meter,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        self.settings = settings
+        self.state = state
+        self.meter = meter
+        self._sleep = sleep
+        self._sdk = openai.AsyncOpenAI(
+            base_url=settings.base_url, api_key=settings.api_key_value(), timeout=settings.timeout,
+            max_retries=0, default_headers=settings.headers or None,
+        )
+
+    async def aclose(self) -> None:
+        await self._sdk.close()
+
+    def request(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str,
+                mode: ResponseFormat | None = None) -> dict[str, Any]:
+        """The exact body sent for ``messages`` in ``mode`` (default: the mode in force)."""
+        mode = mode or self.state.mode
+        body: dict[str, Any] = {
+            "model": self.settings.model, "messages": messages,
+            "temperature": self.settings.temperature, "max_tokens": self.settings.max_tokens,
+        }
+        fmt = response_format(mode, schema, name)
+        if fmt is not None:
+            body["response_format"] = fmt
+        return body
+
+    async def complete(self, build: Callable[[ResponseFormat], list[dict[str, str]]],
+                       schema: dict[str, Any], name: str) -> Completion:
+        """``build(mode)`` gives the messages for a mode (plain-prompt mode carries the schema in
+        the system message), so a downgrade can rebuild them."""
+        while True:
+            mode = self.state.mode
+            try:
+                return await self._with_retries(self.request(build(mode), schema, name, mode), mode)
+            except FormatRejected as rejected:
+                if not self.state.downgrade(rejected.mode):
+                    raise LLMCallError("server rejects every structured-output mode") from None
+
+    async def _with_retries(self, body: dict[str, Any], mode: ResponseFormat) -> Completion:
+        attempt = 0
+        while True:
+            delay: float | None = None
+            try:
+                return await self._once(body, mode)
+            except openai.APIStatusError as exc:
+                if mode != "prompt" and _rejects_format(exc):
+                    raise FormatRejected(mode) from None
+                status = exc.status_code
+                if not (status in RETRY_STATUS or status >= 500) or attempt >= self.settings.retries:
+                    raise LLMCallError(f"HTTP {status}" + _retry_note(attempt)) from None
+                delay = retry_after(exc.response.headers)
+                if delay is not None and delay > RETRY_AFTER_MAX:
+                    raise LLMCallError(f"HTTP {status}, server asked to wait {delay:.0f}s") from None
+                why = f"HTTP {status}"
+            except (openai.APITimeoutError, asyncio.TimeoutError):
+                if attempt >= self.settings.retries:
+                    raise LLMCallError(f"timed out after {self.settings.timeout:g}s" + _retry_note(attempt)) from None
+                why = "timeout"
+            except openai.APIConnectionError:
+                if attempt >= self.settings.retries:
+                    raise LLMCallError("connection failed" + _retry_note(attempt)) from None
+                why = "connection error"
+            if delay is None:
+                delay = backoff(attempt)
+            attempt += 1
+            self.meter.retries += 1
+            log.info("LLM call failed (%s); retry %d of %d in %.2fs", why, attempt, self.settings.retries, delay)
+            await self._sleep(delay)
+
+    async def _once(self, body: dict[str, Any], mode: ResponseFormat) -> Completion:
+        self.meter.calls += 1
+        # The HTTP client's own timeout bounds each read; this bounds the whole call.
+        resp = await asyncio.wait_for(self._sdk.chat.completions.create(**body),
+                                      timeout=self.settings.timeout + 1.0)
+        usage = getattr(resp, "usage", None)
+        pt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        ct = int(getattr(usage, "completion_tokens", 0) or 0)
+        self.meter.prompt_tokens += pt
+        self.meter.completion_tokens += ct
+        if not resp.choices:
+            raise LLMCallError("empty answer (no choices)")
+        choice = resp.choices[0]
+        return Completion(content=choice.message.content or "", mode=mode,
+                          finish_reason=choice.finish_reason, prompt_tokens=pt, completion_tokens=ct)
+
+
+def _retry_note(attempt: int) -> str:
+    return f" after {attempt} retr{'y' if attempt == 1 else 'ies'}" if attempt else ""
