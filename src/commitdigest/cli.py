@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from commitdigest import __version__, pipeline
+from commitdigest.analysis.factory import analyzer_from_options, llm_options
 from commitdigest.errors import (
     EXIT_INTERNAL,
     EXIT_USAGE,
@@ -115,8 +116,9 @@ def cli() -> None:
 @click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR",
               help="Cache directory [env COMMITDIGEST_CACHE_DIR; default: the user cache dir].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@llm_options
 def report(repos, branch, date_, since, until, tz, date_field, lang, formats, out_dir, no_cache,
-           cache_dir, quiet) -> None:
+           cache_dir, quiet, **llm_kwargs) -> None:
     """Write the report of a day (or a period) for one or more repositories.
 
     Files are named DIR/<date>.md and DIR/<date>.json (a period: DIR/<since>_<until>.*);
@@ -128,6 +130,8 @@ def report(repos, branch, date_, since, until, tz, date_field, lang, formats, ou
       commitdigest report --repo . --date 2026-01-13 --tz Asia/Shanghai
       commitdigest report --repo a --repo b --since 2026-01-12 --until 2026-01-18 --lang en
       commitdigest report --repo . --date yesterday --format md --out /srv/reports
+      COMMITDIGEST_LLM_BASE_URL=http://127.0.0.1:8080/v1 COMMITDIGEST_LLM_MODEL=qwen \\
+        commitdigest report --repo . --analyzer llm --llm-min-importance medium
     """
     zone = parse_zone(tz)
     first, last = _window_days(date_, since, until, zone)
@@ -141,10 +145,11 @@ def report(repos, branch, date_, since, until, tz, date_field, lang, formats, ou
     from commitdigest.window import make_window
 
     make_window(first, last, zone)  # reject --since after --until before touching any repository
+    analyzer = analyzer_from_options(llm_kwargs)  # bad LLM settings fail before any git work
     opened = pipeline.open_repos(request.repos)
     check_writable(Path(out_dir))
     progress = _progress(quiet)
-    result = pipeline.generate_report(request, progress=progress, repos=opened)
+    result = pipeline.generate_report(request, analyzer=analyzer, progress=progress, repos=opened)
     for path in pipeline.write_report(result, Path(out_dir), fmts, first, last):
         click.echo(str(path))
 
@@ -158,17 +163,29 @@ def report(repos, branch, date_, since, until, tz, date_field, lang, formats, ou
               help="Print the commit's Markdown block or its JSON record.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
-def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir) -> None:
+@click.option("--show-prompt", is_flag=True,
+              help="Print the request an LLM analyzer would send for REV (JSON), and send nothing.")
+@llm_options
+def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, **llm_kwargs) -> None:
     """Print the analysis of one commit REV (a sha, branch, tag or HEAD~3).
 
     \b
     Examples:
       commitdigest analyze HEAD
       commitdigest analyze 7fdc742 --repo ~/src/dynamo --lang en --format json
+      commitdigest analyze HEAD --analyzer llm --show-prompt
     """
     zone = parse_zone(tz)
     pipeline.check_language(lang)
-    entry, _ = pipeline.analyze_one(repo, rev, lang, zone, use_cache=not no_cache,
+    analyzer = analyzer_from_options(llm_kwargs)
+    if show_prompt:
+        preview = getattr(analyzer, "request_preview", None)
+        if preview is None:
+            raise InputError("--show-prompt needs an LLM analyzer: add --analyzer llm and its settings")
+        commit = pipeline.read_one(repo, rev)
+        click.echo(json.dumps(preview(commit, lang), ensure_ascii=False, indent=2))
+        return
+    entry, _ = pipeline.analyze_one(repo, rev, lang, zone, analyzer=analyzer, use_cache=not no_cache,
                                     cache_dir=_cache_dir(cache_dir))
     if fmt == "json":
         click.echo(json.dumps(entry.model_dump(mode="json", exclude={"anchor", "pr_url_base"}),

@@ -183,6 +183,12 @@ def write_report(report: Report, out_dir: Path, formats: Sequence[str], since: d
     return [write_atomic(out_dir / f"{stem}.{fmt}", text) for fmt, text in rendered.items()]
 
 
+def read_one(path: str, rev: str, branch: str | None = None) -> Commit:
+    """One commit's facts, read as a report reads them."""
+    repo = open_repo(path, branch)
+    return gitlog.read_commits(repo, [resolve_rev(repo, rev)])[0]
+
+
 def analyze_one(
     path: str,
     rev: str,
@@ -196,9 +202,8 @@ def analyze_one(
     """One commit's facts and analysis, as the report would show it."""
     check_language(language)
     repo = open_repo(path, branch)
-    sha = resolve_rev(repo, rev)
     analyzer = analyzer or default_analyzer()
-    commits = gitlog.read_commits(repo, [sha])
+    commits = gitlog.read_commits(repo, [resolve_rev(repo, rev)])
     store = Store(cache_dir) if use_cache else None
     try:
         analyses, hits = analyze_commits(commits, analyzer, language, store)

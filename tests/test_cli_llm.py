@@ -1,0 +1,105 @@
+"""The LLM analyzer through the command line: flags and environment reach the server, the report
+says what was used, --show-prompt prints the request without sending it, and bad settings stop
+the run before any work."""
+
+from __future__ import annotations
+
+import json
+
+from llm_server import FakeLLM, answer, completion
+
+from conftest import run_cli
+
+API_KEY = "sk-cli-test-key-0123456789abcdef"
+
+
+def build(make_repo):
+    repo = make_repo("svc")
+    repo.commit("feat(app): add retry loop (#12)", {"src/app.py": "def main():\n    return 1\n"},
+                when="2026-01-13T09:00:00+08:00")
+    repo.commit("docs: usage", {"README.md": "# svc\n\nRun it.\n"}, when="2026-01-13T15:00:00+08:00")
+    return repo
+
+
+def env_for(server):
+    return {"COMMITDIGEST_LLM_BASE_URL": server.base_url, "COMMITDIGEST_LLM_MODEL": "fake-1",
+            "COMMITDIGEST_LLM_API_KEY": API_KEY}
+
+
+def test_report_with_llm_from_environment(make_repo, tmp_path):
+    repo = build(make_repo)
+    out = tmp_path / "out"
+    with FakeLLM(lambda req: completion(answer(paths=["src/app.py"], importance="high"), 200, 40)) as server:
+        args = ("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                "--out", str(out), "--analyzer", "llm")
+        r = run_cli(*args, env=env_for(server))
+        assert r.returncode == 0, r.stderr
+        assert len(server.requests) == 2
+        assert {q.body["model"] for q in server.requests} == {"fake-1"}
+        assert all(q.headers.get("authorization") == f"Bearer {API_KEY}" for q in server.requests)
+        data = json.loads((out / "2026-01-13.json").read_text())
+        assert data["generator"]["analyzer"].startswith("llm")
+        assert data["usage"]["llm_calls"] == 2 and data["usage"]["prompt_tokens"] == 400
+        assert [c["analysis"]["importance"] for c in data["repos"][0]["commits"]] == ["high", "high"]
+        md = (out / "2026-01-13.md").read_text()
+        assert API_KEY not in md and API_KEY not in r.stderr and API_KEY not in r.stdout
+        # the same day again: everything from the cache, no call
+        r = run_cli(*args, env=env_for(server))
+        assert r.returncode == 0, r.stderr
+        assert len(server.requests) == 2
+        assert json.loads((out / "2026-01-13.json").read_text())["usage"]["cache_hits"] == 2
+
+
+def test_triage_flag_keeps_low_commits_offline(make_repo, tmp_path):
+    repo = build(make_repo)
+    with FakeLLM(lambda req: completion(answer(paths=["src/app.py"]))) as server:
+        r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                    "--out", str(tmp_path / "o"), "--analyzer", "llm", "--llm-min-importance", "medium",
+                    "--no-cache", env=env_for(server))
+        assert r.returncode == 0, r.stderr
+        assert len(server.requests) == 1  # the README-only docs commit stays offline
+        assert "add retry loop" in server.requests[0].user_text
+
+
+def test_show_prompt_prints_the_request_and_sends_nothing(make_repo):
+    repo = build(make_repo)
+    with FakeLLM() as server:
+        r = run_cli("analyze", "HEAD~1", "--repo", str(repo.path), "--analyzer", "llm", "--show-prompt",
+                    "--llm-base-url", server.base_url, "--llm-model", "fake-1", "--llm-api-key", API_KEY)
+        assert r.returncode == 0, r.stderr
+        assert server.requests == []
+    body = json.loads(r.stdout)
+    assert body["model"] == "fake-1"
+    assert body["response_format"]["type"] == "json_schema"
+    assert "add retry loop" in json.dumps(body["messages"], ensure_ascii=False)
+    assert API_KEY not in r.stdout
+
+
+def test_analyze_with_llm_prints_the_record(make_repo):
+    repo = build(make_repo)
+    with FakeLLM(lambda req: completion(answer(language="en", paths=["src/app.py", "nope.py"]))) as server:
+        r = run_cli("analyze", "HEAD~1", "--repo", str(repo.path), "--analyzer", "llm", "--lang", "en",
+                    "--format", "json", "--no-cache", env=env_for(server))
+        assert r.returncode == 0, r.stderr
+        assert len(server.requests) == 1
+    record = json.loads(r.stdout)["analysis"]
+    assert record["summary"] == ["Adds an option and adjusts parsing"]
+    assert [s["path"] for s in record["impact_scope"]] == ["src/app.py"]  # the invented path is dropped
+
+
+def test_show_prompt_needs_an_llm(make_repo):
+    repo = build(make_repo)
+    r = run_cli("analyze", "HEAD", "--repo", str(repo.path), "--show-prompt")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "--show-prompt needs an LLM analyzer" in r.stderr
+
+
+def test_llm_without_settings_is_one_line_before_any_work(make_repo, tmp_path):
+    repo = build(make_repo)
+    out = tmp_path / "never"
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--analyzer", "llm",
+                "--out", str(out), env={"COMMITDIGEST_LLM_BASE_URL": "", "OPENAI_BASE_URL": "",
+                                         "COMMITDIGEST_LLM_MODEL": ""})
+    assert r.returncode == 6, r.stderr
+    assert r.stderr.count("\n") == 1 and "COMMITDIGEST_LLM_MODEL" in r.stderr
+    assert not out.exists()
