@@ -16,7 +16,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -33,8 +33,18 @@ _BUILD = re.compile(r"(^|/)(Dockerfile[^/]*|container/|Makefile|CMakeLists\.txt|
 _DEPS = re.compile(r"(^|/)(Cargo\.lock|Cargo\.toml|package(-lock)?\.json|yarn\.lock|go\.(mod|sum)|"
                    r"requirements[^/]*\.txt|pyproject\.toml|poetry\.lock|uv\.lock)$", re.I)
 _CONFIG = re.compile(r"\.(ya?ml|toml|ini|cfg|json|conf)$|(^|/)(deploy|helm|charts|k8s)/", re.I)
+# Code is code wherever it lives: a Go controller under deploy/ is source, not configuration.
+_CODE = re.compile(r"\.(py|pyx|rs|go|c|cc|cpp|cxx|h|hh|hpp|cu|cuh|java|kt|scala|swift|rb|php|cs|"
+                   r"js|jsx|ts|tsx|mjs|zig|ex|exs|erl|hs|ml|lua|pl|r|jl|dart|m|mm|sql)$", re.I)
+# Bugs whose fix is urgent for anyone running the code: crashes, hangs, corruption, resource loss.
+_SEVERE = re.compile(r"crash|panic|segfault|deadlock|\brace\b|hang|\bleak|corrupt|data loss|\boom\b|"
+                     r"out of memory|failure|sync|overflow|use.after.free|cve|vulnerab|regression", re.I)
+# The author saying the change is small outweighs its type.
+_MINOR = re.compile(r"\b(minor|typos?|nits?|cosmetic|wording|spelling|whitespace|comment)\b", re.I)
 _EXAMPLE = re.compile(r"(^|/)(examples?|recipes?|samples?|benchmarks?)/", re.I)
-_SECURITY = re.compile(r"auth|token|secret|tls|ssl|rbac|crypt|password|permission|cve|vuln", re.I)
+# Not a bare "token": in model-serving code a token is a unit of text, not a credential.
+_SECURITY = re.compile(r"auth[nz]?|access.?token|api.?key|bearer|secret|\btls\b|\bssl\b|rbac|crypt|password|"
+                       r"permission|\bcve\b|vuln|xss|csrf|injection|sanitiz|privilege", re.I)
 _PERF = re.compile(r"perf|latency|throughput|cache|memory|alloc|fast|slow|speed|optimi", re.I)
 _API_DEF = re.compile(r"^-\s*(pub\s+(async\s+)?fn|def|class|func|export|public)\s+\w+", re.M)
 
@@ -53,13 +63,18 @@ class Signals(BaseModel):
     performance: bool
     tests_touched: bool
     deps_touched: bool
+    severe: bool = False
+    minor: bool = False
+    workflows: bool = False
 
 
 def _area(path: str) -> str:
     for name, rx in (("test", _TEST), ("ci", _CI), ("docs", _DOC), ("deps", _DEPS), ("build", _BUILD),
-                     ("example", _EXAMPLE), ("config", _CONFIG)):
+                     ("example", _EXAMPLE)):
         if rx.search(path):
             return name
+    if _CONFIG.search(path) and not _CODE.search(path):
+        return "config"
     return "source"
 
 
@@ -103,7 +118,67 @@ def signals(commit: Commit) -> Signals:
         security=bool(_SECURITY.search(commit.subject) or any(_SECURITY.search(f.path) for f in commit.files[:200])),
         performance=ctype == ChangeType.perf or bool(_PERF.search(commit.subject)),
         tests_touched="test" in areas, deps_touched="deps" in areas,
+        severe=bool(_SEVERE.search(commit.subject)), minor=bool(_MINOR.search(commit.subject)),
+        workflows=any(f.path.startswith((".github/workflows/", ".github/actions/")) or f.path.startswith(".gitlab-ci")
+                      for f in commit.files),
     )
+
+
+_HIGH, _MEDIUM, _LOW = Importance.high, Importance.medium, Importance.low
+_PERIPHERAL = {"docs", "test"}  # areas whose change alone never matters to a user of the code
+
+
+def importance_of(s: Signals) -> tuple[Importance, list[str]]:
+    """The importance and the names of the rules that decided it (keys of ``_W``), first match wins
+    within each step. Calibrated on a reference report's labels (bench/agreement.py): new features
+    rate high; fixes medium, high when they reach across several source files or cure a crash-class
+    bug; housekeeping low unless it rewrites real code; docs and tests alone low."""
+    src = s.areas.get("source", 0)
+    areas = set(s.areas)
+    t = s.change_type
+    if s.breaking:
+        return _HIGH, ["breaking"]
+    if s.removed_api and src:
+        return _HIGH, ["api"]
+    if areas and areas <= _PERIPHERAL or t in (ChangeType.docs, ChangeType.test):
+        return _LOW, ["docs" if "docs" in areas or t == ChangeType.docs else "tests_only"]
+    level, why = _by_type(s, t, src)
+    if s.minor and level == _HIGH:
+        level, why = _MEDIUM, why + ["minor"]
+    elif s.security and src and level != _HIGH:
+        # Security-sensitive code is worth a look whatever the label; a fix there is worth more.
+        fixes = t in (ChangeType.fix, ChangeType.revert, ChangeType.perf, ChangeType.refactor)
+        level, why = (_HIGH if level == _MEDIUM and fixes else _MEDIUM), why + ["security"]
+    return level, why
+
+
+def _by_type(s: Signals, t: ChangeType, src: int) -> tuple[Importance, list[str]]:
+    if t == ChangeType.feature:
+        return _HIGH, ["feature"]
+    if t in (ChangeType.fix, ChangeType.revert):
+        if src >= 3:
+            return _HIGH, ["wide_fix", "core"]
+        if src and s.severe:
+            return _HIGH, ["severe"]
+        if s.areas.get("build", 0) >= 5:
+            return _HIGH, ["build_wide"]
+        if src and s.lines >= 400:
+            return _HIGH, ["large"]
+        return _MEDIUM, ["fix" if src else "fix_outside"]
+    if t == ChangeType.perf:
+        return (_HIGH, ["perf", "core"]) if src >= 2 or s.lines >= 200 else (_MEDIUM, ["perf"])
+    if t == ChangeType.refactor:
+        return (_HIGH, ["large", "core"]) if src >= 5 or s.lines >= 500 else (_MEDIUM, ["core"])
+    if t == ChangeType.ci:
+        return (_MEDIUM, ["workflows"]) if s.workflows else (_LOW, ["peripheral"])
+    if t == ChangeType.config:
+        return (_MEDIUM, ["config"]) if "config" in s.areas else (_LOW, ["peripheral"])
+    # chore, build, deps: bookkeeping, unless it rewrites a good part of the code.
+    if src >= 3:
+        return _MEDIUM, ["chore_core", "core"]
+    if t == ChangeType.deps and s.security:
+        return _MEDIUM, ["deps", "security"]
+    return _LOW, ["deps" if s.deps_touched else "peripheral"]
 
 
 _W = {
@@ -111,6 +186,10 @@ _W = {
         "breaking": "含破坏性变更标记", "api": "移除了 {n} 个公共接口定义", "core": "改动核心源码（{n} 个文件）",
         "security": "涉及安全相关代码或表述", "perf": "涉及性能相关改动", "large": "改动规模较大（{n} 行）",
         "docs": "仅涉及文档", "peripheral": "仅涉及测试、CI、构建、示例或配置", "small": "小范围源码改动",
+        "feature": "新增功能", "wide_fix": "修复横跨多个源码文件", "severe": "修复崩溃、挂起、资源泄漏或竞态类问题",
+        "build_wide": "修复涉及多个构建/容器镜像", "fix": "局部的源码修复", "fix_outside": "修复位于源码之外（CI、构建、部署或示例）",
+        "workflows": "修改 CI 工作流", "config": "修改配置或部署清单", "chore_core": "维护性改动但涉及较多源码",
+        "tests_only": "仅涉及测试", "minor": "提交说明表明是小改动",
         "deps": "依赖变更", "facts": "新增 {a} 个文件，修改 {m} 个，删除 {d} 个，重命名 {r} 个；+{ins}/-{dels} 行",
         "binary": "包含 {n} 个二进制文件", "submodule": "更新子模块 {p}", "empty": "空提交（无文件变更）",
         "merge": "合并提交，相对第一父提交比较", "unread": "git 无法读取部分对象，仅列出文件清单",
@@ -134,6 +213,12 @@ _W = {
         "core": "changes core source ({n} files)", "security": "touches security-related code or wording",
         "perf": "performance-related change", "large": "large change ({n} lines)", "docs": "documentation only",
         "peripheral": "only tests, CI, build, examples or configuration", "small": "small source change",
+        "feature": "new feature", "wide_fix": "fix spanning several source files",
+        "severe": "fixes a crash, hang, leak or race-class bug", "build_wide": "fix across several build/container images",
+        "fix": "localised source fix", "fix_outside": "fix outside the source (CI, build, deployment or examples)",
+        "workflows": "changes CI workflows", "config": "changes configuration or deployment manifests",
+        "chore_core": "housekeeping that rewrites a good part of the source", "tests_only": "tests only",
+        "minor": "the message calls it a small change",
         "deps": "dependency change", "facts": "{a} added, {m} modified, {d} deleted, {r} renamed; +{ins}/-{dels} lines",
         "binary": "{n} binary files", "submodule": "submodule {p} updated", "empty": "empty commit (no file changes)",
         "merge": "merge commit, diffed against its first parent", "unread": "git could not read some objects; file list only",
@@ -181,28 +266,13 @@ class HeuristicAnalyzer:
         w = _W[language]
         s = signals(commit)
         source_files = s.areas.get("source", 0)
-        # Score: where the change lands weighs most; markers of reach push it up.
-        score, reasons = 0, []
-        if s.breaking:
-            score += 3; reasons.append(w["breaking"])
-        if s.removed_api:
-            score += 2; reasons.append(w["api"].format(n=s.removed_api))
-        if source_files:
-            score += 2 if s.change_type in (ChangeType.feature, ChangeType.fix, ChangeType.perf, ChangeType.revert) else 1
-            reasons.append(w["core"].format(n=source_files))
-            if source_files >= 5 or s.lines >= 300:
-                score += 1; reasons.append(w["large"].format(n=s.lines))
-        if s.security:
-            score += 1; reasons.append(w["security"])
-        if s.performance and source_files:
-            score += 1; reasons.append(w["perf"])
-        if s.change_type in (ChangeType.docs, ChangeType.test, ChangeType.chore, ChangeType.ci, ChangeType.build,
-                             ChangeType.config, ChangeType.deps) and not source_files:
-            score = min(score, 1)
-            reasons.append(w["docs"] if set(s.areas) == {"docs"} else w["peripheral"])
-        if s.deps_touched:
-            score = max(score, 1); reasons.append(w["deps"])
-        importance = Importance.high if score >= 4 else Importance.medium if score >= 1 else Importance.low
+        importance, rule_names = importance_of(s)
+        # The deciding rules first, then the other evidence a reader would want to weigh.
+        supporting = [name for name, present in (("api", s.removed_api), ("core", source_files),
+                                                 ("security", s.security), ("deps", s.deps_touched))
+                      if present and name not in rule_names]
+        reasons = [w[name].format(n=source_files if name == "core" else s.lines if name == "large" else s.removed_api)
+                   for name in rule_names + supporting]
         if not reasons:
             reasons.append(w["small"])
         counts = defaultdict(int)

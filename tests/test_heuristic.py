@@ -1,0 +1,65 @@
+"""The offline analyzer's importance rules on real commits: each case is a commit a reader would
+rate the same way, read back through git exactly as a report reads it."""
+
+from __future__ import annotations
+
+import pytest
+
+from commitdigest.analysis.heuristic import HeuristicAnalyzer
+from commitdigest.git.log import read_commits
+from commitdigest.git.repo import open_repo
+
+SRC = "fn run() {\n    let x = 1;\n    println!(\"{}\", x);\n}\n"
+
+
+def src(n: int, tag: str) -> dict[str, str]:
+    return {f"lib/core/src/m{i}.rs": SRC.replace("1", tag) + f"// {i}\n" for i in range(n)}
+
+
+CASES = [
+    # (subject, files, expected importance, expected type)
+    ("feat: stream tokens from the router", src(1, "2"), "high", "feature"),
+    ("fix: off-by-one in block index", src(1, "3"), "medium", "fix"),
+    ("fix: propagate request ids through the scheduler", src(3, "4"), "high", "fix"),
+    ("fix: crash when the queue is empty", src(1, "5"), "high", "fix"),
+    ("fix: emit first token signal after sleeping", src(1, "6"), "medium", "fix"),  # a token, not a credential
+    ("fix: label action workflow", {".github/workflows/label.yml": "on: push\n"}, "medium", "fix"),
+    ("ci: add required check", {".github/workflows/check.yml": "on: pull_request\n"}, "medium", "ci"),
+    ("docs: explain kv events", {"docs/kv.md": "# KV\n"}, "low", "docs"),
+    ("fix: typo in README", {"README.md": "# Project\n\nTypo fixed.\n"}, "low", "fix"),
+    ("chore: bump serde to 1.0.200", {"Cargo.toml": "[dependencies]\nserde = \"1.0.200\"\n"}, "low", "chore"),
+    ("chore: tidy the router", src(4, "7"), "medium", "chore"),
+    ("refactor(api)!: rename the client", src(1, "8"), "high", "refactor"),
+    ("feat: add status columns", {"deploy/operator/api/v1/types.go": "package v1\n\ntype Status struct{}\n"},
+     "high", "feature"),
+    ("fix: minor wording in the CLI help", src(3, "9"), "medium", "fix"),  # the author says small
+    ("update the login flow", {"src/auth/login.py": "def login(user):\n    return check_password(user)\n"},
+     "medium", "chore"),
+]
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    from conftest import GitRepo
+
+    repo = GitRepo(tmp_path_factory.mktemp("rules") / "r")
+    repo.commit("chore: initial", {"README.md": "# Project\n", **src(4, "0")}, when="2026-01-12T09:00:00+08:00")
+    shas = [repo.commit(subject, files, when=f"2026-01-13T{9 + i // 6:02d}:{(i % 6) * 10:02d}:00+08:00")
+            for i, (subject, files, _, _) in enumerate(CASES)]
+    commits = read_commits(open_repo(str(repo.path)), shas)
+    analyzer = HeuristicAnalyzer()
+    return {c.subject: analyzer.analyze(c, "en") for c in commits}
+
+
+@pytest.mark.parametrize("subject,expected,ctype", [(s, e, t) for s, _, e, t in CASES])
+def test_importance_and_type(analysed, subject, expected, ctype):
+    record = analysed[subject]
+    assert (record.importance.value, record.change_type.value) == (expected, ctype), record.importance_reason
+    assert record.importance_reason  # the deciding evidence is always named
+
+
+def test_reason_names_the_deciding_rule_first(analysed):
+    assert analysed["fix: crash when the queue is empty"].importance_reason.startswith(
+        "fixes a crash, hang, leak or race-class bug")
+    assert analysed["refactor(api)!: rename the client"].importance_reason.startswith("carries a breaking-change marker")
+    assert "security" in analysed["update the login flow"].importance_reason
