@@ -13,12 +13,13 @@ from commitdigest import __version__, pipeline
 from commitdigest.analysis.factory import analyzer_from_options, llm_options
 from commitdigest.errors import (
     EXIT_INTERNAL,
+    EXIT_PARTIAL,
     EXIT_USAGE,
     CommitdigestError,
     InputError,
 )
-from commitdigest.outputs.files import check_writable
-from commitdigest.window import parse_day, parse_zone
+from commitdigest.outputs.files import check_writable, write_atomic
+from commitdigest.window import make_window, parse_day, parse_zone
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -29,7 +30,8 @@ Exit codes:
   4  configuration problem
   5  output problem: directory or cache not writable
   6  LLM settings problem
-  7  partial failure: a repository or a delivery failed, the rest was written"""
+  7  partial failure: a repository or a delivery failed, the rest was written
+  8  another run holds the lock on the output directory"""
 
 
 class _Progress(pipeline.Progress):
@@ -109,7 +111,9 @@ def cli() -> None:
               show_default=True, help="Which commit date selects commits into the window.")
 @click.option("--lang", default="zh", show_default=True, metavar="zh|en", help="Report language.")
 @click.option("--format", "formats", default="md,json", show_default=True, metavar="LIST",
-              help="Comma-separated output formats: md, json.")
+              help="Comma-separated output formats: md, json, html (a page per report and the "
+                   "site's index.html), feed (Atom feed.xml). html and feed also write the JSON twin.")
+@click.option("--base-url", metavar="URL", help="Where DIR is published; feed links point there.")
 @click.option("--out", "out_dir", default="reports", show_default=True, metavar="DIR",
               help="Directory the report files are written to.")
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
@@ -117,7 +121,7 @@ def cli() -> None:
               help="Cache directory [env COMMITDIGEST_CACHE_DIR; default: the user cache dir].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @llm_options
-def report(repos, branch, date_, since, until, tz, date_field, lang, formats, out_dir, no_cache,
+def report(repos, branch, date_, since, until, tz, date_field, lang, formats, base_url, out_dir, no_cache,
            cache_dir, quiet, **llm_kwargs) -> None:
     """Write the report of a day (or a period) for one or more repositories.
 
@@ -142,15 +146,13 @@ def report(repos, branch, date_, since, until, tz, date_field, lang, formats, ou
         since=first, until=last, zone=zone, language=lang, date_field=date_field,
         use_cache=not no_cache, cache_dir=_cache_dir(cache_dir),
     )
-    from commitdigest.window import make_window
-
     make_window(first, last, zone)  # reject --since after --until before touching any repository
     analyzer = analyzer_from_options(llm_kwargs)  # bad LLM settings fail before any git work
     opened = pipeline.open_repos(request.repos)
     check_writable(Path(out_dir))
     progress = _progress(quiet)
     result = pipeline.generate_report(request, analyzer=analyzer, progress=progress, repos=opened)
-    for path in pipeline.write_report(result, Path(out_dir), fmts, first, last):
+    for path in pipeline.write_report(result, Path(out_dir), fmts, first, last, base_url=base_url):
         click.echo(str(path))
 
 
@@ -194,6 +196,106 @@ def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, **llm_kw
         from commitdigest.report.render import render_commit_markdown
 
         click.echo(render_commit_markdown(entry, lang), nl=False)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--force", is_flag=True, help="Overwrite commitdigest.toml if it exists.")
+@click.option("--path", "target", default="commitdigest.toml", show_default=True, metavar="FILE",
+              help="Where to write the sample.")
+def init(force, target) -> None:
+    """Write a sample commitdigest.toml that explains every key.
+
+    \b
+    Examples:
+      commitdigest init && $EDITOR commitdigest.toml && commitdigest run
+    """
+    from importlib.resources import files
+
+    path = Path(target)
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists: edit it, or pass --force to overwrite it")
+    check_writable(path.parent if str(path.parent) else Path("."))
+    write_atomic(path, files("commitdigest").joinpath("sample_config.toml").read_text(encoding="utf-8"))
+    click.echo(str(path))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--config", "config_path", metavar="FILE",
+              help="Config file [env COMMITDIGEST_CONFIG; default: ./commitdigest.toml].")
+@click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today, yesterday or Nd; default: yesterday.")
+@click.option("--since", metavar="D", help="First day of a range: one report per day.")
+@click.option("--until", metavar="D", help="Last day of the range (inclusive; default: yesterday).")
+@click.option("--backfill", type=click.IntRange(1, 3660), metavar="N",
+              help="The N days before today (yesterday included).")
+@click.option("--force", is_flag=True, help="Regenerate days that are already reported.")
+@click.option("--tz", metavar="ZONE", help="Override the config's time zone.")
+@click.option("--format", "formats", metavar="LIST", help="Override the config's formats: md,json,html,feed.")
+@click.option("--out", "out_dir", metavar="DIR", help="Override the config's output directory.")
+@click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
+@click.option("--cache-dir", metavar="DIR", help="Cache directory [env COMMITDIGEST_CACHE_DIR].")
+@click.option("--no-notify", is_flag=True, help="Write the reports but send no notification.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@llm_options
+@click.pass_context
+def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out_dir, no_cache, cache_dir,
+        no_notify, quiet, **llm_kwargs) -> None:
+    """Report every repository of the config file, one report per day, then notify.
+
+    Days already reported (all their files exist) are skipped unless --force, so a rerun, or a
+    cron job that runs twice, writes nothing new and calls no analyzer. Remote repositories are
+    mirrored in the cache directory and fetched incrementally. A repository that cannot be
+    fetched or read is reported in its section and in the exit status (7); the others are still
+    written. Notifications announce the newest report written.
+
+    \b
+    Examples:
+      commitdigest run                             # yesterday, as configured
+      commitdigest run --backfill 30               # the last 30 days, skipping those done
+      commitdigest run --date 2026-01-13 --force --no-notify
+      commitdigest run --config /etc/commitdigest.toml --quiet   # from cron
+    """
+    from datetime import timedelta
+
+    from commitdigest import config as config_mod
+    from commitdigest import job
+
+    cfg = config_mod.load(config_path)
+    zone = parse_zone(tz or cfg.timezone)
+    chosen = [name for name, v in (("--date", date_), ("--since", since), ("--backfill", backfill)) if v]
+    if len(chosen) > 1:
+        raise InputError(f"use only one of --date, --since/--until and --backfill, not {' and '.join(chosen)}")
+    if until and not since:
+        raise InputError("--until needs --since")
+    yesterday = parse_day("yesterday", zone)
+    if backfill:
+        days = [yesterday - timedelta(days=i) for i in range(backfill)]
+    elif since:
+        first, last = parse_day(since, zone), parse_day(until, zone) if until else yesterday
+        make_window(first, last, zone)  # rejects a reversed range with its own message
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    else:
+        days = [parse_day(date_, zone) if date_ else yesterday]
+    fmts = pipeline.check_formats(formats.split(",") if formats else cfg.output.formats)
+    if ctx.get_parameter_source("analyzer") == click.core.ParameterSource.DEFAULT:
+        llm_kwargs["analyzer"] = cfg.analyzer
+    analyzer = analyzer_from_options(llm_kwargs, file_values=cfg.llm)
+    out = Path(out_dir) if out_dir else cfg.resolve(cfg.output.dir)
+    cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg.cache_dir else None)
+    progress = _progress(quiet)
+    result = job.run(cfg, days, zone, analyzer, formats=fmts, out_dir=out, force=force,
+                     use_cache=not no_cache, cache_dir=cache, notify=not no_notify, progress=progress)
+    for path in result.written:
+        click.echo(str(path))
+    if result.skipped and not quiet:
+        shown = ", ".join(d.isoformat() for d in result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
+        click.echo(f"commitdigest: {len(result.skipped)} day(s) already reported, skipped: {shown} "
+                   "(--force regenerates)", err=True)
+    for name, error in result.repo_errors.items():
+        click.echo(f"commitdigest: warning: {name}: {error}", err=True)
+    for error in result.delivery_errors:
+        click.echo(f"commitdigest: warning: notification {error}", err=True)
+    if result.partial:
+        sys.exit(EXIT_PARTIAL)
 
 
 def _fail(message: str, code: int) -> None:

@@ -15,6 +15,7 @@ EXIT_CONFIG = 4
 EXIT_OUTPUT = 5
 EXIT_LLM = 6
 EXIT_PARTIAL = 7
+EXIT_LOCKED = 8
 
 
 class CommitdigestError(Exception):
@@ -51,3 +52,9 @@ class OutputError(CommitdigestError):
 
 class LLMConfigError(CommitdigestError):
     exit_code = EXIT_LLM
+
+
+class LockedError(CommitdigestError):
+    """Another run holds the lock on the output directory."""
+
+    exit_code = EXIT_LOCKED

@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from datetime import date
 from pathlib import Path
 
 from commitdigest import __version__
 from commitdigest.analysis.base import Analyzer
 from commitdigest.analysis.grounding import ground
-from commitdigest.errors import InputError
+from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.repo import Repo, open_repo, resolve_rev
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
@@ -25,7 +26,7 @@ from commitdigest.report.build import RepoResult, build_report
 from commitdigest.store import Store
 from commitdigest.window import Zone, make_window
 
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "html", "feed")
 
 
 class Progress:
@@ -154,6 +155,105 @@ def generate_report(
     )
 
 
+@dataclass
+class Tracked:
+    """A repository of a multi-repository run: opened, or the reason it could not be."""
+
+    name: str
+    repo: Repo | None = None
+    error: str | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+
+
+def keep_commit(commit: Commit, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Path filters select commits, not files: a listed commit always shows all its files."""
+    if not include and not exclude:
+        return True
+    if not commit.files:
+        return not include
+    paths = [f.path for f in commit.files if not any(fnmatchcase(f.path, g) for g in exclude)]
+    return bool(paths) and (not include or any(fnmatchcase(p, g) for p in paths for g in include))
+
+
+def _usage_delta(after: Usage, before: Usage) -> Usage:
+    cost = None if after.cost is None else round(after.cost - (before.cost or 0.0), 6)
+    return Usage(llm_calls=after.llm_calls - before.llm_calls,
+                 prompt_tokens=after.prompt_tokens - before.prompt_tokens,
+                 completion_tokens=after.completion_tokens - before.completion_tokens,
+                 fallbacks=after.fallbacks - before.fallbacks, cost=cost)
+
+
+def generate_days(
+    tracked: Sequence[Tracked],
+    days: Sequence[date],
+    zone: Zone,
+    *,
+    language: str = "zh",
+    date_field: str = "committer",
+    analyzer: Analyzer | None = None,
+    store: Store | None = None,
+    progress: Progress | None = None,
+    limits: gitlog.PatchLimits | None = None,
+    git_timeout: float = 300.0,
+) -> list[tuple[date, Report]]:
+    """One report per day, every repository a section, in the order given.
+
+    git runs once per repository for the whole span, not once per day: a year of daily reports
+    costs two git processes per repository. A repository that fails to read becomes a section
+    that says why; the others are unaffected."""
+    check_language(language)
+    analyzer = analyzer or default_analyzer()
+    days = sorted(set(days))
+    if not days:
+        return []
+    span = make_window(days[0], days[-1], zone)
+    wanted = set(days)
+    per_day: dict[date, dict[str, list[Commit]]] = {d: {} for d in days}
+    errors: dict[str, str | None] = {}
+    for t in tracked:
+        errors[t.name] = t.error
+        if t.repo is None:
+            continue
+        if progress:
+            progress.start(f"git log {t.name}", 0)
+        try:
+            commits = gitlog.commits_in_window(t.repo, span, date_field, limits, git_timeout)
+        except RepoError as exc:
+            errors[t.name] = exc.message
+            continue
+        for c in commits:
+            when = (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
+            if when in wanted and keep_commit(c, t.include, t.exclude):
+                per_day[when].setdefault(t.name, []).append(c)
+    reports = []
+    total = sum(len(cs) for by_repo in per_day.values() for cs in by_repo.values())
+    if progress:
+        progress.start("analyse", total)
+    try:
+        for day in days:
+            started, before = time.monotonic(), analyzer.usage()
+            results, hits = [], 0
+            for t in tracked:
+                commits = per_day[day].get(t.name, [])
+                analyses, n = analyze_commits(commits, analyzer, language, store, progress) if commits else ([], 0)
+                hits += n
+                if t.repo is not None and errors[t.name] is None:
+                    results.append(_result(t.repo, commits, analyses))
+                else:
+                    results.append(RepoResult(name=t.name, branch=t.repo.branch if t.repo else "",
+                                              error=errors[t.name] or "not read"))
+            usage = _usage_delta(analyzer.usage(), before).model_copy(update={
+                "cache_hits": hits, "seconds": round(time.monotonic() - started, 1)})
+            reports.append((day, build_report(
+                results, window=make_window(day, day, zone), zone=zone, language=language, since=day,
+                until=day, date_field=date_field, analyzer=analyzer.name, version=__version__, usage=usage)))
+    finally:
+        if progress:
+            progress.stop()
+    return reports
+
+
 def _result(repo: Repo, commits: list[Commit], analyses: list[CommitAnalysis]) -> RepoResult:
     links = repo.links
     return RepoResult(
@@ -167,20 +267,55 @@ def report_stem(since: date, until: date) -> str:
     return since.isoformat() if since == until else f"{since.isoformat()}_{until.isoformat()}"
 
 
+def _render_html(report: Report) -> str:
+    from commitdigest.outputs.html import render_html
+
+    return render_html(report)
+
+
+# Per-report files: format → file suffix. "feed" is a directory-level file (feed.xml), and "html"
+# also refreshes the site index; both are built from the JSON twins in the directory, so they
+# imply writing the JSON twin.
+_SUFFIX = {"md": "md", "json": "json", "html": "html"}
+
+
+def report_files(formats: Sequence[str]) -> list[str]:
+    """The per-report file suffixes the formats produce."""
+    wanted = set(formats) | ({"json"} if {"html", "feed"} & set(formats) else set())
+    return [_SUFFIX[f] for f in ("md", "json", "html") if f in wanted]
+
+
 def render_report(report: Report, formats: Sequence[str]) -> dict[str, str]:
     renderers: dict[str, Callable[[Report], str]] = {
-        "md": render.render_markdown, "json": render.render_json,
+        "md": render.render_markdown, "json": render.render_json, "html": _render_html,
     }
-    return {fmt: renderers[fmt](report) for fmt in formats}
+    return {suffix: renderers[suffix](report) for suffix in report_files(formats)}
 
 
 def write_report(report: Report, out_dir: Path, formats: Sequence[str], since: date,
-                 until: date) -> list[Path]:
+                 until: date, base_url: str | None = None, site: bool = True) -> list[Path]:
     """Render every format first, then write each atomically: no half-written report."""
     rendered = render_report(report, formats)
     ensure_dir(out_dir)
     stem = report_stem(since, until)
-    return [write_atomic(out_dir / f"{stem}.{fmt}", text) for fmt, text in rendered.items()]
+    written = [write_atomic(out_dir / f"{stem}.{suffix}", text) for suffix, text in rendered.items()]
+    if site:
+        written += write_site(out_dir, formats, report.language, base_url)
+    return written
+
+
+def write_site(out_dir: Path, formats: Sequence[str], language: str, base_url: str | None = None) -> list[Path]:
+    """The directory-level files: the HTML index and the feed, from every report in ``out_dir``."""
+    written = []
+    if "html" in formats:
+        from commitdigest.outputs.site import render_index
+
+        written.append(write_atomic(out_dir / "index.html", render_index(out_dir, language)))
+    if "feed" in formats:
+        from commitdigest.outputs.feed import render_feed
+
+        written.append(write_atomic(out_dir / "feed.xml", render_feed(out_dir, language, base_url)))
+    return written
 
 
 def read_one(path: str, rev: str, branch: str | None = None) -> Commit:

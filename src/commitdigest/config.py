@@ -1,0 +1,207 @@
+"""The config file, ``commitdigest.toml``: which repositories to follow and what to do with them.
+
+Found as ``--config PATH``, else ``$COMMITDIGEST_CONFIG``, else ``./commitdigest.toml``. Validated
+whole at load, before any work: an unknown key, a wrong type or a missing path is one message that
+names the file and the key. ``COMMITDIGEST_*`` environment variables override file values (the
+``[llm]`` table is merged by the LLM settings themselves, with the same precedence).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from commitdigest.errors import ConfigError, LLMConfigError
+
+FILENAME = "commitdigest.toml"
+ENV_CONFIG = "COMMITDIGEST_CONFIG"
+
+# Environment variable → dotted key in the file. Only plain scalars: lists and tables stay in the file.
+ENV_OVERRIDES = {
+    "COMMITDIGEST_TIMEZONE": "timezone",
+    "COMMITDIGEST_LANGUAGE": "language",
+    "COMMITDIGEST_ANALYZER": "analyzer",
+    "COMMITDIGEST_DATE_FIELD": "date_field",
+    "COMMITDIGEST_CACHE_DIR": "cache_dir",
+    "COMMITDIGEST_OUTPUT_DIR": "output.dir",
+    "COMMITDIGEST_OUTPUT_FORMATS": "output.formats",
+    "COMMITDIGEST_OUTPUT_BASE_URL": "output.base_url",
+}
+
+_Strict = ConfigDict(extra="forbid")
+
+
+class RepoConfig(BaseModel):
+    model_config = _Strict
+
+    url: str | None = None
+    path: str | None = None
+    name: str | None = None
+    branch: str | None = None
+    #: commits are kept when one of their files matches (fnmatch globs on repository paths)
+    include: list[str] = Field(default_factory=list)
+    #: files matching these do not count; a commit touching only such files is left out
+    exclude: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RepoConfig:
+        if bool(self.url) == bool(self.path):
+            raise ValueError("give exactly one of 'url' or 'path'")
+        return self
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:", v):
+            raise ValueError("must be an https://, ssh://, git://, file:// or user@host:path URL")
+        return v
+
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.url:
+            tail = re.sub(r"\.git/?$", "", self.url.rstrip("/"))
+            parts = re.split(r"[/:]", tail)
+            return "/".join(p for p in parts[-2:] if p) or tail
+        return Path(self.path or ".").expanduser().resolve().name
+
+
+class OutputConfig(BaseModel):
+    model_config = _Strict
+
+    dir: str = "reports"
+    formats: list[str] = Field(default_factory=lambda: ["md", "json"])
+    #: where the output directory is published (e.g. https://team.example/reports): feed and
+    #: notification links point there
+    base_url: str | None = None
+
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _split(cls, v: Any) -> Any:
+        return [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
+
+
+class Config(BaseModel):
+    model_config = _Strict
+
+    timezone: str | None = None
+    language: Literal["zh", "en"] = "zh"
+    analyzer: Literal["auto", "heuristic", "llm"] = "auto"
+    date_field: Literal["committer", "author"] = "committer"
+    cache_dir: str | None = None
+    repos: list[RepoConfig] = Field(min_length=1)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    llm: dict[str, Any] = Field(default_factory=dict)
+    notify: list[dict[str, Any]] = Field(default_factory=list)
+
+    #: the file this came from (not a key); relative paths in it are relative to its folder
+    source: Path | None = Field(default=None, exclude=True)
+
+    def resolve(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() or self.source is None else self.source.parent / p
+
+
+def find(explicit: str | None, env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if explicit:
+        path, how = Path(explicit).expanduser(), "--config"
+    elif env.get(ENV_CONFIG):
+        path, how = Path(env[ENV_CONFIG]).expanduser(), ENV_CONFIG
+    else:
+        path, how = Path(FILENAME), None
+    if not path.is_file():
+        if how is None:
+            raise ConfigError(f"no {FILENAME} in the current directory: create one with "
+                              "'commitdigest init', or pass --config PATH")
+        raise ConfigError(f"{path}: config file not found (from {how})")
+    return path
+
+
+def load(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if env is None else env
+    path = find(explicit, env)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse(data, path, env)
+
+
+def parse(data: dict[str, Any], path: Path, env: Mapping[str, str]) -> Config:
+    data = _apply_env(data, env)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from None
+    config.source = path.resolve()
+    _check_paths(config, path)
+    _check_llm(config, path)
+    _check_notify(config, path)
+    return config
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for var, dotted in ENV_OVERRIDES.items():
+        value = env.get(var)
+        if not value:
+            continue
+        table, _, key = dotted.rpartition(".")
+        target = out.setdefault(table, {}) if table else out
+        if isinstance(target, dict):
+            target[key] = value
+    return out
+
+
+def _describe(exc: ValidationError) -> str:
+    err = exc.errors(include_input=False, include_url=False)[0]
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+    # pydantic adds the union member to the location ("notify[0].feishu.url"); readers want the key.
+    if err["type"] == "extra_forbidden":
+        return f"unknown key '{loc}'"
+    if err["type"] == "missing":
+        return f"missing key '{loc}'"
+    message = err["msg"].removeprefix("Value error, ")
+    more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+    return f"{loc or 'file'}: {message}{more}"
+
+
+def _check_paths(config: Config, path: Path) -> None:
+    for i, repo in enumerate(config.repos):
+        if repo.path and not config.resolve(repo.path).is_dir():
+            raise ConfigError(f"{path}: repos[{i}].path: {repo.path} is not a directory")
+    names = [r.display_name() for r in config.repos]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"{path}: repos: two repositories are named '{dupes[0]}'; give one a 'name'")
+
+
+def _check_llm(config: Config, path: Path) -> None:
+    from commitdigest.llm.settings import LLMSettings
+
+    try:
+        LLMSettings.from_sources(file_values=config.llm, env={})
+    except LLMConfigError as exc:
+        raise ConfigError(f"{path}: llm.{exc.message.removeprefix('invalid LLM settings: ')}") from None
+
+
+def _check_notify(config: Config, path: Path) -> None:
+    if not config.notify:
+        return
+    from commitdigest.notify.config import parse_channels
+
+    try:
+        parse_channels(config.notify)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: notify{_describe(exc) if _describe(exc).startswith('[') else '.' + _describe(exc)}") from None

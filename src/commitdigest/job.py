@@ -1,0 +1,153 @@
+"""``commitdigest run``: every configured repository into one report per day, published.
+
+The order matters for "nothing lost when something fails": mirrors are updated first (a failed
+fetch becomes that repository's section error), every report is rendered and written atomically,
+and only then are notifications sent — a webhook that times out cannot cost a report file.
+A lock on the output directory keeps two runs (a slow cron job and the next one) apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from commitdigest import pipeline
+from commitdigest.analysis.base import Analyzer
+from commitdigest.config import Config
+from commitdigest.errors import CommitdigestError, LockedError
+from commitdigest.git.mirror import ensure_mirror, redact_url
+from commitdigest.git.repo import open_repo
+from commitdigest.models import Report
+from commitdigest.outputs.files import check_writable, ensure_dir
+from commitdigest.store import Store, default_cache_dir
+from commitdigest.window import Zone
+
+
+@dataclass
+class RunResult:
+    written: list[Path] = field(default_factory=list)
+    skipped: list[date] = field(default_factory=list)  # already reported, not --force
+    repo_errors: dict[str, str] = field(default_factory=dict)
+    delivery_errors: list[str] = field(default_factory=list)
+    reports: list[tuple[date, Report]] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.repo_errors or self.delivery_errors)
+
+
+def days_to_do(days: Sequence[date], out_dir: Path, formats: Sequence[str], force: bool) -> tuple[list[date], list[date]]:
+    """(to generate, skipped): a day counts as reported when all its files exist."""
+    suffixes = pipeline.report_files(formats)
+    todo, skipped = [], []
+    for day in sorted(set(days)):
+        stem = pipeline.report_stem(day, day)
+        done = all((out_dir / f"{stem}.{s}").is_file() for s in suffixes)
+        (skipped if done and not force else todo).append(day)
+    return todo, skipped
+
+
+def open_tracked(config: Config, cache_dir: Path, timeout: float,
+                 note: Callable[[str], None] = lambda _m: None) -> list[pipeline.Tracked]:
+    """Mirror the remote repositories and open every repository; failures become section errors."""
+    tracked = []
+    for rc in config.repos:
+        name = rc.display_name()
+        t = pipeline.Tracked(name=name, include=rc.include, exclude=rc.exclude)
+        try:
+            if rc.url:
+                note(f"fetching {name}")
+                path = ensure_mirror(rc.url, cache_dir, timeout=timeout).path
+            else:
+                path = config.resolve(rc.path or ".")
+            t.repo = open_repo(path, rc.branch, name, timeout=timeout)
+        except CommitdigestError as exc:
+            t.error = redact_url(exc.message)
+        tracked.append(t)
+    return tracked
+
+
+def run(
+    config: Config,
+    days: Sequence[date],
+    zone: Zone,
+    analyzer: Analyzer,
+    *,
+    formats: Sequence[str],
+    out_dir: Path,
+    force: bool = False,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    notify: bool = True,
+    progress: pipeline.Progress | None = None,
+    note: Callable[[str], None] = lambda _m: None,
+    git_timeout: float = 300.0,
+) -> RunResult:
+    check_writable(out_dir)
+    ensure_dir(out_dir)
+    lock = FileLock(str(out_dir / ".commitdigest.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise LockedError(f"{out_dir}: another commitdigest run is writing here; try again when it ends") from None
+    try:
+        return _run_locked(config, days, zone, analyzer, formats=formats, out_dir=out_dir, force=force,
+                           use_cache=use_cache, cache_dir=cache_dir, notify=notify, progress=progress,
+                           note=note, git_timeout=git_timeout)
+    finally:
+        lock.release()
+
+
+def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_cache, cache_dir, notify,
+                progress, note, git_timeout) -> RunResult:
+    result = RunResult()
+    todo, result.skipped = days_to_do(days, out_dir, formats, force)
+    if not todo:
+        return result
+    cache_root = cache_dir or default_cache_dir()
+    tracked = open_tracked(config, cache_root, git_timeout, note)
+    store = Store(cache_dir) if use_cache else None
+    try:
+        result.reports = pipeline.generate_days(
+            tracked, todo, zone, language=config.language, date_field=config.date_field,
+            analyzer=analyzer, store=store, progress=progress, git_timeout=git_timeout)
+    finally:
+        if store:
+            store.close()
+    for t in tracked:
+        section_error = next((r.error for _, rep in result.reports for r in rep.repos
+                              if r.name == t.name and r.error), None)
+        if section_error:
+            result.repo_errors[t.name] = section_error
+    base_url = config.output.base_url
+    for day, report in result.reports:
+        result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
+    result.written += pipeline.write_site(out_dir, formats, config.language, base_url)
+    if notify and config.notify and result.reports:
+        result.delivery_errors = _notify(config, result.reports[-1], out_dir, base_url)
+    return result
+
+
+def _notify(config: Config, newest: tuple[date, Report], out_dir: Path, base_url: str | None) -> list[str]:
+    """Only the newest report is announced: a backfill of a month must not post thirty messages."""
+    from commitdigest.notify import deliver
+    from commitdigest.notify.config import parse_channels
+
+    day, report = newest
+    stem = pipeline.report_stem(day, day)
+    md_path, html_path = out_dir / f"{stem}.md", out_dir / f"{stem}.html"
+    report_url = None
+    if base_url:
+        page = f"{stem}.html" if html_path.is_file() else f"{stem}.md"
+        report_url = f"{base_url.rstrip('/')}/{page}"
+    from commitdigest.report.render import render_markdown
+
+    markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else render_markdown(report)
+    html = html_path.read_text(encoding="utf-8") if html_path.is_file() else None
+    deliveries = deliver(report, parse_channels(config.notify), report_url=report_url, markdown=markdown,
+                         html=html, stem=stem)
+    return [f"{d.channel}: {d.error}" for d in deliveries if not d.ok]
