@@ -95,7 +95,7 @@ class _Builder:
         self.ct = _ts(fields[5])
         self.message = _dec(fields[6]) if len(fields) > 6 else ""
         self.limits = limits
-        self.sections: list[tuple[bytes, list[bytes], int, bool]] = []  # header, lines, size, clipped
+        self.sections: list[list] = []  # [header, lines, size, clipped], mutated in place
         self.kept = 0
         self.files: list[FileChange] = []
 
@@ -131,22 +131,26 @@ class _Builder:
             self.files.append(FileChange(path=path, old_path=old, status=status, insertions=ins,
                                          deletions=dels, binary=binary, submodule=submodule))
 
-    def add_line(self, line: bytes) -> None:
-        if line.startswith(b"diff --git "):
-            self.sections.append((line, [], 0, False))
-            return
-        if not self.sections:
-            return
-        head, lines, size, clipped = self.sections[-1]
-        if clipped:
-            return
-        n = len(line) + 1
-        if size + n > self.limits.per_file or self.kept + n > self.limits.per_commit:
-            self.sections[-1] = (head, lines, size, True)
-            return
-        lines.append(line)
-        self.kept += n
-        self.sections[-1] = (head, lines, size + n, False)
+    def add_lines(self, lines: list[bytes]) -> None:
+        """Patch lines, in order; a block at a time because this is the hot loop of a report."""
+        sections, per_file, per_commit = self.sections, self.limits.per_file, self.limits.per_commit
+        kept = self.kept
+        cur = sections[-1] if sections else None
+        for line in lines:
+            if line.startswith(b"diff --git "):
+                cur = [line, [], 0, False]
+                sections.append(cur)
+                continue
+            if cur is None or cur[3]:
+                continue
+            n = len(line) + 1
+            if cur[2] + n > per_file or kept + n > per_commit:
+                cur[3] = True  # clipped: the rest of this file's patch is dropped, counts stay exact
+                continue
+            cur[1].append(line)
+            cur[2] += n
+            kept += n
+        self.kept = kept
 
     def build(self) -> Commit:
         # Patch sections follow the raw entries' order. A type change (file → symlink) is one raw
@@ -231,8 +235,7 @@ def parse_stream(chunks: Iterable[bytes], limits: PatchLimits) -> Iterator[Commi
                 lines = block.split(b"\n")
                 if lines and lines[-1] == b"":
                     lines.pop()
-                for line in lines:
-                    current.add_line(line)
+                current.add_lines(lines)
                 if nul >= 0:
                     in_patch = False
                     header_pending = True
@@ -240,8 +243,7 @@ def parse_stream(chunks: Iterable[bytes], limits: PatchLimits) -> Iterator[Commi
             break
     if current is not None:
         if in_patch and buf:
-            for line in buf.rstrip(b"\n").split(b"\n"):
-                current.add_line(line)
+            current.add_lines(buf.rstrip(b"\n").split(b"\n"))
             buf = b""
         yield current.build()
     start = buf.find(_MARK)

@@ -99,10 +99,26 @@ def coverage_line(analysis: CommitAnalysis, read_error: str | None, words: dict[
     return words["sep"].join(parts)
 
 
+def bytecode_cache(name: str):
+    """Compiled templates kept in the cache directory: compiling them costs more than rendering
+    a day's report, and every command is a fresh process."""
+    from jinja2 import FileSystemBytecodeCache
+
+    from commitdigest.store import default_cache_dir
+
+    try:
+        directory = default_cache_dir() / "templates" / name
+        directory.mkdir(parents=True, exist_ok=True)
+        return FileSystemBytecodeCache(str(directory))
+    except OSError:  # a read-only cache only costs speed
+        return None
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(
         loader=PackageLoader("commitdigest", "report/templates"),
+        bytecode_cache=bytecode_cache("md"),
         undefined=StrictUndefined,
         autoescape=False,  # Markdown: escaping is explicit, per context, through the filters
         trim_blocks=True,
