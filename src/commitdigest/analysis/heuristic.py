@@ -35,7 +35,7 @@ _DEPS = re.compile(r"(^|/)(Cargo\.lock|Cargo\.toml|package(-lock)?\.json|yarn\.l
 _CONFIG = re.compile(r"\.(ya?ml|toml|ini|cfg|json|conf)$|(^|/)(deploy|helm|charts|k8s)/", re.I)
 # Code is code wherever it lives: a Go controller under deploy/ is source, not configuration.
 _CODE = re.compile(r"\.(py|pyx|rs|go|c|cc|cpp|cxx|h|hh|hpp|cu|cuh|java|kt|scala|swift|rb|php|cs|"
-                   r"js|jsx|ts|tsx|mjs|zig|ex|exs|erl|hs|ml|lua|pl|r|jl|dart|m|mm|sql)$", re.I)
+                   r"js|jsx|ts|tsx|mjs|zig|ex|exs|erl|hs|ml|lua|pl|r|jl|dart|m|mm|sql|proto|thrift|graphql|fbs)$", re.I)
 # Bugs whose fix is urgent for anyone running the code: crashes, hangs, corruption, resource loss.
 _SEVERE = re.compile(r"crash|panic|segfault|deadlock|\brace\b|hang|\bleak|corrupt|data loss|\boom\b|"
                      r"out of memory|failure|sync|overflow|use.after.free|cve|vulnerab|regression", re.I)
@@ -44,9 +44,22 @@ _MINOR = re.compile(r"\b(minor|typos?|nits?|cosmetic|wording|spelling|whitespace
 _EXAMPLE = re.compile(r"(^|/)(examples?|recipes?|samples?|benchmarks?)/", re.I)
 # Not a bare "token": in model-serving code a token is a unit of text, not a credential.
 _SECURITY = re.compile(r"auth[nz]?|access.?token|api.?key|bearer|secret|\btls\b|\bssl\b|rbac|crypt|password|"
-                       r"permission|\bcve\b|vuln|xss|csrf|injection|sanitiz|privilege", re.I)
+                       r"permission|\bcve\b|rustsec|\bghsa\b|security|vuln|xss|csrf|injection|sanitiz|privilege", re.I)
 _PERF = re.compile(r"perf|latency|throughput|cache|memory|alloc|fast|slow|speed|optimi", re.I)
-_API_DEF = re.compile(r"^-\s*(pub\s+(async\s+)?fn|def|class|func|export|public)\s+\w+", re.M)
+# A public definition: Rust `pub fn`, Python `def`/`class`, Go `func`, JS `export`, Java `public`.
+# Names starting with "_" are private by convention and never count.
+_API_DEF = re.compile(r"^([-+])\s*(?:pub(?:\([^)]*\))?\s+(?:async\s+)?(?:fn|struct|enum|trait)|(?:async\s+)?def|class|"
+                      r"func(?:\s*\([^)]*\))?|export\s+(?:default\s+)?(?:async\s+)?(?:function|class|const)|"
+                      r"public\s+(?:static\s+)?(?:[\w<>\[\]]+\s+)?)\s+([A-Za-z]\w*)", re.M)
+
+
+def removed_definitions(patch: str) -> int:
+    """Public definitions deleted and not re-added under the same name: a changed signature is
+    not a removal, a deleted function is."""
+    removed, added = set(), set()
+    for sign, name in _API_DEF.findall(patch):
+        (removed if sign == "-" else added).add(name)
+    return len(removed - added)
 
 
 class Signals(BaseModel):
@@ -109,7 +122,7 @@ def signals(commit: Commit) -> Signals:
         else:
             ctype = ChangeType.chore
     text = commit.message
-    removed = sum(len(_API_DEF.findall(f.patch)) for f in commit.files if _area(f.path) == "source")
+    removed = sum(removed_definitions(f.patch) for f in commit.files if _area(f.path) == "source")
     return Signals(
         change_type=ctype, type_source=source,
         breaking=bool((m and m.group("bang")) or "BREAKING CHANGE" in text),
