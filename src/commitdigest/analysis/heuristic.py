@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from commitdigest.report.labels import CHANGE_TYPE_WORD
+
 from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
@@ -344,7 +346,7 @@ class HeuristicAnalyzer:
         return CommitAnalysis(
             change_type=s.change_type, importance=importance, importance_reason=reason,
             summary=summary, impact_scope=impact, insights=insights, risks=risks, recommendations=recs,
-            conclusion=w["conclusion"].format(type=s.change_type.value, imp=w["imp"][importance.value], reason=reason),
+            conclusion=w["conclusion"].format(type=CHANGE_TYPE_WORD[language][s.change_type].lower() if language == "en" else CHANGE_TYPE_WORD[language][s.change_type], imp=w["imp"][importance.value], reason=reason),
             analyzer="heuristic", fallback=False,
             coverage=Coverage(files_total=len(commit.files),
                               files_analyzed=len(commit.files) if not commit.read_error else analysed,
