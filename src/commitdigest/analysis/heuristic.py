@@ -311,10 +311,12 @@ class HeuristicAnalyzer:
         modules: dict[str, list] = {}
         for f in commit.files:
             mod = _module(f.path)
-            entry = modules.setdefault(mod, [0, 0, 0, _area(f.path)])
+            entry = modules.setdefault(mod, [0, 0, 0, []])
             entry[0] += 1; entry[1] += f.insertions; entry[2] += f.deletions
+            if (area := _area(f.path)) not in entry[3]:
+                entry[3].append(area)  # a module can hold source and its tests: name both
         ranked = sorted(modules.items(), key=lambda kv: -(kv[1][1] + kv[1][2] + kv[1][0]))[:8]
-        impact = [ImpactItem(path=mod, note=w["module"].format(area=w["areas"][v[3]], n=v[0], ins=v[1], dels=v[2]))
+        impact = [ImpactItem(path=mod, note=w["module"].format(area="/".join(w["areas"][a] for a in v[3]), n=v[0], ins=v[1], dels=v[2]))
                   for mod, v in ranked]
         risks, recs = [], []
 
