@@ -103,3 +103,30 @@ def test_llm_without_settings_is_one_line_before_any_work(make_repo, tmp_path):
     assert r.returncode == 6, r.stderr
     assert r.stderr.count("\n") == 1 and "COMMITDIGEST_LLM_MODEL" in r.stderr
     assert not out.exists()
+
+
+def test_report_reads_llm_settings_from_the_config_file(make_repo, tmp_path):
+    repo = build(make_repo)
+    with FakeLLM(lambda req: completion(answer(paths=["src/app.py"]))) as server:
+        (tmp_path / "commitdigest.toml").write_text(
+            f'[[repos]]\npath = "{repo.path}"\n[llm]\nbase_url = "{server.base_url}"\nmodel = "from-file"\n')
+        r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                    "--out", str(tmp_path / "o"), "--no-cache", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert [q.body["model"] for q in server.requests] == ["from-file", "from-file"]
+        # the environment beats the file, a flag beats both
+        r = run_cli("analyze", "HEAD", "--repo", str(repo.path), "--no-cache", "--llm-model", "from-flag",
+                    cwd=tmp_path, env={"COMMITDIGEST_LLM_MODEL": "from-env"})
+        assert r.returncode == 0, r.stderr
+        assert server.requests[-1].body["model"] == "from-flag"
+        r = run_cli("analyze", "HEAD", "--repo", str(repo.path), "--no-cache", cwd=tmp_path,
+                    env={"COMMITDIGEST_LLM_MODEL": "from-env"})
+        assert server.requests[-1].body["model"] == "from-env"
+        # analyzer = "heuristic" in the file keeps the model out
+        calls = len(server.requests)
+        (tmp_path / "commitdigest.toml").write_text(
+            f'analyzer = "heuristic"\n[[repos]]\npath = "{repo.path}"\n[llm]\nbase_url = "{server.base_url}"\n'
+            'model = "from-file"\n')
+        r = run_cli("analyze", "HEAD", "--repo", str(repo.path), "--no-cache", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert len(server.requests) == calls

@@ -78,6 +78,16 @@ def _window_days(date_: str | None, since: str | None, until: str | None, zone) 
     return day, day
 
 
+def _analyzer(ctx: click.Context, config_path: str | None, llm_kwargs: dict):
+    """Flags, then the environment, then the config file's analyzer and [llm] table."""
+    from commitdigest import config as config_mod
+
+    cfg = config_mod.load_optional(config_path)
+    if cfg and ctx.get_parameter_source("analyzer") == click.core.ParameterSource.DEFAULT:
+        llm_kwargs["analyzer"] = cfg.analyzer
+    return analyzer_from_options(llm_kwargs, file_values=cfg.llm if cfg else None)
+
+
 def _cache_dir(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
 
@@ -120,9 +130,13 @@ def cli() -> None:
 @click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR",
               help="Cache directory [env COMMITDIGEST_CACHE_DIR; default: the user cache dir].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.option("--config", "config_path", metavar="FILE",
+              help="Read the analyzer and [llm] settings from this config file [env COMMITDIGEST_CONFIG; "
+                   "default: ./commitdigest.toml when present].")
 @llm_options
-def report(repos, branch, date_, since, until, tz, date_field, lang, formats, base_url, out_dir, no_cache,
-           cache_dir, quiet, **llm_kwargs) -> None:
+@click.pass_context
+def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, formats, base_url, out_dir, no_cache,
+           cache_dir, quiet, config_path, **llm_kwargs) -> None:
     """Write the report of a day (or a period) for one or more repositories.
 
     Files are named DIR/<date>.md and DIR/<date>.json (a period: DIR/<since>_<until>.*);
@@ -147,7 +161,7 @@ def report(repos, branch, date_, since, until, tz, date_field, lang, formats, ba
         use_cache=not no_cache, cache_dir=_cache_dir(cache_dir),
     )
     make_window(first, last, zone)  # reject --since after --until before touching any repository
-    analyzer = analyzer_from_options(llm_kwargs)  # bad LLM settings fail before any git work
+    analyzer = _analyzer(ctx, config_path, llm_kwargs)  # bad LLM settings fail before any git work
     opened = pipeline.open_repos(request.repos)
     check_writable(Path(out_dir))
     progress = _progress(quiet)
@@ -167,8 +181,11 @@ def report(repos, branch, date_, since, until, tz, date_field, lang, formats, ba
 @click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
 @click.option("--show-prompt", is_flag=True,
               help="Print the request an LLM analyzer would send for REV (JSON), and send nothing.")
+@click.option("--config", "config_path", metavar="FILE",
+              help="Read the analyzer and [llm] settings from this config file (default: ./commitdigest.toml when present).")
 @llm_options
-def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, **llm_kwargs) -> None:
+@click.pass_context
+def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, config_path, **llm_kwargs) -> None:
     """Print the analysis of one commit REV (a sha, branch, tag or HEAD~3).
 
     \b
@@ -179,7 +196,7 @@ def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, **llm_kw
     """
     zone = parse_zone(tz)
     pipeline.check_language(lang)
-    analyzer = analyzer_from_options(llm_kwargs)
+    analyzer = _analyzer(ctx, config_path, llm_kwargs)
     if show_prompt:
         preview = getattr(analyzer, "request_preview", None)
         if preview is None:
@@ -276,9 +293,7 @@ def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out
     else:
         days = [parse_day(date_, zone) if date_ else yesterday]
     fmts = pipeline.check_formats(formats.split(",") if formats else cfg.output.formats)
-    if ctx.get_parameter_source("analyzer") == click.core.ParameterSource.DEFAULT:
-        llm_kwargs["analyzer"] = cfg.analyzer
-    analyzer = analyzer_from_options(llm_kwargs, file_values=cfg.llm)
+    analyzer = _analyzer(ctx, config_path, llm_kwargs)
     out = Path(out_dir) if out_dir else cfg.resolve(cfg.output.dir)
     cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg.cache_dir else None)
     progress = _progress(quiet)

@@ -124,6 +124,14 @@ def find(explicit: str | None, env: Mapping[str, str] | None = None) -> Path:
     return path
 
 
+def load_optional(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Config | None:
+    """For commands that work without a config file but honour one (its [llm] table, analyzer)."""
+    env = os.environ if env is None else env
+    if explicit or env.get(ENV_CONFIG) or Path(FILENAME).is_file():
+        return load(explicit, env)
+    return None
+
+
 def load(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     path = find(explicit, env)
