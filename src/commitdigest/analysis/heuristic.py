@@ -18,7 +18,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {

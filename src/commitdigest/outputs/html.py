@@ -1,0 +1,102 @@
+"""One report as a standalone HTML page, rendered from the Report record (not from the Markdown).
+
+Autoescaping is on for every template here: whatever a commit message or an analyzer says is
+text, never markup. The one script (the importance filter) is ours and allowed by its hash in the
+page's Content-Security-Policy, so even an escaping mistake could not run an injected handler.
+The page reads fine with scripts off: the filter only hides what is already there.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from commitdigest.models import CommitEntry, Importance, Report
+from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS
+from commitdigest.report.render import _tiers, analyzer_label, coverage_line, thousands
+
+# Words the Markdown report does not have.
+HTML_WORDS = {
+    "zh": {"filter": "按重要程度筛选", "index": "← 全部报告", "files": "变更文件", "feed": "订阅",
+           "shown": "显示", "repos": "仓库", "commits": "提交"},
+    "en": {"filter": "Filter by importance", "index": "← All reports", "files": "Changed files", "feed": "Feed",
+           "shown": "Show", "repos": "Repositories", "commits": "commits"},
+}
+
+# The importance filter. Kept tiny and free of any data from the report: its hash goes in the CSP.
+FILTER_SCRIPT = """
+document.querySelectorAll('input[data-filter]').forEach(function (box) {
+  box.addEventListener('change', function () {
+    var level = box.getAttribute('data-filter');
+    document.querySelectorAll('[data-importance="' + level + '"]').forEach(function (el) {
+      el.hidden = !box.checked;
+    });
+  });
+});
+document.documentElement.classList.add('js');
+"""
+
+
+def script_hash(script: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+
+
+def csp(script: str | None) -> str:
+    scripts = f"'{script_hash(script)}'" if script else "'none'"
+    return (f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src 'none'; "
+            "base-uri 'none'; form-action 'none'")
+
+
+def html_lang(language: str) -> str:
+    return "zh-CN" if language == "zh" else "en"
+
+
+def page_stats(report: Report) -> dict[str, int]:
+    totals = {"total": 0, "high": 0, "medium": 0, "low": 0}
+    for repo in report.repos:
+        for key in totals:
+            totals[key] += getattr(repo.stats, key)
+    return totals
+
+
+def subject_parts(entry: CommitEntry) -> tuple[str, str | None]:
+    """The subject without its trailing "(#N)", and the PR link that replaces it (when there is a
+    forge to link to; otherwise the subject is shown whole)."""
+    if not (entry.pr and entry.pr_url_base):
+        return entry.subject, None
+    suffix = f"(#{entry.pr})"
+    text = entry.subject[: -len(suffix)].rstrip() if entry.subject.endswith(suffix) else entry.subject
+    return text, f"{entry.pr_url_base}{entry.pr}"
+
+
+@lru_cache(maxsize=1)
+def env() -> Environment:
+    from commitdigest.report.render import bytecode_cache
+
+    e = Environment(
+        loader=PackageLoader("commitdigest", "outputs/templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        bytecode_cache=bytecode_cache("html"),
+    )
+    e.filters.update(thousands=thousands)
+    e.globals.update(EMOJI=EMOJI, tiers=_tiers, coverage_line=coverage_line, subject_parts=subject_parts,
+                     LEVELS=[i.value for i in (Importance.high, Importance.medium, Importance.low)])
+    return e
+
+
+def render_html(report: Report) -> str:
+    lang = report.language
+    return env().get_template("report.html.j2").render(
+        r=report, L=LABELS[lang], H=HTML_WORDS[lang], IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
+        IMP_BY_NAME={i.value: IMPORTANCE_WORD[lang][i] for i in Importance},
+        EMOJI_BY_NAME={i.value: EMOJI[i] for i in Importance},
+        lang=html_lang(lang), csp=csp(FILTER_SCRIPT), script=Markup(FILTER_SCRIPT),
+        totals=page_stats(report), analyzer_label=analyzer_label(report.generator.analyzer, lang),
+    )
