@@ -212,4 +212,19 @@ def _check_notify(config: Config, path: Path) -> None:
     try:
         parse_channels(config.notify)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: notify{_describe(exc) if _describe(exc).startswith('[') else '.' + _describe(exc)}") from None
+        err = exc.errors(include_input=False, include_url=False)[0]
+        loc = list(err["loc"])
+        if len(loc) > 1 and isinstance(loc[1], str) and loc[1] == config.notify[loc[0]].get("type"):
+            del loc[1]  # pydantic names the union member; readers want the key
+        where = f"notify[{loc[0]}]" + "".join(f".{p}" for p in loc[1:])
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key '{where}'"
+        elif err["type"] == "missing":
+            message = f"missing key '{where}'"
+        elif err["type"] == "union_tag_invalid":
+            message = f"{where}.type: use one of feishu, lark, dingtalk, wecom, slack, webhook, email"
+        elif err["type"] == "union_tag_not_found":
+            message = f"missing key '{where}.type'"
+        else:
+            message = f"{where}: {err['msg'].removeprefix('Value error, ')}"
+        raise ConfigError(f"{path}: {message}") from None
