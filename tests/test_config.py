@@ -64,6 +64,14 @@ def test_default_name_from_url_forms():
     ('[[repos]]\nurl = "https://x.org/a/b"\n[llm]\ntemperature = 9\n', "llm.temperature"),
     ('[[repos]]\nurl = "https://x.org/a/b"\n[[repos]]\nurl = "https://y.org/a/b"\n', "two repositories are named 'a/b'"),
     ('[[repos]\n', "invalid TOML"),
+    ('[[repos]]\nurl = "https://x.org/a/b"\n[[notify]]\ntype = "fax"\n', "notify[0].type: use one of feishu"),
+    ('[[repos]]\nurl = "https://x.org/a/b"\n[[notify]]\ntype = "slack"\nurl_env = "S"\nchanel = "x"\n',
+     "unknown key 'notify[0].chanel'"),
+    ('[[repos]]\nurl = "https://x.org/a/b"\n[[notify]]\ntype = "wecom"\n', "notify[0]: give exactly one of 'url' or 'url_env'"),
+    ('[[repos]]\nurl = "https://x.org/a/b"\n[[notify]]\ntype = "email"\nhost = "h"\nto = ["a@b"]\n',
+     "missing key 'notify[0].from'"),
+    ('[[repos]]\nurl = "https://x.org/a/b"\n[[notify]]\ntype = "email"\nhost = "h"\nfrom = "a@b"\nto = []\n'
+     'port = "25"\n', "notify[0].to"),
 ])
 def test_each_mistake_is_one_message_naming_file_and_key(tmp_path, text, message):
     p = write(tmp_path, text)
