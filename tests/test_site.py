@@ -136,3 +136,37 @@ def test_index_lists_reports_newest_first_with_counts(browser, site):  # noqa: F
     assert page.title() == "Daily Update Report (2026-01-13)"
     assert watched.errors == []
     ctx.close()
+
+
+def test_empty_day_and_unreadable_repository_pages(make_repo, tmp_path):
+    from html.parser import HTMLParser
+
+    repo = make_repo("quiet")
+    repo.commit("feat: old", {"a.py": "A = 1\n"}, when="2026-01-10T10:00:00+08:00")
+    (tmp_path / "commitdigest.toml").write_text(
+        f'timezone = "Asia/Shanghai"\nlanguage = "en"\n[[repos]]\npath = "{repo.path}"\n'
+        f'[[repos]]\nurl = "{(tmp_path / "gone.git").as_uri()}"\nname = "gone/<b>repo</b>"\n'
+        '[output]\ndir = "out"\nformats = ["html"]\n')
+    r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+    assert r.returncode == 7, r.stderr
+    page = (tmp_path / "out" / "2026-01-13.html").read_text()
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.text, self.tags = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    parsed = Text()
+    parsed.feed(page)
+    text = " ".join(parsed.text)
+    assert "No commits today" in text
+    assert "This repository could not be read" in text and "clone failed" in text
+    assert "gone/<b>repo</b>" in text and "b" not in parsed.tags  # the name is text, not markup
+    assert (tmp_path / "out" / "2026-01-13.json").is_file()  # the twin the index is built from
+    assert '<li data-stem="2026-01-13">' in (tmp_path / "out" / "index.html").read_text()
