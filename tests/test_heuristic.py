@@ -63,3 +63,33 @@ def test_reason_names_the_deciding_rule_first(analysed):
         "fixes a crash, hang, leak or race-class bug")
     assert analysed["refactor(api)!: rename the client"].importance_reason.startswith("carries a breaking-change marker")
     assert "security" in analysed["update the login flow"].importance_reason
+
+
+def test_diff_facts_in_the_summary(make_repo):
+    repo = make_repo("facts")
+    repo.commit("chore: init", {
+        "requirements.txt": "urllib3==2.2.1\nrequests==2.31.0\n",
+        "go.mod": "module x\n\nrequire (\n\tgolang.org/x/net v0.53.0\n)\n",
+        "Cargo.lock": '[[package]]\nname = "h2"\nversion = "0.4.12"\n\n[[package]]\nname = "tokio"\nversion = "1.39.0"\n',
+        "package.json": '{\n  "dependencies": {\n    "react": "^18.2.0"\n  }\n}\n',
+        "src/api.py": "def keep(a):\n    return a\n\n\ndef legacy():\n    return 0\n\n\ndef _private():\n    return 1\n",
+    }, when="2026-01-12T10:00:00+08:00")
+    repo.commit("fix: bump dependencies", {
+        "requirements.txt": "urllib3==2.2.2\nrequests==2.31.0\nidna==3.7\n",
+        "go.mod": "module x\n\nrequire (\n\tgolang.org/x/net v0.55.0\n)\n",
+        "Cargo.lock": '[[package]]\nname = "h2"\nversion = "0.4.16"\n\n[[package]]\nname = "tokio"\nversion = "1.39.0"\n',
+        "package.json": '{\n  "dependencies": {\n    "react": "^18.3.1"\n  }\n}\n',
+    }, when="2026-01-13T10:00:00+08:00")
+    sha = repo.commit("feat: new api", {
+        "src/api.py": "def keep(a, b=None):\n    return a\n\n\ndef fresh():\n    return 2\n\n\nclass Client:\n    pass\n",
+    }, when="2026-01-13T11:00:00+08:00")
+    bump, feat = read_commits(open_repo(str(repo.path)), [repo.git("rev-parse", "HEAD~1"), sha])
+    summary = HeuristicAnalyzer().analyze(bump, "en").summary
+    deps = next(s for s in summary if s.startswith("dependencies: "))
+    for fragment in ("urllib3 2.2.1 → 2.2.2", "adds idna 3.7", "golang.org/x/net v0.53.0 → v0.55.0",
+                     "h2 0.4.12 → 0.4.16", "react ^18.2.0 → ^18.3.1"):
+        assert fragment in deps, deps
+    assert "requests" not in deps and "tokio" not in deps  # unchanged versions are not news
+    summary = HeuristicAnalyzer().analyze(feat, "zh").summary
+    assert "新增公共定义：fresh、Client" in summary
+    assert "移除公共定义：legacy" in summary  # keep() changed its signature: not a removal; _private is private

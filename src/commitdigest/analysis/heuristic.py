@@ -12,13 +12,14 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from commitdigest.analysis.diff_facts import definitions, dependency_bumps
 from commitdigest.report.labels import CHANGE_TYPE_WORD
 
 from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 3
+RULES_VERSION = 4
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -48,22 +49,6 @@ _EXAMPLE = re.compile(r"(^|/)(examples?|recipes?|samples?|benchmarks?)/", re.I)
 _SECURITY = re.compile(r"auth[nz]?|access.?token|api.?key|bearer|secret|\btls\b|\bssl\b|rbac|crypt|password|"
                        r"permission|\bcve\b|rustsec|\bghsa\b|security|vuln|xss|csrf|injection|sanitiz|privilege", re.I)
 _PERF = re.compile(r"perf|latency|throughput|cache|memory|alloc|fast|slow|speed|optimi", re.I)
-# A public definition: Rust `pub fn`, Python `def`/`class`, Go `func`, JS `export`, Java `public`.
-# Names starting with "_" are private by convention and never count.
-_API_DEF = re.compile(r"^([-+])\s*(?:pub(?:\([^)]*\))?\s+(?:async\s+)?(?:fn|struct|enum|trait)|(?:async\s+)?def|class|"
-                      r"func(?:\s*\([^)]*\))?|export\s+(?:default\s+)?(?:async\s+)?(?:function|class|const)|"
-                      r"public\s+(?:static\s+)?(?:[\w<>\[\]]+\s+)?)\s+([A-Za-z]\w*)", re.M)
-
-
-def removed_definitions(patch: str) -> int:
-    """Public definitions deleted and not re-added under the same name: a changed signature is
-    not a removal, a deleted function is."""
-    removed, added = set(), set()
-    for sign, name in _API_DEF.findall(patch):
-        (removed if sign == "-" else added).add(name)
-    return len(removed - added)
-
-
 class Signals(BaseModel):
     """The evidence behind a judgement, compact enough to show a model as hints."""
 
@@ -84,7 +69,8 @@ class Signals(BaseModel):
 
 
 def _area(path: str) -> str:
-    for name, rx in (("test", _TEST), ("ci", _CI), ("docs", _DOC), ("deps", _DEPS), ("build", _BUILD),
+    # deps before docs: requirements.txt is a manifest, not prose.
+    for name, rx in (("test", _TEST), ("ci", _CI), ("deps", _DEPS), ("docs", _DOC), ("build", _BUILD),
                      ("example", _EXAMPLE)):
         if rx.search(path):
             return name
@@ -124,7 +110,7 @@ def signals(commit: Commit) -> Signals:
         else:
             ctype = ChangeType.chore
     text = commit.message
-    removed = sum(removed_definitions(f.patch) for f in commit.files if _area(f.path) == "source")
+    removed = len(definitions(f.patch for f in commit.files if _area(f.path) == "source").removed)
     return Signals(
         change_type=ctype, type_source=source,
         breaking=bool((m and m.group("bang")) or "BREAKING CHANGE" in text),
@@ -205,6 +191,9 @@ _W = {
         "build_wide": "修复涉及多个构建/容器镜像", "fix": "局部的源码修复", "fix_outside": "修复位于源码之外（CI、构建、部署或示例）",
         "workflows": "修改 CI 工作流", "config": "修改配置或部署清单", "chore_core": "维护性改动但涉及较多源码",
         "tests_only": "仅涉及测试", "minor": "提交说明表明是小改动",
+        "defs_added": "新增公共定义：{names}", "defs_removed": "移除公共定义：{names}", "more_names": "等 {n} 个",
+        "bumps": "依赖变化：{items}", "bump": "{name} {old} → {new}", "bump_added": "新增 {name} {new}",
+        "bump_removed": "移除 {name}", "top_files": "主要改动文件：{items}", "list_sep": "、",
         "deps": "依赖变更", "facts": "新增 {a} 个文件，修改 {m} 个，删除 {d} 个，重命名 {r} 个；+{ins}/-{dels} 行",
         "binary": "包含 {n} 个二进制文件", "submodule": "更新子模块 {p}", "empty": "空提交（无文件变更）",
         "merge": "合并提交，相对第一父提交比较", "unread": "git 无法读取部分对象，仅列出文件清单",
@@ -234,6 +223,10 @@ _W = {
         "workflows": "changes CI workflows", "config": "changes configuration or deployment manifests",
         "chore_core": "housekeeping that rewrites a good part of the source", "tests_only": "tests only",
         "minor": "the message calls it a small change",
+        "defs_added": "adds public definitions: {names}", "defs_removed": "removes public definitions: {names}",
+        "more_names": "and {n} more", "bumps": "dependencies: {items}", "bump": "{name} {old} → {new}",
+        "bump_added": "adds {name} {new}", "bump_removed": "drops {name}", "top_files": "largest changes: {items}",
+        "list_sep": ", ",
         "deps": "dependency change", "facts": "{a} added, {m} modified, {d} deleted, {r} renamed; +{ins}/-{dels} lines",
         "binary": "{n} binary files", "submodule": "submodule {p} updated", "empty": "empty commit (no file changes)",
         "merge": "merge commit, diffed against its first parent", "unread": "git could not read some objects; file list only",
@@ -253,6 +246,33 @@ _W = {
         "imp": {"high": "high", "medium": "medium", "low": "low"},
     },
 }
+
+
+def _names(names: list[str], w: dict, limit: int = 5) -> str:
+    shown = w["list_sep"].join(names[:limit])
+    return shown + (" " + w["more_names"].format(n=len(names)) if len(names) > limit else "")
+
+
+def _diff_bullets(commit: Commit, w: dict) -> list[str]:
+    """What the diff itself says, for commits whose message says little (squash merges often
+    carry only trailers): public definitions in and out, dependency versions, the biggest files."""
+    out = []
+    defs = definitions(f.patch for f in commit.files if _area(f.path) == "source")
+    if defs.added:
+        out.append(w["defs_added"].format(names=_names(defs.added, w)))
+    if defs.removed:
+        out.append(w["defs_removed"].format(names=_names(defs.removed, w)))
+    bumps = dependency_bumps((f.path, f.patch) for f in commit.files if _area(f.path) in ("deps", "build", "config"))
+    if bumps:
+        items = [w["bump"].format(name=b.name, old=b.old, new=b.new) if b.old and b.new else
+                 w["bump_added"].format(name=b.name, new=b.new) if b.new else w["bump_removed"].format(name=b.name)
+                 for b in bumps]
+        out.append(w["bumps"].format(items=_names(items, w)))
+    if len(commit.files) > 1:
+        ranked = sorted(commit.files, key=lambda f: -(f.insertions + f.deletions))[:3]
+        out.append(w["top_files"].format(items=w["list_sep"].join(
+            f"{f.path} (+{f.insertions}/-{f.deletions})" for f in ranked)))
+    return out
 
 
 def _module(path: str) -> str:
@@ -300,6 +320,7 @@ class HeuristicAnalyzer:
                                              r=counts["R"] + counts["C"], ins=commit.insertions, dels=commit.deletions))
         else:
             summary.append(w["empty"])
+        summary += _diff_bullets(commit, w)
         binaries = sum(f.binary for f in commit.files)
         if binaries:
             summary.append(w["binary"].format(n=binaries))
