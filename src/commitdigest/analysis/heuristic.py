@@ -19,7 +19,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -204,7 +204,7 @@ _W = {
         "r_deps": ("依赖变更", "依赖或锁文件发生变化，可能引入行为或兼容性变化", "建议检查依赖的变更日志并运行完整测试"),
         "r_api": ("公共接口被移除", "删除了对外可见的函数或类型定义", "建议检查下游调用方是否受影响"),
         "r_large": ("改动规模大", "大量文件或代码行被修改，评审难度高", "建议分模块重点评审"),
-        "r_security": ("安全敏感", "改动涉及认证、密钥、权限或加密相关内容", "建议进行安全评审"),
+        "r_security": ("安全敏感", "涉及安全公告、认证、密钥、权限或加密相关内容", "建议进行安全评审"),
         "r_unread": ("内容无法读取", "git 无法读取该提交的部分对象，分析不完整", "建议在完整克隆中复查该提交"),
         "r_ci": ("CI 流程变化", "CI 配置被修改，可能影响构建或发布流程", "建议确认流水线在主分支上运行正常"),
         "arch": "改动跨越 {n} 个模块：{mods}", "sec": "涉及安全敏感路径或表述，需关注权限与密钥处理",
@@ -237,7 +237,7 @@ _W = {
         "r_deps": ("Dependency change", "dependencies or lockfiles changed, which can change behaviour", "Read the dependency changelog and run the full test suite"),
         "r_api": ("Public API removed", "externally visible functions or types were deleted", "Check downstream callers"),
         "r_large": ("Large change", "many files or lines changed; hard to review", "Review module by module"),
-        "r_security": ("Security-sensitive", "touches authentication, secrets, permissions or crypto", "Ask for a security review"),
+        "r_security": ("Security-sensitive", "mentions a security advisory, or touches authentication, secrets, permissions or crypto", "Ask for a security review"),
         "r_unread": ("Content unreadable", "git could not read part of this commit; analysis is partial", "Re-check the commit in a full clone"),
         "r_ci": ("CI pipeline change", "CI configuration changed and may affect builds or releases", "Confirm the pipeline still passes on the main branch"),
         "arch": "spans {n} modules: {mods}", "sec": "security-sensitive paths or wording; watch permission and secret handling",
