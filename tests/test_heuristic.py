@@ -93,3 +93,40 @@ def test_diff_facts_in_the_summary(make_repo):
     summary = HeuristicAnalyzer().analyze(feat, "zh").summary
     assert "新增公共定义：fresh、Client" in summary
     assert "移除公共定义：legacy" in summary  # keep() changed its signature: not a removal; _private is private
+
+
+PR_BODY = """**Description**
+
+When the upstream returns a compressed error
+response, the error branch decompresses the body but leaves the
+`content-encoding` header intact. Clients then fail to decode it.
+
+The success path already handles this via
+`removeContentEncoding`; this change applies it to the error path.
+
+**Related Issues/PRs (if applicable)**
+
+Fixes #2553
+
+---------
+
+Signed-off-by: Dev <dev@example.com>
+"""
+
+
+def test_summary_takes_the_pr_description_not_its_boilerplate(make_repo):
+    from commitdigest.analysis.message import gist
+
+    repo = make_repo("pr")
+    sha = repo.commit("fix: remove stale content-encoding header (#2554)\n\n" + PR_BODY, {"src/e.go": "package e\n"})
+    [commit] = read_commits(open_repo(str(repo.path)), [sha])
+    summary = HeuristicAnalyzer().analyze(commit, "en").summary
+    assert summary[:2] == [
+        "When the upstream returns a compressed error response, the error branch decompresses the body but "
+        "leaves the `content-encoding` header intact. Clients then fail to decode it.",
+        "The success path already handles this via `removeContentEncoding`; this change applies it to the error path.",
+    ]
+    assert gist("- first item\n  wrapped\n- second\n- third\n\nSigned-off-by: A <a@b>") == ["first item wrapped", "second"]
+    assert gist("Signed-off-by: A <a@b>\nCo-authored-by: B <b@c>") == []
+    long = gist("word " * 100 + ". Next sentence.")[0]
+    assert len(long) <= 200 and long.endswith("…")

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from commitdigest.analysis.diff_facts import definitions, dependency_bumps
+from commitdigest.analysis.message import gist
 from commitdigest.report.labels import CHANGE_TYPE_WORD
 
 from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 5
+RULES_VERSION = 6
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -313,8 +314,7 @@ class HeuristicAnalyzer:
         counts = defaultdict(int)
         for f in commit.files:
             counts[f.status] += 1
-        summary = [line.strip(" -*\t") for line in commit.body.splitlines()
-                   if line.strip(" -*\t") and not line.lstrip().startswith(("#", "Signed-off-by", "Co-authored-by"))][:2]
+        summary = gist(commit.body)
         if commit.files:
             summary.append(w["facts"].format(a=counts["A"], m=counts["M"] + counts["T"], d=counts["D"],
                                              r=counts["R"] + counts["C"], ins=commit.insertions, dels=commit.deletions))

@@ -1,0 +1,78 @@
+"""The gist of a commit message body, for summary bullets.
+
+Squash-merged pull requests carry their PR description: a "**Description**" heading, wrapped
+paragraphs, bullet lists, then boilerplate sections ("Related Issues", "Special notes for
+reviewers", checklists) and trailers. This keeps the first paragraphs or list items of the
+description proper, each unwrapped into one line and cut at a sentence end near ``limit``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "## Summary", "**Description**", "What's included:" — a line that only names a section. A plain
+# short line counts only when it is a paragraph of its own ("Motivation"), never the first line
+# of wrapped prose.
+_MARKED = re.compile(r"^\s*(#{1,6}\s+.+|(\*\*|__)[^*_]{1,80}(\*\*|__):?|[^.!?]{1,60}:)\s*$")
+_WORDS = re.compile(r"^\s*[\w][\w '’/()&-]{0,40}\s*$")
+
+
+def _is_heading(para: list[str]) -> bool:
+    return bool(_MARKED.match(para[0])) or (len(para) == 1 and bool(_WORDS.match(para[0])) and
+                                            len(para[0].split()) <= 4)
+_BOILERPLATE = re.compile(r"related issues|special notes|checklist|test(ing)? plan|how (was|is) this tested|"
+                          r"screenshots|reviewers?|release note|does this pr|type of change|breaking change", re.I)
+_TRAILER = re.compile(r"^[A-Z][\w-]*(-[\w]+)*: .+$|^\(cherry picked from commit")
+_BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+_RULE = re.compile(r"^\s*([-*_=]\s*){3,}$")
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """A paragraph's lines → one line per item (bullets) or one line for prose."""
+    items: list[str] = []
+    for line in lines:
+        if _BULLET.match(line):
+            items.append(_BULLET.sub("", line).strip())
+        elif items and lines and _BULLET.match(lines[0]):
+            items[-1] += " " + line.strip()  # a wrapped bullet
+        elif items:
+            items[-1] += " " + line.strip()
+        else:
+            items.append(line.strip())
+    return [i for i in items if i]
+
+
+def _cut(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip().strip("*_").strip()
+    if len(text) <= limit:
+        return text
+    end = max(text.rfind(". ", 0, limit), text.rfind("。", 0, limit))
+    return text[: end + 1] if end > limit // 3 else text[: limit - 1].rstrip() + "…"
+
+
+def gist(body: str, items: int = 2, limit: int = 200) -> list[str]:
+    paragraphs: list[list[str]] = [[]]
+    for line in re.sub(r"<!--.*?-->", "", body, flags=re.S).splitlines():
+        if not line.strip() or _RULE.match(line):
+            paragraphs.append([])
+        else:
+            paragraphs[-1].append(line.rstrip())
+    out: list[str] = []
+    for para in paragraphs:
+        if not para or all(_TRAILER.match(ln.strip()) for ln in para):
+            continue
+        if _is_heading(para) and not _BULLET.match(para[0]):
+            if _BOILERPLATE.search(para[0]):
+                if out:
+                    break  # the description is over
+                continue
+            para = para[1:]
+            if not para:
+                continue
+        for item in _unwrap(para):
+            if _MARKED.match(item):
+                continue
+            out.append(_cut(item, limit))
+            if len(out) == items:
+                return out
+    return out
