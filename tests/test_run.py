@@ -42,7 +42,8 @@ def two_repos(make_repo, tmp_path):
     local = make_repo("tool")
     local.commit("fix: tool crash on empty input", {"tool/main.py": "def main():\n    pass\n"},
                  when=f"{DAY}T11:00:00+08:00")
-    cfg = config(tmp_path, f'[[repos]]\nurl = "{bare.as_uri()}"\nname = "acme/engine"\n\n'
+    cfg = config(tmp_path, f'[[repos]]\nurl = "{bare.as_uri()}"\nname = "acme/engine"\n'
+                           'web_url = "https://github.com/acme/engine"\n\n'
                            f'[[repos]]\npath = "{local.path}"\n')
     return remote_work, local, cfg
 
@@ -56,6 +57,9 @@ def test_run_mirrors_reports_and_reruns_idempotently(two_repos, tmp_path):
     data = json.loads((out / f"{DAY}.json").read_text())
     assert [s["name"] for s in data["repos"]] == ["acme/engine", "tool"]  # config order
     assert [c["subject"] for c in data["repos"][0]["commits"]] == ["docs: engine", "feat: engine start"]
+    sha = data["repos"][0]["commits"][0]["sha"]
+    assert data["repos"][0]["commits"][0]["url"] == f"https://github.com/acme/engine/commit/{sha}"
+    assert data["repos"][1]["commits"][0]["url"] is None  # a local repository without an origin
     assert [c["subject"] for c in data["repos"][1]["commits"]] == ["fix: tool crash on empty input"]
     mirrors = list(Path(os.environ["COMMITDIGEST_CACHE_DIR"]).glob("mirrors/*.git"))
     assert len(mirrors) == 1 and (mirrors[0] / "HEAD").is_file()

@@ -48,6 +48,9 @@ class RepoConfig(BaseModel):
     include: list[str] = Field(default_factory=list)
     #: files matching these do not count; a commit touching only such files is left out
     exclude: list[str] = Field(default_factory=list)
+    #: the repository's web page (https://github.com/owner/name or a GitLab project), for commit
+    #: and PR links when its URL or origin does not name a known forge (a file:// mirror, say)
+    web_url: str | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> RepoConfig:

@@ -8,6 +8,7 @@ A lock on the output directory keeps two runs (a slow cron job and the next one)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +21,7 @@ from commitdigest.analysis.base import Analyzer
 from commitdigest.config import Config
 from commitdigest.errors import CommitdigestError, LockedError
 from commitdigest.git.mirror import ensure_mirror, redact_url
-from commitdigest.git.repo import open_repo
+from commitdigest.git.repo import open_repo, web_links
 from commitdigest.models import Report
 from commitdigest.outputs.files import check_writable, ensure_dir
 from commitdigest.store import Store, default_cache_dir
@@ -65,6 +66,8 @@ def open_tracked(config: Config, cache_dir: Path, timeout: float,
             else:
                 path = config.resolve(rc.path or ".")
             t.repo = open_repo(path, rc.branch, name, timeout=timeout)
+            if rc.web_url:
+                t.repo = dataclasses.replace(t.repo, links=web_links(rc.web_url))
         except CommitdigestError as exc:
             t.error = redact_url(exc.message)
         tracked.append(t)
