@@ -297,8 +297,15 @@ def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out
     out = Path(out_dir) if out_dir else cfg.resolve(cfg.output.dir)
     cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg.cache_dir else None)
     progress = _progress(quiet)
-    result = job.run(cfg, days, zone, analyzer, formats=fmts, out_dir=out, force=force,
-                     use_cache=not no_cache, cache_dir=cache, notify=not no_notify, progress=progress)
+    if progress:  # mirrors can take a while on a first clone: say which one
+        progress.start("mirrors", 0)
+    try:
+        result = job.run(cfg, days, zone, analyzer, formats=fmts, out_dir=out, force=force,
+                         use_cache=not no_cache, cache_dir=cache, notify=not no_notify, progress=progress,
+                         note=(lambda m: progress.start(m, 0)) if progress else (lambda _m: None))
+    finally:
+        if progress:
+            progress.stop()  # also when every day was already reported and nothing else stopped it
     for path in result.written:
         click.echo(str(path))
     if result.skipped and not quiet:
