@@ -174,3 +174,19 @@ def test_help_and_version():
 def test_quiet_when_not_a_tty(day_repo, tmp_path):
     r = run_cli("report", "--repo", str(day_repo.path), "--date", "2026-01-13", "--out", str(tmp_path))
     assert r.returncode == 0 and r.stderr == ""
+
+
+def test_damaged_cache_is_set_aside_not_fatal(day_repo, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "cache.sqlite3").write_bytes(b"this is not a database" * 100)
+    r = run_cli("report", "--repo", str(day_repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                "--cache-dir", str(cache), "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.startswith("commitdigest: warning: the cache ") and "is damaged" in r.stderr
+    assert len(list(cache.glob("cache.sqlite3.damaged-*"))) == 1
+    assert (tmp_path / "o" / "2026-01-13.md").is_file()
+    again = run_cli("report", "--repo", str(day_repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                    "--cache-dir", str(cache), "--out", str(tmp_path / "o"))
+    assert again.returncode == 0 and again.stderr == ""
+    assert json.loads((tmp_path / "o" / "2026-01-13.json").read_text())["usage"]["cache_hits"] == 2

@@ -325,7 +325,21 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _warnings_to_stderr() -> None:
+    """Library warnings (a cache that cannot be written…) as one line each, like errors."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("commitdigest: warning: %(message)s"))
+    logger = logging.getLogger("commitdigest")
+    if not logger.handlers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> None:
+    _warnings_to_stderr()
     try:
         code = cli.main(args=argv, prog_name="commitdigest", standalone_mode=False)
     except click.exceptions.Abort:

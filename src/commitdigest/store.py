@@ -6,6 +6,7 @@ an existing cache in place. WAL mode lets a report read while another run writes
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterable
@@ -16,6 +17,8 @@ from pydantic import ValidationError
 
 from commitdigest.errors import OutputError
 from commitdigest.models import CommitAnalysis
+
+log = logging.getLogger("commitdigest")
 
 CACHE_ENV = "COMMITDIGEST_CACHE_DIR"
 DB_NAME = "cache.sqlite3"
@@ -44,16 +47,37 @@ def default_cache_dir() -> Path:
 
 
 class Store:
+    """The cache is an optimisation: once open, its failures cost speed, never a report. A read
+    that fails finds nothing; a write that fails is a warning; a damaged file is set aside."""
+
     def __init__(self, directory: Path | None = None):
         self.directory = directory or default_cache_dir()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.directory / DB_NAME, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
+            self.db = self._open()
+        except sqlite3.DatabaseError as exc:
+            damaged = self.directory / DB_NAME
+            aside = damaged.with_name(f"{DB_NAME}.damaged-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}")
+            log.warning("the cache %s is damaged (%s); set aside as %s, starting a new one", damaged, exc, aside.name)
+            try:
+                damaged.rename(aside)
+                self.db = self._open()
+            except (OSError, sqlite3.Error) as again:
+                raise OutputError(f"cannot open the cache in {self.directory}: {again}") from None
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"cannot open the cache in {self.directory}: {exc}") from None
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.directory / DB_NAME, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self.db = db
+            self._migrate()
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
 
     def _migrate(self) -> None:
         self.db.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -81,10 +105,14 @@ class Store:
         for i in range(0, len(shas), 500):  # stay under SQLite's bound-parameter limit
             chunk = shas[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT sha, analysis FROM analyses WHERE fingerprint=? AND sha IN ({marks})",
-                (fingerprint, *chunk),
-            )
+            try:
+                rows = self.db.execute(
+                    f"SELECT sha, analysis FROM analyses WHERE fingerprint=? AND sha IN ({marks})",
+                    (fingerprint, *chunk),
+                ).fetchall()
+            except sqlite3.Error as exc:
+                log.warning("cannot read the cache in %s (%s); analysing again", self.directory, exc)
+                return found
             for sha, text in rows:
                 try:
                     found[sha] = CommitAnalysis.model_validate_json(text)
@@ -106,7 +134,8 @@ class Store:
                 self.db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
-            raise OutputError(f"cannot write the cache in {self.directory}: {exc}") from None
+            # The analyses are in hand and go into the report; only the next run pays for this.
+            log.warning("cannot write the cache in %s: %s", self.directory, exc)
 
     def close(self) -> None:
         self.db.close()
