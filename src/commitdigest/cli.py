@@ -99,13 +99,16 @@ def cli() -> None:
     """Daily update reports of the commits landing in the Git repositories you track.
 
     Every commit of the day is listed and analysed: change type, importance, summary, impact
-    scope, risks and recommendations, in Chinese (default) or English, as Markdown and JSON.
+    scope, risks and recommendations, in Chinese (default) or English, as Markdown, JSON, an
+    HTML site and an Atom feed; `run` follows the repositories of a config file every day and
+    announces the report on chat webhooks or by e-mail.
 
     \b
     Examples:
       commitdigest report --repo . --date yesterday
       commitdigest report --repo ~/src/dynamo --since 2026-01-13 --until 2026-01-19 --lang en
       commitdigest analyze HEAD --repo .
+      commitdigest init && commitdigest run --backfill 7
     """
 
 
