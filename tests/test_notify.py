@@ -271,3 +271,16 @@ url = "{good.url('/in')}"
         assert r.returncode == 0 and len(good.posts) == 1
         r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path, env={"HOOK_URL": bad.url()})
         assert r.returncode == 0 and len(good.posts) == 1
+
+
+def test_when_skips_quiet_days(report):
+    empty = report.model_copy(update={"repos": [report.repos[0].model_copy(
+        update={"commits": [], "stats": report.repos[0].stats.model_copy(update={"total": 0, "high": 0, "low": 0})})]})
+    no_high = report.model_copy(update={"repos": [report.repos[0].model_copy(
+        update={"commits": [c for c in report.repos[0].commits if c.analysis.importance.value != "high"]})]})
+    with CaptureServer() as server:
+        for rep, when, sent in [(empty, "always", True), (empty, "commits", False), (report, "commits", True),
+                                (no_high, "high", False), (report, "high", True)]:
+            before = len(server.posts)
+            d = one(rep, {"type": "wecom", "url": server.url("/w"), "when": when})
+            assert d.ok and d.skipped == (not sent) and len(server.posts) - before == int(sent), (when, sent)

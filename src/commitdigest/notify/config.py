@@ -28,6 +28,8 @@ class _Channel(BaseModel):
     retries: int = Field(default=3, ge=0, le=10)
     #: first backoff in seconds; doubled per attempt, with jitter (Retry-After wins when given)
     backoff: float = Field(default=1.0, ge=0)
+    #: "always"; "commits": only when the report lists any; "high": only with high-importance ones
+    when: Literal["always", "commits", "high"] = "always"
 
     @property
     def label(self) -> str:

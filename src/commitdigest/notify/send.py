@@ -35,6 +35,11 @@ class Delivery(BaseModel):
     attempts: int
     error: str | None = None
     seconds: float = 0.0
+    skipped: bool = False  # the channel's `when` said there was nothing worth sending
+
+
+def _worth_sending(when: str, digest: Digest) -> bool:
+    return when == "always" or (when == "commits" and digest.total > 0) or (when == "high" and bool(digest.items))
 
 
 class _Transient(Exception):
@@ -165,6 +170,9 @@ def deliver(report: Report, settings: list, *, report_url: str | None = None, ma
     digest = build_digest(report, report_url)
     results = []
     for channel in settings:
+        if not _worth_sending(channel.when, digest):
+            results.append(Delivery(channel=channel.label, type=channel.type, ok=True, attempts=0, skipped=True))
+            continue
         started, attempts = time.monotonic(), 0
         error = None
         try:
