@@ -130,3 +130,22 @@ def test_summary_takes_the_pr_description_not_its_boilerplate(make_repo):
     assert gist("Signed-off-by: A <a@b>\nCo-authored-by: B <b@c>") == []
     long = gist("word " * 100 + ". Next sentence.")[0]
     assert len(long) <= 200 and long.endswith("…")
+
+
+def test_changed_defaults_and_migrations_are_risks(make_repo):
+    repo = make_repo("cfg")
+    repo.commit("chore: init", {"deploy/values.yaml": "workers:\n  default: 8\n", "app/settings.py": "DEFAULT_TIMEOUT = 30\n"},
+                when="2026-01-12T10:00:00+08:00")
+    bump = repo.commit("chore: tune", {"deploy/values.yaml": "workers:\n  default: 16\n"}, when="2026-01-13T10:00:00+08:00")
+    added = repo.commit("chore: new knob", {"deploy/values.yaml": "workers:\n  default: 16\nqueue:\n  default: 4\n"},
+                        when="2026-01-13T11:00:00+08:00")
+    migr = repo.commit("chore: add column", {"db/migrations/0002_add_owner.sql": "ALTER TABLE t ADD owner TEXT;\n"},
+                       when="2026-01-13T12:00:00+08:00")
+    records = {c.sha: HeuristicAnalyzer().analyze(c, "en") for c in read_commits(open_repo(str(repo.path)), [bump, added, migr])}
+    tuned = records[bump]
+    assert tuned.importance.value == "medium" and "changes default values" in tuned.importance_reason
+    assert [r.risk for r in tuned.risks] == ["Default changed"] and "deploy/values.yaml" in tuned.risks[0].detail
+    assert records[added].importance.value == "low" and not records[added].risks  # a new default is not a change
+    migration = records[migr]
+    assert migration.importance.value == "medium"
+    assert any(r.risk == "Migration" and r.severity.value == "high" for r in migration.risks)

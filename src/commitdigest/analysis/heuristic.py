@@ -20,7 +20,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 6
+RULES_VERSION = 7
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -67,6 +67,8 @@ class Signals(BaseModel):
     severe: bool = False
     minor: bool = False
     workflows: bool = False
+    migrations: int = 0  # files that look like schema or data migrations
+    defaults_changed: list[str] = []  # files where a default value was replaced
 
 
 def _area(path: str) -> str:
@@ -123,7 +125,23 @@ def signals(commit: Commit) -> Signals:
         severe=bool(_SEVERE.search(commit.subject)), minor=bool(_MINOR.search(commit.subject)),
         workflows=any(f.path.startswith((".github/workflows/", ".github/actions/")) or f.path.startswith(".gitlab-ci")
                       for f in commit.files),
+        migrations=sum(1 for f in commit.files if _MIGRATION.search(f.path)),
+        defaults_changed=[f.path for f in commit.files if _area(f.path) in ("source", "config") and _default_changed(f.patch)][:5],
     )
+
+
+# Schema and data migrations: Django/Rails/Alembic/Flyway/Prisma folders, SQL files.
+_MIGRATION = re.compile(r"(^|/)(migrations?|alembic|db/migrate|flyway|prisma/migrations)/|\.sql$", re.I)
+# A line that sets a default: `default: 8`, `default=8`, `DEFAULT_TIMEOUT = 30`, `#[serde(default = …)]`.
+_DEFAULT_LINE = re.compile(r"^[-+](?![-+]).*\b(default(?:s)?\s*[:=]|DEFAULT_\w+\s*[:=]|\w+_default\s*[:=])", re.I)
+
+
+def _default_changed(patch: str) -> bool:
+    """A default replaced, not merely added: a removed and an added default line in one file."""
+    if not patch:
+        return False
+    signs = {line[0] for line in patch.splitlines() if _DEFAULT_LINE.match(line)}
+    return signs == {"-", "+"}
 
 
 _HIGH, _MEDIUM, _LOW = Importance.high, Importance.medium, Importance.low
@@ -145,6 +163,9 @@ def importance_of(s: Signals) -> tuple[Importance, list[str]]:
     if areas and areas <= _PERIPHERAL or t in (ChangeType.docs, ChangeType.test):
         return _LOW, ["docs" if "docs" in areas or t == ChangeType.docs else "tests_only"]
     level, why = _by_type(s, t, src)
+    if level == _LOW and (s.defaults_changed or s.migrations):
+        # Users feel a changed default or a schema migration without touching their own code.
+        level, why = _MEDIUM, why + ["defaults" if s.defaults_changed else "migration"]
     if s.minor and level == _HIGH:
         level, why = _MEDIUM, why + ["minor"]
     elif s.security and src and level != _HIGH:
@@ -192,6 +213,9 @@ _W = {
         "build_wide": "修复涉及多个构建/容器镜像", "fix": "局部的源码修复", "fix_outside": "修复位于源码之外（CI、构建、部署或示例）",
         "workflows": "修改 CI 工作流", "config": "修改配置或部署清单", "chore_core": "维护性改动但涉及较多源码",
         "tests_only": "仅涉及测试", "minor": "提交说明表明是小改动",
+        "defaults": "修改了默认值", "migration": "包含数据库或数据迁移",
+        "r_defaults": ("默认值变更", "修改了默认配置或参数默认值：{paths}", "建议检查依赖旧默认值的部署与调用方"),
+        "r_migration": ("数据迁移", "包含 {n} 个迁移文件，升级时会改变数据或结构", "建议确认迁移可回滚，并先在预发环境演练"),
         "defs_added": "新增公共定义：{names}", "defs_removed": "移除公共定义：{names}", "more_names": "等 {n} 个",
         "bumps": "依赖变化：{items}", "bump": "{name} {old} → {new}", "bump_added": "新增 {name} {new}",
         "bump_removed": "移除 {name}", "top_files": "主要改动文件：{items}", "list_sep": "、",
@@ -224,6 +248,9 @@ _W = {
         "workflows": "changes CI workflows", "config": "changes configuration or deployment manifests",
         "chore_core": "housekeeping that rewrites a good part of the source", "tests_only": "tests only",
         "minor": "the message calls it a small change",
+        "defaults": "changes default values", "migration": "contains a schema or data migration",
+        "r_defaults": ("Default changed", "a configuration or parameter default was replaced: {paths}", "Check deployments and callers that rely on the old default"),
+        "r_migration": ("Migration", "{n} migration files change data or schema on upgrade", "Make sure the migration can be rolled back and rehearse it in staging"),
         "defs_added": "adds public definitions: {names}", "defs_removed": "removes public definitions: {names}",
         "more_names": "and {n} more", "bumps": "dependencies: {items}", "bump": "{name} {old} → {new}",
         "bump_added": "adds {name} {new}", "bump_removed": "drops {name}", "top_files": "largest changes: {items}",
@@ -341,9 +368,9 @@ class HeuristicAnalyzer:
                   for mod, v in ranked]
         risks, recs = [], []
 
-        def add(key: str, sev: Importance) -> None:
+        def add(key: str, sev: Importance, **fmt) -> None:
             risk, detail, rec = w[key]
-            risks.append(Risk(risk=risk, detail=detail, severity=sev)); recs.append(rec)
+            risks.append(Risk(risk=risk, detail=detail.format(**fmt) if fmt else detail, severity=sev)); recs.append(rec)
 
         if commit.read_error:
             add("r_unread", Importance.medium)
@@ -359,6 +386,10 @@ class HeuristicAnalyzer:
             add("r_security", Importance.high)
         if "ci" in s.areas:
             add("r_ci", Importance.low)
+        if s.defaults_changed:
+            add("r_defaults", Importance.medium, paths=", ".join(s.defaults_changed[:3]))
+        if s.migrations:
+            add("r_migration", Importance.high, n=s.migrations)
         insights = Insights(
             architecture=w["arch"].format(n=len(modules), mods=", ".join(m for m, _ in ranked[:4])) if len(modules) > 1 and source_files else "",
             performance=w["perfi"] if s.performance else "",
