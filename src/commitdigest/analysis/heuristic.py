@@ -20,7 +20,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 7
+RULES_VERSION = 8
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -232,8 +232,9 @@ _W = {
         "r_security": ("安全敏感", "涉及安全公告、认证、密钥、权限或加密相关内容", "建议进行安全评审"),
         "r_unread": ("内容无法读取", "git 无法读取该提交的部分对象，分析不完整", "建议在完整克隆中复查该提交"),
         "r_ci": ("CI 流程变化", "CI 配置被修改，可能影响构建或发布流程", "建议确认流水线在主分支上运行正常"),
-        "arch": "改动跨越 {n} 个模块：{mods}", "sec": "涉及安全敏感路径或表述，需关注权限与密钥处理",
-        "perfi": "提交说明或改动与性能相关，建议关注基准测试结果",
+        "arch": "改动跨越 {n} 个模块：{mods}", "sec": "涉及安全敏感路径或表述（{terms}），需关注权限与密钥处理",
+        "perfi": "提交说明或改动与性能相关（{terms}），建议关注基准测试结果",
+        "arch_new": "新增 {n} 个源码文件，如 {files}", "part_sep": "；", "arch_api": "对外接口有增删，下游调用方可能需要同步调整",
         "conclusion": "{type}类变更，重要程度{imp}：{reason}。",
         "imp": {"high": "高", "medium": "中", "low": "低"},
     },
@@ -268,12 +269,33 @@ _W = {
         "r_security": ("Security-sensitive", "mentions a security advisory, or touches authentication, secrets, permissions or crypto", "Ask for a security review"),
         "r_unread": ("Content unreadable", "git could not read part of this commit; analysis is partial", "Re-check the commit in a full clone"),
         "r_ci": ("CI pipeline change", "CI configuration changed and may affect builds or releases", "Confirm the pipeline still passes on the main branch"),
-        "arch": "spans {n} modules: {mods}", "sec": "security-sensitive paths or wording; watch permission and secret handling",
-        "perfi": "performance-related; watch benchmark results",
+        "arch": "spans {n} modules: {mods}", "sec": "security-sensitive paths or wording ({terms}); watch permission and secret handling",
+        "perfi": "performance-related ({terms}); watch benchmark results",
+        "arch_new": "adds {n} source files, e.g. {files}", "part_sep": "; ", "arch_api": "public definitions added and removed: downstream callers may need to follow",
         "conclusion": "{type} change of {imp} importance: {reason}.",
         "imp": {"high": "high", "medium": "medium", "low": "low"},
     },
 }
+
+
+def _terms(rx: re.Pattern, commit: Commit) -> str:
+    """The words that made a rule fire, so the reader can judge whether it fired for a reason."""
+    found = dict.fromkeys(m.group(0).lower() for text in [commit.subject, *(f.path for f in commit.files[:200])]
+                          for m in rx.finditer(text))
+    return ", ".join(list(found)[:4]) or "?"
+
+
+def _architecture(commit: Commit, s: Signals, modules: dict, ranked: list, w: dict) -> str:
+    parts = []
+    if len(modules) > 1 and s.areas.get("source"):
+        parts.append(w["arch"].format(n=len(modules), mods=", ".join(m for m, _ in ranked[:4])))
+    new = [f.path for f in commit.files if f.status == "A" and _area(f.path) == "source"]
+    if len(new) >= 2:
+        parts.append(w["arch_new"].format(n=len(new), files=", ".join(new[:3])))
+    defs = definitions(f.patch for f in commit.files if _area(f.path) == "source")
+    if defs.added and defs.removed:
+        parts.append(w["arch_api"])
+    return w["part_sep"].join(parts)
 
 
 def _names(names: list[str], w: dict, limit: int = 5) -> str:
@@ -390,11 +412,9 @@ class HeuristicAnalyzer:
             add("r_defaults", Importance.medium, paths=", ".join(s.defaults_changed[:3]))
         if s.migrations:
             add("r_migration", Importance.high, n=s.migrations)
-        insights = Insights(
-            architecture=w["arch"].format(n=len(modules), mods=", ".join(m for m, _ in ranked[:4])) if len(modules) > 1 and source_files else "",
-            performance=w["perfi"] if s.performance else "",
-            security=w["sec"] if s.security else "",
-        )
+        insights = Insights(architecture=_architecture(commit, s, modules, ranked, w),
+                            performance=w["perfi"].format(terms=_terms(_PERF, commit)) if s.performance else "",
+                            security=w["sec"].format(terms=_terms(_SECURITY, commit)) if s.security else "")
         reason = "，".join(reasons[:3]) if language == "zh" else "; ".join(reasons[:3])
         analysed = sum(1 for f in commit.files if f.patch)
         return CommitAnalysis(
