@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from collections.abc import Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
-from commitdigest.analysis.diff_facts import definitions, dependency_bumps
+from commitdigest.analysis.diff_facts import Definitions, definitions, dependency_bumps
 from commitdigest.analysis.message import gist
 from commitdigest.report.labels import CHANGE_TYPE_WORD
 
@@ -69,8 +70,11 @@ class Signals(BaseModel):
     workflows: bool = False
     migrations: int = 0  # files that look like schema or data migrations
     defaults_changed: list[str] = []  # files where a default value was replaced
+    # Definitions added/removed in source files: computed once, used by several bullets.
+    _defs: Definitions | None = PrivateAttr(default=None)
 
 
+@lru_cache(maxsize=1 << 16)  # asked of the same paths by several rules of a commit
 def _area(path: str) -> str:
     # deps before docs: requirements.txt is a manifest, not prose.
     for name, rx in (("test", _TEST), ("ci", _CI), ("deps", _DEPS), ("docs", _DOC), ("build", _BUILD),
@@ -113,8 +117,9 @@ def signals(commit: Commit) -> Signals:
         else:
             ctype = ChangeType.chore
     text = commit.message
-    removed = len(definitions(f.patch for f in commit.files if _area(f.path) == "source").removed)
-    return Signals(
+    defs = definitions(f.patch for f in commit.files if _area(f.path) == "source")
+    removed = len(defs.removed)
+    record = Signals(
         change_type=ctype, type_source=source,
         breaking=bool((m and m.group("bang")) or "BREAKING CHANGE" in text),
         areas=dict(areas), files=len(commit.files), lines=commit.insertions + commit.deletions,
@@ -128,20 +133,22 @@ def signals(commit: Commit) -> Signals:
         migrations=sum(1 for f in commit.files if _MIGRATION.search(f.path)),
         defaults_changed=[f.path for f in commit.files if _area(f.path) in ("source", "config") and _default_changed(f.patch)][:5],
     )
+    record._defs = defs
+    return record
 
 
 # Schema and data migrations: Django/Rails/Alembic/Flyway/Prisma folders, SQL files.
 _MIGRATION = re.compile(r"(^|/)(migrations?|alembic|db/migrate|flyway|prisma/migrations)/|\.sql$", re.I)
 # A line that sets a default: `default: 8`, `default=8`, `DEFAULT_TIMEOUT = 30`, `#[serde(default = …)]`.
-_DEFAULT_LINE = re.compile(r"^[-+](?![-+]).*\b(default(?:s)?\s*[:=]|DEFAULT_\w+\s*[:=]|\w+_default\s*[:=])", re.I)
+_DEFAULT_LINE = re.compile(r"^([-+])(?![-+])[^\n]*?\b(?:defaults?\s*[:=]|DEFAULT_\w+\s*[:=]|\w+_default\s*[:=])",
+                           re.I | re.M)
 
 
 def _default_changed(patch: str) -> bool:
     """A default replaced, not merely added: a removed and an added default line in one file."""
-    if not patch:
-        return False
-    signs = {line[0] for line in patch.splitlines() if _DEFAULT_LINE.match(line)}
-    return signs == {"-", "+"}
+    if not patch or ("default" not in patch and "DEFAULT" not in patch and "Default" not in patch):
+        return False  # the common case, decided without the line-by-line regex
+    return {m.group(1) for m in _DEFAULT_LINE.finditer(patch)} == {"-", "+"}
 
 
 _HIGH, _MEDIUM, _LOW = Importance.high, Importance.medium, Importance.low
@@ -292,8 +299,8 @@ def _architecture(commit: Commit, s: Signals, modules: dict, ranked: list, w: di
     new = [f.path for f in commit.files if f.status == "A" and _area(f.path) == "source"]
     if len(new) >= 2:
         parts.append(w["arch_new"].format(n=len(new), files=", ".join(new[:3])))
-    defs = definitions(f.patch for f in commit.files if _area(f.path) == "source")
-    if defs.added and defs.removed:
+    defs = s._defs
+    if defs and defs.added and defs.removed:
         parts.append(w["arch_api"])
     return w["part_sep"].join(parts)
 
@@ -303,11 +310,10 @@ def _names(names: list[str], w: dict, limit: int = 5) -> str:
     return shown + (" " + w["more_names"].format(n=len(names)) if len(names) > limit else "")
 
 
-def _diff_bullets(commit: Commit, w: dict) -> list[str]:
+def _diff_bullets(commit: Commit, defs: Definitions, w: dict) -> list[str]:
     """What the diff itself says, for commits whose message says little (squash merges often
     carry only trailers): public definitions in and out, dependency versions, the biggest files."""
     out = []
-    defs = definitions(f.patch for f in commit.files if _area(f.path) == "source")
     if defs.added:
         out.append(w["defs_added"].format(names=_names(defs.added, w)))
     if defs.removed:
@@ -369,7 +375,7 @@ class HeuristicAnalyzer:
                                              r=counts["R"] + counts["C"], ins=commit.insertions, dels=commit.deletions))
         else:
             summary.append(w["empty"])
-        summary += _diff_bullets(commit, w)
+        summary += _diff_bullets(commit, s._defs, w)
         binaries = sum(f.binary for f in commit.files)
         if binaries:
             summary.append(w["binary"].format(n=binaries))
