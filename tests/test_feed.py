@@ -13,7 +13,7 @@ from conftest import run_cli
 NS = {"a": "http://www.w3.org/2005/Atom"}
 
 
-def reports(make_repo, tmp_path):
+def reports(make_repo, tmp_path, formats="html,feed"):
     repo = make_repo("svc")
     repo.git("remote", "add", "origin", "https://github.com/acme/svc.git")
     repo.commit("feat: a & b <c> \"d\"", {"src/a.py": "A = 1\n"}, when="2026-01-12T10:00:00+08:00")
@@ -21,7 +21,7 @@ def reports(make_repo, tmp_path):
     out = tmp_path / "out"
     for day in ("2026-01-12", "2026-01-13"):
         r = run_cli("report", "--repo", str(repo.path), "--date", day, "--tz", "Asia/Shanghai",
-                    "--format", "json,feed", "--base-url", "https://reports.example.com/svc/", "--out", str(out))
+                    "--format", formats, "--base-url", "https://reports.example.com/svc/", "--out", str(out))
         assert r.returncode == 0, r.stderr
     return out
 
@@ -56,3 +56,13 @@ def test_feed_is_capped_and_skips_damaged_files(make_repo, tmp_path):
     assert root.find("a:id", NS).text.startswith("urn:commitdigest:")
     index = render_index(out, "en")
     assert index.count('<li data-stem="') == 61 and "2026-01-14" not in index
+
+
+def test_links_point_at_the_pages_that_exist(make_repo, tmp_path):
+    out = reports(make_repo, tmp_path, "json,feed")  # no HTML pages, no Markdown
+    (out / "2026-01-13.md").write_text("# report\n")
+    root = ET.fromstring(render_feed(out, "zh"))
+    assert [e.find("a:link", NS).get("href") for e in root.findall("a:entry", NS)] == [
+        "2026-01-13.md", "2026-01-12.json"]
+    index = render_index(out, "zh")
+    assert 'href="2026-01-13.md"' in index and 'href="2026-01-12.json"' in index

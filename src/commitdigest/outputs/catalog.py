@@ -48,6 +48,8 @@ class Entry(_Loose):
     window_end: datetime
     generated: datetime  # the JSON file's modification time
     repos: list[RepoItem]
+    #: the file to link to: the HTML page when it was written, else the Markdown, else the twin
+    page: str
 
     def count(self, level: str) -> int:
         return sum(getattr(r, level) for r in self.repos)
@@ -73,7 +75,8 @@ def _entry(path: Path) -> Entry:
         commits = [{**c, "importance": (c.get("analysis") or {}).get("importance", "low")} for c in r.get("commits", [])]
         repos.append({"name": r["name"], "error": r.get("error"), "commits": commits,
                       **{k: stats.get(k, 0) for k in ("total", "high", "medium", "low")}})
-    return Entry(stem=path.stem, title=data["title"], language=data.get("language", "zh"),
+    page = next((f"{path.stem}.{ext}" for ext in ("html", "md") if path.with_suffix(f".{ext}").is_file()), path.name)
+    return Entry(stem=path.stem, page=page, title=data["title"], language=data.get("language", "zh"),
                  window_start=data["window"]["start"], window_end=data["window"]["end"],
                  generated=datetime.fromtimestamp(path.stat().st_mtime).astimezone(), repos=repos)
 
