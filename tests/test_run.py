@@ -96,6 +96,16 @@ def test_unreachable_remote_is_reported_and_the_rest_written(make_repo, tmp_path
     assert tool["error"] is None and [c["subject"] for c in tool["commits"]] == ["fix: tool"]
     md = (tmp_path / "out" / f"{DAY}.md").read_text()
     assert "gone/repo" in md and "clone failed" in md
+    # The remote comes back: a plain rerun (no --force) retries the unfinished day.
+    work, bare = push_remote(make_repo, tmp_path, "back")
+    work.commit("feat: back online", {"src/b.py": "B = 1\n"}, when=f"{DAY}T12:00:00+08:00")
+    work.git("push", "-q", "origin", "main")
+    bare.rename(tmp_path / "missing.git")
+    r = run_cli("run", "--date", DAY, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    gone, tool = json.loads((tmp_path / "out" / f"{DAY}.json").read_text())["repos"]
+    assert gone["error"] is None and [c["subject"] for c in gone["commits"]] == ["feat: back online"]
+    assert json.loads((tmp_path / "out" / f"{DAY}.json").read_text())["usage"]["cache_hits"] == 1
 
 
 def test_credentials_in_a_url_never_reach_the_output(make_repo, tmp_path):

@@ -9,6 +9,7 @@ A lock on the output directory keeps two runs (a slow cron job and the next one)
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,13 +42,25 @@ class RunResult:
         return bool(self.repo_errors or self.delivery_errors)
 
 
+def _had_failures(twin: Path) -> bool:
+    """A day whose JSON twin records an unreadable repository is not finished: the next run
+    tries again, so a network outage costs a delay, not a hole in the history."""
+    if not twin.is_file():
+        return False
+    try:
+        return any(r.get("error") for r in json.loads(twin.read_text(encoding="utf-8")).get("repos", []))
+    except (OSError, ValueError, AttributeError):
+        return True  # a damaged twin: regenerate it
+
+
 def days_to_do(days: Sequence[date], out_dir: Path, formats: Sequence[str], force: bool) -> tuple[list[date], list[date]]:
-    """(to generate, skipped): a day counts as reported when all its files exist."""
+    """(to generate, skipped): a day counts as reported when all its files exist and none of
+    its repositories failed."""
     suffixes = pipeline.report_files(formats)
     todo, skipped = [], []
     for day in sorted(set(days)):
         stem = pipeline.report_stem(day, day)
-        done = all((out_dir / f"{stem}.{s}").is_file() for s in suffixes)
+        done = all((out_dir / f"{stem}.{s}").is_file() for s in suffixes) and not _had_failures(out_dir / f"{stem}.json")
         (skipped if done and not force else todo).append(day)
     return todo, skipped
 
