@@ -130,3 +130,27 @@ def test_report_reads_llm_settings_from_the_config_file(make_repo, tmp_path):
         r = run_cli("analyze", "HEAD", "--repo", str(repo.path), "--no-cache", cwd=tmp_path)
         assert r.returncode == 0, r.stderr
         assert len(server.requests) == calls
+
+
+def test_run_retries_days_whose_model_analysis_failed(make_repo, tmp_path):
+    from llm_server import error
+
+    repo = build(make_repo)
+    with FakeLLM(lambda req: error(400, "bad request")) as down:
+        (tmp_path / "commitdigest.toml").write_text(
+            f'timezone = "Asia/Shanghai"\nanalyzer = "llm"\n[[repos]]\npath = "{repo.path}"\n'
+            f'[llm]\nbase_url = "{down.base_url}"\nmodel = "m"\nretries = 0\n[output]\ndir = "out"\n')
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    data = json.loads((tmp_path / "out" / "2026-01-13.json").read_text())
+    assert [c["analysis"]["fallback"] for c in data["repos"][0]["commits"]] == [True, True]
+    with FakeLLM(lambda req: completion(answer(paths=["src/app.py"]))) as up:
+        text = (tmp_path / "commitdigest.toml").read_text().replace(down.base_url, up.base_url)
+        (tmp_path / "commitdigest.toml").write_text(text)
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)  # no --force: the day was not finished
+        assert r.returncode == 0, r.stderr
+        assert len(up.requests) == 2
+        again = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+        assert again.returncode == 0 and len(up.requests) == 2 and "already reported" in again.stderr
+    data = json.loads((tmp_path / "out" / "2026-01-13.json").read_text())
+    assert [c["analysis"]["fallback"] for c in data["repos"][0]["commits"]] == [False, False]

@@ -261,7 +261,7 @@ def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out
         no_notify, quiet, **llm_kwargs) -> None:
     """Report every repository of the config file, one report per day, then notify.
 
-    Days already reported (all their files exist, no repository failed) are skipped unless
+    Days already reported (all files exist, no repository or model call failed) are skipped unless
     --force, so a rerun, or a cron job that runs twice, writes nothing new and calls no analyzer. Remote repositories are
     mirrored in the cache directory and fetched incrementally. A repository that cannot be
     fetched or read is reported in its section and in the exit status (7); the others are still

@@ -43,12 +43,15 @@ class RunResult:
 
 
 def _had_failures(twin: Path) -> bool:
-    """A day whose JSON twin records an unreadable repository is not finished: the next run
-    tries again, so a network outage costs a delay, not a hole in the history."""
+    """A day whose JSON twin records an unreadable repository, or a commit whose model analysis
+    failed (the offline stand-in, ``fallback``), is not finished: the next run tries again, so an
+    outage costs a delay, not a hole in the history. Good analyses come from the cache."""
     if not twin.is_file():
         return False
     try:
-        return any(r.get("error") for r in json.loads(twin.read_text(encoding="utf-8")).get("repos", []))
+        repos = json.loads(twin.read_text(encoding="utf-8")).get("repos", [])
+        return any(r.get("error") or any((c.get("analysis") or {}).get("fallback") for c in r.get("commits", []))
+                   for r in repos)
     except (OSError, ValueError, AttributeError):
         return True  # a damaged twin: regenerate it
 
