@@ -266,11 +266,21 @@ url = "{good.url('/in')}"
         assert (tmp_path / "out" / "2026-01-13.md").is_file() and (tmp_path / "out" / "2026-01-13.html").is_file()
         assert len(bad.posts) == 2
         assert good.posts[0].body["report_url"] == "https://reports.example.com/svc/2026-01-13.html"
-        # --no-notify: nothing sent; a rerun of a reported day sends nothing either
+        # --no-notify: nothing sent, nothing recorded
         r = run_cli("run", "--date", "2026-01-13", "--force", "--no-notify", cwd=tmp_path, env={"HOOK_URL": bad.url()})
-        assert r.returncode == 0 and len(good.posts) == 1
-        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path, env={"HOOK_URL": bad.url()})
-        assert r.returncode == 0 and len(good.posts) == 1
+        assert r.returncode == 0 and len(good.posts) == 1 and len(bad.posts) == 2
+        # the day is reported, but team-chat never got it: the next run retries that channel only
+        bad.default = Answer()
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path, env={"HOOK_URL": bad.url(f"/{TOKEN}")})
+        assert r.returncode == 0, r.stderr
+        assert len(bad.posts) == 3 and len(good.posts) == 1
+        assert bad.posts[-1].body["markdown"]["content"].startswith("### 每日更新报告（2026-01-13）")
+        # everyone has it now: nothing more is sent
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path, env={"HOOK_URL": bad.url(f"/{TOKEN}")})
+        assert r.returncode == 0 and len(bad.posts) == 3 and len(good.posts) == 1
+    state = json.loads((tmp_path / "out" / ".commitdigest-deliveries.json").read_text())
+    assert state == {"2026-01-13": {"0:wecom:team-chat": "ok", "1:webhook:webhook": "ok"}}
+    assert TOKEN not in (tmp_path / "out" / ".commitdigest-deliveries.json").read_text()
 
 
 def test_when_skips_quiet_days(report):

@@ -24,7 +24,7 @@ from commitdigest.errors import CommitdigestError, LockedError
 from commitdigest.git.mirror import ensure_mirror, redact_url
 from commitdigest.git.repo import open_repo, web_links
 from commitdigest.models import Report
-from commitdigest.outputs.files import check_writable, ensure_dir
+from commitdigest.outputs.files import check_writable, ensure_dir, write_atomic
 from commitdigest.store import Store, default_cache_dir
 from commitdigest.window import Zone
 
@@ -126,6 +126,8 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     result = RunResult()
     todo, result.skipped = days_to_do(days, out_dir, formats, force)
     if not todo:
+        if notify and config.notify:
+            result.delivery_errors = _notify(config, max(days), None, out_dir)
         return result
     cache_root = cache_dir or default_cache_dir()
     tracked = open_tracked(config, cache_root, git_timeout, note)
@@ -146,27 +148,64 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     for day, report in result.reports:
         result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
     result.written += pipeline.write_site(out_dir, formats, config.language, base_url)
-    if notify and config.notify and result.reports:
-        result.delivery_errors = _notify(config, result.reports[-1], out_dir, base_url)
+    if notify and config.notify:
+        newest = max(days)
+        in_memory = next((r for d, r in result.reports if d == newest), None)
+        result.delivery_errors = _notify(config, newest, in_memory, out_dir)
     return result
 
 
-def _notify(config: Config, newest: tuple[date, Report], out_dir: Path, base_url: str | None) -> list[str]:
-    """Only the newest report is announced: a backfill of a month must not post thirty messages."""
+DELIVERIES = ".commitdigest-deliveries.json"
+
+
+def _channel_key(index: int, channel) -> str:
+    return f"{index}:{channel.type}:{channel.label}"
+
+
+def _notify(config: Config, day: date, report: Report | None, out_dir: Path) -> list[str]:
+    """Announce the newest requested day on every channel that has not yet received it.
+
+    Only that day: a backfill of a month must not post thirty messages. What each channel got is
+    kept in ``.commitdigest-deliveries.json`` beside the reports, so a channel that failed (a
+    webhook timing out at 07:30) is retried by the next run, and one that succeeded is not sent
+    the same day twice. A day whose report is not on disk or in memory is not announced."""
     from commitdigest.notify import deliver
     from commitdigest.notify.config import parse_channels
 
-    day, report = newest
     stem = pipeline.report_stem(day, day)
-    md_path, html_path = out_dir / f"{stem}.md", out_dir / f"{stem}.html"
+    state_path = out_dir / DELIVERIES
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
+    except (OSError, ValueError):
+        state = {}
+    done = state.get(stem, {})
+    channels = parse_channels(config.notify)
+    pending = [(i, c) for i, c in enumerate(channels) if done.get(_channel_key(i, c)) != "ok"]
+    if not pending:
+        return []
+    md_path, html_path, twin = (out_dir / f"{stem}.{ext}" for ext in ("md", "html", "json"))
+    source: Report | dict | None = report
+    if source is None and twin.is_file():
+        try:
+            source = json.loads(twin.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            source = None
+    if source is None:
+        return []
+    base_url = config.output.base_url
     report_url = None
     if base_url:
-        page = f"{stem}.html" if html_path.is_file() else f"{stem}.md"
+        page = next((p.name for p in (html_path, md_path, twin) if p.is_file()), f"{stem}.json")
         report_url = f"{base_url.rstrip('/')}/{page}"
-    from commitdigest.report.render import render_markdown
-
-    markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else render_markdown(report)
+    markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
     html = html_path.read_text(encoding="utf-8") if html_path.is_file() else None
-    deliveries = deliver(report, parse_channels(config.notify), report_url=report_url, markdown=markdown,
-                         html=html, stem=stem)
+    deliveries = deliver(source, [c for _, c in pending], report_url=report_url, markdown=markdown, html=html,
+                         stem=stem)
+    for (i, c), d in zip(pending, deliveries, strict=True):
+        if not d.skipped:
+            done[_channel_key(i, c)] = "ok" if d.ok else "failed"
+    state[stem] = done
+    # Keep the file small: the 60 newest days are plenty to retry from.
+    state = dict(sorted(state.items())[-60:])
+    write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
     return [f"{d.channel}: {d.error}" for d in deliveries if not d.ok]

@@ -45,17 +45,23 @@ def _one_line(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build_digest(report: Report, report_url: str | None = None) -> Digest:
+def build_digest(report: Report | dict, report_url: str | None = None) -> Digest:
+    """From the report record, or from its JSON twin as written to disk (so a delivery that
+    failed can be retried by a later run without rebuilding the report)."""
+    data = report.to_json_dict() if isinstance(report, Report) else report
     counts = {i.value: 0 for i in Importance}
-    items = []
-    for repo in report.repos:
+    items, total = [], 0
+    for repo in data["repos"]:
+        stats = repo.get("stats") or {}
+        total += stats.get("total", 0)
         for level in counts:
-            counts[level] += getattr(repo.stats, level)
-        for c in repo.commits:
-            if c.analysis.importance == Importance.high:
-                summary = c.analysis.summary[0] if c.analysis.summary else c.analysis.importance_reason
-                items.append(Item(repo=repo.name, short_sha=c.short_sha, subject=_one_line(c.subject),
-                                  summary=_one_line(summary), url=c.url))
-    return Digest(title=report.title, language=report.language, total=sum(r.stats.total for r in report.repos),
-                  counts=counts, failed_repos=[r.name for r in report.repos if r.error], items=items,
+            counts[level] += stats.get(level, 0)
+        for c in repo.get("commits", []):
+            a = c.get("analysis") or {}
+            if a.get("importance") == Importance.high.value:
+                summary = (a.get("summary") or [a.get("importance_reason", "")])[0]
+                items.append(Item(repo=repo["name"], short_sha=c["short_sha"], subject=_one_line(c["subject"]),
+                                  summary=_one_line(summary), url=c.get("url")))
+    return Digest(title=data["title"], language=data["language"], total=total, counts=counts,
+                  failed_repos=[r["name"] for r in data["repos"] if r.get("error")], items=items,
                   report_url=report_url)

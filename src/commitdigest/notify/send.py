@@ -126,7 +126,7 @@ def _post(client: httpx.Client, kind: str, url: str, payload: dict[str, Any], he
         raise _Final(f"{host}: {problem}")
 
 
-def _http_message(channel, digest: Digest, report: Report, env: Mapping[str, str]) -> tuple[str, dict, dict]:
+def _http_message(channel, digest: Digest, report_json: dict, env: Mapping[str, str]) -> tuple[str, dict, dict]:
     url = channel.url_value(env)
     headers: dict[str, str] = {}
     if isinstance(channel, Feishu):
@@ -147,7 +147,7 @@ def _http_message(channel, digest: Digest, report: Report, env: Mapping[str, str
         payload = channels.slack(digest)
     else:
         assert isinstance(channel, Webhook)
-        payload = channels.webhook(digest, report.to_json_dict())
+        payload = channels.webhook(digest, report_json)
         headers = dict(channel.headers)
     return url, payload, headers
 
@@ -163,11 +163,13 @@ def _attempts(channel, action) -> int:
     return count
 
 
-def deliver(report: Report, settings: list, *, report_url: str | None = None, markdown: str | None = None,
+def deliver(report: Report | dict, settings: list, *, report_url: str | None = None, markdown: str | None = None,
             html: str | None = None, stem: str = "report", env: Mapping[str, str] | None = None) -> list[Delivery]:
-    """Sends ``report`` to every channel; one Delivery each, in order. Never raises."""
+    """Sends ``report`` (the record, or its JSON twin) to every channel; one Delivery each, in
+    order. Never raises."""
     env = os.environ if env is None else env
-    digest = build_digest(report, report_url)
+    report_json = report.to_json_dict() if isinstance(report, Report) else report
+    digest = build_digest(report_json, report_url)
     results = []
     for channel in settings:
         if not _worth_sending(channel.when, digest):
@@ -186,7 +188,7 @@ def deliver(report: Report, settings: list, *, report_url: str | None = None, ma
 
                 _attempts(channel, action)
             else:
-                url, payload, headers = _http_message(channel, digest, report, env)
+                url, payload, headers = _http_message(channel, digest, report_json, env)
                 with httpx.Client(timeout=channel.timeout, follow_redirects=False) as client:
                     def action():
                         nonlocal attempts
