@@ -121,6 +121,22 @@ def test_valid_answer_becomes_record_and_is_grounded():
     assert usage.cost == pytest.approx(700 / 1e6 + 800 / 1e6)
 
 
+def test_placeholders_are_dropped_and_empty_scope_filled_from_the_diff():
+    reply = answer(paths=["lib/invented.rs"], insights={"architecture": "无", "performance": "N/A",
+                                                       "security": "涉及鉴权逻辑"},
+                   recommendations=["无", "升级前检查配置"],
+                   risks=[{"risk": "无", "detail": "", "severity": "low"}])
+    with FakeLLM(lambda req: completion(reply)) as server:
+        [record] = analyzer(server).analyze_batch([make_commit()], "zh")
+    assert (record.insights.architecture, record.insights.performance) == ("", "")
+    assert record.insights.security == "涉及鉴权逻辑"
+    assert record.recommendations == ["升级前检查配置"] and record.risks == []
+    # the only path it named was invented: dropped, and the changed modules stand in
+    assert record.paths_dropped == 1
+    offline = HeuristicAnalyzer().analyze(make_commit(), "zh").impact_scope
+    assert record.impact_scope == offline and [i.path for i in offline] == ["src", "docs"]
+
+
 # --------------------------------------------------------------------- response_format downgrade
 
 

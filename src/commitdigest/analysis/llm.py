@@ -242,7 +242,12 @@ class LLMAnalyzer:
             "coverage": prompt.coverage, "redactions": prompt.redactions,
         })
         log.debug("analysed %s in %.1fs", commit.short_sha, time.monotonic() - started)
-        return ground(record, commit)
+        record = ground(record, commit)
+        if not record.impact_scope and commit.files:
+            # The model named no (real) paths: the changed modules are facts, not analysis.
+            record = record.model_copy(update={
+                "impact_scope": self._offline_analysis(commit, language).impact_scope})
+        return record
 
     # ----------------------------------------------------------------------------- offline
 

@@ -101,6 +101,16 @@ def _tidy(node: Any) -> None:
             _tidy(value)
 
 
+# What small models write when a field does not apply; the report shows nothing rather than "无".
+_PLACEHOLDERS = {"无", "暂无", "没有", "无影响", "不适用", "无明显影响", "none", "n/a", "na", "null", "-", "—", "nothing",
+                 "no impact", "not applicable"}
+
+
+def _real(text: str) -> str:
+    text = text.strip()
+    return "" if text.strip("。.!！ ").lower() in _PLACEHOLDERS else text
+
+
 def to_analysis(answer: BaseModel, analyzer: str) -> CommitAnalysis:
     """The validated answer as the report's record (coverage etc. are set by the caller)."""
     data = answer.model_dump(mode="json")
@@ -108,11 +118,11 @@ def to_analysis(answer: BaseModel, analyzer: str) -> CommitAnalysis:
         change_type=ChangeType(data["change_type"]),
         importance=Importance(data["importance"]),
         importance_reason=data["importance_reason"].strip(),
-        summary=data["summary"],
+        summary=[s for s in data["summary"] if _real(s)],
         impact_scope=[ImpactItem(**i) for i in data["impact_scope"]],
-        insights=Insights(**data["insights"]),
-        risks=[Risk(**r) for r in data["risks"]],
-        recommendations=data["recommendations"],
+        insights=Insights(**{k: _real(v) for k, v in data["insights"].items()}),
+        risks=[Risk(**r) for r in data["risks"] if _real(r["risk"])],
+        recommendations=[r for r in data["recommendations"] if _real(r)],
         conclusion=data["conclusion"].strip(),
         analyzer=analyzer,
     )
