@@ -137,6 +137,38 @@ def test_placeholders_are_dropped_and_empty_scope_filled_from_the_diff():
     assert record.impact_scope == offline and [i.path for i in offline] == ["src", "docs"]
 
 
+def test_context_overflow_shrinks_the_budget_for_the_run():
+    """A local server with a small window (llama.cpp, n_ctx 4096) answers 400
+    context_length_exceeded: the prompt is rebuilt to fit, once, and later commits fit at once."""
+    big = [FileChange(path=f"src/m{i}.py", status="M", insertions=200, deletions=0,
+                      patch=f"--- a/src/m{i}.py\n+++ b/src/m{i}.py\n@@ -0,0 +1,200 @@\n"
+                      + "".join(f"+value_{i}_{j} = compute({j})  # a line of code\n" for j in range(200)))
+           for i in range(6)]
+    window = 4096
+
+    def respond(req):
+        if len(req.text) // 3 > window:  # roughly what a tokenizer would count
+            return error(400, f"This model's maximum context length is {window} tokens. However, you "
+                              f"requested {len(req.text) // 3} tokens. Please reduce the length of the messages.")
+        return completion(answer(paths=["src/m0.py"]))
+
+    with FakeLLM(respond) as server:
+        a = analyzer(server, budget=12_000, max_tokens=1_024)
+        first, second = a.analyze_batch([make_commit("a" * 40, files=big), make_commit("b" * 40, files=big)], "en")
+        assert not first.fallback and not second.fallback
+        sizes = [len(r.text) for r in server.requests]
+    assert len(sizes) in (3, 4)  # overflow + retry for whichever went first; the other fits (or retries once)
+    assert sizes[0] > sizes[-1]
+    assert first.coverage.lines_analyzed < first.coverage.lines_total
+
+
+def test_context_overflow_that_cannot_be_fixed_falls_back():
+    with FakeLLM(lambda req: error(400, "context_length_exceeded: prompt is too long")) as server:
+        [record] = analyzer(server, budget=1_000).analyze_batch([make_commit()], "en")
+    assert record.fallback and "context window" in record.fallback_reason
+    assert len(server.requests) == 1  # no retry of the same prompt
+
+
 # --------------------------------------------------------------------- response_format downgrade
 
 

@@ -25,7 +25,7 @@ from commitdigest.analysis import budget
 from commitdigest.analysis.base import Progress
 from commitdigest.analysis.grounding import ground
 from commitdigest.analysis.redact import Redactor
-from commitdigest.llm.client import FormatState, LLMCallError, LLMClient, Meter, response_format
+from commitdigest.llm.client import ContextOverflow, FormatState, LLMCallError, LLMClient, Meter, response_format
 from commitdigest.llm.schema import answer_model, answer_schema, to_analysis
 from commitdigest.llm.settings import LLMSettings, ResponseFormat
 from commitdigest.models import ChangeType, Commit, CommitAnalysis, Coverage, Importance, Usage
@@ -73,6 +73,8 @@ class LLMAnalyzer:
         self._fallbacks = 0
         self._offline: Any = None
         self._sleep = sleep or asyncio.sleep  # tests record the backoff instead of waiting
+        # Lowered for the rest of the run when the server says a prompt overflowed its context.
+        self._budget = settings.budget
 
     # ------------------------------------------------------------------------ Analyzer protocol
 
@@ -145,8 +147,8 @@ class LLMAnalyzer:
                          schema=schema_text if mode == "prompt" else "")
         # Servers inject the schema into the prompt in some form in every structured mode.
         fixed = budget.estimate_tokens(system) + (budget.estimate_tokens(schema_text) if mode != "prompt" else 0)
-        limit = self.settings.budget - reserve
-        list_tokens = int(self.settings.budget * _LIST_SHARE)
+        limit = self._budget - reserve
+        list_tokens = int(self._budget * _LIST_SHARE)
         facts = _facts(commit, redactor)
         files = _CleanFiles(redactor)
         base_user = _user(commit, facts, budget.select(commit, 0, list_tokens, files))
@@ -202,6 +204,17 @@ class LLMAnalyzer:
                 out.append(self._fallback(commit, language, f"deadline of {self.settings.deadline:g}s reached"))
         return out
 
+    def _shrink_budget(self, window: int | None) -> bool:
+        """Fit the prompt budget under the model's context window (leaving room for the answer),
+        or halve it when the window is not known. False when there is nothing left to cut."""
+        floor = 1_000
+        target = window - self.settings.max_tokens - 128 if window else self._budget // 2
+        target = max(floor, min(target, self._budget - 1))
+        if target >= self._budget or self._budget <= floor:
+            return False
+        self._budget = target
+        return True
+
     async def _analyze(self, client: LLMClient, commit: Commit, language: str) -> CommitAnalysis:
         if self.min_importance is not None:
             offline = self._offline_analysis(commit, language)
@@ -218,7 +231,13 @@ class LLMAnalyzer:
 
         started = time.monotonic()
         try:
-            completion = await client.complete(build, schema, SCHEMA_NAME)
+            try:
+                completion = await client.complete(build, schema, SCHEMA_NAME)
+            except ContextOverflow as overflow:
+                if not self._shrink_budget(overflow.limit):
+                    raise
+                log.info("prompt for %s overflowed the context; budget now %d tokens", commit.short_sha, self._budget)
+                completion = await client.complete(build, schema, SCHEMA_NAME)
             try:
                 answer = _parse(model, completion.content, completion.finish_reason)
             except AnswerInvalid as first:

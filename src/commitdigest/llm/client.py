@@ -20,6 +20,7 @@ body beyond a status line.
 from __future__ import annotations
 
 import asyncio
+import re
 import email.utils
 import logging
 import random
@@ -50,6 +51,29 @@ class LLMCallError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class ContextOverflow(LLMCallError):
+    """The prompt does not fit the model's context window (a local server with a small n_ctx).
+    ``limit`` is the window in tokens when the server says it."""
+
+    def __init__(self, limit: int | None):
+        super().__init__("prompt longer than the model's context window" + (f" ({limit} tokens)" if limit else ""))
+        self.limit = limit
+
+
+_CONTEXT_WORDS = ("context_length_exceeded", "maximum context length", "context window", "context length",
+                  "n_ctx", "too many tokens", "prompt is too long")
+
+
+def _context_overflow(exc: openai.APIStatusError) -> ContextOverflow | None:
+    if exc.status_code not in (400, 413, 422):
+        return None
+    text = f"{exc.message} {exc.body!r}"
+    if not any(w in text.lower() for w in _CONTEXT_WORDS):
+        return None
+    m = re.search(r"(?:maximum context length|context window|n_ctx)\D{0,20}(\d{3,7})", text, re.I)
+    return ContextOverflow(int(m.group(1)) if m else None)
 
 
 class FormatRejected(Exception):
@@ -194,6 +218,9 @@ class LLMClient:
             try:
                 return await self._once(body, mode)
             except openai.APIStatusError as exc:
+                overflow = _context_overflow(exc)
+                if overflow is not None:
+                    raise overflow from None  # retrying the same prompt cannot help
                 if mode != "prompt" and _rejects_format(exc):
                     raise FormatRejected(mode) from None
                 status = exc.status_code
