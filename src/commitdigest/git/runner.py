@@ -40,6 +40,10 @@ def _env() -> dict[str, str]:
         GIT_OPTIONAL_LOCKS="0",  # reading must not take index.lock in the user's working copy
         GIT_PAGER="cat",
     )
+    # ssh must fail rather than ask (an unknown host key, a passphrase) when cron is the only one
+    # listening; keys in an agent still work. A user's own ssh command is left alone.
+    if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
     # A user's GIT_DIR would silently redirect every command to another repository.
     for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
         env.pop(var, None)
