@@ -173,3 +173,19 @@ def test_bad_options_are_one_line(two_repos, tmp_path, args, message):
     r = run_cli("run", *args, cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert r.stderr.count("\n") == 1 and message in r.stderr
+
+
+def test_report_takes_a_url_and_mirrors_it(make_repo, tmp_path):
+    work, bare = push_remote(make_repo, tmp_path, "remote-lib")
+    work.commit("feat: remote work", {"src/r.py": "R = 1\n"}, when=f"{DAY}T09:00:00+08:00")
+    work.git("push", "-q", "origin", "main")
+    out = tmp_path / "o"
+    r = run_cli("report", "--repo", bare.as_uri(), "--date", DAY, "--tz", "Asia/Shanghai", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    data = json.loads((out / f"{DAY}.json").read_text())
+    assert data["repos"][0]["name"] == "remotes/remote-lib"
+    assert [c["subject"] for c in data["repos"][0]["commits"]] == ["feat: remote work"]
+    assert list(Path(os.environ["COMMITDIGEST_CACHE_DIR"]).glob("mirrors/*remote-lib*.git"))
+    gone = run_cli("report", "--repo", (tmp_path / "nope.git").as_uri(), "--date", DAY, "--out", str(tmp_path / "x"))
+    assert gone.returncode == 3 and gone.stderr.count("\n") == 1 and "clone failed" in gone.stderr
+    assert not (tmp_path / "x").exists()

@@ -113,8 +113,9 @@ def cli() -> None:
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.option("--repo", "repos", multiple=True, metavar="PATH",
-              help="Local repository (working copy or bare). Repeat for several; default: current directory.")
+@click.option("--repo", "repos", multiple=True, metavar="PATH|URL",
+              help="Local repository (working copy or bare), or a remote URL (mirrored into the cache). "
+                   "Repeat for several; default: current directory.")
 @click.option("--branch", help="Branch to report on (default: the repository's HEAD branch).")
 @click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today, yesterday or Nd (N days ago); default: today.")
 @click.option("--since", metavar="D", help="First day of a period report (inclusive); same forms as --date.")
@@ -151,6 +152,7 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
       commitdigest report --repo . --date 2026-01-13 --tz Asia/Shanghai
       commitdigest report --repo a --repo b --since 2026-01-12 --until 2026-01-18 --lang en
       commitdigest report --repo . --date yesterday --format md --out /srv/reports
+      commitdigest report --repo https://github.com/ai-dynamo/dynamo --date yesterday --tz Asia/Shanghai
       COMMITDIGEST_LLM_BASE_URL=http://127.0.0.1:8080/v1 COMMITDIGEST_LLM_MODEL=qwen \\
         commitdigest report --repo . --analyzer llm --llm-min-importance medium
     """
@@ -165,7 +167,7 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
     )
     make_window(first, last, zone)  # reject --since after --until before touching any repository
     analyzer = _analyzer(ctx, config_path, llm_kwargs)  # bad LLM settings fail before any git work
-    opened = pipeline.open_repos(request.repos)
+    opened = pipeline.open_repos(request.repos, cache_dir=request.cache_dir)
     check_writable(Path(out_dir))
     progress = _progress(quiet)
     result = pipeline.generate_report(request, analyzer=analyzer, progress=progress, repos=opened)

@@ -9,7 +9,6 @@ names the file and the key. ``COMMITDIGEST_*`` environment variables override fi
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -61,7 +60,9 @@ class RepoConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:", v):
+        from commitdigest.git.mirror import is_url
+
+        if v is not None and not is_url(v):
             raise ValueError("must be an https://, ssh://, git://, file:// or user@host:path URL")
         return v
 
@@ -69,9 +70,9 @@ class RepoConfig(BaseModel):
         if self.name:
             return self.name
         if self.url:
-            tail = re.sub(r"\.git/?$", "", self.url.rstrip("/"))
-            parts = re.split(r"[/:]", tail)
-            return "/".join(p for p in parts[-2:] if p) or tail
+            from commitdigest.git.mirror import name_from_url
+
+            return name_from_url(self.url)
         return Path(self.path or ".").expanduser().resolve().name
 
 

@@ -110,9 +110,20 @@ def analyze_commits(
     return [by_sha[c.sha] for c in commits], len(commits) - len(todo)
 
 
-def open_repos(specs: Sequence[RepoSpec], timeout: float = 300.0) -> list[Repo]:
-    """Open every repository before any work starts, so bad input fails fast."""
-    return [open_repo(s.path, s.branch, s.name, timeout=timeout) for s in specs]
+def open_repos(specs: Sequence[RepoSpec], timeout: float = 300.0, cache_dir: Path | None = None) -> list[Repo]:
+    """Open every repository before any work starts, so bad input fails fast. A URL is mirrored
+    into the cache first (cloned once, fetched after), exactly as ``run`` does."""
+    from commitdigest.git.mirror import ensure_mirror, is_url, name_from_url
+    from commitdigest.store import default_cache_dir
+
+    repos = []
+    for s in specs:
+        if is_url(s.path):
+            mirror = ensure_mirror(s.path, cache_dir or default_cache_dir(), timeout=timeout)
+            repos.append(open_repo(mirror.path, s.branch, s.name or name_from_url(s.path), timeout=timeout))
+        else:
+            repos.append(open_repo(s.path, s.branch, s.name, timeout=timeout))
+    return repos
 
 
 def generate_report(

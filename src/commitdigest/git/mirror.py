@@ -39,6 +39,21 @@ def mirror_dir(cache_dir: Path, url: str) -> Path:
     return cache_dir / "mirrors" / f"{readable}-{digest}.git"
 
 
+_URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
+
+
+def is_url(value: str) -> bool:
+    """A remote to mirror (https, ssh, git, file URLs and scp-like user@host:path), not a path."""
+    return bool(_URL.match(value))
+
+
+def name_from_url(url: str) -> str:
+    """owner/name from the last two parts of the URL, without .git."""
+    tail = re.sub(r"\.git/?$", "", url.rstrip("/"))
+    parts = re.split(r"[/:]", tail)
+    return "/".join(p for p in parts[-2:] if p) or tail
+
+
 def redact_url(text: str) -> str:
     """Credentials in a URL (https://user:token@host) must not reach logs or reports."""
     return re.sub(r"(\w+://)[^/@\s]+@", r"\1***@", text)
