@@ -5,7 +5,6 @@ page fits a phone, nothing from a commit runs as code, and the index lists every
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -210,7 +210,7 @@ def clip(patch: str, tokens: int) -> str:
     kept = list(header)
     bounds = starts + [len(lines)]
     taken = 0
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in zip(bounds, bounds[1:], strict=False):  # consecutive pairs
         hunk = lines[a:b]
         cost = estimate_tokens("\n".join(hunk)) + 1
         if used + cost > tokens:

@@ -156,7 +156,7 @@ class _Builder:
         # Patch sections follow the raw entries' order. A type change (file → symlink) is one raw
         # entry but two patch sections; then sections are matched by path instead.
         if len(self.sections) == len(self.files):
-            pairs = zip(self.files, self.sections)
+            pairs = zip(self.files, self.sections, strict=True)
         else:
             by_path = {}
             for sec in self.sections:

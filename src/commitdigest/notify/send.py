@@ -175,33 +175,34 @@ def deliver(report: Report | dict, settings: list, *, report_url: str | None = N
         if not _worth_sending(channel.when, digest):
             results.append(Delivery(channel=channel.label, type=channel.type, ok=True, attempts=0, skipped=True))
             continue
-        started, attempts = time.monotonic(), 0
-        error = None
-        try:
-            if isinstance(channel, Email):
-                from commitdigest.notify.email import send_email
-
-                def action():
-                    nonlocal attempts
-                    attempts += 1
-                    send_email(channel, digest, markdown=markdown, html=html, stem=stem, env=env)
-
-                _attempts(channel, action)
-            else:
-                url, payload, headers = _http_message(channel, digest, report_json, env)
-                with httpx.Client(timeout=channel.timeout, follow_redirects=False) as client:
-                    def action():
-                        nonlocal attempts
-                        attempts += 1
-                        _post(client, channel.type, url, payload, headers)
-
-                    _attempts(channel, action)
-        except (_Transient, _Final, NotifyError) as exc:
-            error = str(exc)
-            if isinstance(exc, _Transient) and attempts > 1:
-                error += f" (gave up after {attempts} attempts)"
-        except Exception as exc:  # a sender bug must not cost the other channels or the run
-            error = f"{type(exc).__name__}: {exc}"
-        results.append(Delivery(channel=channel.label, type=channel.type, ok=error is None, attempts=attempts,
-                                error=error, seconds=round(time.monotonic() - started, 2)))
+        results.append(_deliver_one(channel, digest, report_json, markdown, html, stem, env))
     return results
+
+
+def _deliver_one(channel, digest: Digest, report_json: dict, markdown: str | None, html: str | None,
+                 stem: str, env: Mapping[str, str]) -> Delivery:
+    started, attempts, error = time.monotonic(), 0, None
+
+    def counted(send) -> None:
+        nonlocal attempts
+        attempts += 1
+        send()
+
+    try:
+        if isinstance(channel, Email):
+            from commitdigest.notify.email import send_email
+
+            _attempts(channel, lambda: counted(lambda: send_email(channel, digest, markdown=markdown, html=html,
+                                                                   stem=stem, env=env)))
+        else:
+            url, payload, headers = _http_message(channel, digest, report_json, env)
+            with httpx.Client(timeout=channel.timeout, follow_redirects=False) as client:
+                _attempts(channel, lambda: counted(lambda: _post(client, channel.type, url, payload, headers)))
+    except (_Transient, _Final, NotifyError) as exc:
+        error = str(exc)
+        if isinstance(exc, _Transient) and attempts > 1:
+            error += f" (gave up after {attempts} attempts)"
+    except Exception as exc:  # a sender bug must not cost the other channels or the run
+        error = f"{type(exc).__name__}: {exc}"
+    return Delivery(channel=channel.label, type=channel.type, ok=error is None, attempts=attempts, error=error,
+                    seconds=round(time.monotonic() - started, 2))
