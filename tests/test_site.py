@@ -22,7 +22,11 @@ def site(tmp_path_factory):
     repo = GitRepo(root / "proj")
     repo.git("remote", "add", "origin", "https://github.com/acme/proj.git")
     repo.commit("feat: first day", {"src/a.py": "A = 1\n"}, when="2026-01-12T10:00:00+08:00")
-    repo.commit("feat(router): add routing table (#12)", {"src/router.py": "def route():\n    return 1\n"},
+    # long paths with nowhere to break (they reach summaries and insights) must still fit a phone
+    deep = "src/deeply_nested_package_name/another_nested_module_directory"
+    repo.commit("feat(router): add routing table (#12)", {"src/router.py": "def route():\n    return 1\n",
+                f"{deep}/routing_table_implementation.py": "T = 1\n",
+                f"{deep}/routing_table_persistence.py": "P = 1\n"},
                 when="2026-01-13T09:00:00+08:00")
     repo.commit("fix: parser edge case", {"src/parser.py": "def parse(x):\n    return x\n"},
                 when="2026-01-13T10:00:00+08:00")
@@ -108,7 +112,9 @@ def test_readable_on_a_phone_and_without_scripts(browser, site):  # noqa: F811
     for path in ("2026-01-13.html", "index.html"):
         ctx, page, _ = open_page(browser, f"{base}/{path}", viewport={"width": 390, "height": 844},
                                  is_mobile=True, device_scale_factor=3)
-        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), path
+        # innerWidth would grow with the content on a mobile viewport; clientWidth is the phone's
+        widths = page.evaluate("[document.scrollingElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[1] == 390 and widths[0] <= widths[1], (path, widths)
         ctx.close()
     ctx, page, _ = open_page(browser, f"{base}/2026-01-13.html", java_script_enabled=False)
     assert page.locator("article.commit").count() == 4
