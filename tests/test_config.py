@@ -64,6 +64,10 @@ def test_default_name_from_url_forms():
     ('[[repos]]\nurl = "https://x.org/a/b"\n[llm]\ntemperature = 9\n', "llm.temperature"),
     ('[[repos]]\nurl = "https://x.org/a/b"\n[[repos]]\nurl = "https://y.org/a/b"\n', "two repositories are named 'a/b'"),
     ('[[repos]\n', "invalid TOML"),
+    ('timezone = "Mars/Base"\n[[repos]]\nurl = "https://x.org/a/b"\n', "timezone: unknown time zone 'Mars/Base'"),
+    ('timezone = "+25:00"\n[[repos]]\nurl = "https://x.org/a/b"\n', "timezone: invalid time zone offset"),
+    ('[[repos]]\nurl = "https://x.org/a/b"\n[output]\nformats = ["md", "pdf"]\n',
+     "output.formats: unknown format 'pdf'"),
     ('[[repos]]\nurl = "https://x.org/a/b"\n[[notify]]\ntype = "fax"\n', "notify[0].type: use one of feishu"),
     ('[[repos]]\nurl = "https://x.org/a/b"\n[[notify]]\ntype = "slack"\nurl_env = "S"\nchanel = "x"\n',
      "unknown key 'notify[0].chanel'"),
@@ -102,8 +106,12 @@ def test_environment_overrides_file(tmp_path):
     cfg = config.load(str(p), env={"COMMITDIGEST_LANGUAGE": "en", "COMMITDIGEST_OUTPUT_FORMATS": "md, html",
                                    "COMMITDIGEST_OUTPUT_DIR": "/srv/out"})
     assert (cfg.language, cfg.output.formats, cfg.output.dir) == ("en", ["md", "html"], "/srv/out")
-    with pytest.raises(ConfigError, match="language"):
+    # a bad value from the environment is reported against its variable, not the file
+    with pytest.raises(ConfigError, match=r"^COMMITDIGEST_LANGUAGE: Input should be 'zh' or 'en'"):
         config.load(str(p), env={"COMMITDIGEST_LANGUAGE": "de"})
+    with pytest.raises(ConfigError, match=r"^COMMITDIGEST_TIMEZONE: unknown time zone 'Foo/Bar'"):
+        config.load(str(p), env={"COMMITDIGEST_TIMEZONE": "Foo/Bar"})
+    assert config.load(str(p), env={"COMMITDIGEST_OUTPUT_FORMATS": "MD,md , json"}).output.formats == ["md", "json"]
 
 
 def test_init_writes_a_sample_that_loads_and_documents_every_key(tmp_path):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from commitdigest.errors import ConfigError, LLMConfigError
+from commitdigest.errors import ConfigError, InputError, LLMConfigError
 
 FILENAME = "commitdigest.toml"
 ENV_CONFIG = "COMMITDIGEST_CONFIG"
@@ -90,6 +90,13 @@ class OutputConfig(BaseModel):
     def _split(cls, v: Any) -> Any:
         return [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
 
+    @field_validator("formats")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        from commitdigest.pipeline import check_formats
+
+        return _as_value_error(check_formats, v)
+
 
 class Config(BaseModel):
     model_config = _Strict
@@ -107,9 +114,27 @@ class Config(BaseModel):
     #: the file this came from (not a key); relative paths in it are relative to its folder
     source: Path | None = Field(default=None, exclude=True)
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        # checked at load, so a typo is reported against the file before any repository is read
+        from commitdigest.window import parse_zone
+
+        if v is not None:
+            _as_value_error(parse_zone, v)
+        return v
+
     def resolve(self, value: str) -> Path:
         p = Path(value).expanduser()
         return p if p.is_absolute() or self.source is None else self.source.parent / p
+
+
+def _as_value_error(check: Any, value: Any) -> Any:
+    """Run one of the CLI's own checks, so the file and the flag say the same thing."""
+    try:
+        return check(value)
+    except InputError as exc:
+        raise ValueError(exc.message) from None
 
 
 def find(explicit: str | None, env: Mapping[str, str] | None = None) -> Path:
@@ -151,11 +176,14 @@ def load(explicit: str | None = None, env: Mapping[str, str] | None = None) -> C
 
 
 def parse(data: dict[str, Any], path: Path, env: Mapping[str, str]) -> Config:
-    data = _apply_env(data, env)
+    data, from_env = _apply_env(data, env)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc)}") from None
+        where, message = _describe(exc)
+        if where in from_env:  # the bad value is not in the file: name the variable it came from
+            raise ConfigError(f"{from_env[where]}: {message}") from None
+        raise ConfigError(f"{path}: {where + ': ' if where else ''}{message}") from None
     config.source = path.resolve()
     _check_paths(config, path)
     _check_llm(config, path)
@@ -163,8 +191,10 @@ def parse(data: dict[str, Any], path: Path, env: Mapping[str, str]) -> Config:
     return config
 
 
-def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The file's values with the environment's overrides, and which keys the environment set."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    from_env: dict[str, str] = {}
     for var, dotted in ENV_OVERRIDES.items():
         value = env.get(var)
         if not value:
@@ -173,20 +203,23 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
         target = out.setdefault(table, {}) if table else out
         if isinstance(target, dict):
             target[key] = value
-    return out
+            from_env[dotted] = var
+    return out, from_env
 
 
-def _describe(exc: ValidationError) -> str:
-    err = exc.errors(include_input=False, include_url=False)[0]
+def _describe(exc: ValidationError) -> tuple[str, str]:
+    """(the key at fault, what is wrong with it) for the first problem pydantic found."""
+    errors = exc.errors(include_input=False, include_url=False)
+    err = errors[0]
     loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
-    # pydantic adds the union member to the location ("notify[0].feishu.url"); readers want the key.
     if err["type"] == "extra_forbidden":
-        return f"unknown key '{loc}'"
+        return "", f"unknown key '{loc}'"
     if err["type"] == "missing":
-        return f"missing key '{loc}'"
+        return "", f"missing key '{loc}'"
     message = err["msg"].removeprefix("Value error, ")
-    more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
-    return f"{loc or 'file'}: {message}{more}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return loc, message
 
 
 def _check_paths(config: Config, path: Path) -> None:
