@@ -167,6 +167,12 @@ def test_application_error_in_a_200_is_a_failure(report):
     with CaptureServer(Answer(200, body={"errcode": 310000, "errmsg": "sign not match"})) as server:
         d = one(report, {"type": "dingtalk", "url": server.url("/robot/send?access_token=x")})
     assert not d.ok and d.attempts == 1 and "310000" in d.error and "sign not match" in d.error
+    # Slack answers a plain "ok"; Slack-compatible servers answer JSON, where only an explicit false is an error
+    for body, ok in [("ok", True), ({"success": True}, True), ({"ok": False, "error": "invalid_token"}, False)]:
+        with CaptureServer(Answer(200, body=body)) as server:
+            d = one(report, {"type": "slack", "url": server.url("/s")})
+        assert d.ok is ok and d.attempts == 1, (body, d.error)
+    assert "invalid_token" in d.error
 
 
 def test_timeouts_are_retried_then_reported(report):

@@ -2,7 +2,7 @@
 
 Timeouts, connection errors, 429 and 5xx are retried with exponential backoff and jitter
 (tenacity), honouring ``Retry-After``; other 4xx are final. A 200 that carries an application
-error (Feishu ``code``, DingTalk/WeCom ``errcode``, Slack's non-"ok" body) is a failure too.
+error (Feishu ``code``, DingTalk/WeCom ``errcode``, a Slack-compatible ``"ok": false``) is a failure too.
 Errors name the channel and its host, never the URL: a webhook URL is a credential.
 """
 
@@ -95,8 +95,15 @@ def sign_dingtalk(secret: str, timestamp_ms: int) -> str:
 
 def _app_error(kind: str, response: httpx.Response) -> str | None:
     if kind == "slack":
-        body = response.text.strip()
-        return None if body == "ok" else f"Slack answered '{body[:80]}'"
+        # Slack answers a plain "ok" and reports errors with 4xx/5xx; Slack-compatible servers
+        # (Rocket.Chat, Mattermost) answer 2xx with JSON, whose explicit false is their error.
+        try:
+            data = response.json()
+        except ValueError:
+            return None
+        if isinstance(data, dict) and (data.get("ok") is False or data.get("success") is False):
+            return f"answered {response.text.strip()[:80]!r}"
+        return None
     if kind in ("feishu", "lark", "dingtalk", "wecom"):
         try:
             data = response.json()
