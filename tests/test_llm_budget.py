@@ -22,7 +22,7 @@ def fc(path: str, text: str | None = None, **kw) -> FileChange:
     text = patch(path) if text is None else text
     n = sum(1 for line in text.splitlines() if line.startswith("+") and not line.startswith("+++"))
     return FileChange(path=path, status=kw.pop("status", "M"), insertions=kw.pop("insertions", n),
-                      deletions=0, patch=text, **kw)
+                      deletions=kw.pop("deletions", 0), patch=text, **kw)
 
 
 def commit(*files: FileChange) -> Commit:
@@ -108,3 +108,58 @@ def test_clean_is_applied_before_measuring():
     c = commit(fc("src/a.py"))
     sel = budget.select(c, 10_000, 2_000, clean=lambda path, text: text.replace("x", "Y"))
     assert "x" not in sel.shown[0].shown.replace("+++", "").split("line")[1]
+
+
+def context_patch(path: str, hunks: int, context: int) -> str:
+    """Hunks of one changed line each inside ``context`` unchanged lines either side, as git -U."""
+    out = [f"--- a/{path}", f"+++ b/{path}"]
+    for h in range(hunks):
+        out.append(f"@@ -{h * 1000 + 1},{2 * context + 1} +{h * 1000 + 1},{2 * context + 1} @@")
+        out += [f" unchanged {h}.{i} " + "y" * 40 for i in range(context)]
+        out += [f"-old {h}", f"+new {h}"]
+        out += [f" unchanged {h}.{i} " + "y" * 40 for i in range(context, 2 * context)]
+    return "\n".join(out)
+
+
+def test_condense_keeps_every_change_and_one_line_of_context():
+    text = context_patch("src/a.go", hunks=3, context=6)
+    tight = budget.condense(text)
+    lines = tight.split("\n")
+    assert [line for line in lines if line[:1] in "+-" and not line.startswith(("+++", "---"))] == \
+        ["-old 0", "+new 0", "-old 1", "+new 1", "-old 2", "+new 2"]
+    assert sum(line.startswith(" unchanged") for line in lines) == 6  # one each side of each change
+    assert lines.count(" …") == 6 and sum(line.startswith("@@") for line in lines) == 3
+    assert budget.condense(patch("src/b.py", hunks=2)) == patch("src/b.py", hunks=2)  # nothing to trim
+
+
+def test_context_is_trimmed_before_anything_is_clipped():
+    text = context_patch("src/a.go", hunks=20, context=20)
+    full = budget.estimate_tokens(text)
+    sel = budget.select(commit(fc("src/a.go", text, insertions=20, deletions=20)), full // 3, 500)
+    view = sel.files[0]
+    assert view.note == budget.CONTEXT_TRIMMED and view.lines_shown == 40
+    assert budget.estimate_tokens(view.shown) < full // 3
+    # every change was seen: that is full coverage, and the file list says context was left out
+    assert not sel.coverage.truncated and sel.coverage.files_analyzed == 1
+    assert sel.coverage.lines_analyzed == sel.coverage.lines_total == 40
+    assert budget.file_line(view).endswith("src/a.go [diff context trimmed]")
+
+
+def test_a_clipped_hunk_shows_its_change_not_only_its_context():
+    # one hunk whose leading context alone is bigger than the room: a prefix of lines would show
+    # no change at all; after trimming, the change comes first
+    text = context_patch("src/a.go", hunks=1, context=200) + "\n" + "\n".join(f"+more {i} " + "z" * 60
+                                                                              for i in range(400))
+    view = budget.select(commit(fc("src/a.go", text, insertions=401, deletions=1)), 300, 500).files[0]
+    assert view.note == "clipped"
+    assert "-old 0" in view.shown and "+new 0" in view.shown
+
+
+def test_minified_is_judged_by_the_changed_lines_not_the_context():
+    bundle = "--- a/web/app.js\n+++ b/web/app.js\n@@ -1 +1 @@\n-" + "a=1;" * 400 + "\n+" + "b=2;" * 400
+    prose = ("--- a/docs/guide.md\n+++ b/docs/guide.md\n@@ -1,7 +1,7 @@\n"
+             + "\n".join(" " + "A long paragraph of prose on one line. " * 25 for _ in range(3))
+             + "\n-Old sentence.\n+New sentence.\n"
+             + "\n".join(" " + "Another long paragraph of prose. " * 25 for _ in range(3)))
+    assert budget.skip_reason(fc("web/app.js", bundle, insertions=1, deletions=1)) == budget.SKIP_MINIFIED
+    assert budget.skip_reason(fc("docs/guide.md", prose, insertions=1, deletions=1)) is None

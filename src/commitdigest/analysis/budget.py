@@ -5,8 +5,9 @@ The rules follow what works in PR-Agent's diff processing, made into pure functi
 - files whose diff says nothing a reviewer needs (lockfiles, generated, vendored, minified,
   binary, submodules) are listed by name with their +/- but their diff is never shown;
 - source files come first, then tests, then docs and config;
-- a file too big for what is left is clipped at hunk boundaries (a single huge hunk at a line
-  boundary), never mid-line;
+- a file too big for what is left first loses the unchanged context around its changes (one
+  line kept each side), since the changed lines are what the model must see; if it is still too
+  big it is clipped at hunk boundaries (a single huge hunk at a line boundary), never mid-line;
 - everything left out is still named in the file list, so the model knows it exists; past the
   list's own share of the budget, the rest is summarised by directory.
 
@@ -33,6 +34,7 @@ SKIP_BINARY = "binary"
 SKIP_SUBMODULE = "submodule"
 SKIP_UNREADABLE = "not read by git"
 OMIT_BUDGET = "over budget"
+CONTEXT_TRIMMED = "context trimmed"  # every changed line shown, most unchanged context left out
 
 _LOCKFILES = {
     "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb",
@@ -84,9 +86,17 @@ def skip_reason(f: FileChange) -> str | None:
         return SKIP_MINIFIED
     if _GENERATED.search(path) or _GENERATED_DIRS.search(path) or _looks_generated(f.patch):
         return SKIP_GENERATED
-    if f.patch and f.lines and len(f.patch) / max(f.lines, 1) > _MINIFIED_LINE:
+    # The whole patch per changed line bounds the changed lines' average length from above, so
+    # only patches past it need the exact measure (context lines of prose can be long too).
+    if f.patch and f.lines and len(f.patch) / max(f.lines, 1) > _MINIFIED_LINE and _long_lines(f.patch):
         return SKIP_MINIFIED
     return None
+
+
+def _long_lines(patch: str) -> bool:
+    changed = [line for line in patch.split("\n")
+               if line[:1] in ("+", "-") and not line.startswith(("+++ ", "--- "))]
+    return bool(changed) and sum(map(len, changed)) / len(changed) > _MINIFIED_LINE
 
 
 def _looks_generated(patch: str) -> bool:
@@ -183,6 +193,12 @@ def _fill(candidates: Sequence[FileView], budget: int, clean: Callable[[str, str
             v.shown, v.lines_shown = text, _changed_lines(text)
             remaining -= cost
             continue
+        text = condense(text)
+        cost = estimate_tokens(text) + 1
+        if cost <= room:
+            v.shown, v.note, v.lines_shown = text, CONTEXT_TRIMMED, _changed_lines(text)
+            remaining -= cost
+            continue
         clipped = clip(text, room)
         if clipped:
             v.shown, v.note, v.lines_shown = clipped, "clipped", _changed_lines(clipped)
@@ -192,6 +208,41 @@ def _fill(candidates: Sequence[FileView], budget: int, clean: Callable[[str, str
 
 
 _MIN_CLIP = 40  # tokens: below this a clipped piece shows too little to be worth its header
+
+
+def condense(patch: str, context: int = 1) -> str:
+    """``patch`` with unchanged lines more than ``context`` lines away from a change replaced by
+    one ``…`` line per run: git's three lines of context on each side often outweigh a small
+    change, and without this a clip could keep the context and lose the change."""
+    lines = patch.split("\n")
+    out: list[str] = []
+    hunk: list[str] = []
+
+    def flush() -> None:
+        changed = [i for i, line in enumerate(hunk) if line[:1] in ("+", "-", "\\")]
+        keep = {j for i in changed for j in range(i - context, i + context + 1)}
+        gap = False
+        for i, line in enumerate(hunk):
+            if i in keep:
+                out.append(line)
+                gap = False
+            elif not gap:
+                out.append(" …")
+                gap = True
+        hunk.clear()
+
+    in_hunk = False
+    for line in lines:
+        if line.startswith("@@"):
+            flush()
+            out.append(line)
+            in_hunk = True
+        elif in_hunk:
+            hunk.append(line)
+        else:
+            out.append(line)  # the file header
+    flush()
+    return "\n".join(out)
 
 
 def clip(patch: str, tokens: int) -> str:
@@ -261,7 +312,7 @@ def _coverage(commit: Commit, views: Sequence[FileView]) -> Coverage:
     return Coverage(
         files_total=len(views),
         files_analyzed=sum(1 for v in views if v.analyzed),
-        truncated=any(v.note in (OMIT_BUDGET, "clipped") for v in views),
+        truncated=any(v.note in (OMIT_BUDGET, "clipped") for v in views),  # trimmed context is not a gap
         lines_total=commit.insertions + commit.deletions,
         lines_analyzed=sum(v.lines_shown for v in views),
         unreadable=commit.read_error is not None,
