@@ -35,6 +35,18 @@ CASES = [
     ("fix: minor wording in the CLI help", src(3, "9"), "medium", "fix"),  # the author says small
     ("update the login flow", {"src/auth/login.py": "def login(user):\n    return check_password(user)\n"},
      "medium", "chore"),
+    # "area: what changed" subjects with no conventional type: the verb decides
+    ("mcp: forward the client-id header to backends", {"internal/mcp/session.go": "package mcp\n\nvar H = 1\n"},
+     "high", "feature"),
+    ("translator: preserve explicit false tool hints", {"internal/translator/hints.go": "package t\n\nvar F = 1\n"},
+     "medium", "fix"),
+    ("docs: update a maintainer's affiliation", {"site/blog/authors.yml": "xz:\n  title: AMD\n"}, "low", "docs"),
+    ("docs: correct the client API description", {"docs/client.md": "# Client\n", "lib/core/src/client.rs": SRC},
+     "low", "docs"),
+    ("test(ci): add a p2p coverage gate", {"ci/k8s/client/gate.py": "GATE = 1\n", ".github/workflows/p2p.yml": "on: push\n"},
+     "low", "test"),
+    ("docs: draw the refit pipeline", {"docs/refit.md": "# Refit\n", "lib/refit/images/pipeline.svg": "<svg/>\n"},
+     "low", "docs"),
 ]
 
 
@@ -63,6 +75,19 @@ def test_reason_names_the_deciding_rule_first(analysed):
         "fixes a crash, hang, leak or race-class bug")
     assert analysed["refactor(api)!: rename the client"].importance_reason.startswith("carries a breaking-change marker")
     assert "security" in analysed["update the login flow"].importance_reason
+
+
+def test_reasons_never_contradict_the_paths(analysed):
+    # a docs commit carrying a source file says so, instead of "documentation only"
+    assert analysed["docs: correct the client API description"].importance_reason == \
+        "a documentation commit; changes core source (1 file)"
+    assert analysed["docs: draw the refit pipeline"].importance_reason == "documentation only"
+    assert analysed["test(ci): add a p2p coverage gate"].importance_reason == "a test commit"  # ci/ is CI, not source
+    # authors.yml is not security code ("auth" inside "authors")
+    record = analysed["docs: update a maintainer's affiliation"]
+    assert "security" not in record.importance_reason and not record.insights.security
+    scope = {i.path: i.note for i in analysed["docs: draw the refit pipeline"].impact_scope}
+    assert scope == {"docs": "docs: 1 file, +1/-0", "lib/refit": "images: 1 file, +1/-0"}
 
 
 def test_diff_facts_in_the_summary(make_repo):

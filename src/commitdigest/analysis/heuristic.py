@@ -21,7 +21,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 8
+RULES_VERSION = 9
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -32,8 +32,10 @@ _TYPES = {
     "style": ChangeType.chore, "revert": ChangeType.revert, "config": ChangeType.config,
 }
 _DOC = re.compile(r"(^|/)(docs?/|README|CHANGELOG)|\.(md|rst|txt|adoc)$", re.I)
+# Images illustrate the docs or dress a UI: they never change what the code does.
+_ASSET = re.compile(r"\.(svg|png|jpe?g|gif|webp|ico|bmp)$", re.I)
 _TEST = re.compile(r"(^|/)(tests?|__tests__|testing)/|(^|/)test_[^/]*$|_test\.\w+$|\.test\.\w+$", re.I)
-_CI = re.compile(r"^\.github/|^\.gitlab-ci|^\.ci/|Jenkinsfile", re.I)
+_CI = re.compile(r"^\.github/|^\.gitlab-ci|^\.ci/|^(scripts/)?ci/|Jenkinsfile", re.I)
 _BUILD = re.compile(r"(^|/)(Dockerfile[^/]*|container/|Makefile|CMakeLists\.txt|setup\.py|build\.rs)", re.I)
 _DEPS = re.compile(r"(^|/)(Cargo\.lock|Cargo\.toml|package(-lock)?\.json|yarn\.lock|go\.(mod|sum)|"
                    r"requirements[^/]*\.txt|pyproject\.toml|poetry\.lock|uv\.lock)$", re.I)
@@ -48,8 +50,14 @@ _SEVERE = re.compile(r"crash|panic|segfault|deadlock|\brace\b|hang|\bleak|corrup
 _MINOR = re.compile(r"\b(minor|typos?|nits?|cosmetic|wording|spelling|whitespace|comment)\b", re.I)
 _EXAMPLE = re.compile(r"(^|/)(examples?|recipes?|samples?|benchmarks?)/", re.I)
 # Not a bare "token": in model-serving code a token is a unit of text, not a credential.
-_SECURITY = re.compile(r"auth[nz]?|access.?token|api.?key|bearer|secret|\btls\b|\bssl\b|rbac|crypt|password|"
+# "auth" but not "author(s)" or "authority": an authors.yml is not security code.
+_SECURITY = re.compile(r"auth(?!or(?!i[sz]))|access.?token|api.?key|bearer|secret|\btls\b|\bssl\b|rbac|crypt|password|"
                        r"permission|\bcve\b|rustsec|\bghsa\b|security|vuln|xss|csrf|injection|sanitiz|privilege", re.I)
+# Without a conventional prefix ("mcp: forward the client-id header"), the verb says the type.
+_FIX_WORDS = re.compile(r"\b(fix\w*|bugs?|crash\w*|errors?|correct\w*|prevent\w*|avoid\w*|preserve\w*|"
+                        r"honou?r\w*|missing|wrong|broken|leak\w*|regression|don't|do not|stop\w*)\b", re.I)
+_FEATURE_WORDS = re.compile(r"\b(add\w*|support\w*|introduc\w*|new|implement\w*|enabl\w*|allow\w*|expose\w*|"
+                            r"include\w*|forward\w*|emit\w*|provid\w*|propagat\w*)\b", re.I)
 _PERF = re.compile(r"perf|latency|throughput|cache|memory|alloc|fast|slow|speed|optimi", re.I)
 class Signals(BaseModel):
     """The evidence behind a judgement, compact enough to show a model as hints."""
@@ -77,8 +85,8 @@ class Signals(BaseModel):
 @lru_cache(maxsize=1 << 16)  # asked of the same paths by several rules of a commit
 def _area(path: str) -> str:
     # deps before docs: requirements.txt is a manifest, not prose.
-    for name, rx in (("test", _TEST), ("ci", _CI), ("deps", _DEPS), ("docs", _DOC), ("build", _BUILD),
-                     ("example", _EXAMPLE)):
+    for name, rx in (("test", _TEST), ("ci", _CI), ("deps", _DEPS), ("docs", _DOC), ("asset", _ASSET),
+                     ("build", _BUILD), ("example", _EXAMPLE)):
         if rx.search(path):
             return name
     if _CONFIG.search(path) and not _CODE.search(path):
@@ -100,7 +108,7 @@ def signals(commit: Commit) -> Signals:
     else:
         source = "paths"
         only = set(areas)
-        if only == {"docs"}:
+        if only and only <= {"docs", "asset"}:
             ctype = ChangeType.docs
         elif only == {"test"}:
             ctype = ChangeType.test
@@ -110,9 +118,9 @@ def signals(commit: Commit) -> Signals:
             ctype = ChangeType.deps
         elif only and only <= {"build"}:
             ctype = ChangeType.build
-        elif re.search(r"\bfix|bug|crash|error\b", commit.subject, re.I):
+        elif _FIX_WORDS.search(commit.subject):
             ctype = ChangeType.fix
-        elif re.search(r"\badd|support|introduce|new\b", commit.subject, re.I):
+        elif _FEATURE_WORDS.search(commit.subject):
             ctype = ChangeType.feature
         else:
             ctype = ChangeType.chore
@@ -152,7 +160,7 @@ def _default_changed(patch: str) -> bool:
 
 
 _HIGH, _MEDIUM, _LOW = Importance.high, Importance.medium, Importance.low
-_PERIPHERAL = {"docs", "test"}  # areas whose change alone never matters to a user of the code
+_PERIPHERAL = {"docs", "test", "asset"}  # areas whose change alone never matters to a user of the code
 
 
 def importance_of(s: Signals) -> tuple[Importance, list[str]]:
@@ -167,8 +175,13 @@ def importance_of(s: Signals) -> tuple[Importance, list[str]]:
         return _HIGH, ["breaking"]
     if s.removed_api and src:
         return _HIGH, ["api"]
-    if areas and areas <= _PERIPHERAL or t in (ChangeType.docs, ChangeType.test):
-        return _LOW, ["docs" if "docs" in areas or t == ChangeType.docs else "tests_only"]
+    if areas and areas <= _PERIPHERAL:
+        only = ("tests_only" if areas == {"test"} else "assets_only" if areas == {"asset"}
+                else "docs_tests" if "test" in areas else "docs")
+        return _LOW, [only]
+    if t in (ChangeType.docs, ChangeType.test):
+        # The author's own label wins over a few source lines riding along (a docstring, a fixture).
+        return _LOW, ["docs_type" if t == ChangeType.docs else "test_type"]
     level, why = _by_type(s, t, src)
     if level == _LOW and (s.defaults_changed or s.migrations):
         # Users feel a changed default or a schema migration without touching their own code.
@@ -200,15 +213,37 @@ def _by_type(s: Signals, t: ChangeType, src: int) -> tuple[Importance, list[str]
     if t == ChangeType.refactor:
         return (_HIGH, ["large", "core"]) if src >= 5 or s.lines >= 500 else (_MEDIUM, ["core"])
     if t == ChangeType.ci:
-        return (_MEDIUM, ["workflows"]) if s.workflows else (_LOW, ["peripheral"])
+        return (_MEDIUM, ["workflows"]) if s.workflows else (_LOW, [_small(src)])
     if t == ChangeType.config:
-        return (_MEDIUM, ["config"]) if "config" in s.areas else (_LOW, ["peripheral"])
+        return (_MEDIUM, ["config"]) if "config" in s.areas else (_LOW, [_small(src)])
     # chore, build, deps: bookkeeping, unless it rewrites a good part of the code.
     if src >= 3:
         return _MEDIUM, ["chore_core", "core"]
     if t == ChangeType.deps and s.security:
         return _MEDIUM, ["deps", "security"]
-    return _LOW, ["deps" if s.deps_touched else "peripheral"]
+    return _LOW, ["deps" if s.deps_touched else _small(src)]
+
+
+_ONE = re.compile(r"(?<![\d,.])1 (file|module|definition|line|commit|source file|migration file|binary file|"
+                  r"public API definition)s\b")
+
+
+def _singular_counts(a: CommitAnalysis) -> CommitAnalysis:
+    """"1 files" → "1 file" in every English sentence the rules wrote (Chinese has no plural)."""
+    def one(text: str) -> str:
+        return _ONE.sub(r"1 \1", text)
+
+    return a.model_copy(update={
+        "importance_reason": one(a.importance_reason), "summary": [one(x) for x in a.summary],
+        "impact_scope": [i.model_copy(update={"note": one(i.note)}) for i in a.impact_scope],
+        "insights": a.insights.model_copy(update={k: one(v) for k, v in a.insights.model_dump().items()}),
+        "risks": [r.model_copy(update={"detail": one(r.detail)}) for r in a.risks],
+        "conclusion": one(a.conclusion)})
+
+
+def _small(src: int) -> str:
+    # "only tests, CI…" would contradict the source files named next to it
+    return "small_chore" if src else "peripheral"
 
 
 _W = {
@@ -220,6 +255,8 @@ _W = {
         "build_wide": "修复涉及多个构建/容器镜像", "fix": "局部的源码修复", "fix_outside": "修复位于源码之外（CI、构建、部署或示例）",
         "workflows": "修改 CI 工作流", "config": "修改配置或部署清单", "chore_core": "维护性改动但涉及较多源码",
         "tests_only": "仅涉及测试", "minor": "提交说明表明是小改动",
+        "docs_tests": "仅涉及文档和测试", "assets_only": "仅涉及图片资源", "docs_type": "文档类提交", "test_type": "测试类提交",
+        "small_chore": "小范围的维护性改动",
         "defaults": "修改了默认值", "migration": "包含数据库或数据迁移",
         "r_defaults": ("默认值变更", "修改了默认配置或参数默认值：{paths}", "建议检查依赖旧默认值的部署与调用方"),
         "r_migration": ("数据迁移", "包含 {n} 个迁移文件，升级时会改变数据或结构", "建议确认迁移可回滚，并先在预发环境演练"),
@@ -230,7 +267,7 @@ _W = {
         "binary": "包含 {n} 个二进制文件", "submodule": "更新子模块 {p}", "empty": "空提交（无文件变更）",
         "merge": "合并提交，相对第一父提交比较", "unread": "git 无法读取部分对象，仅列出文件清单",
         "module": "{area}：{n} 个文件，+{ins}/-{dels}",
-        "areas": {"source": "源码", "test": "测试", "ci": "CI", "docs": "文档", "deps": "依赖", "build": "构建",
+        "areas": {"source": "源码", "test": "测试", "ci": "CI", "docs": "文档", "asset": "图片资源", "deps": "依赖", "build": "构建",
                   "example": "示例", "config": "配置"},
         "r_notest": ("源码改动未附带测试", "修改了源码但本提交未修改任何测试", "建议确认已有测试覆盖这些改动"),
         "r_deps": ("依赖变更", "依赖或锁文件发生变化，可能引入行为或兼容性变化", "建议检查依赖的变更日志并运行完整测试"),
@@ -255,6 +292,8 @@ _W = {
         "fix": "localised source fix", "fix_outside": "fix outside the source (CI, build, deployment or examples)",
         "workflows": "changes CI workflows", "config": "changes configuration or deployment manifests",
         "chore_core": "housekeeping that rewrites a good part of the source", "tests_only": "tests only",
+        "docs_tests": "documentation and tests only", "assets_only": "images only", "docs_type": "a documentation commit",
+        "test_type": "a test commit", "small_chore": "small housekeeping change",
         "minor": "the message calls it a small change",
         "defaults": "changes default values", "migration": "contains a schema or data migration",
         "r_defaults": ("Default changed", "a configuration or parameter default was replaced: {paths}", "Check deployments and callers that rely on the old default"),
@@ -267,7 +306,7 @@ _W = {
         "binary": "{n} binary files", "submodule": "submodule {p} updated", "empty": "empty commit (no file changes)",
         "merge": "merge commit, diffed against its first parent", "unread": "git could not read some objects; file list only",
         "module": "{area}: {n} files, +{ins}/-{dels}",
-        "areas": {"source": "source", "test": "tests", "ci": "CI", "docs": "docs", "deps": "dependencies",
+        "areas": {"source": "source", "test": "tests", "ci": "CI", "docs": "docs", "asset": "images", "deps": "dependencies",
                   "build": "build", "example": "examples", "config": "configuration"},
         "r_notest": ("Source changed without tests", "source files changed but no test was touched", "Check that existing tests cover the change"),
         "r_deps": ("Dependency change", "dependencies or lockfiles changed, which can change behaviour", "Read the dependency changelog and run the full test suite"),
@@ -423,7 +462,7 @@ class HeuristicAnalyzer:
                             security=w["sec"].format(terms=_terms(_SECURITY, commit)) if s.security else "")
         reason = "，".join(reasons[:3]) if language == "zh" else "; ".join(reasons[:3])
         analysed = sum(1 for f in commit.files if f.patch)
-        return CommitAnalysis(
+        record = CommitAnalysis(
             change_type=s.change_type, importance=importance, importance_reason=reason,
             summary=summary, impact_scope=impact, insights=insights, risks=risks, recommendations=recs,
             conclusion=w["conclusion"].format(type=CHANGE_TYPE_WORD[language][s.change_type].lower() if language == "en" else CHANGE_TYPE_WORD[language][s.change_type], imp=w["imp"][importance.value], reason=reason),
@@ -435,3 +474,4 @@ class HeuristicAnalyzer:
                               lines_analyzed=sum(f.patch.count("\n") + 1 for f in commit.files if f.patch),
                               unreadable=commit.read_error is not None),
         )
+        return _singular_counts(record) if language == "en" else record

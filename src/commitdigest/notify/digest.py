@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from commitdigest.models import Importance, Report
-from commitdigest.report.labels import EMOJI, IMPORTANCE_WORD
+from commitdigest.report.labels import EMOJI, IMPORTANCE_WORD, counted
 
 WORDS = {
     "zh": {"total": "共 {n} 个提交", "high": "高重要度变更", "more": "…… 另有 {n} 条", "link": "查看完整报告",
            "failed": "⚠️ 无法读取：{repos}", "none": "今日无高重要度变更"},
-    "en": {"total": "{n} commits", "high": "High-importance changes", "more": "… and {n} more",
+    "en": {"total": "{n} commit{s}", "high": "High-importance changes", "more": "… and {n} more",
            "link": "Full report", "failed": "⚠️ Could not read: {repos}", "none": "No high-importance changes"},
 }
 
@@ -34,7 +34,7 @@ class Digest(BaseModel):
 
     def headline(self) -> str:
         w = WORDS[self.language]
-        parts = [w["total"].format(n=self.total)]
+        parts = [counted(w["total"], self.total)]
         parts += [f"{EMOJI[i]}{IMPORTANCE_WORD[self.language][i]} {self.counts[i.value]}"
                   for i in (Importance.high, Importance.medium, Importance.low)]
         return " | ".join(parts)

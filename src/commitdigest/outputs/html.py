@@ -16,15 +16,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from commitdigest.models import CommitEntry, Importance, Report
-from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS
+from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS, counted
 from commitdigest.report.render import _tiers, analyzer_label, coverage_line, thousands
 
 # Words the Markdown report does not have.
 HTML_WORDS = {
     "zh": {"filter": "按重要程度筛选", "index": "← 全部报告", "files": "变更文件", "feed": "订阅",
-           "shown": "显示", "repos": "仓库", "commits": "提交"},
+           "shown": "显示", "repos": "仓库", "commits": "{n} 提交"},
     "en": {"filter": "Filter by importance", "index": "← All reports", "files": "Changed files", "feed": "Feed",
-           "shown": "Show", "repos": "Repositories", "commits": "commits"},
+           "shown": "Show", "repos": "Repositories", "commits": "{n} commit{s}"},
 }
 
 # The importance filter. Kept tiny and free of any data from the report: its hash goes in the CSP.
@@ -86,7 +86,7 @@ def env() -> Environment:
         bytecode_cache=bytecode_cache("html"),
     )
     e.filters.update(thousands=thousands)
-    e.globals.update(EMOJI=EMOJI, tiers=_tiers, coverage_line=coverage_line, subject_parts=subject_parts,
+    e.globals.update(EMOJI=EMOJI, counted=counted, tiers=_tiers, coverage_line=coverage_line, subject_parts=subject_parts,
                      LEVELS=[i.value for i in (Importance.high, Importance.medium, Importance.low)])
     return e
 

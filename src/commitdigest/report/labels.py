@@ -61,9 +61,9 @@ LABELS: dict[str, dict[str, str]] = {
         "col_author": "Author",
         "col_message": "Message",
         "stats": "📊 Statistics",
-        "stats_commits_day": "{n} commits today",
-        "stats_commits_period": "{n} commits in this period",
-        "stats_files": "{files} files changed | +{ins} / -{dels} lines",
+        "stats_commits_day": "{n} commit{s} today",
+        "stats_commits_period": "{n} commit{s} in this period",
+        "stats_files": "{files} file{s} changed | +{ins} / -{dels} lines",
         "toc": "📋 Contents",
         "tier": "{emoji} {level} Importance ({n})",
         "empty_day": "No commits today",
@@ -71,7 +71,7 @@ LABELS: dict[str, dict[str, str]] = {
         "repo_error": "⚠️ This repository could not be read: {error}",
         "sha": "SHA",
         "view_commit": "View commit",
-        "files_count": "{n} files",
+        "files_count": "{n} file{s}",
         "change_type": "🎯 Change type",
         "importance": "⚡ Importance",
         "summary": "📋 Summary",
@@ -122,6 +122,12 @@ CHANGE_TYPE_WORD = {
         ChangeType.config: "Configuration", ChangeType.chore: "Chore", ChangeType.revert: "Revert",
     },
 }
+
+
+def counted(template: str, n: int, **values: object) -> str:
+    """Fill a label holding a count: English nouns agree with it ("1 file", "2 files") through
+    ``{s}``; Chinese labels have no plural and ignore it."""
+    return template.format(n=n, s="" if n == 1 else "s", **values)
 
 
 def title(language: str, since: str, until: str) -> str:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Report
-from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS
+from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS, counted
 
 TOC_TITLE_MAX = 56
 _WS = re.compile(r"\s+")
@@ -130,7 +130,7 @@ def _env() -> Environment:
         toc_title=toc_title, thousands=thousands,
     )
     env.globals.update(with_pr_link=with_pr_link, tiers=_tiers, coverage_line=coverage_line,
-                       EMOJI=EMOJI)
+                       EMOJI=EMOJI, counted=counted)
     return env
 
 
