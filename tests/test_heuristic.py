@@ -120,6 +120,16 @@ def test_diff_facts_in_the_summary(make_repo):
     assert "移除公共定义：legacy" in summary  # keep() changed its signature: not a removal; _private is private
 
 
+def test_long_definition_lists_count_right_in_both_languages(make_repo):
+    repo = make_repo("many")
+    repo.commit("chore: init", {"src/x.py": "X = 0\n"}, when="2026-01-12T10:00:00+08:00")
+    sha = repo.commit("feat: seven helpers", {"src/x.py": "".join(f"def h{i}():\n    return {i}\n\n\n" for i in range(7))},
+                      when="2026-01-13T10:00:00+08:00")
+    [c] = read_commits(open_repo(str(repo.path)), [sha])
+    assert "adds public definitions: h0, h1, h2, h3, h4 and 2 more" in HeuristicAnalyzer().analyze(c, "en").summary
+    assert "新增公共定义：h0、h1、h2、h3、h4 等 7 个" in HeuristicAnalyzer().analyze(c, "zh").summary
+
+
 PR_BODY = """**Description**
 
 When the upstream returns a compressed error

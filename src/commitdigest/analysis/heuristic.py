@@ -299,7 +299,7 @@ _W = {
         "r_defaults": ("Default changed", "a configuration or parameter default was replaced: {paths}", "Check deployments and callers that rely on the old default"),
         "r_migration": ("Migration", "{n} migration files change data or schema on upgrade", "Make sure the migration can be rolled back and rehearse it in staging"),
         "defs_added": "adds public definitions: {names}", "defs_removed": "removes public definitions: {names}",
-        "more_names": "and {n} more", "bumps": "dependencies: {items}", "bump": "{name} {old} → {new}",
+        "more_names": "and {rest} more", "bumps": "dependencies: {items}", "bump": "{name} {old} → {new}",
         "bump_added": "adds {name} {new}", "bump_removed": "drops {name}", "top_files": "largest changes: {items}",
         "list_sep": ", ",
         "deps": "dependency change", "facts": "{a} added, {m} modified, {d} deleted, {r} renamed; +{ins}/-{dels} lines",
@@ -346,7 +346,8 @@ def _architecture(commit: Commit, s: Signals, modules: dict, ranked: list, w: di
 
 def _names(names: list[str], w: dict, limit: int = 5) -> str:
     shown = w["list_sep"].join(names[:limit])
-    return shown + (" " + w["more_names"].format(n=len(names)) if len(names) > limit else "")
+    # zh says how many in all ("等 12 个"), en how many more ("and 7 more")
+    return shown + (" " + w["more_names"].format(n=len(names), rest=len(names) - limit) if len(names) > limit else "")
 
 
 def _diff_bullets(commit: Commit, defs: Definitions, w: dict) -> list[str]:
