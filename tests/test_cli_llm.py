@@ -154,3 +154,30 @@ def test_run_retries_days_whose_model_analysis_failed(make_repo, tmp_path):
         assert again.returncode == 0 and len(up.requests) == 2 and "already reported" in again.stderr
     data = json.loads((tmp_path / "out" / "2026-01-13.json").read_text())
     assert [c["analysis"]["fallback"] for c in data["repos"][0]["commits"]] == [False, False]
+
+
+def test_ctrl_c_during_model_calls_is_one_line_and_no_file(make_repo, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    repo = build(make_repo)
+    out = tmp_path / "out"
+    slow = completion(answer(paths=["src/app.py"]))
+    slow.delay = 5.0
+    with FakeLLM(lambda req: slow) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "commitdigest", "report", "--repo", str(repo.path), "--date", "2026-01-13",
+             "--tz", "Asia/Shanghai", "--out", str(out), "--analyzer", "llm", "--no-cache"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env_for(server)})
+        deadline = time.monotonic() + 60
+        while not server.requests and time.monotonic() < deadline:  # the calls are in flight
+            time.sleep(0.05)
+        assert server.requests, "no request reached the server"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert stderr.strip().splitlines() == ["commitdigest: error: aborted"], stderr
+    assert stdout == "" and not out.exists()

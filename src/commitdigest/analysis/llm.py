@@ -190,6 +190,13 @@ class LLMAnalyzer:
             for t in pending:
                 t.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        except asyncio.CancelledError:
+            # Ctrl-C: settle every call before the client closes under them, so the interrupt
+            # ends the run quietly instead of in a shower of "client has been closed" reports.
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         finally:
             await client.aclose()
         out = []
