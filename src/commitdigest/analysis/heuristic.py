@@ -15,6 +15,7 @@ from pydantic import BaseModel, PrivateAttr
 
 from commitdigest.analysis.diff_facts import Definitions, definitions, dependency_bumps
 from commitdigest.analysis.message import gist
+from commitdigest.analysis.wording import WORDS
 from commitdigest.report.labels import CHANGE_TYPE_WORD
 
 from commitdigest.models import (
@@ -164,7 +165,7 @@ _PERIPHERAL = {"docs", "test", "asset"}  # areas whose change alone never matter
 
 
 def importance_of(s: Signals) -> tuple[Importance, list[str]]:
-    """The importance and the names of the rules that decided it (keys of ``_W``), first match wins
+    """The importance and the names of the rules that decided it (keys of ``wording.WORDS``), first match wins
     within each step. Calibrated on a reference report's labels (bench/agreement.py): new features
     rate high; fixes medium, high when they reach across several source files or cure a crash-class
     bug; housekeeping low unless it rewrites real code; docs and tests alone low."""
@@ -246,84 +247,6 @@ def _small(src: int) -> str:
     return "small_chore" if src else "peripheral"
 
 
-_W = {
-    "zh": {
-        "breaking": "含破坏性变更标记", "api": "移除了 {n} 个公共接口定义", "core": "改动核心源码（{n} 个文件）",
-        "security": "涉及安全相关代码或表述", "perf": "涉及性能相关改动", "large": "改动规模较大（{n} 行）",
-        "docs": "仅涉及文档", "peripheral": "仅涉及测试、CI、构建、示例或配置", "small": "小范围源码改动",
-        "feature": "新增功能", "wide_fix": "修复横跨多个源码文件", "severe": "修复崩溃、挂起、资源泄漏或竞态类问题",
-        "build_wide": "修复涉及多个构建/容器镜像", "fix": "局部的源码修复", "fix_outside": "修复位于源码之外（CI、构建、部署或示例）",
-        "workflows": "修改 CI 工作流", "config": "修改配置或部署清单", "chore_core": "维护性改动但涉及较多源码",
-        "tests_only": "仅涉及测试", "minor": "提交说明表明是小改动",
-        "docs_tests": "仅涉及文档和测试", "assets_only": "仅涉及图片资源", "docs_type": "文档类提交", "test_type": "测试类提交",
-        "small_chore": "小范围的维护性改动",
-        "defaults": "修改了默认值", "migration": "包含数据库或数据迁移",
-        "r_defaults": ("默认值变更", "修改了默认配置或参数默认值：{paths}", "建议检查依赖旧默认值的部署与调用方"),
-        "r_migration": ("数据迁移", "包含 {n} 个迁移文件，升级时会改变数据或结构", "建议确认迁移可回滚，并先在预发环境演练"),
-        "defs_added": "新增公共定义：{names}", "defs_removed": "移除公共定义：{names}", "more_names": "等 {n} 个",
-        "bumps": "依赖变化：{items}", "bump": "{name} {old} → {new}", "bump_added": "新增 {name} {new}",
-        "bump_removed": "移除 {name}", "top_files": "主要改动文件：{items}", "list_sep": "、",
-        "deps": "依赖变更", "facts": "新增 {a} 个文件，修改 {m} 个，删除 {d} 个，重命名 {r} 个；+{ins}/-{dels} 行",
-        "binary": "包含 {n} 个二进制文件", "submodule": "更新子模块 {p}", "empty": "空提交（无文件变更）",
-        "merge": "合并提交，相对第一父提交比较", "unread": "git 无法读取部分对象，仅列出文件清单",
-        "module": "{area}：{n} 个文件，+{ins}/-{dels}",
-        "areas": {"source": "源码", "test": "测试", "ci": "CI", "docs": "文档", "asset": "图片资源", "deps": "依赖", "build": "构建",
-                  "example": "示例", "config": "配置"},
-        "r_notest": ("源码改动未附带测试", "修改了源码但本提交未修改任何测试", "建议确认已有测试覆盖这些改动"),
-        "r_deps": ("依赖变更", "依赖或锁文件发生变化，可能引入行为或兼容性变化", "建议检查依赖的变更日志并运行完整测试"),
-        "r_api": ("公共接口被移除", "删除了对外可见的函数或类型定义", "建议检查下游调用方是否受影响"),
-        "r_large": ("改动规模大", "大量文件或代码行被修改，评审难度高", "建议分模块重点评审"),
-        "r_security": ("安全敏感", "涉及安全公告、认证、密钥、权限或加密相关内容", "建议进行安全评审"),
-        "r_unread": ("内容无法读取", "git 无法读取该提交的部分对象，分析不完整", "建议在完整克隆中复查该提交"),
-        "r_ci": ("CI 流程变化", "CI 配置被修改，可能影响构建或发布流程", "建议确认流水线在主分支上运行正常"),
-        "arch": "改动跨越 {n} 个模块：{mods}", "sec": "涉及安全敏感路径或表述（{terms}），需关注权限与密钥处理",
-        "perfi": "提交说明或改动与性能相关（{terms}），建议关注基准测试结果",
-        "arch_new": "新增 {n} 个源码文件，如 {files}", "part_sep": "；", "arch_api": "对外接口有增删，下游调用方可能需要同步调整",
-        "conclusion": "{type}类变更，重要程度{imp}：{reason}。",
-        "imp": {"high": "高", "medium": "中", "low": "低"},
-    },
-    "en": {
-        "breaking": "carries a breaking-change marker", "api": "removes {n} public API definitions",
-        "core": "changes core source ({n} files)", "security": "touches security-related code or wording",
-        "perf": "performance-related change", "large": "large change ({n} lines)", "docs": "documentation only",
-        "peripheral": "only tests, CI, build, examples or configuration", "small": "small source change",
-        "feature": "new feature", "wide_fix": "fix spanning several source files",
-        "severe": "fixes a crash, hang, leak or race-class bug", "build_wide": "fix across several build/container images",
-        "fix": "localised source fix", "fix_outside": "fix outside the source (CI, build, deployment or examples)",
-        "workflows": "changes CI workflows", "config": "changes configuration or deployment manifests",
-        "chore_core": "housekeeping that rewrites a good part of the source", "tests_only": "tests only",
-        "docs_tests": "documentation and tests only", "assets_only": "images only", "docs_type": "a documentation commit",
-        "test_type": "a test commit", "small_chore": "small housekeeping change",
-        "minor": "the message calls it a small change",
-        "defaults": "changes default values", "migration": "contains a schema or data migration",
-        "r_defaults": ("Default changed", "a configuration or parameter default was replaced: {paths}", "Check deployments and callers that rely on the old default"),
-        "r_migration": ("Migration", "{n} migration files change data or schema on upgrade", "Make sure the migration can be rolled back and rehearse it in staging"),
-        "defs_added": "adds public definitions: {names}", "defs_removed": "removes public definitions: {names}",
-        "more_names": "and {rest} more", "bumps": "dependencies: {items}", "bump": "{name} {old} → {new}",
-        "bump_added": "adds {name} {new}", "bump_removed": "drops {name}", "top_files": "largest changes: {items}",
-        "list_sep": ", ",
-        "deps": "dependency change", "facts": "{a} added, {m} modified, {d} deleted, {r} renamed; +{ins}/-{dels} lines",
-        "binary": "{n} binary files", "submodule": "submodule {p} updated", "empty": "empty commit (no file changes)",
-        "merge": "merge commit, diffed against its first parent", "unread": "git could not read some objects; file list only",
-        "module": "{area}: {n} files, +{ins}/-{dels}",
-        "areas": {"source": "source", "test": "tests", "ci": "CI", "docs": "docs", "asset": "images", "deps": "dependencies",
-                  "build": "build", "example": "examples", "config": "configuration"},
-        "r_notest": ("Source changed without tests", "source files changed but no test was touched", "Check that existing tests cover the change"),
-        "r_deps": ("Dependency change", "dependencies or lockfiles changed, which can change behaviour", "Read the dependency changelog and run the full test suite"),
-        "r_api": ("Public API removed", "externally visible functions or types were deleted", "Check downstream callers"),
-        "r_large": ("Large change", "many files or lines changed; hard to review", "Review module by module"),
-        "r_security": ("Security-sensitive", "mentions a security advisory, or touches authentication, secrets, permissions or crypto", "Ask for a security review"),
-        "r_unread": ("Content unreadable", "git could not read part of this commit; analysis is partial", "Re-check the commit in a full clone"),
-        "r_ci": ("CI pipeline change", "CI configuration changed and may affect builds or releases", "Confirm the pipeline still passes on the main branch"),
-        "arch": "spans {n} modules: {mods}", "sec": "security-sensitive paths or wording ({terms}); watch permission and secret handling",
-        "perfi": "performance-related ({terms}); watch benchmark results",
-        "arch_new": "adds {n} source files, e.g. {files}", "part_sep": "; ", "arch_api": "public definitions added and removed: downstream callers may need to follow",
-        "conclusion": "{type} change of {imp} importance: {reason}.",
-        "imp": {"high": "high", "medium": "medium", "low": "low"},
-    },
-}
-
-
 def _terms(rx: re.Pattern, commit: Commit) -> str:
     """The words that made a rule fire, so the reader can judge whether it fired for a reason."""
     found = dict.fromkeys(m.group(0).lower() for text in [commit.subject, *(f.path for f in commit.files[:200])]
@@ -394,7 +317,7 @@ class HeuristicAnalyzer:
         return out
 
     def analyze(self, commit: Commit, language: str) -> CommitAnalysis:
-        w = _W[language]
+        w = WORDS[language]
         s = signals(commit)
         source_files = s.areas.get("source", 0)
         importance, rule_names = importance_of(s)
