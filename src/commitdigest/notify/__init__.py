@@ -1,7 +1,21 @@
-"""Notifications: a digest of a finished report, pushed to chat webhooks or sent by e-mail."""
+"""Notifications: a digest of a finished report, pushed to chat webhooks or sent by e-mail.
 
-from commitdigest.notify.config import ChannelSettings, parse_channels
-from commitdigest.notify.digest import Digest, build_digest
-from commitdigest.notify.send import Delivery, deliver
+The names are loaded on first use: checking a config file's [[notify]] tables needs only
+``notify.config``, and should not pay for importing the HTTP and SMTP machinery.
+"""
 
-__all__ = ["ChannelSettings", "Delivery", "Digest", "build_digest", "deliver", "parse_channels"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOME = {"ChannelSettings": "config", "parse_channels": "config", "Digest": "digest", "build_digest": "digest",
+         "Delivery": "send", "deliver": "send"}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
