@@ -164,7 +164,11 @@ def test_summary_takes_the_pr_description_not_its_boilerplate(make_repo):
     assert gist("- first item\n  wrapped\n- second\n- third\n\nSigned-off-by: A <a@b>") == ["first item wrapped", "second"]
     assert gist("Signed-off-by: A <a@b>\nCo-authored-by: B <b@c>") == []
     long = gist("word " * 100 + ". Next sentence.")[0]
-    assert len(long) <= 200 and long.endswith("…")
+    assert len(long) <= 200 and long.endswith("word…")  # between words, not inside one
+    # a cut never leaves a code span open, which would swallow the rest of the line
+    coded = gist("The handler " + "rewrites the body " * 9 + "and runs `git log --first-parent --numstat -p` " * 3)[0]
+    assert len(coded) <= 200 and coded.count("`") % 2 == 0 and coded.endswith("…")
+    assert len(gist("这是一个很长的中文说明" * 30)[0]) == 200  # no spaces: cut at the limit
 
 
 def test_changed_defaults_and_migrations_are_risks(make_repo):

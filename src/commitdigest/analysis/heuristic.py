@@ -22,7 +22,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 9
+RULES_VERSION = 10
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {

@@ -47,7 +47,17 @@ def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     end = max(text.rfind(". ", 0, limit), text.rfind("。", 0, limit))
-    return text[: end + 1] if end > limit // 3 else text[: limit - 1].rstrip() + "…"
+    if end > limit // 3:
+        return text[: end + 1]
+    # No sentence ends early enough: stop between words (CJK text has no spaces and is cut
+    # anywhere), and never inside a `code span`, whose lone backtick would swallow the rest.
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    if cut.count("`") % 2:
+        cut = cut[: cut.rfind("`")]
+    return cut.rstrip(" ,;:-(") + "…"
 
 
 def gist(body: str, items: int = 2, limit: int = 200) -> list[str]:
