@@ -110,6 +110,14 @@ def analyze_commits(
     return [by_sha[c.sha] for c in commits], len(commits) - len(todo)
 
 
+def release_patches(commits: Sequence[Commit]) -> None:
+    """Drop the patch text once the analyzer is done with it: the report needs only the facts,
+    and a long period (or many repositories) would otherwise hold every diff until the end."""
+    for commit in commits:
+        for f in commit.files:
+            f.patch = ""
+
+
 def open_repos(specs: Sequence[RepoSpec], timeout: float = 300.0, cache_dir: Path | None = None) -> list[Repo]:
     """Open every repository before any work starts, so bad input fails fast. A URL is mirrored
     into the cache first (cloned once, fetched after), exactly as ``run`` does."""
@@ -150,6 +158,7 @@ def generate_report(
                 progress.start(f"analyse {repo.name}", len(commits))
             analyses, repo_hits = analyze_commits(commits, analyzer, request.language, store, progress)
             hits += repo_hits
+            release_patches(commits)
             results.append(_result(repo, commits, analyses))
     finally:
         if progress:
@@ -248,6 +257,7 @@ def generate_days(
             for t in tracked:
                 commits = per_day[day].get(t.name, [])
                 analyses, n = analyze_commits(commits, analyzer, language, store, progress) if commits else ([], 0)
+                release_patches(commits)
                 hits += n
                 if t.repo is not None and errors[t.name] is None:
                     results.append(_result(t.repo, commits, analyses))
