@@ -40,6 +40,10 @@ CASES = [
      "high", "feature"),
     ("translator: preserve explicit false tool hints", {"internal/translator/hints.go": "package t\n\nvar F = 1\n"},
      "medium", "fix"),
+    ("net/http: reject header values with newlines", {"net/http/header.go": "package http\n\nvar NL = 1\n"},
+     "medium", "fix"),
+    # no type and no telling verb: a change to the code is not assumed to be housekeeping
+    ("scheduler: two tiers for the run queue", {"lib/core/src/queue.rs": SRC.replace("1", "11")}, "medium", "chore"),
     ("docs: update a maintainer's affiliation", {"site/blog/authors.yml": "xz:\n  title: AMD\n"}, "low", "docs"),
     ("docs: correct the client API description", {"docs/client.md": "# Client\n", "lib/core/src/client.rs": SRC},
      "low", "docs"),
@@ -83,6 +87,8 @@ def test_reasons_never_contradict_the_paths(analysed):
         "a documentation commit; changes core source (1 file)"
     assert analysed["docs: draw the refit pipeline"].importance_reason == "documentation only"
     assert analysed["test(ci): add a p2p coverage gate"].importance_reason == "a test commit"  # ci/ is CI, not source
+    assert analysed["scheduler: two tiers for the run queue"].importance_reason == \
+        "source change without a conventional type; changes core source (1 file)"
     # authors.yml is not security code ("auth" inside "authors")
     record = analysed["docs: update a maintainer's affiliation"]
     assert "security" not in record.importance_reason and not record.insights.security

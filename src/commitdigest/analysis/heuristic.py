@@ -22,7 +22,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 10
+RULES_VERSION = 11
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -56,7 +56,8 @@ _SECURITY = re.compile(r"auth(?!or(?!i[sz]))|access.?token|api.?key|bearer|secre
                        r"permission|\bcve\b|rustsec|\bghsa\b|security|vuln|xss|csrf|injection|sanitiz|privilege", re.I)
 # Without a conventional prefix ("mcp: forward the client-id header"), the verb says the type.
 _FIX_WORDS = re.compile(r"\b(fix\w*|bugs?|crash\w*|errors?|correct\w*|prevent\w*|avoid\w*|preserve\w*|"
-                        r"honou?r\w*|missing|wrong|broken|leak\w*|regression|don't|do not|stop\w*)\b", re.I)
+                        r"honou?r\w*|missing|wrong|broken|leak\w*|regression|don't|do not|stop\w*|"
+                        r"handle\w*|guard\w*|ensure\w*|restore\w*|reject\w*|validat\w*)\b", re.I)
 _FEATURE_WORDS = re.compile(r"\b(add\w*|support\w*|introduc\w*|new|implement\w*|enabl\w*|allow\w*|expose\w*|"
                             r"include\w*|forward\w*|emit\w*|provid\w*|propagat\w*)\b", re.I)
 _PERF = re.compile(r"perf|latency|throughput|cache|memory|alloc|fast|slow|speed|optimi", re.I)
@@ -184,6 +185,10 @@ def importance_of(s: Signals) -> tuple[Importance, list[str]]:
         # The author's own label wins over a few source lines riding along (a docstring, a fixture).
         return _LOW, ["docs_type" if t == ChangeType.docs else "test_type"]
     level, why = _by_type(s, t, src)
+    if level == _LOW and src and s.type_source == "paths" and t == ChangeType.chore:
+        # No label from the author and no telling verb: "housekeeping" is only our guess, and a
+        # change to the code itself deserves a look (repositories without conventional commits).
+        level, why = _MEDIUM, ["untyped_source"]
     if level == _LOW and (s.defaults_changed or s.migrations):
         # Users feel a changed default or a schema migration without touching their own code.
         level, why = _MEDIUM, why + ["defaults" if s.defaults_changed else "migration"]
