@@ -94,7 +94,8 @@ def analyze_commits(
     store: Store | None,
     progress: Progress | None = None,
 ) -> tuple[list[CommitAnalysis], int]:
-    """Analyses for ``commits`` in order, from the cache where possible; returns (analyses, hits)."""
+    """Analyses for ``commits`` in order, from the cache where possible; returns (analyses, hits).
+    The commits' patch text is released afterwards: the report needs only their facts."""
     fingerprint = analyzer.fingerprint(language)
     cached = store.get_many([c.sha for c in commits], fingerprint) if store else {}
     todo = [c for c in commits if c.sha not in cached]
@@ -107,6 +108,7 @@ def analyze_commits(
     if store:
         # A stand-in for a failed model call is not the model's answer: retry it next run.
         store.put_many((c.sha, fingerprint, by_sha[c.sha]) for c in todo if not by_sha[c.sha].fallback)
+    release_patches(commits)
     return [by_sha[c.sha] for c in commits], len(commits) - len(todo)
 
 
@@ -158,7 +160,6 @@ def generate_report(
                 progress.start(f"analyse {repo.name}", len(commits))
             analyses, repo_hits = analyze_commits(commits, analyzer, request.language, store, progress)
             hits += repo_hits
-            release_patches(commits)
             results.append(_result(repo, commits, analyses))
     finally:
         if progress:
@@ -257,7 +258,6 @@ def generate_days(
             for t in tracked:
                 commits = per_day[day].get(t.name, [])
                 analyses, n = analyze_commits(commits, analyzer, language, store, progress) if commits else ([], 0)
-                release_patches(commits)
                 hits += n
                 if t.repo is not None and errors[t.name] is None:
                     results.append(_result(t.repo, commits, analyses))

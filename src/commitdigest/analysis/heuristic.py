@@ -16,7 +16,7 @@ from pydantic import BaseModel, PrivateAttr
 from commitdigest.analysis.diff_facts import Definitions, definitions, dependency_bumps
 from commitdigest.analysis.message import gist
 from commitdigest.analysis.wording import WORDS
-from commitdigest.report.labels import CHANGE_TYPE_WORD
+from commitdigest.report.labels import CHANGE_TYPE_WORD, counted
 
 from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
@@ -185,10 +185,6 @@ def importance_of(s: Signals) -> tuple[Importance, list[str]]:
         # The author's own label wins over a few source lines riding along (a docstring, a fixture).
         return _LOW, ["docs_type" if t == ChangeType.docs else "test_type"]
     level, why = _by_type(s, t, src)
-    if level == _LOW and src and s.type_source == "paths" and t == ChangeType.chore:
-        # No label from the author and no telling verb: "housekeeping" is only our guess, and a
-        # change to the code itself deserves a look (repositories without conventional commits).
-        level, why = _MEDIUM, ["untyped_source"]
     if level == _LOW and (s.defaults_changed or s.migrations):
         # Users feel a changed default or a schema migration without touching their own code.
         level, why = _MEDIUM, why + ["defaults" if s.defaults_changed else "migration"]
@@ -227,24 +223,11 @@ def _by_type(s: Signals, t: ChangeType, src: int) -> tuple[Importance, list[str]
         return _MEDIUM, ["chore_core", "core"]
     if t == ChangeType.deps and s.security:
         return _MEDIUM, ["deps", "security"]
+    if src and t == ChangeType.chore and s.type_source == "paths":
+        # No label from the author and no telling verb: "housekeeping" is only our guess, and a
+        # change to the code itself deserves a look (repositories without conventional commits).
+        return _MEDIUM, ["untyped_source"]
     return _LOW, ["deps" if s.deps_touched else _small(src)]
-
-
-_ONE = re.compile(r"(?<![\d,.])1 (file|module|definition|line|commit|source file|migration file|binary file|"
-                  r"public API definition)s\b")
-
-
-def _singular_counts(a: CommitAnalysis) -> CommitAnalysis:
-    """"1 files" → "1 file" in every English sentence the rules wrote (Chinese has no plural)."""
-    def one(text: str) -> str:
-        return _ONE.sub(r"1 \1", text)
-
-    return a.model_copy(update={
-        "importance_reason": one(a.importance_reason), "summary": [one(x) for x in a.summary],
-        "impact_scope": [i.model_copy(update={"note": one(i.note)}) for i in a.impact_scope],
-        "insights": a.insights.model_copy(update={k: one(v) for k, v in a.insights.model_dump().items()}),
-        "risks": [r.model_copy(update={"detail": one(r.detail)}) for r in a.risks],
-        "conclusion": one(a.conclusion)})
 
 
 def _small(src: int) -> str:
@@ -330,7 +313,7 @@ class HeuristicAnalyzer:
         supporting = [name for name, present in (("api", s.removed_api), ("core", source_files),
                                                  ("security", s.security), ("deps", s.deps_touched))
                       if present and name not in rule_names]
-        reasons = [w[name].format(n=source_files if name == "core" else s.lines if name == "large" else s.removed_api)
+        reasons = [counted(w[name], source_files if name == "core" else s.lines if name == "large" else s.removed_api)
                    for name in rule_names + supporting]
         if not reasons:
             reasons.append(w["small"])
@@ -346,7 +329,7 @@ class HeuristicAnalyzer:
         summary += _diff_bullets(commit, s._defs, w)
         binaries = sum(f.binary for f in commit.files)
         if binaries:
-            summary.append(w["binary"].format(n=binaries))
+            summary.append(counted(w["binary"], binaries))
         summary += [w["submodule"].format(p=f.path) for f in commit.files if f.submodule][:1]
         if commit.is_merge:
             summary.append(w["merge"])
@@ -360,13 +343,13 @@ class HeuristicAnalyzer:
             if (area := _area(f.path)) not in entry[3]:
                 entry[3].append(area)  # a module can hold source and its tests: name both
         ranked = sorted(modules.items(), key=lambda kv: -(kv[1][1] + kv[1][2] + kv[1][0]))[:8]
-        impact = [ImpactItem(path=mod, note=w["module"].format(area="/".join(w["areas"][a] for a in v[3]), n=v[0], ins=v[1], dels=v[2]))
+        impact = [ImpactItem(path=mod, note=counted(w["module"], v[0], area="/".join(w["areas"][a] for a in v[3]), ins=v[1], dels=v[2]))
                   for mod, v in ranked]
         risks, recs = [], []
 
-        def add(key: str, sev: Importance, **fmt) -> None:
+        def add(key: str, sev: Importance, n: int = 0, **fmt) -> None:
             risk, detail, rec = w[key]
-            risks.append(Risk(risk=risk, detail=detail.format(**fmt) if fmt else detail, severity=sev)); recs.append(rec)
+            risks.append(Risk(risk=risk, detail=counted(detail, n, **fmt), severity=sev)); recs.append(rec)
 
         if commit.read_error:
             add("r_unread", Importance.medium)
@@ -391,7 +374,7 @@ class HeuristicAnalyzer:
                             security=w["sec"].format(terms=_terms(_SECURITY, commit)) if s.security else "")
         reason = "，".join(reasons[:3]) if language == "zh" else "; ".join(reasons[:3])
         analysed = sum(1 for f in commit.files if f.patch)
-        record = CommitAnalysis(
+        return CommitAnalysis(
             change_type=s.change_type, importance=importance, importance_reason=reason,
             summary=summary, impact_scope=impact, insights=insights, risks=risks, recommendations=recs,
             conclusion=w["conclusion"].format(type=CHANGE_TYPE_WORD[language][s.change_type].lower() if language == "en" else CHANGE_TYPE_WORD[language][s.change_type], imp=w["imp"][importance.value], reason=reason),
@@ -403,4 +386,3 @@ class HeuristicAnalyzer:
                               lines_analyzed=sum(f.patch.count("\n") + 1 for f in commit.files if f.patch),
                               unreadable=commit.read_error is not None),
         )
-        return _singular_counts(record) if language == "en" else record

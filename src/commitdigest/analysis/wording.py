@@ -1,7 +1,8 @@
 """The sentences of the offline analyzer, per language.
 
 Keys are the names of the rules in ``heuristic`` (a rule's name is its reason's key), plus the
-templates of summaries, risks (title, detail, recommendation) and insights. Kept apart from the
+templates of summaries, risks (title, detail, recommendation) and insights. Templates holding a
+count are filled with ``report.labels.counted``: English nouns agree through ``{s}``. Kept apart from the
 rules so a wording change never hides in a diff of the logic, and so a new language is one table.
 """
 
@@ -44,9 +45,9 @@ WORDS: dict[str, dict] = {
         "imp": {"high": "高", "medium": "中", "low": "低"},
     },
     "en": {
-        "breaking": "carries a breaking-change marker", "api": "removes {n} public API definitions",
-        "core": "changes core source ({n} files)", "security": "touches security-related code or wording",
-        "perf": "performance-related change", "large": "large change ({n} lines)", "docs": "documentation only",
+        "breaking": "carries a breaking-change marker", "api": "removes {n} public API definition{s}",
+        "core": "changes core source ({n} file{s})", "security": "touches security-related code or wording",
+        "perf": "performance-related change", "large": "large change ({n} line{s})", "docs": "documentation only",
         "peripheral": "only tests, CI, build, examples or configuration", "small": "small source change",
         "feature": "new feature", "wide_fix": "fix spanning several source files",
         "severe": "fixes a crash, hang, leak or race-class bug", "build_wide": "fix across several build/container images",
@@ -59,15 +60,15 @@ WORDS: dict[str, dict] = {
         "minor": "the message calls it a small change",
         "defaults": "changes default values", "migration": "contains a schema or data migration",
         "r_defaults": ("Default changed", "a configuration or parameter default was replaced: {paths}", "Check deployments and callers that rely on the old default"),
-        "r_migration": ("Migration", "{n} migration files change data or schema on upgrade", "Make sure the migration can be rolled back and rehearse it in staging"),
+        "r_migration": ("Migration", "{n} migration file{s} will change data or schema on upgrade", "Make sure the migration can be rolled back and rehearse it in staging"),
         "defs_added": "adds public definitions: {names}", "defs_removed": "removes public definitions: {names}",
         "more_names": "and {rest} more", "bumps": "dependencies: {items}", "bump": "{name} {old} → {new}",
         "bump_added": "adds {name} {new}", "bump_removed": "drops {name}", "top_files": "largest changes: {items}",
         "list_sep": ", ",
         "deps": "dependency change", "facts": "{a} added, {m} modified, {d} deleted, {r} renamed; +{ins}/-{dels} lines",
-        "binary": "{n} binary files", "submodule": "submodule {p} updated", "empty": "empty commit (no file changes)",
+        "binary": "{n} binary file{s}", "submodule": "submodule {p} updated", "empty": "empty commit (no file changes)",
         "merge": "merge commit, diffed against its first parent", "unread": "git could not read some objects; file list only",
-        "module": "{area}: {n} files, +{ins}/-{dels}",
+        "module": "{area}: {n} file{s}, +{ins}/-{dels}",
         "areas": {"source": "source", "test": "tests", "ci": "CI", "docs": "docs", "asset": "images", "deps": "dependencies",
                   "build": "build", "example": "examples", "config": "configuration"},
         "r_notest": ("Source changed without tests", "source files changed but no test was touched", "Check that existing tests cover the change"),
