@@ -49,6 +49,18 @@ CASES = [
      "low", "docs"),
     ("test(ci): add a p2p coverage gate", {"ci/k8s/client/gate.py": "GATE = 1\n", ".github/workflows/p2p.yml": "on: push\n"},
      "low", "test"),
+    # a fix that brings its own test: a real bug in code users run
+    ("fix: handle an empty prompt", {**src(1, "12"), "tests/test_prompt.py": "def test_empty():\n    pass\n"},
+     "high", "fix"),
+    # a fix to tests alone is still a fix; a typo fix is not
+    ("fix: flaky router test", {"tests/test_router.py": "def test_route():\n    assert 1\n"}, "medium", "fix"),
+    ("test: cover the scheduler's retry path", {**src(1, "13"), "tests/test_retry.py": "def test_retry():\n    pass\n"},
+     "medium", "test"),
+    ("docs: document the router options", {"docs/router.md": "# Router\n", **src(2, "14")}, "medium", "docs"),
+    ("docs: rewrite the deployment guide", {f"docs/deploy/p{i}.md": f"# Page {i}\n" for i in range(5)},
+     "medium", "docs"),
+    ("docs: fix typos across the guides", {f"docs/deploy/p{i}.md": f"# Page {i}.\n" for i in range(5)},
+     "low", "docs"),
     ("docs: draw the refit pipeline", {"docs/refit.md": "# Refit\n", "lib/refit/images/pipeline.svg": "<svg/>\n"},
      "low", "docs"),
 ]

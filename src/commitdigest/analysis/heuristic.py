@@ -22,7 +22,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 11
+RULES_VERSION = 12
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -177,12 +177,25 @@ def importance_of(s: Signals) -> tuple[Importance, list[str]]:
         return _HIGH, ["breaking"]
     if s.removed_api and src:
         return _HIGH, ["api"]
+    if t == ChangeType.docs and s.files >= 5 and not s.minor:
+        # Pages rewritten across a section: a reader's picture of the project changes.
+        return _MEDIUM, ["docs_wide"]
     if areas and areas <= _PERIPHERAL:
+        if t in (ChangeType.fix, ChangeType.revert) and s.type_source != "paths" and not s.minor:
+            # The author says something was wrong: a broken test hides regressions, a wrong page
+            # misleads users. Not housekeeping, though not a change to the code either.
+            return _MEDIUM, ["fix_peripheral"]
         only = ("tests_only" if areas == {"test"} else "assets_only" if areas == {"asset"}
                 else "docs_tests" if "test" in areas else "docs")
         return _LOW, [only]
+    if t == ChangeType.test and src:
+        # Tests that needed the source to change too: the code under test moved.
+        return _MEDIUM, ["test_source"]
+    if t == ChangeType.docs and src >= 2:
+        # More than a docstring riding along: the code documented is changing with its docs.
+        return _MEDIUM, ["docs_source"]
     if t in (ChangeType.docs, ChangeType.test):
-        # The author's own label wins over a few source lines riding along (a docstring, a fixture).
+        # The author's own label wins over a few source lines riding along (a docstring).
         return _LOW, ["docs_type" if t == ChangeType.docs else "test_type"]
     level, why = _by_type(s, t, src)
     if level == _LOW and (s.defaults_changed or s.migrations):
@@ -203,6 +216,9 @@ def _by_type(s: Signals, t: ChangeType, src: int) -> tuple[Importance, list[str]
     if t in (ChangeType.fix, ChangeType.revert):
         if src >= 3:
             return _HIGH, ["wide_fix", "core"]
+        if src and s.tests_touched:
+            # A bug pinned down by a test alongside its fix: real, and in code users run.
+            return _HIGH, ["tested_fix"]
         if src and s.severe:
             return _HIGH, ["severe"]
         if s.areas.get("build", 0) >= 5:
@@ -313,8 +329,8 @@ class HeuristicAnalyzer:
         supporting = [name for name, present in (("api", s.removed_api), ("core", source_files),
                                                  ("security", s.security), ("deps", s.deps_touched))
                       if present and name not in rule_names]
-        reasons = [counted(w[name], source_files if name == "core" else s.lines if name == "large" else s.removed_api)
-                   for name in rule_names + supporting]
+        number = {"core": source_files, "large": s.lines, "docs_wide": s.files}
+        reasons = [counted(w[name], number.get(name, s.removed_api)) for name in rule_names + supporting]
         if not reasons:
             reasons.append(w["small"])
         counts = defaultdict(int)
