@@ -168,8 +168,10 @@ _PERIPHERAL = {"docs", "test", "asset"}  # areas whose change alone never matter
 def importance_of(s: Signals) -> tuple[Importance, list[str]]:
     """The importance and the names of the rules that decided it (keys of ``wording.WORDS``), first match wins
     within each step. Calibrated on a reference report's labels (bench/agreement.py): new features
-    rate high; fixes medium, high when they reach across several source files or cure a crash-class
-    bug; housekeeping low unless it rewrites real code; docs and tests alone low."""
+    rate high; fixes medium, high when they reach across several source files, bring their own test
+    or cure a crash-class bug; housekeeping low unless it rewrites real code; docs and tests alone
+    low unless they fix something or span a section. Checked on held-out reports of the same kind
+    (bench/report_labels.py)."""
     src = s.areas.get("source", 0)
     areas = set(s.areas)
     t = s.change_type
