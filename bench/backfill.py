@@ -12,7 +12,6 @@ Goal: < 60 s on a 2-core machine. Baselines in the same run:
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _env import tool_env  # noqa: E402
 from _synth import END, build  # noqa: E402
 
 DAYS = 365
@@ -45,7 +45,7 @@ def main() -> None:
         (root / "commitdigest.toml").write_text(
             f'timezone = "UTC"\nlanguage = "zh"\nanalyzer = "heuristic"\n[[repos]]\npath = "{repo}"\n'
             f'[output]\ndir = "out"\n')
-        env = {**os.environ, "COMMITDIGEST_CACHE_DIR": str(root / "cache")}
+        env = tool_env(root / "cache")
         env.pop("COMMITDIGEST_CONFIG", None)
         git_s = timed(["git", "log", "--first-parent", "-p", "--numstat", f"--since={first}T00:00:00Z",
                        f"--until={END}T23:59:59Z"], repo, env)

@@ -11,13 +11,13 @@ process, streamed, so git's peak does not add to Python's.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _env import tool_env  # noqa: E402
 from _synth import BUSY_DAY, build  # noqa: E402
 
 # Run each measured command under a tiny wrapper so every figure is one child's own peak.
@@ -38,7 +38,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         repo = build(root / "repo", 2_000, days=100, busy=5, huge_files=args.files)
-        env = {**os.environ, "COMMITDIGEST_CACHE_DIR": str(root / "cache")}
+        env = tool_env(root / "cache")
         day = BUSY_DAY.isoformat()
         git = peak_mb(["git", "log", "--first-parent", "-p", "--numstat", f"--since={day}T00:00:00Z",
                        f"--until={day}T23:59:59Z"], repo, env)

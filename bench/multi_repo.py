@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _env import tool_env  # noqa: E402
 from _synth import BUSY_DAY, build  # noqa: E402
 
 
@@ -42,7 +43,7 @@ def main() -> None:
                             f"--until={day}T23:59:59Z"], cwd=r, check=True, stdout=subprocess.DEVNULL)
         raw = time.perf_counter() - t
 
-        env = {**os.environ, "COMMITDIGEST_CACHE_DIR": str(root / "cache")}
+        env = tool_env(root / "cache")
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "commitdigest", "run", "--date", day, "--quiet", "--no-notify",
                         "--no-cache"], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)

@@ -5,9 +5,13 @@
 Baselines, measured in the same run on the same repository and window:
     git log --first-parent -p --numstat <window>      (what any tool must at least read)
     python -c pass                                     (a bare interpreter's start-up)
+    python -c "import jinja2"                          (the template engine the report format
+                                                        requires, imported and nothing else)
     commitdigest --version                             (start-up of the tool: interpreter plus
                                                         pydantic, click and jinja2 imports)
-Goal: commitdigest ≤ 2 × (raw git + start-up). Both readings of "start-up" are printed. Each figure
+Goal: commitdigest ≤ 2 × (raw git + start-up). Both readings of "start-up" are printed. Against a
+bare interpreter the goal is out of reach for any program that renders through Jinja2: importing
+it alone costs more than the whole budget, which the jinja2 line shows in the same run. Each figure
 is the median of --repeat runs; the analysis cache is off, so every run reads and analyses the
 day from scratch.
 """
@@ -15,7 +19,6 @@ day from scratch.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -24,6 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _env import tool_env  # noqa: E402
 from _synth import BUSY_DAY, build  # noqa: E402
 
 
@@ -54,17 +58,20 @@ def main() -> None:
                                 f"--until={until}", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
         git_s = median(raw, repo, args.repeat)
         py_s = median([sys.executable, "-c", "pass"], repo, args.repeat)
-        env = {**os.environ, "COMMITDIGEST_CACHE_DIR": str(Path(tmp) / "cache")}
+        env = tool_env(Path(tmp) / "cache")
         ours = [sys.executable, "-m", "commitdigest", "report", "--repo", str(repo), "--date", day, "--tz", "UTC",
                 "--no-cache", "--quiet", "--out", str(Path(tmp) / "out")]
         ours_s = median(ours, repo, args.repeat, env)
         boot_s = median([sys.executable, "-m", "commitdigest", "--version"], repo, args.repeat, env)
+        jinja_s = median([sys.executable, "-c", "import jinja2"], repo, args.repeat, env)
         print(f"window: {day}, {count} commits on the first-parent line")
         print(f"raw git log -p --numstat     {git_s * 1000:8.1f} ms")
         print(f"python start-up              {py_s * 1000:8.1f} ms")
+        print(f"python -c 'import jinja2'    {jinja_s * 1000:8.1f} ms   (the template engine alone)")
         print(f"commitdigest start-up        {boot_s * 1000:8.1f} ms   (--version)")
         print(f"commitdigest report          {ours_s * 1000:8.1f} ms")
-        print(f"ratio to raw git + python start-up        {ours_s / (git_s + py_s):6.2f}x   (goal <= 2.00x)")
+        print(f"ratio to raw git + python start-up        {ours_s / (git_s + py_s):6.2f}x   (goal <= 2.00x; "
+              f"importing jinja2 alone is {jinja_s / (git_s + py_s):.2f}x)")
         print(f"ratio to raw git + commitdigest start-up  {ours_s / (git_s + boot_s):6.2f}x   (goal <= 2.00x)")
         print(f"work after start-up vs raw git            {(ours_s - boot_s) / git_s:6.2f}x")
 
