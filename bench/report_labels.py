@@ -82,7 +82,10 @@ def main() -> None:
         sys.exit("usage: report_labels.py REPORT.md... > labels.json")
     labels, skipped = [], 0
     for name in sys.argv[1:]:
-        found, missed = labels_of(Path(name))
+        try:
+            found, missed = labels_of(Path(name))
+        except (OSError, UnicodeDecodeError) as e:
+            sys.exit(f"report_labels.py: {name}: {e}")
         labels += found
         skipped += missed
     json.dump(labels, sys.stdout, ensure_ascii=False, indent=1)
