@@ -23,6 +23,8 @@ CASES = [
     ("fix: propagate request ids through the scheduler", src(3, "4"), "high", "fix"),
     ("fix: crash when the queue is empty", src(1, "5"), "high", "fix"),
     ("fix: emit first token signal after sleeping", src(1, "6"), "medium", "fix"),  # a token, not a credential
+    # "hang" inside "change", "sync" inside "asyncio": not crash-class words
+    ("fix: asyncio warning on change detection", src(1, "15"), "medium", "fix"),
     ("fix: label action workflow", {".github/workflows/label.yml": "on: push\n"}, "medium", "fix"),
     ("ci: add required check", {".github/workflows/check.yml": "on: pull_request\n"}, "medium", "ci"),
     ("docs: explain kv events", {"docs/kv.md": "# KV\n"}, "low", "docs"),

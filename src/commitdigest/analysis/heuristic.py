@@ -22,7 +22,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 12
+RULES_VERSION = 13
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -45,8 +45,9 @@ _CONFIG = re.compile(r"\.(ya?ml|toml|ini|cfg|json|conf)$|(^|/)(deploy|helm|chart
 _CODE = re.compile(r"\.(py|pyx|rs|go|c|cc|cpp|cxx|h|hh|hpp|cu|cuh|java|kt|scala|swift|rb|php|cs|"
                    r"js|jsx|ts|tsx|mjs|zig|ex|exs|erl|hs|ml|lua|pl|r|jl|dart|m|mm|sql|proto|thrift|graphql|fbs)$", re.I)
 # Bugs whose fix is urgent for anyone running the code: crashes, hangs, corruption, resource loss.
-_SEVERE = re.compile(r"crash|panic|segfault|deadlock|\brace\b|hang|\bleak|corrupt|data loss|\boom\b|"
-                     r"out of memory|failure|sync|overflow|use.after.free|cve|vulnerab|regression", re.I)
+# Word starts matter: "hang" is inside "change", "sync" inside "asyncio".
+_SEVERE = re.compile(r"crash|panic|segfault|deadlock|\brace\b|\bhang|\bleak|corrupt|data loss|\boom\b|"
+                     r"out of memory|failure|\bsync|overflow|use.after.free|\bcve|vulnerab|regression", re.I)
 # The author saying the change is small outweighs its type.
 _MINOR = re.compile(r"\b(minor|typos?|nits?|cosmetic|wording|spelling|whitespace|comment)\b", re.I)
 _EXAMPLE = re.compile(r"(^|/)(examples?|recipes?|samples?|benchmarks?)/", re.I)
