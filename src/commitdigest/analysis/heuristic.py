@@ -22,7 +22,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 13
+RULES_VERSION = 14
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -184,7 +184,7 @@ def importance_of(s: Signals) -> tuple[Importance, list[str]]:
         # Pages rewritten across a section: a reader's picture of the project changes.
         return _MEDIUM, ["docs_wide"]
     if areas and areas <= _PERIPHERAL:
-        if t in (ChangeType.fix, ChangeType.revert) and s.type_source != "paths" and not s.minor:
+        if t == ChangeType.fix and s.type_source != "paths" and not s.minor:
             # The author says something was wrong: a broken test hides regressions, a wrong page
             # misleads users. Not housekeeping, though not a change to the code either.
             return _MEDIUM, ["fix_peripheral"]
