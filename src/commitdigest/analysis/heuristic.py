@@ -22,7 +22,7 @@ from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
 
-RULES_VERSION = 14
+RULES_VERSION = 15
 
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
 _TYPES = {
@@ -219,11 +219,11 @@ def _by_type(s: Signals, t: ChangeType, src: int) -> tuple[Importance, list[str]
     if t in (ChangeType.fix, ChangeType.revert):
         if src >= 3:
             return _HIGH, ["wide_fix", "core"]
+        if src and s.severe:
+            return _HIGH, ["severe"]
         if src and s.tests_touched:
             # A bug pinned down by a test alongside its fix: real, and in code users run.
             return _HIGH, ["tested_fix"]
-        if src and s.severe:
-            return _HIGH, ["severe"]
         if s.areas.get("build", 0) >= 5:
             return _HIGH, ["build_wide"]
         if src and s.lines >= 400:
@@ -332,8 +332,8 @@ class HeuristicAnalyzer:
         supporting = [name for name, present in (("api", s.removed_api), ("core", source_files),
                                                  ("security", s.security), ("deps", s.deps_touched))
                       if present and name not in rule_names]
-        number = {"core": source_files, "large": s.lines, "docs_wide": s.files}
-        reasons = [counted(w[name], number.get(name, s.removed_api)) for name in rule_names + supporting]
+        number = {"core": source_files, "large": s.lines, "docs_wide": s.files, "api": s.removed_api}
+        reasons = [counted(w[name], number.get(name, 0)) for name in rule_names + supporting]
         if not reasons:
             reasons.append(w["small"])
         counts = defaultdict(int)
