@@ -18,6 +18,7 @@ from commitdigest.errors import (
     CommitdigestError,
     InputError,
 )
+from commitdigest.outputs import check_formats
 from commitdigest.outputs.files import check_writable, write_atomic
 from commitdigest.window import make_window, parse_day, parse_zone
 
@@ -159,7 +160,7 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
     zone = parse_zone(tz)
     first, last = _window_days(date_, since, until, zone)
     pipeline.check_language(lang)
-    fmts = pipeline.check_formats(formats.split(","))
+    fmts = check_formats(formats.split(","))
     request = pipeline.ReportRequest(
         repos=[pipeline.RepoSpec(path=p, branch=branch) for p in (repos or (".",))],
         since=first, until=last, zone=zone, language=lang, date_field=date_field,
@@ -297,7 +298,7 @@ def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     else:
         days = [parse_day(date_, zone) if date_ else yesterday]
-    fmts = pipeline.check_formats(formats.split(",") if formats else cfg.output.formats)
+    fmts = check_formats(formats.split(",") if formats else cfg.output.formats)
     analyzer = _analyzer(ctx, config_path, llm_kwargs)
     out = Path(out_dir) if out_dir else cfg.resolve(cfg.output.dir)
     cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg.cache_dir else None)

@@ -93,7 +93,7 @@ class OutputConfig(BaseModel):
     @field_validator("formats")
     @classmethod
     def _known(cls, v: list[str]) -> list[str]:
-        from commitdigest.pipeline import check_formats
+        from commitdigest.outputs import check_formats
 
         return _as_value_error(check_formats, v)
 

@@ -26,8 +26,6 @@ from commitdigest.report.build import RepoResult, build_report
 from commitdigest.store import Store
 from commitdigest.window import Zone, make_window
 
-FORMATS = ("md", "json", "html", "feed")
-
 
 class Progress:
     """Progress sink; the default one is silent. The CLI passes a rich progress bar."""
@@ -70,21 +68,6 @@ def check_language(language: str) -> str:
     if language not in ("zh", "en"):
         raise InputError(f"unknown language '{language}': use zh or en")
     return language
-
-
-def check_formats(formats: Sequence[str], allowed: Sequence[str] = FORMATS) -> list[str]:
-    out = []
-    for f in formats:
-        f = f.strip().lower()
-        if not f:
-            continue
-        if f not in allowed:
-            raise InputError(f"unknown format '{f}': use one or more of {', '.join(allowed)}")
-        if f not in out:
-            out.append(f)
-    if not out:
-        raise InputError(f"no output format given: use one or more of {', '.join(allowed)}")
-    return out
 
 
 def analyze_commits(

@@ -34,6 +34,7 @@ SKIP_BINARY = "binary"
 SKIP_SUBMODULE = "submodule"
 SKIP_UNREADABLE = "not read by git"
 OMIT_BUDGET = "over budget"
+CLIPPED = "clipped"  # shown up to a hunk (or line) boundary, the rest cut
 CONTEXT_TRIMMED = "context trimmed"  # every changed line shown, most unchanged context left out
 
 _LOCKFILES = {
@@ -119,14 +120,14 @@ class FileView:
 
     change: FileChange
     shown: str = ""  # the diff text shown (possibly clipped); "" when none
-    note: str = ""  # why the diff is absent or partial: a skip reason, OMIT_BUDGET, "clipped"
+    note: str = ""  # why the diff is absent or partial: a skip reason, OMIT_BUDGET, CLIPPED
     lines_shown: int = 0
 
     @property
     def analyzed(self) -> bool:
         # A file counts as analysed when the model saw all there is worth seeing of it: its
         # diff in full, or its name and +/- for kinds whose diff carries no meaning.
-        return self.note not in (OMIT_BUDGET, "clipped", SKIP_UNREADABLE)
+        return self.note not in (OMIT_BUDGET, CLIPPED, SKIP_UNREADABLE)
 
 
 @dataclass
@@ -170,8 +171,8 @@ def select(commit: Commit, diff_tokens: int, list_tokens: int,
             candidates.append(v)
     _fill(candidates, diff_tokens, clean)
     for v in views:
-        if v.change.patch_clipped and v.shown and v.note != "clipped":
-            v.note = "clipped"
+        if v.change.patch_clipped and v.shown and v.note != CLIPPED:
+            v.note = CLIPPED
     listed, dirs = _listing(views, list_tokens)
     return Selection(files=views, listed=listed, unlisted_dirs=dirs,
                      coverage=_coverage(commit, views))
@@ -201,7 +202,7 @@ def _fill(candidates: Sequence[FileView], budget: int, clean: Callable[[str, str
             continue
         clipped = clip(text, room)
         if clipped:
-            v.shown, v.note, v.lines_shown = clipped, "clipped", _changed_lines(clipped)
+            v.shown, v.note, v.lines_shown = clipped, CLIPPED, _changed_lines(clipped)
             remaining -= estimate_tokens(clipped) + 1
         else:
             v.note = OMIT_BUDGET
@@ -312,7 +313,7 @@ def _coverage(commit: Commit, views: Sequence[FileView]) -> Coverage:
     return Coverage(
         files_total=len(views),
         files_analyzed=sum(1 for v in views if v.analyzed),
-        truncated=any(v.note in (OMIT_BUDGET, "clipped") for v in views),  # trimmed context is not a gap
+        truncated=any(v.note in (OMIT_BUDGET, CLIPPED) for v in views),  # trimmed context is not a gap
         lines_total=commit.insertions + commit.deletions,
         lines_analyzed=sum(v.lines_shown for v in views),
         unreadable=commit.read_error is not None,

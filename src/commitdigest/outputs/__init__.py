@@ -1,1 +1,26 @@
 """Where reports leave the process: files now, notifications later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from commitdigest.errors import InputError
+
+FORMATS = ("md", "json", "html", "feed")
+
+
+def check_formats(formats: Sequence[str], allowed: Sequence[str] = FORMATS) -> list[str]:
+    """The output formats asked for, normalised and deduplicated; a flag and a config file key
+    share this check, so both say the same thing about a bad name."""
+    out = []
+    for f in formats:
+        f = f.strip().lower()
+        if not f:
+            continue
+        if f not in allowed:
+            raise InputError(f"unknown format '{f}': use one or more of {', '.join(allowed)}")
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise InputError(f"no output format given: use one or more of {', '.join(allowed)}")
+    return out
