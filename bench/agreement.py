@@ -1,105 +1,85 @@
-"""Importance agreement of the offline analyzer with the labels of an earlier LLM-written report.
+"""Is every published tier one the importance score can give? A check against reports an earlier
+LLM-based system wrote, whose tier is a weighted score computed before its model was called.
 
-    python bench/agreement.py [LABELS_JSON]      (default: ../shared/examples/labels.json)
-    python bench/report_labels.py REPORT.md... > held-out.json && python bench/agreement.py held-out.json
+    python bench/agreement.py [LABELS_JSON ...]     (default: ../shared/examples/labels.json)
+    python bench/report_labels.py --all reports/2026/dynamo/*.md > dynamo.json
+    python bench/agreement.py dynamo.json sglang.json vllm.json
 
-Each labelled commit is rebuilt from what the labels keep of it — the subject and the paths the
-report mentioned — because the reports' repository is too large to bring here. Paths get a
-uniform small size, so size rules cannot fire: the figure measures the wording and placement
-rules. The baseline in the same run is the subject-prefix-only rule (feat/fix/perf/refactor →
-medium or high by a fixed table, everything else low), which the analyzer has to beat.
-
-Figures are printed per day (per month for more than ten days) as well. The rules were written
-looking at the 50 commits of ../shared/examples; other reports of the same kind, turned into a
-labels file by bench/report_labels.py, are the held-out check.
+A labels file keeps each commit's subject and tier, not its diff, so the score cannot be
+recomputed from it. But the type weight is known from the subject alone, and the other weights
+are bounded (size 0–3, file type 0–2, scope 0–2 with the defaults): each subject prefix allows a
+range of totals, hence a set of tiers. A tier outside that set could not have come from the
+score. Printed per labels file: the share of commits within the bounds (expect 100 %), the
+commits outside them, and the tiers seen per type beside the tiers the bounds allow. Commits
+whose analysis failed there (``"analysed": false``, from ``report_labels.py --all``) count too:
+their tier was computed before the model call.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
 from pathlib import Path
 
-from commitdigest.analysis.heuristic import HeuristicAnalyzer
-from commitdigest.models import Commit, FileChange
+from commitdigest.analysis.importance import DEFAULT_SCORING, Scoring, commit_type
 
 LEVELS = ("high", "medium", "low")
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "examples" / "labels.json"
 
-# The baseline: what a subject prefix alone says.
-_PREFIX_ONLY = {"feat": "high", "fix": "medium", "perf": "medium", "refactor": "medium"}
+
+def tier_of(total: int, s: Scoring) -> str:
+    return "high" if total >= s.thresholds.high else "medium" if total >= s.thresholds.medium else "low"
 
 
-def prefix_only(subject: str) -> str:
-    m = re.match(r"^(\w+)(\([^)]*\))?!?:", subject)
-    return _PREFIX_ONLY.get(m.group(1).lower(), "low") if m else "low"
+def allowed(subject: str, s: Scoring = DEFAULT_SCORING) -> tuple[str, set[str]]:
+    """(the type the score reads, the tiers its total can reach whatever the diff)."""
+    ctype = commit_type(subject)
+    name = ctype if ctype in s.commit_types else "other"
+    base = s.commit_types[name]
+    sizes = [0, s.size_weights.small, s.size_weights.medium, s.size_weights.large]
+    files = [c.weight for _, c in s.classes]
+    scopes = [0, s.scope_weights.medium, s.scope_weights.wide]
+    totals = {base + a + b + c for a in sizes for b in files for c in scopes}
+    return name, {tier_of(t, s) for t in totals}
 
 
-def rebuild(label: dict) -> Commit:
-    when = datetime.fromisoformat(label["time"]).replace(tzinfo=timezone.utc)
-    paths = [p.strip("/").replace("*", "x") for p in label["paths_mentioned"]]
-    files = [FileChange(path=p, status="M", insertions=10, deletions=4) for p in paths if p]
-    return Commit(sha=label["sha"], author=label["author"], author_time=when, committer_time=when,
-                  subject=label["subject"], files=files)
-
-
-# The earlier system wrote free-text type labels, sometimes two ("Bug 修复 / 性能优化"); a type
-# agrees when it is one of those named.
-_RAW_TYPES = {"Bug": "fix", "文档": "docs", "配置": "config", "功能": "feature", "性能": "perf",
-              "CI": "ci", "重构": "refactor", "测试": "test", "依赖": "deps", "构建": "build", "维护": "chore"}
-
-
-def raw_types(raw: str | None) -> set[str]:
-    return {t for key, t in _RAW_TYPES.items() if raw and key in raw.split("（")[0]}
-
-
-def confusion(pairs: list[tuple[str, str]]) -> str:
-    grid = Counter(pairs)
-    rows = ["label \\ got   " + "".join(f"{g:>8}" for g in LEVELS)]
-    rows += [f"{want:<14}" + "".join(f"{grid[(want, got)]:>8}" for got in LEVELS) for want in LEVELS]
-    return "\n".join(rows)
+def check(path: Path) -> tuple[int, int]:
+    labels = json.loads(path.read_text(encoding="utf-8"))
+    seen: dict[str, Counter] = defaultdict(Counter)
+    bounds: dict[str, set[str]] = {}
+    outside = []
+    failed = sum(1 for label in labels if label.get("analysed") is False)
+    for label in labels:
+        name, ok = allowed(label["subject"])
+        seen[name][label["importance"]] += 1
+        bounds[name] = ok
+        if label["importance"] not in ok:
+            outside.append(f"    {label['day']} {label['importance']:<6} {label['subject'][:90]}")
+    n = len(labels)
+    share = 100.0 * (n - len(outside)) / n if n else 0.0
+    print(f"{path.name}: {n} commits ({failed} whose analysis failed there), {share:.1f} % within the score's bounds")
+    for name, counts in sorted(seen.items(), key=lambda kv: -sum(kv[1].values())):
+        got = " ".join(f"{lvl} {counts[lvl]:>4}" for lvl in LEVELS)
+        allow = "/".join(lvl for lvl in LEVELS if lvl in bounds[name])
+        print(f"  {name:<10} {got}   allowed: {allow}")
+    if outside:
+        print("  outside the bounds:")
+        print("\n".join(outside[:20]) + (f"\n    … {len(outside) - 20} more" if len(outside) > 20 else ""))
+    return n, n - len(outside)
 
 
 def main() -> None:
-    labels = json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else DEFAULT).read_text())
-    analyzer = HeuristicAnalyzer()
-    by_day: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    misses = []
-    typed = type_ok = 0
-    for label in labels:
-        record = analyzer.analyze(rebuild(label), "en")
-        got = record.importance.value
-        if wanted := raw_types(label.get("change_type_raw")):
-            typed += 1
-            type_ok += record.change_type.value in wanted
-        base = prefix_only(label["subject"])
-        by_day[label["day"]].append((label["importance"], got, base))
-        if got != label["importance"]:
-            misses.append(f"  {label['importance']:<6} got {got:<6} {label['subject'][:80]}")
-    rows = [r for day in by_day.values() for r in day]
-
-    def pct(items, i):
-        return 100.0 * sum(r[0] == r[i] for r in items) / len(items)
-
-    print(f"importance agreement on {len(rows)} labelled commits")
-    print(f"  offline analyzer     {pct(rows, 1):5.1f} %")
-    print(f"  subject prefix only  {pct(rows, 2):5.1f} %   (baseline, same run)")
-    print(f"  ratio                {pct(rows, 1) / pct(rows, 2):5.2f}x")
-    # A few days are shown one by one; many (a season of reports) by month.
-    periods = by_day if len(by_day) <= 10 else defaultdict(list)
-    if periods is not by_day:
-        for day, items in by_day.items():
-            periods[day[:7]] += items
-    for period, items in sorted(periods.items()):
-        print(f"  {period}: analyzer {pct(items, 1):5.1f} %, baseline {pct(items, 2):5.1f} % ({len(items)} commits)")
-    print(f"change type agreement  {100.0 * type_ok / typed:5.1f} % of {typed} commits with a type label")
-    print("\nconfusion matrix, offline analyzer")
-    print(confusion([(r[0], r[1]) for r in rows]))
-    print("\ndisagreements")
-    print("\n".join(misses) or "  none")
+    paths = [Path(p) for p in sys.argv[1:]] or [DEFAULT]
+    total = within = 0
+    for path in paths:
+        try:
+            n, ok = check(path)
+        except (OSError, ValueError, KeyError) as exc:
+            sys.exit(f"agreement.py: {path}: {exc}")
+        total, within = total + n, within + ok
+    if len(paths) > 1 and total:
+        print(f"all: {total} commits, {100.0 * within / total:.1f} % within the score's bounds")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Turn daily reports written by an earlier LLM-based system into a labels file for agreement.py.
 
-    python bench/report_labels.py REPORT.md... > labels.json
+    python bench/report_labels.py [--all] REPORT.md... > labels.json
     python bench/agreement.py labels.json
 
 The reports are the kind in ../shared/examples/: a commit table (time, author, subject), then
@@ -8,8 +8,9 @@ one `### subject` section per commit with its commit link, `重要程度` (🔴/
 lines and an impact section naming paths in backticks. Each labelled commit keeps what
 labels.json keeps: day, time, author, subject, sha, importance, the raw type wording and the
 paths the report mentions. The importance is the tier the commit is filed under. Commits whose
-analysis failed in that system are left out (and counted on stderr): their tier came from a
-fallback rule, not from the model.
+analysis failed in that system are left out (and counted on stderr) unless ``--all`` is given:
+their prose is missing, though their tier — computed by that system's score before any model
+call — is as valid as any other (``"analysed": false`` marks them).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _table(text: str) -> dict[str, tuple[str, str]]:
     return rows
 
 
-def labels_of(path: Path) -> tuple[list[dict], int]:
+def labels_of(path: Path, keep_failed: bool = False) -> tuple[list[dict], int]:
     text = path.read_text(encoding="utf-8")
     table = _table(text)
     day = m.group(1) if (m := _DAY.search(text)) else path.stem
@@ -61,7 +62,8 @@ def labels_of(path: Path) -> tuple[list[dict], int]:
         if not tier:
             continue
         body = text[head.end(): next(b for b in bounds if b > head.start())]
-        if any(mark in body for mark in _NO_ANALYSIS):
+        analysed = not any(mark in body for mark in _NO_ANALYSIS)
+        if not analysed and not keep_failed:
             skipped += 1
             continue
         subject = head.group(1).strip()
@@ -73,23 +75,27 @@ def labels_of(path: Path) -> tuple[list[dict], int]:
             "day": day, "time": when, "author": author, "subject": subject,
             "sha": head.group(2), "importance": _LEVEL[tier[-1]],
             "change_type_raw": kind.group(1) if kind else None, "paths_mentioned": paths,
+            **({} if analysed else {"analysed": False}),
         })
     return found, skipped
 
 
 def main() -> None:
-    if len(sys.argv) < 2:
-        sys.exit("usage: report_labels.py REPORT.md... > labels.json")
+    args = sys.argv[1:]
+    keep_failed = "--all" in args
+    names = [a for a in args if a != "--all"]
+    if not names:
+        sys.exit("usage: report_labels.py [--all] REPORT.md... > labels.json")
     labels, skipped = [], 0
-    for name in sys.argv[1:]:
+    for name in names:
         try:
-            found, missed = labels_of(Path(name))
+            found, missed = labels_of(Path(name), keep_failed)
         except (OSError, UnicodeDecodeError) as e:
             sys.exit(f"report_labels.py: {name}: {e}")
         labels += found
         skipped += missed
     json.dump(labels, sys.stdout, ensure_ascii=False, indent=1)
-    print(f"{len(labels)} labelled commits from {len(sys.argv) - 1} reports; "
+    print(f"{len(labels)} labelled commits from {len(names)} reports; "
           f"{skipped} commits without an analysis left out", file=sys.stderr)
 
 

@@ -62,11 +62,16 @@ def test_report_with_llm_then_warm_cache(make_repo, tmp_path):
         commits = data["repos"][0]["commits"]
         assert [c["subject"] for c in commits] == ["docs: usage", "fix: leak token in config",
                                                    "feat(app): add retry loop (#12)"]
+        # The model says "high" for all three; the tier is the importance score's all the same,
+        # and the low-tier docs commit was asked for no impact scope (its small schema has none).
+        assert [c["analysis"]["importance"] for c in commits] == ["low", "medium", "high"]
         for c in commits:
             a = c["analysis"]
             assert a["analyzer"] == "llm:fake-1" and not a["fallback"]
-            assert a["importance"] == "high" and a["change_type"] == "feature"
-            assert a["paths_dropped"] == 1
+            assert a["importance_source"] == "score" and a["importance_reason"].endswith(
+                f"= {a['importance_score']['total']} {'< 6' if a['importance'] == 'low' else '≥ 6' if a['importance'] == 'medium' else '≥ 10'}")
+            assert a["change_type"] == "feature"
+            assert a["paths_dropped"] == (0 if a["importance"] == "low" else 1)
             assert {i["path"] for i in a["impact_scope"]} <= {f["path"] for f in c["files"]}
         assert data["generator"]["analyzer"] == "llm:fake-1"
         assert data["usage"]["llm_calls"] == 3 and data["usage"]["prompt_tokens"] == 900

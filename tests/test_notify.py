@@ -36,8 +36,10 @@ def report(tmp_path_factory):
     repo = GitRepo(tmp_path_factory.mktemp("n") / "svc")
     repo.git("remote", "add", "origin", "https://github.com/acme/svc.git")
     repo.commit("chore: init", {"src/a.py": "def a():\n    return 1\n"}, when="2026-01-12T09:00:00+08:00")
-    repo.commit("feat!: drop the v1 api", {"src/a.py": "A = 1\n"}, when="2026-01-13T09:00:00+08:00")
-    repo.commit("fix: crash when the queue is empty", {"src/q.py": "Q = []\n"}, when="2026-01-13T10:00:00+08:00")
+    # three high-importance commits: feat 8 + core 2 = 10; fix 7 + core 2 + 3 files 1 = 10 (twice)
+    repo.commit("feat: drop the v1 api", {"src/a.py": "A = 1\n"}, when="2026-01-13T09:00:00+08:00")
+    repo.commit("fix: crash when the queue is empty", {"src/q.py": "Q = []\n", "src/q2.py": "Q = 2\n",
+                                                       "src/q3.py": "Q = 3\n"}, when="2026-01-13T10:00:00+08:00")
     repo.commit(INJECTED, {"src/x.py": "X = 1\n", "src/y.py": "Y = 1\n", "src/z.py": "Z = 1\n"},
                 when="2026-01-13T11:00:00+08:00")
     repo.commit("docs: usage", {"README.md": "# svc\n"}, when="2026-01-13T12:00:00+08:00")

@@ -86,7 +86,8 @@ def _analyzer(ctx: click.Context, config_path: str | None, llm_kwargs: dict):
     cfg = config_mod.load_optional(config_path)
     if cfg and ctx.get_parameter_source("analyzer") == click.core.ParameterSource.DEFAULT:
         llm_kwargs["analyzer"] = cfg.analyzer
-    return analyzer_from_options(llm_kwargs, file_values=cfg.llm if cfg else None)
+    return analyzer_from_options(llm_kwargs, file_values=cfg.llm if cfg else None,
+                                 importance=cfg.importance if cfg else None)
 
 
 def _cache_dir(value: str | None) -> Path | None:
@@ -187,11 +188,14 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
 @click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
 @click.option("--show-prompt", is_flag=True,
               help="Print the request an LLM analyzer would send for REV (JSON), and send nothing.")
+@click.option("--explain", is_flag=True,
+              help="Print the facts and each weight of REV's importance score, and analyse nothing.")
 @click.option("--config", "config_path", metavar="FILE",
               help="Read the analyzer and [llm] settings from this config file (default: ./commitdigest.toml when present).")
 @llm_options
 @click.pass_context
-def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, config_path, **llm_kwargs) -> None:
+def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, explain, config_path,
+            **llm_kwargs) -> None:
     """Print the analysis of one commit REV (a sha, branch, tag or HEAD~3).
 
     \b
@@ -199,10 +203,14 @@ def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, con
       commitdigest analyze HEAD
       commitdigest analyze 7fdc742 --repo ~/src/dynamo --lang en --format json
       commitdigest analyze HEAD --analyzer llm --show-prompt
+      commitdigest analyze HEAD --explain                 # why this tier: the score, weight by weight
     """
     zone = parse_zone(tz)
     pipeline.check_language(lang)
     analyzer = _analyzer(ctx, config_path, llm_kwargs)
+    if explain:
+        _explain(pipeline.read_one(repo, rev), analyzer.scoring, lang, fmt)
+        return
     if show_prompt:
         preview = getattr(analyzer, "request_preview", None)
         if preview is None:
@@ -219,6 +227,28 @@ def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, con
         from commitdigest.report.render import render_commit_markdown
 
         click.echo(render_commit_markdown(entry, lang), nl=False)
+
+
+def _explain(commit, scoring, lang: str, fmt: str) -> None:
+    from commitdigest.analysis import importance
+
+    sc = importance.score(commit, scoring)
+    if fmt == "json":
+        click.echo(json.dumps({"sha": commit.sha, "subject": commit.subject, "tier": sc.tier.value,
+                               "score": sc.record().model_dump(), "reason": importance.reason(sc, lang),
+                               "facts": {"type": sc.commit_type, "insertions": sc.insertions,
+                                         "deletions": sc.deletions, "files": sc.files,
+                                         "file_class": sc.file_class, "class_counts": sc.class_counts,
+                                         "signals": sc.signals}},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{commit.short_sha} {commit.subject}")
+    rows = importance.explain(sc, scoring)
+    width = max(len(r[0]) for r in rows)
+    facts = max(len(r[1]) for r in rows)
+    for part, fact, weight in rows:
+        click.echo(f"  {part:<{width}}  {fact:<{facts}}  {weight:>3}")
+    click.echo(importance.reason(sc, lang))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

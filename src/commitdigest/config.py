@@ -50,6 +50,8 @@ class RepoConfig(BaseModel):
     #: the repository's web page (https://github.com/owner/name or a GitLab project), for commit
     #: and PR links when its URL or origin does not name a known forge (a file:// mirror, say)
     web_url: str | None = None
+    #: this repository's own importance weights, laid over the global [importance] table
+    importance: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_source(self) -> RepoConfig:
@@ -110,6 +112,8 @@ class Config(BaseModel):
     output: OutputConfig = Field(default_factory=OutputConfig)
     llm: dict[str, Any] = Field(default_factory=dict)
     notify: list[dict[str, Any]] = Field(default_factory=list)
+    #: how the importance tier is scored (analysis.importance.Scoring); defaults when absent
+    importance: dict[str, Any] = Field(default_factory=dict)
 
     #: the file this came from (not a key); relative paths in it are relative to its folder
     source: Path | None = Field(default=None, exclude=True)
@@ -188,6 +192,7 @@ def parse(data: dict[str, Any], path: Path, env: Mapping[str, str]) -> Config:
     _check_paths(config, path)
     _check_llm(config, path)
     _check_notify(config, path)
+    _check_importance(config, path)
     return config
 
 
@@ -239,6 +244,26 @@ def _check_llm(config: Config, path: Path) -> None:
         LLMSettings.from_sources(file_values=config.llm, env={})
     except LLMConfigError as exc:
         raise ConfigError(f"{path}: llm.{exc.message.removeprefix('invalid LLM settings: ')}") from None
+
+
+def _check_importance(config: Config, path: Path) -> None:
+    """Every [importance] table — the global one and each repository's laid over it — is a valid
+    scoring, so a typo in a weight is reported against its key before any work."""
+    from commitdigest.analysis.importance import scoring_from_table
+
+    tables = [("importance", config.importance, None)]
+    tables += [(f"repos[{i}].importance", repo.importance, config.importance)
+               for i, repo in enumerate(config.repos) if repo.importance]
+    for where, table, base in tables:
+        try:
+            scoring_from_table(base).merged(table) if base is not None else scoring_from_table(table)
+        except ValidationError as exc:
+            key, message = _describe(exc)
+            if not key and message.startswith(("unknown key '", "missing key '")):
+                quote = message.index("'") + 1
+                message = message[:quote] + f"{where}." + message[quote:]
+                raise ConfigError(f"{path}: {message}") from None
+            raise ConfigError(f"{path}: {where}{'.' + key if key else ''}: {message}") from None
 
 
 def _check_notify(config: Config, path: Path) -> None:

@@ -74,7 +74,7 @@ def open_tracked(config: Config, cache_dir: Path, timeout: float,
     tracked = []
     for rc in config.repos:
         name = rc.display_name()
-        t = pipeline.Tracked(name=name, include=rc.include, exclude=rc.exclude)
+        t = pipeline.Tracked(name=name, include=rc.include, exclude=rc.exclude, importance=rc.importance)
         try:
             if rc.url:
                 note(f"fetching {name}")

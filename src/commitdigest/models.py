@@ -149,6 +149,14 @@ class Coverage(BaseModel):
         return not self.truncated and not self.unreadable and self.files_analyzed >= self.files_total
 
 
+class ImportanceScore(BaseModel):
+    """The weighted score behind a tier (``analysis.importance``): its total and each part
+    (``type``, ``size``, ``file_type``, ``scope``, and any signal with a weight that fired)."""
+
+    total: int
+    parts: dict[str, int]
+
+
 class CommitAnalysis(BaseModel):
     """An analyzer's judgement of one commit, constrained to the report's vocabularies."""
 
@@ -157,6 +165,10 @@ class CommitAnalysis(BaseModel):
     change_type: ChangeType
     importance: Importance
     importance_reason: str = ""
+    #: the score the tier came from; ``None`` only in records cached before scores existed
+    importance_score: ImportanceScore | None = None
+    #: "score" when the tier is the weighted score, "model" when an LLM re-rated the commit
+    importance_source: str = "score"
     summary: list[str] = Field(default_factory=list)
     impact_scope: list[ImpactItem] = Field(default_factory=list)
     insights: Insights = Field(default_factory=Insights)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from datetime import date
+from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 from commitdigest import __version__
 from commitdigest.analysis.base import Analyzer
 from commitdigest.analysis.grounding import ground
+from commitdigest.analysis.importance import Scoring
 from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.repo import Repo, open_repo, resolve_rev
@@ -76,15 +78,18 @@ def analyze_commits(
     language: str,
     store: Store | None,
     progress: Progress | None = None,
+    scoring: Scoring | None = None,
 ) -> tuple[list[CommitAnalysis], int]:
     """Analyses for ``commits`` in order, from the cache where possible; returns (analyses, hits).
+    ``scoring`` is a repository's own importance weights (default: the analyzer's).
     The commits' patch text is released afterwards: the report needs only their facts."""
-    fingerprint = analyzer.fingerprint(language)
+    fingerprint = analyzer.fingerprint(language, scoring)
     cached = store.get_many([c.sha for c in commits], fingerprint) if store else {}
     todo = [c for c in commits if c.sha not in cached]
     if progress and cached:
         progress.advance(len(commits) - len(todo))
-    fresh = analyzer.analyze_batch(todo, language, progress.advance if progress else None) if todo else []
+    fresh = analyzer.analyze_batch(todo, language, progress.advance if progress else None,
+                                   scoring=scoring) if todo else []
     by_sha = dict(cached)
     for commit, analysis in zip(todo, fresh, strict=True):
         by_sha[commit.sha] = ground(analysis, commit)
@@ -168,6 +173,8 @@ class Tracked:
     error: str | None = None
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    #: the repository's own ``[importance]`` table, laid over the analyzer's scoring
+    importance: dict[str, Any] = field(default_factory=dict)
 
 
 def keep_commit(commit: Commit, include: Sequence[str], exclude: Sequence[str]) -> bool:
@@ -231,6 +238,8 @@ def generate_days(
             if when in wanted and keep_commit(c, t.include, t.exclude):
                 per_day[when].setdefault(t.name, []).append(c)
     reports = []
+    base = analyzer.scoring
+    scorings = {t.name: base.merged(t.importance) if t.importance else None for t in tracked}
     total = sum(len(cs) for by_repo in per_day.values() for cs in by_repo.values())
     if progress:
         progress.start("analyse", total)
@@ -240,7 +249,8 @@ def generate_days(
             results, hits = [], 0
             for t in tracked:
                 commits = per_day[day].get(t.name, [])
-                analyses, n = analyze_commits(commits, analyzer, language, store, progress) if commits else ([], 0)
+                analyses, n = analyze_commits(commits, analyzer, language, store, progress,
+                                              scoring=scorings[t.name]) if commits else ([], 0)
                 hits += n
                 if t.repo is not None and errors[t.name] is None:
                     results.append(_result(t.repo, commits, analyses))

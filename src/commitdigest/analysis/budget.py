@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from commitdigest import paths
 from commitdigest.models import Commit, Coverage, FileChange
 
 # Diff-less kinds: the name and +/- carry all there is to say about them.
@@ -37,12 +38,6 @@ OMIT_BUDGET = "over budget"
 CLIPPED = "clipped"  # shown up to a hunk (or line) boundary, the rest cut
 CONTEXT_TRIMMED = "context trimmed"  # every changed line shown, most unchanged context left out
 
-_LOCKFILES = {
-    "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb",
-    "cargo.lock", "poetry.lock", "pipfile.lock", "uv.lock", "pdm.lock", "gemfile.lock",
-    "composer.lock", "go.sum", "mix.lock", "pubspec.lock", "podfile.lock", "packages.lock.json",
-    "flake.lock", "gradle.lockfile", "conda-lock.yml", "requirements.lock",
-}
 _GENERATED = re.compile(
     r"(\.pb\.go|_pb2(_grpc)?\.pyi?|\.pb\.(cc|h)|\.g\.dart|\.designer\.cs|\.generated\.\w+|_generated\.\w+"
     r"|\.snap|\.map|\.svg|\.ipynb|\.csv|\.tsv|\.parquet|\.pdf)$", re.I)
@@ -50,12 +45,6 @@ _GENERATED_DIRS = re.compile(r"(^|/)(dist|build|out|generated|gen|__generated__|
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|thirdparty|third-party|external|node_modules|"
                        r"bower_components|\.yarn|site-packages)/", re.I)
 _MINIFIED = re.compile(r"\.min\.(js|css|mjs)$|[.-]bundle\.js$", re.I)
-_TEST = re.compile(r"(^|/)(tests?|__tests__|spec|specs|testing|testdata|fixtures|e2e)/|(^|/)test_[^/]*$|"
-                   r"_test\.\w+$|\.(test|spec)\.\w+$|Tests?\.\w+$", re.I)
-_DOCS_CONFIG = re.compile(
-    r"\.(md|mdx|rst|txt|adoc|org|ya?ml|toml|json|ini|cfg|conf|xml|lock|properties|env)$|"
-    r"(^|/)(docs?|documentation|examples?)/|(^|/)(readme|changelog|license|notice|authors|contributing)[^/]*$|"
-    r"(^|/)\.(github|gitlab|circleci|vscode|idea)/|(^|/)\.[^/]+$", re.I)
 
 RANK_SOURCE, RANK_TEST, RANK_DOCS = 0, 1, 2
 
@@ -74,12 +63,11 @@ def estimate_tokens(text: str) -> int:
 def skip_reason(f: FileChange) -> str | None:
     """Why this file's diff is never shown, or None when it is worth showing."""
     path = f.path
-    name = path.rsplit("/", 1)[-1].lower()
     if f.submodule:
         return SKIP_SUBMODULE
     if f.binary:
         return SKIP_BINARY
-    if name in _LOCKFILES or name.endswith(".lock"):
+    if paths.is_lockfile(path):
         return SKIP_LOCK
     if _VENDORED.search(path):
         return SKIP_VENDORED
@@ -107,11 +95,11 @@ def _looks_generated(patch: str) -> bool:
 
 
 def rank(path: str) -> int:
-    if _TEST.search(path):
-        return RANK_TEST
-    if _DOCS_CONFIG.search(path):
-        return RANK_DOCS
-    return RANK_SOURCE
+    """Source (and build files) first, then tests, then everything else (docs, config, CI…)."""
+    where = paths.area(path)
+    if where in ("source", "build"):
+        return RANK_SOURCE
+    return RANK_TEST if where == "test" else RANK_DOCS
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from commitdigest.analysis.base import Analyzer
+from commitdigest.analysis.importance import Scoring, scoring_from_table
 from commitdigest.errors import LLMConfigError
 from commitdigest.llm.settings import LLMSettings, parse_headers
 from commitdigest.models import Importance
@@ -27,17 +28,18 @@ _SETTING_OPTIONS = {
     "llm_timeout": "timeout", "llm_deadline": "deadline", "llm_concurrency": "concurrency",
     "llm_temperature": "temperature", "llm_budget": "budget", "llm_response_format": "response_format",
 }
-_OTHER_OPTIONS = ("analyzer", "llm_header", "llm_min_importance", "no_redact")
+_OTHER_OPTIONS = ("analyzer", "llm_header", "llm_min_importance", "no_redact", "importance_source")
 
 
-def build_analyzer(kind: str, settings: LLMSettings | None, min_importance: str | None = None) -> Analyzer:
+def build_analyzer(kind: str, settings: LLMSettings | None, min_importance: str | None = None,
+                   scoring: Scoring | None = None) -> Analyzer:
     from commitdigest.analysis.heuristic import HeuristicAnalyzer
 
     if kind not in KINDS:
         raise LLMConfigError(f"unknown analyzer '{kind}': use {', '.join(KINDS)}")
     configured = settings is not None and settings.configured
     if kind == "heuristic" or (kind == "auto" and not configured):
-        return HeuristicAnalyzer()
+        return HeuristicAnalyzer(scoring)
     if not configured:
         missing = [name for name, value in (("base URL", settings and settings.base_url),
                                             ("model", settings and settings.model)) if not value]
@@ -47,7 +49,8 @@ def build_analyzer(kind: str, settings: LLMSettings | None, min_importance: str 
     from commitdigest.analysis.llm import LLMAnalyzer
 
     assert settings is not None
-    return LLMAnalyzer(settings, min_importance=Importance(min_importance) if min_importance else None)
+    return LLMAnalyzer(settings, min_importance=Importance(min_importance) if min_importance else None,
+                       scoring=scoring)
 
 
 def llm_options(f: F) -> F:
@@ -79,8 +82,11 @@ def llm_options(f: F) -> F:
                      help="Structured-output mode to start with; weaker ones are tried automatically "
                           "when the server rejects it [default json_schema]."),
         click.option("--llm-min-importance", type=click.Choice([i.value for i in reversed(list(Importance))]),
-                     help="Triage: commits the offline analyzer rates below this keep the offline "
+                     help="Triage: commits whose importance score is below this tier keep the offline "
                           "analysis and cost no call."),
+        click.option("--importance-source", type=click.Choice(["score", "model"]),
+                     help="score: the tier is the weighted importance score for every analyzer; model: "
+                          "the LLM re-rates each commit [default: [importance] source, else score]."),
         click.option("--no-redact", is_flag=True, default=False,
                      help="Send diffs without redacting secrets (keys, tokens, passwords)."),
     ]
@@ -90,9 +96,15 @@ def llm_options(f: F) -> F:
 
 
 def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None = None,
-                          file_values: Mapping[str, Any] | None = None) -> Analyzer:
+                          file_values: Mapping[str, Any] | None = None,
+                          importance: Mapping[str, Any] | None = None) -> Analyzer:
     """Pops the ``llm_options`` keys from a command's ``kwargs`` and builds the analyzer.
-    ``file_values`` is the config file's ``[llm]`` table, when there is one."""
+    ``file_values`` is the config file's ``[llm]`` table and ``importance`` its ``[importance]``
+    table, when there is one."""
+    scoring = scoring_from_table(importance)
+    source = kwargs.pop("importance_source", None)
+    if source:
+        scoring = scoring.model_copy(update={"source": source})
     overrides = {field: kwargs.pop(opt, None) for opt, field in _SETTING_OPTIONS.items()}
     kind = kwargs.pop("analyzer", None) or "auto"
     headers = kwargs.pop("llm_header", None) or ()
@@ -106,7 +118,7 @@ def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None 
     if no_redact:
         overrides["redact"] = False
     if kind == "heuristic":
-        return build_analyzer(kind, None, None)
+        return build_analyzer(kind, None, None, scoring)
     settings = LLMSettings.from_sources(overrides, env=os.environ if env is None else env,
                                         file_values=file_values)
-    return build_analyzer(kind, settings, min_importance)
+    return build_analyzer(kind, settings, min_importance, scoring)

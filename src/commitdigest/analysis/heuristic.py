@@ -1,30 +1,34 @@
 """The offline analyzer: deterministic rules over git facts, no network.
 
-Importance is scored from evidence — the commit type, where the change lands, its size, breaking
-markers and removed public API — and the deciding evidence is named in ``importance_reason``.
+The tier is the weighted importance score every analyzer shares (``analysis.importance``); its
+arithmetic is the ``importance_reason``. The rules here find what a reader should know about a
+commit — its type, the public definitions and dependencies it changes, risks and insights — and
+every fact they state can be checked in the commit's diff.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from functools import lru_cache
 from collections.abc import Sequence
 
 from pydantic import BaseModel, PrivateAttr
 
+from commitdigest import paths
+from commitdigest.analysis import importance as scoring_module
 from commitdigest.analysis.diff_facts import Definitions, definitions, dependency_bumps
 from commitdigest.analysis.message import gist
 from commitdigest.analysis.wording import WORDS
-from commitdigest.report.labels import CHANGE_TYPE_WORD, counted
-
 from commitdigest.models import (
     ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
 )
+from commitdigest.report.labels import CHANGE_TYPE_WORD, counted
 
-RULES_VERSION = 15
+RULES_VERSION = 16
 
-_PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*")
+# "type(scope)!: text", and the colon-less "type(scope) text" some teams write.
+_PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*"
+                     r"|^(?P<type2>[a-zA-Z]+)\((?P<scope2>[^)]*)\)(?P<bang2>!)?\s+")
 _TYPES = {
     "feat": ChangeType.feature, "feature": ChangeType.feature, "fix": ChangeType.fix,
     "bugfix": ChangeType.fix, "perf": ChangeType.perf, "refactor": ChangeType.refactor,
@@ -32,36 +36,28 @@ _TYPES = {
     "ci": ChangeType.ci, "build": ChangeType.build, "deps": ChangeType.deps, "chore": ChangeType.chore,
     "style": ChangeType.chore, "revert": ChangeType.revert, "config": ChangeType.config,
 }
-_DOC = re.compile(r"(^|/)(docs?/|README|CHANGELOG)|\.(md|rst|txt|adoc)$", re.I)
-# Images illustrate the docs or dress a UI: they never change what the code does.
-_ASSET = re.compile(r"\.(svg|png|jpe?g|gif|webp|ico|bmp)$", re.I)
-_TEST = re.compile(r"(^|/)(tests?|__tests__|testing)/|(^|/)test_[^/]*$|_test\.\w+$|\.test\.\w+$", re.I)
-_CI = re.compile(r"^\.github/|^\.gitlab-ci|^\.ci/|^(scripts/)?ci/|Jenkinsfile", re.I)
-_BUILD = re.compile(r"(^|/)(Dockerfile[^/]*|container/|Makefile|CMakeLists\.txt|setup\.py|build\.rs)", re.I)
-_DEPS = re.compile(r"(^|/)(Cargo\.lock|Cargo\.toml|package(-lock)?\.json|yarn\.lock|go\.(mod|sum)|"
-                   r"requirements[^/]*\.txt|pyproject\.toml|poetry\.lock|uv\.lock)$", re.I)
-_CONFIG = re.compile(r"\.(ya?ml|toml|ini|cfg|json|conf)$|(^|/)(deploy|helm|charts|k8s)/", re.I)
-# Code is code wherever it lives: a Go controller under deploy/ is source, not configuration.
-_CODE = re.compile(r"\.(py|pyx|rs|go|c|cc|cpp|cxx|h|hh|hpp|cu|cuh|java|kt|scala|swift|rb|php|cs|"
-                   r"js|jsx|ts|tsx|mjs|zig|ex|exs|erl|hs|ml|lua|pl|r|jl|dart|m|mm|sql|proto|thrift|graphql|fbs)$", re.I)
-# Bugs whose fix is urgent for anyone running the code: crashes, hangs, corruption, resource loss.
-# Word starts matter: "hang" is inside "change", "sync" inside "asyncio".
-_SEVERE = re.compile(r"crash|panic|segfault|deadlock|\brace\b|\bhang|\bleak|corrupt|data loss|\boom\b|"
-                     r"out of memory|failure|\bsync|overflow|use.after.free|\bcve|vulnerab|regression", re.I)
-# The author saying the change is small outweighs its type.
-_MINOR = re.compile(r"\b(minor|typos?|nits?|cosmetic|wording|spelling|whitespace|comment)\b", re.I)
-_EXAMPLE = re.compile(r"(^|/)(examples?|recipes?|samples?|benchmarks?)/", re.I)
 # Not a bare "token": in model-serving code a token is a unit of text, not a credential.
-# "auth" but not "author(s)" or "authority": an authors.yml is not security code.
-_SECURITY = re.compile(r"auth(?!or(?!i[sz]))|access.?token|api.?key|bearer|secret|\btls\b|\bssl\b|rbac|crypt|password|"
-                       r"permission|\bcve\b|rustsec|\bghsa\b|security|vuln|xss|csrf|injection|sanitiz|privilege", re.I)
+# "auth" but not "author(s)" or "authority": an authors.yml is not security code. Not
+# "sanitizer" (ASan/TSan are debugging tools) nor "dependency injection".
+_SECURITY = re.compile(r"auth(?!or(?!i[sz]))|access.?token|api.?key|bearer|secret|\btls\b|\bssl\b|\brbac\b|"
+                       r"\b(?:en|de)?crypt|password|\bpermissions?\b|\bcve\b|rustsec|\bghsa\b|security|"
+                       r"vulnerab|\bxss\b|\bcsrf\b|(?:sql|command|code|prompt|header|shell) injection|"
+                       r"privilege", re.I)
 # Without a conventional prefix ("mcp: forward the client-id header"), the verb says the type.
 _FIX_WORDS = re.compile(r"\b(fix\w*|bugs?|crash\w*|errors?|correct\w*|prevent\w*|avoid\w*|preserve\w*|"
                         r"honou?r\w*|missing|wrong|broken|leak\w*|regression|don't|do not|stop\w*|"
                         r"handle\w*|guard\w*|ensure\w*|restore\w*|reject\w*|validat\w*)\b", re.I)
 _FEATURE_WORDS = re.compile(r"\b(add\w*|support\w*|introduc\w*|new|implement\w*|enabl\w*|allow\w*|expose\w*|"
                             r"include\w*|forward\w*|emit\w*|provid\w*|propagat\w*)\b", re.I)
-_PERF = re.compile(r"perf|latency|throughput|cache|memory|alloc|fast|slow|speed|optimi", re.I)
+# The subject's first verb ("area: verb …" too) decides before words further on do: "Add a
+# strict mode that rejects …" adds a feature, whatever it rejects.
+_LEAD = re.compile(r"^(?:[\w./-]+:\s*)?(?P<verb>\S+)")
+# Words that say the change is about speed or resources, at word starts: not "session memory".
+_PERF = re.compile(r"\bperf\b|\bperformance|latency|throughput|\bcach(?:e|es|ing)\b|\balloc\w*|\bfast(?:er|est)?\b|"
+                   r"\bslow\w*|\bspeed\w*|\boptimi[sz]\w*|\bmemory (?:usage|footprint|consumption|use)\b|"
+                   r"\bzero.copy\b|\bbenchmark\w*", re.I)
+
+
 class Signals(BaseModel):
     """The evidence behind a judgement, compact enough to show a model as hints."""
 
@@ -76,8 +72,6 @@ class Signals(BaseModel):
     performance: bool
     tests_touched: bool
     deps_touched: bool
-    severe: bool = False
-    minor: bool = False
     workflows: bool = False
     migrations: int = 0  # files that look like schema or data migrations
     defaults_changed: list[str] = []  # files where a default value was replaced
@@ -85,16 +79,21 @@ class Signals(BaseModel):
     _defs: Definitions | None = PrivateAttr(default=None)
 
 
-@lru_cache(maxsize=1 << 16)  # asked of the same paths by several rules of a commit
-def _area(path: str) -> str:
-    # deps before docs: requirements.txt is a manifest, not prose.
-    for name, rx in (("test", _TEST), ("ci", _CI), ("deps", _DEPS), ("docs", _DOC), ("asset", _ASSET),
-                     ("build", _BUILD), ("example", _EXAMPLE)):
-        if rx.search(path):
-            return name
-    if _CONFIG.search(path) and not _CODE.search(path):
-        return "config"
-    return "source"
+_area = paths.area
+
+
+def _verb_type(subject: str) -> ChangeType | None:
+    lead = _LEAD.match(subject)
+    verb = lead.group("verb") if lead else ""
+    if _FEATURE_WORDS.fullmatch(verb):
+        return ChangeType.feature
+    if _FIX_WORDS.fullmatch(verb):
+        return ChangeType.fix
+    if _FIX_WORDS.search(subject):
+        return ChangeType.fix
+    if _FEATURE_WORDS.search(subject):
+        return ChangeType.feature
+    return None
 
 
 def signals(commit: Commit) -> Signals:
@@ -102,11 +101,14 @@ def signals(commit: Commit) -> Signals:
     for f in commit.files:
         areas[_area(f.path)] += 1
     m = _PREFIX.match(commit.subject)
+    kind = m and (m.group("type") or m.group("type2")).lower()
+    scope = m and (m.group("scope") or m.group("scope2") or "").lower()
+    bang = bool(m and (m.group("bang") or m.group("bang2")))
     if commit.subject.lower().startswith("revert"):
         ctype, source = ChangeType.revert, "subject"
-    elif m and m.group("type").lower() in _TYPES:
-        ctype, source = _TYPES[m.group("type").lower()], "prefix"
-        if (m.group("scope") or "").lower() == "deps":
+    elif kind and kind in _TYPES:
+        ctype, source = _TYPES[kind], "prefix"
+        if scope == "deps":
             ctype = ChangeType.deps
     else:
         source = "paths"
@@ -121,24 +123,19 @@ def signals(commit: Commit) -> Signals:
             ctype = ChangeType.deps
         elif only and only <= {"build"}:
             ctype = ChangeType.build
-        elif _FIX_WORDS.search(commit.subject):
-            ctype = ChangeType.fix
-        elif _FEATURE_WORDS.search(commit.subject):
-            ctype = ChangeType.feature
         else:
-            ctype = ChangeType.chore
+            ctype = _verb_type(commit.subject) or ChangeType.chore
     text = commit.message
     defs = definitions(f.patch for f in commit.files if _area(f.path) == "source")
     removed = len(defs.removed)
     record = Signals(
         change_type=ctype, type_source=source,
-        breaking=bool((m and m.group("bang")) or "BREAKING CHANGE" in text),
+        breaking=bang or "BREAKING CHANGE" in text,
         areas=dict(areas), files=len(commit.files), lines=commit.insertions + commit.deletions,
         removed_api=removed,
         security=bool(_SECURITY.search(commit.subject) or any(_SECURITY.search(f.path) for f in commit.files[:200])),
         performance=ctype == ChangeType.perf or bool(_PERF.search(commit.subject)),
         tests_touched="test" in areas, deps_touched="deps" in areas,
-        severe=bool(_SEVERE.search(commit.subject)), minor=bool(_MINOR.search(commit.subject)),
         workflows=any(f.path.startswith((".github/workflows/", ".github/actions/")) or f.path.startswith(".gitlab-ci")
                       for f in commit.files),
         migrations=sum(1 for f in commit.files if _MIGRATION.search(f.path)),
@@ -160,98 +157,6 @@ def _default_changed(patch: str) -> bool:
     if not patch or ("default" not in patch and "DEFAULT" not in patch and "Default" not in patch):
         return False  # the common case, decided without the line-by-line regex
     return {m.group(1) for m in _DEFAULT_LINE.finditer(patch)} == {"-", "+"}
-
-
-_HIGH, _MEDIUM, _LOW = Importance.high, Importance.medium, Importance.low
-_PERIPHERAL = {"docs", "test", "asset"}  # areas whose change alone never matters to a user of the code
-
-
-def importance_of(s: Signals) -> tuple[Importance, list[str]]:
-    """The importance and the names of the rules that decided it (keys of ``wording.WORDS``), first match wins
-    within each step. Calibrated on a reference report's labels (bench/agreement.py): new features
-    rate high; fixes medium, high when they reach across several source files, bring their own test
-    or cure a crash-class bug; housekeeping low unless it rewrites real code; docs and tests alone
-    low unless they fix something or span a section. Checked on held-out reports of the same kind
-    (bench/report_labels.py)."""
-    src = s.areas.get("source", 0)
-    areas = set(s.areas)
-    t = s.change_type
-    if s.breaking:
-        return _HIGH, ["breaking"]
-    if s.removed_api and src:
-        return _HIGH, ["api"]
-    if t == ChangeType.docs and s.files >= 5 and not s.minor:
-        # Pages rewritten across a section: a reader's picture of the project changes.
-        return _MEDIUM, ["docs_wide"]
-    if areas and areas <= _PERIPHERAL:
-        if t == ChangeType.fix and s.type_source != "paths" and not s.minor:
-            # The author says something was wrong: a broken test hides regressions, a wrong page
-            # misleads users. Not housekeeping, though not a change to the code either.
-            return _MEDIUM, ["fix_peripheral"]
-        only = ("tests_only" if areas == {"test"} else "assets_only" if areas == {"asset"}
-                else "docs_tests" if "test" in areas else "docs")
-        return _LOW, [only]
-    if t == ChangeType.test and src:
-        # Tests that needed the source to change too: the code under test moved.
-        return _MEDIUM, ["test_source"]
-    if t == ChangeType.docs and src >= 2:
-        # More than a docstring riding along: the code documented is changing with its docs.
-        return _MEDIUM, ["docs_source"]
-    if t in (ChangeType.docs, ChangeType.test):
-        # The author's own label wins over a few source lines riding along (a docstring).
-        return _LOW, ["docs_type" if t == ChangeType.docs else "test_type"]
-    level, why = _by_type(s, t, src)
-    if level == _LOW and (s.defaults_changed or s.migrations):
-        # Users feel a changed default or a schema migration without touching their own code.
-        level, why = _MEDIUM, why + ["defaults" if s.defaults_changed else "migration"]
-    if s.minor and level == _HIGH:
-        level, why = _MEDIUM, why + ["minor"]
-    elif s.security and src and level != _HIGH:
-        # Security-sensitive code is worth a look whatever the label; a fix there is worth more.
-        fixes = t in (ChangeType.fix, ChangeType.revert, ChangeType.perf, ChangeType.refactor)
-        level, why = (_HIGH if level == _MEDIUM and fixes else _MEDIUM), why + ["security"]
-    return level, why
-
-
-def _by_type(s: Signals, t: ChangeType, src: int) -> tuple[Importance, list[str]]:
-    if t == ChangeType.feature:
-        return _HIGH, ["feature"]
-    if t in (ChangeType.fix, ChangeType.revert):
-        if src >= 3:
-            return _HIGH, ["wide_fix", "core"]
-        if src and s.severe:
-            return _HIGH, ["severe"]
-        if src and s.tests_touched:
-            # A bug pinned down by a test alongside its fix: real, and in code users run.
-            return _HIGH, ["tested_fix"]
-        if s.areas.get("build", 0) >= 5:
-            return _HIGH, ["build_wide"]
-        if src and s.lines >= 400:
-            return _HIGH, ["large"]
-        return _MEDIUM, ["fix" if src else "fix_outside"]
-    if t == ChangeType.perf:
-        return (_HIGH, ["perf", "core"]) if src >= 2 or s.lines >= 200 else (_MEDIUM, ["perf"])
-    if t == ChangeType.refactor:
-        return (_HIGH, ["large", "core"]) if src >= 5 or s.lines >= 500 else (_MEDIUM, ["core"])
-    if t == ChangeType.ci:
-        return (_MEDIUM, ["workflows"]) if s.workflows else (_LOW, [_small(src)])
-    if t == ChangeType.config:
-        return (_MEDIUM, ["config"]) if "config" in s.areas else (_LOW, [_small(src)])
-    # chore, build, deps: bookkeeping, unless it rewrites a good part of the code.
-    if src >= 3:
-        return _MEDIUM, ["chore_core", "core"]
-    if t == ChangeType.deps and s.security:
-        return _MEDIUM, ["deps", "security"]
-    if src and t == ChangeType.chore and s.type_source == "paths":
-        # No label from the author and no telling verb: "housekeeping" is only our guess, and a
-        # change to the code itself deserves a look (repositories without conventional commits).
-        return _MEDIUM, ["untyped_source"]
-    return _LOW, ["deps" if s.deps_touched else _small(src)]
-
-
-def _small(src: int) -> str:
-    # "only tests, CI…" would contradict the source files named next to it
-    return "small_chore" if src else "peripheral"
 
 
 def _terms(rx: re.Pattern, commit: Commit) -> str:
@@ -301,41 +206,48 @@ def _diff_bullets(commit: Commit, defs: Definitions, w: dict) -> list[str]:
     return out
 
 
-def _module(path: str) -> str:
-    parts = path.split("/")
-    return "/".join(parts[:min(2, len(parts) - 1)]) if len(parts) > 1 else path
+def _evidence(s: Signals, w: dict) -> list[str]:
+    """What a reader would want to weigh, in plain words, for the conclusion line."""
+    source_files = s.areas.get("source", 0)
+    only = set(s.areas)
+    found = [name for name, present in (("breaking", s.breaking), ("api", s.removed_api), ("core", source_files),
+                                        ("security", s.security), ("deps", s.deps_touched),
+                                        ("large", s.lines >= 500)) if present]
+    number = {"core": source_files, "large": s.lines, "api": s.removed_api}
+    out = [counted(w[name], number.get(name, 0)) for name in found]
+    if not out:
+        out.append(w["docs"] if only and only <= {"docs", "asset"} else w["tests_only"] if only == {"test"}
+                   else w["peripheral"] if only else w["small"])
+    return out
 
 
 class HeuristicAnalyzer:
     name = "heuristic"
 
-    def fingerprint(self, language: str) -> str:
-        return f"heuristic:v{RULES_VERSION}:{language}"
+    def __init__(self, scoring: scoring_module.Scoring | None = None):
+        self.scoring = scoring or scoring_module.DEFAULT_SCORING
+
+    def fingerprint(self, language: str, scoring: scoring_module.Scoring | None = None) -> str:
+        return f"heuristic:v{RULES_VERSION}:{language}:s{(scoring or self.scoring).fingerprint}"
 
     def usage(self) -> Usage:
         return Usage()
 
-    def analyze_batch(self, commits: Sequence[Commit], language: str, progress=None) -> list[CommitAnalysis]:
+    def analyze_batch(self, commits: Sequence[Commit], language: str, progress=None,
+                      scoring: scoring_module.Scoring | None = None) -> list[CommitAnalysis]:
         out = []
         for c in commits:
-            out.append(self.analyze(c, language))
+            out.append(self.analyze(c, language, scoring))
             if progress:
                 progress(1)
         return out
 
-    def analyze(self, commit: Commit, language: str) -> CommitAnalysis:
+    def analyze(self, commit: Commit, language: str, scoring: scoring_module.Scoring | None = None) -> CommitAnalysis:
         w = WORDS[language]
         s = signals(commit)
         source_files = s.areas.get("source", 0)
-        importance, rule_names = importance_of(s)
-        # The deciding rules first, then the other evidence a reader would want to weigh.
-        supporting = [name for name, present in (("api", s.removed_api), ("core", source_files),
-                                                 ("security", s.security), ("deps", s.deps_touched))
-                      if present and name not in rule_names]
-        number = {"core": source_files, "large": s.lines, "docs_wide": s.files, "api": s.removed_api}
-        reasons = [counted(w[name], number.get(name, 0)) for name in rule_names + supporting]
-        if not reasons:
-            reasons.append(w["small"])
+        score = scoring_module.score(commit, scoring or self.scoring)
+        importance = score.tier
         counts = defaultdict(int)
         for f in commit.files:
             counts[f.status] += 1
@@ -356,7 +268,7 @@ class HeuristicAnalyzer:
             summary.append(w["unread"])
         modules: dict[str, list] = {}
         for f in commit.files:
-            mod = _module(f.path)
+            mod = paths.module(f.path)
             entry = modules.setdefault(mod, [0, 0, 0, []])
             entry[0] += 1; entry[1] += f.insertions; entry[2] += f.deletions
             if (area := _area(f.path)) not in entry[3]:
@@ -391,12 +303,14 @@ class HeuristicAnalyzer:
         insights = Insights(architecture=_architecture(commit, s, modules, ranked, w),
                             performance=w["perfi"].format(terms=_terms(_PERF, commit)) if s.performance else "",
                             security=w["sec"].format(terms=_terms(_SECURITY, commit)) if s.security else "")
-        reason = "，".join(reasons[:3]) if language == "zh" else "; ".join(reasons[:3])
+        reason = scoring_module.reason(score, language)
+        evidence = ("，" if language == "zh" else "; ").join(_evidence(s, w)[:3])
         analysed = sum(1 for f in commit.files if f.patch)
         return CommitAnalysis(
             change_type=s.change_type, importance=importance, importance_reason=reason,
+            importance_score=score.record(), importance_source="score",
             summary=summary, impact_scope=impact, insights=insights, risks=risks, recommendations=recs,
-            conclusion=w["conclusion"].format(type=CHANGE_TYPE_WORD[language][s.change_type].lower() if language == "en" else CHANGE_TYPE_WORD[language][s.change_type], imp=w["imp"][importance.value], reason=reason),
+            conclusion=w["conclusion"].format(type=CHANGE_TYPE_WORD[language][s.change_type].lower() if language == "en" else CHANGE_TYPE_WORD[language][s.change_type], imp=w["imp"][importance.value], reason=evidence),
             analyzer="heuristic", fallback=False,
             coverage=Coverage(files_total=len(commit.files),
                               files_analyzed=len(commit.files) if not commit.read_error else analysed,

@@ -23,7 +23,9 @@ from pydantic import BaseModel, ValidationError
 
 from commitdigest.analysis import budget
 from commitdigest.analysis.base import Progress
+from commitdigest.analysis import importance as scoring_module
 from commitdigest.analysis.grounding import ground
+from commitdigest.analysis.importance import Scoring
 from commitdigest.analysis.redact import Redactor
 from commitdigest.llm.client import ContextOverflow, FormatState, LLMCallError, LLMClient, Meter, response_format
 from commitdigest.llm.schema import answer_model, answer_schema, to_analysis
@@ -33,7 +35,7 @@ from commitdigest.models import ChangeType, Commit, CommitAnalysis, Coverage, Im
 log = logging.getLogger("commitdigest.llm")
 
 #: Bump whenever the prompts or the answer schema change: it is part of the cache key.
-PROMPT_VERSION = "1"
+PROMPT_VERSION = "2"
 SCHEMA_NAME = "commit_analysis"
 
 LANGUAGE_NAMES = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
@@ -62,12 +64,13 @@ class AnswerInvalid(Exception):
 
 class LLMAnalyzer:
     def __init__(self, settings: LLMSettings, min_importance: Importance | str | None = None,
-                 sleep: Callable[[float], Awaitable[None]] | None = None):
+                 sleep: Callable[[float], Awaitable[None]] | None = None, scoring: Scoring | None = None):
         if not settings.configured:
             raise ValueError("LLM settings need a base URL and a model")
         self.settings = settings
         self.min_importance = Importance(min_importance) if min_importance else None
         self.name = f"llm:{settings.model}"
+        self.scoring = scoring or scoring_module.DEFAULT_SCORING
         self._state = FormatState(mode=settings.response_format)
         self._meter = Meter()
         self._fallbacks = 0
@@ -78,8 +81,10 @@ class LLMAnalyzer:
 
     # ------------------------------------------------------------------------ Analyzer protocol
 
-    def fingerprint(self, language: str) -> str:
-        parts = [self.name, f"p{PROMPT_VERSION}", language, f"b{self.settings.budget}"]
+    def fingerprint(self, language: str, scoring: Scoring | None = None) -> str:
+        scoring = scoring or self.scoring
+        parts = [self.name, f"p{PROMPT_VERSION}", language, f"b{self.settings.budget}",
+                 f"s{scoring.fingerprint}" + ("-model" if scoring.source == "model" else "")]
         if not self.settings.redact:
             parts.append("noredact")
         if self.min_importance:
@@ -105,10 +110,10 @@ class LLMAnalyzer:
         return self._state.mode
 
     def analyze_batch(self, commits: Sequence[Commit], language: str,
-                      progress: Progress | None = None) -> list[CommitAnalysis]:
+                      progress: Progress | None = None, scoring: Scoring | None = None) -> list[CommitAnalysis]:
         if not commits:
             return []
-        coro_args = (list(commits), language, progress)
+        coro_args = (list(commits), language, progress, scoring or self.scoring)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -121,30 +126,44 @@ class LLMAnalyzer:
 
     def render_prompt(self, commit: Commit, language: str) -> list[dict[str, str]]:
         """The messages that would be sent for ``commit`` (redacted, budgeted)."""
-        return self._prompt(commit, language, self._state.mode).messages
+        score = scoring_module.score(commit, self.scoring)
+        return self._prompt(commit, language, self._state.mode, score=score).messages
 
     def request_preview(self, commit: Commit, language: str) -> dict[str, Any]:
         """The whole request body that would be sent: model, parameters, response_format and
         messages. Headers are left out: they may carry credentials."""
         mode = self._state.mode
+        score = scoring_module.score(commit, self.scoring)
+        depth, rate = self._shape(score, self.scoring)
         body: dict[str, Any] = {
             "model": self.settings.model, "temperature": self.settings.temperature,
             "max_tokens": self.settings.max_tokens,
         }
-        fmt = response_format(mode, answer_schema(language), SCHEMA_NAME)
+        fmt = response_format(mode, answer_schema(language, depth, rate), SCHEMA_NAME)
         if fmt is not None:
             body["response_format"] = fmt
-        body["messages"] = self._prompt(commit, language, mode).messages
+        body["messages"] = self._prompt(commit, language, mode, score=score, rate=rate).messages
         return body
 
-    def _prompt(self, commit: Commit, language: str, mode: ResponseFormat, reserve: int = 0) -> Prompt:
+    @staticmethod
+    def _shape(score: scoring_module.Score, scoring: Scoring) -> tuple[str, bool]:
+        """(the depth to ask for, whether the model rates the commit itself). A model that
+        re-rates is asked for everything: its tier is not known before it answers."""
+        rate = scoring.source == "model"
+        return ("high" if rate else score.tier.value), rate
+
+    def _prompt(self, commit: Commit, language: str, mode: ResponseFormat, reserve: int = 0, *,
+                score: scoring_module.Score, rate: bool = False) -> Prompt:
         """Messages within ``budget - reserve`` estimated tokens. The diff gets what the fixed
-        parts leave; should the estimate still overshoot, the diff shrinks until it fits."""
+        parts leave; should the estimate still overshoot, the diff shrinks until it fits.
+        The system prompt states the commit's tier and asks for that tier's depth."""
         redactor = Redactor(enabled=self.settings.redact)
-        schema_text = json.dumps(answer_schema(language), ensure_ascii=False, separators=(",", ":"))
+        depth = "high" if rate else score.tier.value
+        schema_text = json.dumps(answer_schema(language, depth, rate), ensure_ascii=False, separators=(",", ":"))
         system = _render("system.j2", language=language, language_name=LANGUAGE_NAMES[language],
                          change_types=", ".join(t.value for t in ChangeType),
-                         schema=schema_text if mode == "prompt" else "")
+                         schema=schema_text if mode == "prompt" else "", depth=depth, rate=rate,
+                         tier=score.tier.value, score_reason=scoring_module.reason(score, "en"))
         # Servers inject the schema into the prompt in some form in every structured mode.
         fixed = budget.estimate_tokens(system) + (budget.estimate_tokens(schema_text) if mode != "prompt" else 0)
         limit = self._budget - reserve
@@ -172,14 +191,14 @@ class LLMAnalyzer:
     # ----------------------------------------------------------------------------- the run
 
     async def _run(self, commits: list[Commit], language: str,
-                   progress: Progress | None) -> list[CommitAnalysis]:
+                   progress: Progress | None, scoring: Scoring) -> list[CommitAnalysis]:
         client = LLMClient(self.settings, self._state, self._meter, sleep=self._sleep)
         gate = asyncio.Semaphore(self.settings.concurrency)
 
         async def one(commit: Commit) -> CommitAnalysis:
             try:
                 async with gate:
-                    return await self._analyze(client, commit, language)
+                    return await self._analyze(client, commit, language, scoring)
             finally:
                 if progress:
                     progress(1)
@@ -206,9 +225,10 @@ class LLMAnalyzer:
             elif task in done and task.exception() is not None:
                 exc = task.exception()
                 log.warning("analysis of %s failed: %s", commit.short_sha, type(exc).__name__)
-                out.append(self._fallback(commit, language, f"internal error ({type(exc).__name__})"))
+                out.append(self._fallback(commit, language, f"internal error ({type(exc).__name__})", scoring))
             else:
-                out.append(self._fallback(commit, language, f"deadline of {self.settings.deadline:g}s reached"))
+                out.append(self._fallback(commit, language, f"deadline of {self.settings.deadline:g}s reached",
+                                          scoring))
         return out
 
     def _shrink_budget(self, window: int | None) -> bool:
@@ -222,17 +242,17 @@ class LLMAnalyzer:
         self._budget = target
         return True
 
-    async def _analyze(self, client: LLMClient, commit: Commit, language: str) -> CommitAnalysis:
-        if self.min_importance is not None:
-            offline = self._offline_analysis(commit, language)
-            if offline.importance.rank < self.min_importance.rank:
-                return offline  # triage: the offline judgement is deemed enough
-        model = answer_model(language)
-        schema = answer_schema(language)
+    async def _analyze(self, client: LLMClient, commit: Commit, language: str, scoring: Scoring) -> CommitAnalysis:
+        score = scoring_module.score(commit, scoring)
+        if self.min_importance is not None and score.tier.rank < self.min_importance.rank:
+            return self._offline_analysis(commit, language, scoring)  # triage: the score says it is enough
+        depth, rate = self._shape(score, scoring)
+        model = answer_model(language, depth, rate)
+        schema = answer_schema(language, depth, rate)
         used: dict[str, Prompt] = {}
 
         def build(mode: ResponseFormat, reserve: int = 0, extra: list[dict[str, str]] | None = None):
-            prompt = self._prompt(commit, language, mode, reserve)
+            prompt = self._prompt(commit, language, mode, reserve, score=score, rate=rate)
             used["prompt"] = prompt
             return prompt.messages + (extra or [])
 
@@ -260,33 +280,35 @@ class LLMAnalyzer:
                 completion = await client.complete(lambda mode: build(mode, reserve, repair), schema, SCHEMA_NAME)
                 answer = _parse(model, completion.content, completion.finish_reason)
         except LLMCallError as exc:
-            return self._fallback(commit, language, exc.reason)
+            return self._fallback(commit, language, exc.reason, scoring)
         except AnswerInvalid as exc:
-            return self._fallback(commit, language, f"invalid answer after repair: {exc.reason}")
+            return self._fallback(commit, language, f"invalid answer after repair: {exc.reason}", scoring)
         prompt = used["prompt"]
-        record = to_analysis(answer, self.name).model_copy(update={
+        record = to_analysis(answer, self.name, score.tier, scoring_module.reason(score, language)).model_copy(update={
             "coverage": prompt.coverage, "redactions": prompt.redactions,
+            "importance_score": score.record(), "importance_source": "model" if rate else "score",
         })
         log.debug("analysed %s in %.1fs", commit.short_sha, time.monotonic() - started)
         record = ground(record, commit)
         if not record.impact_scope and commit.files:
             # The model named no (real) paths: the changed modules are facts, not analysis.
-            record = record.model_copy(update={
-                "impact_scope": self._offline_analysis(commit, language).impact_scope})
+            if depth != "low":
+                record = record.model_copy(update={
+                    "impact_scope": self._offline_analysis(commit, language, scoring).impact_scope})
         return record
 
     # ----------------------------------------------------------------------------- offline
 
-    def _offline_analysis(self, commit: Commit, language: str) -> CommitAnalysis:
+    def _offline_analysis(self, commit: Commit, language: str, scoring: Scoring | None = None) -> CommitAnalysis:
         if self._offline is None:
             from commitdigest.analysis.heuristic import HeuristicAnalyzer
 
-            self._offline = HeuristicAnalyzer()
-        return self._offline.analyze(commit, language)
+            self._offline = HeuristicAnalyzer(self.scoring)
+        return self._offline.analyze(commit, language, scoring)
 
-    def _fallback(self, commit: Commit, language: str, reason: str) -> CommitAnalysis:
+    def _fallback(self, commit: Commit, language: str, reason: str, scoring: Scoring | None = None) -> CommitAnalysis:
         self._fallbacks += 1
-        record = self._offline_analysis(commit, language)
+        record = self._offline_analysis(commit, language, scoring)
         return record.model_copy(update={"fallback": True, "fallback_reason": reason[:120]})
 
 

@@ -1,6 +1,6 @@
 """The sentences of the offline analyzer, per language.
 
-Keys are the names of the rules in ``heuristic`` (a rule's name is its reason's key), plus the
+Keys name the evidence the conclusion line can cite, plus the
 templates of summaries, risks (title, detail, recommendation) and insights. Templates holding a
 count are filled with ``report.labels.counted``: English nouns agree through ``{s}``. Kept apart from the
 rules so a wording change never hides in a diff of the logic, and so a new language is one table.
@@ -11,18 +11,9 @@ from __future__ import annotations
 WORDS: dict[str, dict] = {
     "zh": {
         "breaking": "含破坏性变更标记", "api": "移除了 {n} 个公共接口定义", "core": "改动核心源码（{n} 个文件）",
-        "security": "涉及安全相关代码或表述", "perf": "涉及性能相关改动", "large": "改动规模较大（{n} 行）",
+        "security": "涉及安全相关代码或表述", "large": "改动规模较大（{n} 行）",
         "docs": "仅涉及文档", "peripheral": "仅涉及测试、CI、构建、示例或配置", "small": "小范围源码改动",
-        "feature": "新增功能", "wide_fix": "修复横跨多个源码文件", "severe": "修复崩溃、挂起、资源泄漏或竞态类问题",
-        "build_wide": "修复涉及多个构建/容器镜像", "fix": "局部的源码修复", "fix_outside": "修复位于源码之外（CI、构建、部署或示例）",
-        "workflows": "修改 CI 工作流", "config": "修改配置或部署清单", "chore_core": "维护性改动但涉及较多源码",
-        "tests_only": "仅涉及测试", "minor": "提交说明表明是小改动",
-        "docs_tests": "仅涉及文档和测试", "assets_only": "仅涉及图片资源", "docs_type": "文档类提交", "test_type": "测试类提交",
-        "small_chore": "小范围的维护性改动", "untyped_source": "未标注类型的源码改动",
-        "fix_peripheral": "修复位于测试或文档", "test_source": "测试类提交，同时改动了源码",
-        "docs_source": "文档类提交，同时改动了源码", "tested_fix": "源码修复并附带测试",
-        "docs_wide": "文档改动涉及 {n} 个文件",
-        "defaults": "修改了默认值", "migration": "包含数据库或数据迁移",
+        "tests_only": "仅涉及测试",
         "r_defaults": ("默认值变更", "修改了默认配置或参数默认值：{paths}", "建议检查依赖旧默认值的部署与调用方"),
         "r_migration": ("数据迁移", "包含 {n} 个迁移文件，升级时会改变数据或结构", "建议确认迁移可回滚，并先在预发环境演练"),
         "defs_added": "新增公共定义：{names}", "defs_removed": "移除公共定义：{names}", "more_names": "等 {n} 个",
@@ -49,22 +40,8 @@ WORDS: dict[str, dict] = {
     },
     "en": {
         "breaking": "carries a breaking-change marker", "api": "removes {n} public API definition{s}",
-        "core": "changes core source ({n} file{s})", "security": "touches security-related code or wording",
-        "perf": "performance-related change", "large": "large change ({n} line{s})", "docs": "documentation only",
-        "peripheral": "only tests, CI, build, examples or configuration", "small": "small source change",
-        "feature": "new feature", "wide_fix": "fix spanning several source files",
-        "severe": "fixes a crash, hang, leak or race-class bug", "build_wide": "fix across several build/container images",
-        "fix": "localised source fix", "fix_outside": "fix outside the source (CI, build, deployment or examples)",
-        "workflows": "changes CI workflows", "config": "changes configuration or deployment manifests",
-        "chore_core": "housekeeping that rewrites a good part of the source", "tests_only": "tests only",
-        "docs_tests": "documentation and tests only", "assets_only": "images only", "docs_type": "a documentation commit",
-        "test_type": "a test commit", "small_chore": "small housekeeping change",
-        "untyped_source": "source change without a conventional type",
-        "fix_peripheral": "fix in tests or docs", "test_source": "a test commit that also changes the source",
-        "docs_source": "a documentation commit that also changes the source", "tested_fix": "source fix with tests alongside",
-        "docs_wide": "documentation across {n} file{s}",
-        "minor": "the message calls it a small change",
-        "defaults": "changes default values", "migration": "contains a schema or data migration",
+        "core": "changes core source ({n} file{s})", "security": "touches security-related code or wording", "large": "large change ({n} line{s})", "docs": "documentation only",
+        "peripheral": "only tests, CI, build, examples or configuration", "small": "small source change", "tests_only": "tests only",
         "r_defaults": ("Default changed", "a configuration or parameter default was replaced: {paths}", "Check deployments and callers that rely on the old default"),
         "r_migration": ("Migration", "{n} migration file{s} will change data or schema on upgrade", "Make sure the migration can be rolled back and rehearse it in staging"),
         "defs_added": "adds public definitions: {names}", "defs_removed": "removes public definitions: {names}",
