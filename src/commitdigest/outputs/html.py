@@ -16,8 +16,22 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from commitdigest.models import CommitEntry, Importance, Report
-from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS, counted
-from commitdigest.report.render import _tiers, analyzer_label, coverage_line, thousands
+from commitdigest.outputs.text import clean
+from commitdigest.outputs.urls import web_url_or_none
+from commitdigest.report.labels import (
+    CHANGE_TYPE_WORD,
+    EMOJI,
+    IMPORTANCE_WORD,
+    LABELS,
+    counted,
+)
+from commitdigest.report.render import (
+    _tiers,
+    analyzer_label,
+    coverage_line,
+    finalize,
+    thousands,
+)
 
 # Words the Markdown report does not have.
 HTML_WORDS = {
@@ -75,17 +89,17 @@ def subject_parts(entry: CommitEntry) -> tuple[str, str | None]:
 
 @lru_cache(maxsize=1)
 def env() -> Environment:
-    from commitdigest.report.render import bytecode_cache
-
+    # No bytecode cache: Jinja's on-disk cache unpickles whatever file sits in its directory.
     e = Environment(
         loader=PackageLoader("commitdigest", "outputs/templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        bytecode_cache=bytecode_cache("html"),
+        finalize=finalize,
     )
-    e.filters.update(thousands=thousands)
+    # Links only to http(s): a damaged or hand-edited twin cannot put "javascript:" in an href.
+    e.filters.update(thousands=thousands, web_url=web_url_or_none)
     e.globals.update(EMOJI=EMOJI, counted=counted, tiers=_tiers, coverage_line=coverage_line, subject_parts=subject_parts,
                      LEVELS=[i.value for i in (Importance.high, Importance.medium, Importance.low)])
     return e
@@ -93,10 +107,10 @@ def env() -> Environment:
 
 def render_html(report: Report) -> str:
     lang = report.language
-    return env().get_template("report.html.j2").render(
+    return clean(env().get_template("report.html.j2").render(
         r=report, L=LABELS[lang], H=HTML_WORDS[lang], IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
         IMP_BY_NAME={i.value: IMPORTANCE_WORD[lang][i] for i in Importance},
         EMOJI_BY_NAME={i.value: EMOJI[i] for i in Importance},
         lang=html_lang(lang), csp=csp(FILTER_SCRIPT), script=Markup(FILTER_SCRIPT),
         totals=page_stats(report), analyzer_label=analyzer_label(report.generator.analyzer, lang),
-    )
+    ))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from commitdigest.models import Importance
 from commitdigest.outputs.catalog import scan
 from commitdigest.outputs.html import HTML_WORDS, csp, env, html_lang
 from commitdigest.report.labels import EMOJI, IMPORTANCE_WORD
-from commitdigest.models import Importance
 
 INDEX_TITLE = {"zh": "更新报告", "en": "Update reports"}
 
