@@ -36,9 +36,11 @@ from commitdigest.report.render import (
 # Words the Markdown report does not have.
 HTML_WORDS = {
     "zh": {"filter": "按重要程度筛选", "index": "← 全部报告", "files": "变更文件", "feed": "订阅",
-           "shown": "显示", "repos": "仓库", "commits": "{n} 提交"},
+           "shown": "显示", "repos": "仓库", "commits": "{n} 提交", "reports": "共 {n} 份报告",
+           "quiet": "无提交的报告（{n} 份）"},
     "en": {"filter": "Filter by importance", "index": "← All reports", "files": "Changed files", "feed": "Feed",
-           "shown": "Show", "repos": "Repositories", "commits": "{n} commit{s}"},
+           "shown": "Show", "repos": "Repositories", "commits": "{n} commit{s}", "reports": "{n} report{s}",
+           "quiet": "{n} report{s} without commits"},
 }
 
 # The importance filter. Kept tiny and free of any data from the report: its hash goes in the CSP.
