@@ -29,11 +29,13 @@ _SPACING = re.compile("\r\n?|[\x0b\x0c\x1c-\x1f]")
 # What is left goes: other C0 controls, DEL and the C1 controls, the two noncharacters XML
 # excludes, and lone surrogates (not encodable as UTF-8 at all; they come from undecodable bytes).
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# Any of the above: one scan tells whether there is anything to do.
+_ANY = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
     """``text`` without terminal escape sequences, control characters or XML-illegal characters."""
-    if text.isprintable():  # the common case: nothing to strip (tab and newline are not printable)
+    if not _ANY.search(text):  # the common case, even for a whole report
         return text
     text = _SEQUENCES.sub("", text)
     text = _SPACING.sub(lambda m: "\n" if m.group() == "\r\n" else " ", text)
