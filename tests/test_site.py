@@ -126,7 +126,7 @@ def test_readable_on_a_phone_and_without_scripts(browser, site):  # noqa: F811
 def test_index_lists_reports_newest_first_with_counts(browser, site):  # noqa: F811
     out, base = site
     ctx, page, watched = open_page(browser, f"{base}/index.html")
-    items = page.locator("ul.reports li")
+    items = page.locator("ul.reports > li")
     assert [items.nth(i).get_attribute("data-stem") for i in range(items.count())] == \
         ["2026-01-14", "2026-01-13", "2026-01-12"]
     for i in range(items.count()):

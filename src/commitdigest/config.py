@@ -68,6 +68,11 @@ class RepoConfig(BaseModel):
             raise ValueError("must be an https://, ssh://, git://, file:// or user@host:path URL")
         return v
 
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, v: str | None) -> str | None:
+        return _http_url(v)
+
     def display_name(self) -> str:
         if self.name:
             return self.name
@@ -86,6 +91,13 @@ class OutputConfig(BaseModel):
     #: where the output directory is published (e.g. https://team.example/reports): feed and
     #: notification links point there
     base_url: str | None = None
+    #: list days without commits in the feed too (the site's index always lists them, last)
+    feed_quiet_days: bool = Field(default=False, strict=True)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        return _http_url(v)
 
     @field_validator("formats", mode="before")
     @classmethod
@@ -131,6 +143,15 @@ class Config(BaseModel):
     def resolve(self, value: str) -> Path:
         p = Path(value).expanduser()
         return p if p.is_absolute() or self.source is None else self.source.parent / p
+
+
+def _http_url(value: str | None) -> str | None:
+    # These end up in href attributes of the site, the feed and notifications.
+    from commitdigest.outputs.urls import is_web_url
+
+    if value is not None and not is_web_url(value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
 
 
 def _as_value_error(check: Any, value: Any) -> Any:

@@ -58,6 +58,15 @@ class Entry(_Loose):
     def total(self) -> int:
         return sum(r.total for r in self.repos)
 
+    @property
+    def quiet(self) -> bool:
+        """A report of days without commits (and without unreadable repositories, which are news)."""
+        return self.total == 0 and not any(r.error for r in self.repos)
+
+    @property
+    def repo_names(self) -> list[str]:
+        return [r.name for r in self.repos]
+
     def high_commits(self) -> list[tuple[str, CommitItem]]:
         return [(r.name, c) for r in self.repos for c in r.commits if c.importance == "high"]
 

@@ -16,15 +16,31 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from commitdigest.models import CommitEntry, Importance, Report
-from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS, counted
-from commitdigest.report.render import _tiers, analyzer_label, coverage_line, thousands
+from commitdigest.outputs.text import clean
+from commitdigest.outputs.urls import web_url_or_none
+from commitdigest.report.labels import (
+    CHANGE_TYPE_WORD,
+    EMOJI,
+    IMPORTANCE_WORD,
+    LABELS,
+    counted,
+)
+from commitdigest.report.render import (
+    _tiers,
+    analyzer_label,
+    coverage_line,
+    finalize,
+    thousands,
+)
 
 # Words the Markdown report does not have.
 HTML_WORDS = {
     "zh": {"filter": "按重要程度筛选", "index": "← 全部报告", "files": "变更文件", "feed": "订阅",
-           "shown": "显示", "repos": "仓库", "commits": "{n} 提交"},
+           "shown": "显示", "repos": "仓库", "commits": "{n} 提交", "reports": "共 {n} 份报告",
+           "quiet": "无提交的报告（{n} 份）"},
     "en": {"filter": "Filter by importance", "index": "← All reports", "files": "Changed files", "feed": "Feed",
-           "shown": "Show", "repos": "Repositories", "commits": "{n} commit{s}"},
+           "shown": "Show", "repos": "Repositories", "commits": "{n} commit{s}", "reports": "{n} report{s}",
+           "quiet": "{n} report{s} without commits"},
 }
 
 # The importance filter. Kept tiny and free of any data from the report: its hash goes in the CSP.
@@ -75,17 +91,17 @@ def subject_parts(entry: CommitEntry) -> tuple[str, str | None]:
 
 @lru_cache(maxsize=1)
 def env() -> Environment:
-    from commitdigest.report.render import bytecode_cache
-
+    # No bytecode cache: Jinja's on-disk cache unpickles whatever file sits in its directory.
     e = Environment(
         loader=PackageLoader("commitdigest", "outputs/templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        bytecode_cache=bytecode_cache("html"),
+        finalize=finalize,
     )
-    e.filters.update(thousands=thousands)
+    # Links only to http(s): a damaged or hand-edited twin cannot put "javascript:" in an href.
+    e.filters.update(thousands=thousands, web_url=web_url_or_none)
     e.globals.update(EMOJI=EMOJI, counted=counted, tiers=_tiers, coverage_line=coverage_line, subject_parts=subject_parts,
                      LEVELS=[i.value for i in (Importance.high, Importance.medium, Importance.low)])
     return e
@@ -93,10 +109,10 @@ def env() -> Environment:
 
 def render_html(report: Report) -> str:
     lang = report.language
-    return env().get_template("report.html.j2").render(
+    return clean(env().get_template("report.html.j2").render(
         r=report, L=LABELS[lang], H=HTML_WORDS[lang], IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
         IMP_BY_NAME={i.value: IMPORTANCE_WORD[lang][i] for i in Importance},
         EMOJI_BY_NAME={i.value: EMOJI[i] for i in Importance},
         lang=html_lang(lang), csp=csp(FILTER_SCRIPT), script=Markup(FILTER_SCRIPT),
         totals=page_stats(report), analyzer_label=analyzer_label(report.generator.analyzer, lang),
-    )
+    ))

@@ -1,5 +1,6 @@
 """Records → bytes. Every byte of Markdown comes from a template; analyzer and commit text only
-ever enters through the escaping filters below, so it cannot change the document's structure."""
+ever enters through the escaping filters below, so it cannot change the document's structure,
+link anywhere, show an image, or send control sequences to a terminal."""
 
 from __future__ import annotations
 
@@ -10,26 +11,48 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Report
-from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS, counted
+from commitdigest.outputs.text import clean, clean_tree
+from commitdigest.report.labels import (
+    CHANGE_TYPE_WORD,
+    EMOJI,
+    IMPORTANCE_WORD,
+    LABELS,
+    counted,
+)
 
 TOC_TITLE_MAX = 56
 _WS = re.compile(r"\s+")
 _PR_TAIL = re.compile(r"\(#(\d+)\)\s*$")
 
 
+# A backslash that would escape the next character: doubled, so that text holding "\\[" cannot
+# cancel the escape we put before its "[" (CommonMark escapes only ASCII punctuation).
+_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+
+
 def _one_line(text: object) -> str:
-    return _WS.sub(" ", str(text or "")).strip()
+    # Whitespace first: a vertical tab or a form feed between two words is still a space.
+    return clean(_WS.sub(" ", str(text or ""))).strip()
 
 
 def _no_html(text: str) -> str:
-    # No raw HTML from commits or analyzers: "<script>" must show as text.
+    # No raw HTML from commits or analyzers: "<script>" must show as text. Escaping "<" also
+    # keeps "<https://…>" from becoming an autolink.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _inert(text: str) -> str:
+    """No link, image or link reference definition can start in ``text``: every bracket is
+    escaped, and so is the "!" of "![". Bare URLs stay as they are: they are visible as what
+    they are."""
+    s = _BACKSLASH.sub(r"\\\\", text)
+    return s.replace("[", "\\[").replace("]", "\\]").replace("!\\[", "\\!\\[")
+
+
 def md_inline(text: object) -> str:
-    """One line of prose, with no raw HTML; a leading '#' is neutralised so that even text placed
-    at the start of a line could never become a heading."""
-    s = _no_html(_one_line(text))
+    """One line of prose, with no raw HTML and no live link or image; a leading '#' is
+    neutralised so that even text placed at the start of a line could never become a heading."""
+    s = _inert(_no_html(_one_line(text)))
     return "\\" + s if s.startswith("#") else s
 
 
@@ -40,11 +63,11 @@ def md_heading(text: object) -> str:
 
 
 def md_cell(text: object) -> str:
-    return _no_html(_one_line(text)).replace("|", "\\|")
+    return _inert(_no_html(_one_line(text))).replace("|", "\\|")
 
 
 def md_link_text(text: object) -> str:
-    return md_inline(text).replace("[", "\\[").replace("]", "\\]")
+    return md_inline(text)  # brackets are already escaped: a link's text cannot close it early
 
 
 def md_code(text: object) -> str:
@@ -99,31 +122,24 @@ def coverage_line(analysis: CommitAnalysis, read_error: str | None, words: dict[
     return words["sep"].join(parts)
 
 
-def bytecode_cache(name: str):
-    """Compiled templates kept in the cache directory: compiling them costs more than rendering
-    a day's report, and every command is a fresh process."""
-    from jinja2 import FileSystemBytecodeCache
-
-    from commitdigest.store import default_cache_dir
-
-    try:
-        directory = default_cache_dir() / "templates" / name
-        directory.mkdir(parents=True, exist_ok=True)
-        return FileSystemBytecodeCache(str(directory))
-    except OSError:  # a read-only cache only costs speed
-        return None
+def finalize(value: object) -> object:
+    """Applied by Jinja to every ``{{ … }}``: whatever a template prints is free of terminal
+    escapes and XML-illegal characters, even a value no filter was applied to."""
+    return clean(value) if type(value) is str else value
 
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
+    # Templates are compiled in memory, once per process. Jinja's on-disk bytecode cache is not
+    # used: it unpickles whatever file sits in its directory, so a planted file would run code.
     env = Environment(
         loader=PackageLoader("commitdigest", "report/templates"),
-        bytecode_cache=bytecode_cache("md"),
         undefined=StrictUndefined,
         autoescape=False,  # Markdown: escaping is explicit, per context, through the filters
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=finalize,
     )
     env.filters.update(
         inline=md_inline, heading=md_heading, cell=md_cell, linktext=md_link_text, code=md_code,
@@ -142,22 +158,24 @@ def analyzer_label(name: str, language: str) -> str:
 
 def render_markdown(report: Report) -> str:
     lang = report.language
-    return _env().get_template("report.md.j2").render(
+    return clean(_env().get_template("report.md.j2").render(
         r=report, L=LABELS[lang], IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
         analyzer_label=analyzer_label(report.generator.analyzer, lang),
-    )
+    ))
 
 
 def render_commit_markdown(entry: CommitEntry, language: str) -> str:
     """One commit's block at full depth (``commitdigest analyze``)."""
-    return _env().get_template("commit.md.j2").render(
+    return clean(_env().get_template("commit.md.j2").render(
         c=entry, depth="high", L=LABELS[language], IMP=IMPORTANCE_WORD[language],
         TYPE=CHANGE_TYPE_WORD[language],
-    )
+    ))
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2) + "\n"
+    # The twin carries the same cleaned text as the Markdown: it feeds the index and the feed, and
+    # tools print its strings to terminals.
+    return json.dumps(clean_tree(report.to_json_dict()), ensure_ascii=False, indent=2) + "\n"
 
 
 RENDERERS = {"md": (render_markdown, "md"), "json": (render_json, "json")}

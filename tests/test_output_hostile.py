@@ -1,0 +1,179 @@
+"""Output stays well-formed and inert whatever a repository says: no code from the cache directory,
+no control characters in any file, no live links or images from commit text."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from conftest import run_cli
+from markdown_it import MarkdownIt
+
+NS = {"a": "http://www.w3.org/2005/Atom"}
+# Everything that must never reach a file: C0 controls but tab and newline, DEL, C1, the two XML
+# noncharacters, lone surrogates.
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def raw_commit(repo, message: bytes, when: str = "1768269600 +0800", files: dict | None = None) -> str:
+    """A commit written with hash-object, so git keeps every byte of the message (``git commit``
+    re-encodes a message holding U+FFFF as if it were Latin-1)."""
+    for rel, content in (files or {}).items():
+        repo.write(rel, content)
+    repo.git("add", "-A")
+    tree = repo.git("write-tree")
+    parent = repo.git("rev-parse", "-q", "--verify", "HEAD^{commit}") if _has_head(repo) else None
+    obj = (f"tree {tree}\n" + (f"parent {parent}\n" if parent else "")
+           + f"author Mallory <m@example.com> {when}\ncommitter Mallory <m@example.com> {when}\n\n").encode()
+    sha = repo.git("hash-object", "-w", "-t", "commit", "--stdin", input=obj + message)
+    repo.git("update-ref", "refs/heads/main", sha)
+    return sha
+
+
+def _has_head(repo) -> bool:
+    try:
+        repo.git("rev-parse", "-q", "--verify", "HEAD^{commit}")
+        return True
+    except AssertionError:
+        return False
+
+
+# 2026-01-13 10:00 +08:00
+HOSTILE_SUBJECT = b"feat!: bell\x01 tab\x0bstop \x1b[2Jclear \x1b]0;pwned\x07title \x1b[31mred\x1b[0m"
+CLEAN_SUBJECT = "feat!: bell tab stop clear title red"
+HOSTILE_BODY = "noncharacter \uffff here\n\nsecond paragraph \x1b]8;;https://evil.example/\x07link\x1b]8;;\x07\n"
+
+
+def hostile_repo(make_repo):
+    repo = make_repo("hostile")
+    repo.git("remote", "add", "origin", "https://github.com/acme/hostile.git")
+    raw_commit(repo, HOSTILE_SUBJECT + b"\n\n" + HOSTILE_BODY.encode(), files={"src/a.py": "A = 1\n"})
+    return repo
+
+
+def test_control_characters_never_reach_a_file(make_repo, tmp_path):
+    repo = hostile_repo(make_repo)
+    out = tmp_path / "out"
+    for lang in ("en", "zh"):
+        r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                    "--lang", lang, "--format", "md,json,html,feed", "--base-url", "https://r.example/",
+                    "--out", str(out / lang))
+        assert r.returncode == 0, r.stderr
+        files = sorted((out / lang).iterdir())
+        assert {p.name for p in files} == {"2026-01-13.md", "2026-01-13.json", "2026-01-13.html",
+                                           "index.html", "feed.xml"}
+        for path in files:
+            text = path.read_text(encoding="utf-8")
+            assert not FORBIDDEN.search(text), (path.name, FORBIDDEN.findall(text))
+            # the printable tails of the escape sequences went with them
+            assert "[2J" not in text and "0;pwned" not in text and "[31m" not in text, path.name
+        # the words around the controls survive
+        data = json.loads((out / lang / "2026-01-13.json").read_text())
+        assert data["repos"][0]["commits"][0]["subject"] == CLEAN_SUBJECT
+        feed = ET.parse(out / lang / "feed.xml").getroot()  # raises on any XML-illegal character
+        entry = feed.find("a:entry", NS)
+        content = entry.find("a:content", NS).text
+        assert CLEAN_SUBJECT in content  # a breaking change: listed among the high-importance commits
+        ET.fromstring(f"<div>{content}</div>")  # the HTML it carries parses too
+        # the page is served as HTML, but contains nothing an XML parser would refuse either
+        page = (out / lang / "2026-01-13.html").read_text(encoding="utf-8")
+        assert CLEAN_SUBJECT in page and re.search("noncharacter +here", page)
+        assert f"#### {CLEAN_SUBJECT}\n" in (out / lang / "2026-01-13.md").read_text(encoding="utf-8")
+
+
+def test_analyze_prints_no_terminal_escapes(make_repo):
+    repo = hostile_repo(make_repo)
+    r = run_cli("analyze", "HEAD", "--repo", str(repo.path), "--lang", "en", "--tz", "Asia/Shanghai")
+    assert r.returncode == 0, r.stderr
+    assert not FORBIDDEN.search(r.stdout), FORBIDDEN.findall(r.stdout)
+    assert f"#### {CLEAN_SUBJECT}\n" in r.stdout
+
+
+LINKY_SUBJECT = ("fix: see [patch](https://evil.example/p) ![x](https://evil.example/i.png) "
+                 "<https://evil.example/a> \\[b\\](https://evil.example/b) [ref] (#7)")
+LINKY_BODY = ("Apply [this](javascript:alert(1)) first.\n\n![](https://evil.example/track.png)\n\n"
+              "[ref]: https://evil.example/ref\n")
+
+
+def links_and_images(md: str) -> tuple[list[str], list[str], list[str]]:
+    tokens = MarkdownIt("commonmark").enable("table").parse(md)
+    hrefs, images, html = [], [], []
+    for tok in tokens:
+        if tok.type == "html_block":
+            html.append(tok.content)
+        for child in tok.children or []:
+            if child.type == "link_open":
+                hrefs.append(child.attrs["href"])
+            elif child.type == "image":
+                images.append(child.attrs["src"])
+            elif child.type == "html_inline":
+                html.append(child.content)
+    return hrefs, images, html
+
+
+def test_links_and_images_in_commit_text_are_inert(make_repo, tmp_path):
+    repo = make_repo("linky")
+    repo.git("remote", "add", "origin", "https://github.com/acme/linky.git")
+    repo.commit(f"{LINKY_SUBJECT}\n\n{LINKY_BODY}", {"src/a.py": "A = 1\n"}, when="2026-01-13T10:00:00+08:00")
+    for lang in ("zh", "en"):
+        r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                    "--lang", lang, "--format", "md", "--out", str(tmp_path / lang))
+        assert r.returncode == 0, r.stderr
+        md = (tmp_path / lang / "2026-01-13.md").read_text(encoding="utf-8")
+        hrefs, images, html = links_and_images(md)
+        assert images == []
+        assert not [h for h in hrefs if "evil" in h or "javascript" in h], hrefs
+        # what links remain are ours: the TOC, the commit, the PR
+        assert all(h.startswith(("#", "https://github.com/acme/linky/")) for h in hrefs), hrefs
+        assert "https://github.com/acme/linky/pull/7" in hrefs
+        assert all(re.fullmatch(r'<a id="[^"]+">|</a>', h) for h in html), html  # only our anchors
+        # The reader still sees the text as it was written.
+        tokens = MarkdownIt("commonmark").enable("table").parse(md)
+        h4 = next(tokens[i + 1] for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h4")
+        shown = "".join(c.content for c in h4.children if c.type == "text")
+        assert shown == LINKY_SUBJECT
+
+
+def test_a_planted_template_cache_is_never_loaded(make_repo, tmp_path):
+    """Compiled templates used to be cached with pickle under the user cache directory: a file
+    planted there ran code on the next start. Plant one where every template would be looked up."""
+    import os
+
+    from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader
+    from jinja2.bccache import bc_magic
+
+    from commitdigest.outputs.html import env as html_env
+    from commitdigest.report.render import _env as md_env
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    cache = Path(os.environ["COMMITDIGEST_CACHE_DIR"])
+    planted = []
+    for name, folder, real in (("md", "report/templates", md_env()), ("html", "outputs/templates", html_env())):
+        directory = cache / "templates" / name
+        directory.mkdir(parents=True)
+        env = Environment(loader=PackageLoader("commitdigest", folder),
+                          bytecode_cache=FileSystemBytecodeCache(str(directory)))
+        env.filters.update(real.filters)
+        for template in env.list_templates():
+            env.get_template(template)  # writes the cache file under the name a loader looks for
+        for path in directory.iterdir():
+            path.write_bytes(bc_magic + pickle.dumps(Payload()))
+            planted.append(path)
+    assert len(planted) >= 6
+    repo = make_repo()
+    repo.commit("feat: one", {"a.py": "A = 1\n"}, when="2026-01-13T10:00:00+08:00")
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                "--format", "md,html,feed", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert not marker.exists()
+    assert (tmp_path / "out" / "2026-01-13.html").is_file()
+    # and nothing template-related is written to the cache any more
+    assert sorted(p for p in (cache / "templates").rglob("*") if p.is_file()) == sorted(planted)
