@@ -91,8 +91,25 @@ def test_structure_levels_and_no_injected_headings(make_repo):
     assert not any("not a heading" in text for _, text in hs)
     h4 = [text for lvl, text in hs if lvl == 4]
     assert len(h4) == 4  # one per commit of the day, nothing else at that depth
-    assert "<script>" not in md and "<img" not in md
-    assert "&lt;script&gt;" in md
+    # raw HTML from a commit is escaped with a backslash, not turned into entities: the raw
+    # Markdown reads as the subject does, and no renderer sees a tag
+    assert "\\<script>" in md and "&lt;" not in md and "&amp;" not in md
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt().parse(md)
+    html = [t.content for t in tokens if t.type == "html_block"]
+    html += [c.content for t in tokens if t.children for c in t.children if c.type == "html_inline"]
+    assert all(h.startswith(("<a id=", "</a>")) for h in html), html
+    assert "<script>alert(1)</script>" in MarkdownIt().render(md).replace("&lt;", "<").replace("&gt;", ">")
+
+
+def test_plain_comparisons_and_ampersands_stay_plain():
+    from commitdigest.report.render import md_cell, md_inline
+
+    assert md_inline("a < b && c > d; R&D") == "a < b && c > d; R&D"
+    assert md_inline("&amp; &#60; <b>x</b> <https://e.example>") == "\\&amp; \\&#60; \\<b>x\\</b> \\<https://e.example>"
+    assert md_inline("> quoted") == "\\> quoted"
+    assert md_cell("x < 6 | y") == "x < 6 \\| y"
 
 
 def test_table_escapes_pipes(make_repo):

@@ -19,6 +19,7 @@ from commitdigest.errors import (
     InputError,
 )
 from commitdigest.outputs import check_formats
+from commitdigest.outputs.urls import is_web_url
 from commitdigest.outputs.files import check_writable, write_atomic
 from commitdigest.window import make_window, parse_day, parse_zone
 
@@ -162,6 +163,8 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
     first, last = _window_days(date_, since, until, zone)
     pipeline.check_language(lang)
     fmts = check_formats(formats.split(","))
+    if base_url is not None and not is_web_url(base_url):
+        raise InputError(f"--base-url: '{base_url}' is not an http:// or https:// URL")
     request = pipeline.ReportRequest(
         repos=[pipeline.RepoSpec(path=p, branch=branch) for p in (repos or (".",))],
         since=first, until=last, zone=zone, language=lang, date_field=date_field,

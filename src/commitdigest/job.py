@@ -147,7 +147,8 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     base_url = config.output.base_url
     for day, report in result.reports:
         result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
-    result.written += pipeline.write_site(out_dir, formats, config.language, base_url)
+    result.written += pipeline.write_site(out_dir, formats, config.language, base_url,
+                                          feed_quiet_days=config.output.feed_quiet_days)
     if notify and config.notify:
         newest = max(days)
         in_memory = next((r for d, r in result.reports if d == newest), None)

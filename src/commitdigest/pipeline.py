@@ -318,7 +318,8 @@ def write_report(report: Report, out_dir: Path, formats: Sequence[str], since: d
     return written
 
 
-def write_site(out_dir: Path, formats: Sequence[str], language: str, base_url: str | None = None) -> list[Path]:
+def write_site(out_dir: Path, formats: Sequence[str], language: str, base_url: str | None = None,
+               feed_quiet_days: bool = False) -> list[Path]:
     """The directory-level files: the HTML index and the feed, from every report in ``out_dir``."""
     written = []
     if "html" in formats:
@@ -328,7 +329,8 @@ def write_site(out_dir: Path, formats: Sequence[str], language: str, base_url: s
     if "feed" in formats:
         from commitdigest.outputs.feed import render_feed
 
-        written.append(write_atomic(out_dir / "feed.xml", render_feed(out_dir, language, base_url)))
+        written.append(write_atomic(out_dir / "feed.xml", render_feed(out_dir, language, base_url,
+                                                                           quiet_days=feed_quiet_days)))
     return written
 
 

@@ -35,10 +35,18 @@ def _one_line(text: object) -> str:
     return clean(_WS.sub(" ", str(text or ""))).strip()
 
 
+# CommonMark reads raw HTML (and autolinks) only where "<" is followed by a letter, "/", "!" or
+# "?", and a character reference only as "&name;" or "&#…;": those alone are backslash-escaped,
+# so the raw Markdown reads as plain text ("a < b & c", not "a &lt; b &amp; c").
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+
+
 def _no_html(text: str) -> str:
     # No raw HTML from commits or analyzers: "<script>" must show as text. Escaping "<" also
-    # keeps "<https://…>" from becoming an autolink.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # keeps "<https://…>" from becoming an autolink. Runs after _inert: its backslashes must
+    # not be doubled.
+    return _ENTITY.sub(r"\&", _TAG_START.sub(r"\<", text))
 
 
 def _inert(text: str) -> str:
@@ -52,8 +60,9 @@ def _inert(text: str) -> str:
 def md_inline(text: object) -> str:
     """One line of prose, with no raw HTML and no live link or image; a leading '#' is
     neutralised so that even text placed at the start of a line could never become a heading."""
-    s = _inert(_no_html(_one_line(text)))
-    return "\\" + s if s.startswith("#") else s
+    s = _no_html(_inert(_one_line(text)))
+    # ">" at a line's start would open a block quote, "#" a heading
+    return "\\" + s if s.startswith(("#", ">")) else s
 
 
 def md_heading(text: object) -> str:
@@ -63,7 +72,7 @@ def md_heading(text: object) -> str:
 
 
 def md_cell(text: object) -> str:
-    return _inert(_no_html(_one_line(text))).replace("|", "\\|")
+    return _no_html(_inert(_one_line(text))).replace("|", "\\|")
 
 
 def md_link_text(text: object) -> str:
