@@ -112,6 +112,7 @@ def cli() -> None:
       commitdigest report --repo ~/src/dynamo --since 2026-01-13 --until 2026-01-19 --lang en
       commitdigest analyze HEAD --repo .
       commitdigest init && commitdigest run --backfill 7
+      commitdigest rollup --week 2026-W47
     """
 
 
@@ -357,6 +358,94 @@ def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out
         click.echo(f"commitdigest: warning: notification {error}", err=True)
     if result.partial:
         sys.exit(EXIT_PARTIAL)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W47 (Monday to Sunday).")
+@click.option("--month", metavar="YYYY-MM", help="A calendar month, e.g. 2026-11.")
+@click.option("--since", metavar="D", help="First day of a custom period; same forms as report's --date.")
+@click.option("--until", metavar="D", help="Last day of a custom period (default: yesterday).")
+@click.option("--repo", "repos", multiple=True, metavar="PATH|URL",
+              help="Repository to roll up; repeat for several. Default: the config file's repositories, "
+                   "else the current directory.")
+@click.option("--config", "config_path", metavar="FILE",
+              help="Config file [env COMMITDIGEST_CONFIG; default: ./commitdigest.toml when present].")
+@click.option("--tz", metavar="ZONE", help="IANA zone or offset; default: the config's, else this machine's.")
+@click.option("--lang", metavar="zh|en", help="Language; default: the config's, else zh.")
+@click.option("--format", "formats", default="md,json,html", show_default=True, metavar="LIST",
+              help="Any of md, json, html (with inline SVG charts).")
+@click.option("--out", "out_dir", metavar="DIR", help="Output directory (default: the config's, else reports); "
+                                                       "the rollup goes to DIR/rollups/.")
+@click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
+@click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@llm_options
+@click.pass_context
+def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats, out_dir, no_cache, cache_dir,
+           quiet, **llm_kwargs) -> None:
+    """Write the weekly, monthly or custom-period rollup of the daily reports.
+
+    Per repository: commits per day by tier, the high-importance changes with a line each and a
+    link to their daily report, the areas that changed most, the change-type mix, contributors,
+    and the difference from the previous period; the HTML page draws them as charts. Built from
+    the daily analyses in the cache (no model call for days already analysed); days not analysed
+    yet are analysed first, and their daily reports are written when missing. Default: last week.
+
+    \b
+    Examples:
+      commitdigest rollup                                  # last week, from commitdigest.toml
+      commitdigest rollup --week 2026-W47 --lang en
+      commitdigest rollup --month 2026-11 --repo ~/src/dynamo --out reports
+      commitdigest rollup --since 2026-11-01 --until 2026-11-14 --format md
+    """
+    from commitdigest import config as config_mod
+    from commitdigest import job
+    from commitdigest import rollup as rollup_mod
+    from commitdigest.outputs import rollup as rollup_out
+
+    chosen = [name for name, v in (("--week", week), ("--month", month), ("--since", since)) if v]
+    if len(chosen) > 1:
+        raise InputError(f"use only one of --week, --month and --since/--until, not {' and '.join(chosen)}")
+    if until and not since:
+        raise InputError("--until needs --since")
+    cfg = config_mod.load_optional(config_path)
+    zone = parse_zone(tz or (cfg.timezone if cfg else None))
+    language = pipeline.check_language(lang or (cfg.language if cfg else "zh"))
+    fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in rollup_out.FORMATS]
+    if bad or not fmts:
+        raise InputError(f"--format: unknown format '{bad[0] if bad else formats}': use md, json, html")
+    yesterday = parse_day("yesterday", zone)
+    if week:
+        period = rollup_mod.parse_week(week)
+    elif month:
+        period = rollup_mod.parse_month(month)
+    elif since:
+        first, last = parse_day(since, zone), parse_day(until, zone) if until else yesterday
+        make_window(first, last, zone)  # rejects a reversed range with its own message
+        period = rollup_mod.period_between(first, last)
+    else:
+        period = rollup_mod.week_period(yesterday).previous() if yesterday.isoweekday() != 7 \
+            else rollup_mod.week_period(yesterday)
+    analyzer = _analyzer(ctx, config_path, llm_kwargs)
+    out = Path(out_dir) if out_dir else (cfg.resolve(cfg.output.dir) if cfg else Path("reports"))
+    cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg and cfg.cache_dir else None)
+    check_writable(out)
+    if repos:
+        tracked = [pipeline.Tracked(name=r.name, repo=r)
+                   for r in pipeline.open_repos([pipeline.RepoSpec(path=p) for p in repos], cache_dir=cache)]
+    elif cfg:
+        from commitdigest.store import default_cache_dir
+
+        tracked = job.open_tracked(cfg, cache or default_cache_dir(), 300.0)
+    else:
+        tracked = [pipeline.Tracked(name=r.name, repo=r) for r in pipeline.open_repos([pipeline.RepoSpec(path=".")])]
+    progress = _progress(quiet)
+    written = job.write_rollup(tracked, period, zone, analyzer, language=language,
+                               date_field=cfg.date_field if cfg else "committer", formats=fmts, out_dir=out,
+                               use_cache=not no_cache, cache_dir=cache, progress=progress)
+    for path in written:
+        click.echo(str(path))
 
 
 def _fail(message: str, code: int) -> None:

@@ -88,6 +88,8 @@ class OutputConfig(BaseModel):
 
     dir: str = "reports"
     formats: list[str] = Field(default_factory=lambda: ["md", "json"])
+    #: rollups `run` writes once their period is over, under DIR/rollups/
+    rollups: list[Literal["weekly", "monthly"]] = Field(default_factory=list)
     #: where the output directory is published (e.g. https://team.example/reports): feed and
     #: notification links point there
     base_url: str | None = None

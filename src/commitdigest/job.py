@@ -126,6 +126,8 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     result = RunResult()
     todo, result.skipped = days_to_do(days, out_dir, formats, force)
     if not todo:
+        result.written += _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
+                                       cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
         if notify and config.notify:
             result.delivery_errors = _notify(config, max(days), None, out_dir)
         return result
@@ -149,11 +151,71 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
         result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
     result.written += pipeline.write_site(out_dir, formats, config.language, base_url,
                                           feed_quiet_days=config.output.feed_quiet_days)
+    result.written += _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
+                                   cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note,
+                                   tracked=tracked)
     if notify and config.notify:
         newest = max(days)
         in_memory = next((r for d, r in result.reports if d == newest), None)
         result.delivery_errors = _notify(config, newest, in_memory, out_dir)
     return result
+
+
+def write_rollup(tracked: Sequence[pipeline.Tracked], period, zone: Zone, analyzer: Analyzer, *, language: str,
+                 date_field: str, formats: Sequence[str], out_dir: Path, use_cache: bool = True,
+                 cache_dir: Path | None = None, progress: pipeline.Progress | None = None,
+                 git_timeout: float = 300.0) -> list[Path]:
+    """One rollup's files, and the daily reports it links to when they are not on disk yet."""
+    from commitdigest.outputs import rollup as rollup_out
+
+    store = Store(cache_dir) if use_cache else None
+    try:
+        rollup, daily = pipeline.generate_rollup(tracked, period, zone, language=language, date_field=date_field,
+                                                 analyzer=analyzer, store=store, progress=progress,
+                                                 git_timeout=git_timeout)
+    finally:
+        if store:
+            store.close()
+    written: list[Path] = []
+    for day, report in daily:
+        if any(r.commits for r in report.repos) and not (out_dir / f"{pipeline.report_stem(day, day)}.md").is_file():
+            written += pipeline.write_report(report, out_dir, ["md", "json"], day, day, site=False)
+    return written + rollup_out.write(rollup, out_dir, formats)
+
+
+_KINDS = {"weekly": "week_period", "monthly": "month_period"}
+
+
+def _due_rollups(config: Config, days: Sequence[date], zone: Zone, analyzer: Analyzer, *, out_dir: Path,
+                 force: bool, use_cache: bool, cache_dir: Path | None, progress, git_timeout: float, note,
+                 tracked: Sequence[pipeline.Tracked] | None = None) -> list[Path]:
+    """``[output] rollups``: every period of the run's days, and the one before, that is over
+    and not written yet (all of them with --force)."""
+    from commitdigest import rollup as rollup_mod
+    from commitdigest.outputs import rollup as rollup_out
+    from commitdigest.window import parse_day
+
+    if not config.output.rollups:
+        return []
+    today = parse_day("today", zone)
+    due = {}
+    for kind in config.output.rollups:
+        make = getattr(rollup_mod, _KINDS[kind])
+        for day in days:
+            for period in (make(day), make(day).previous()):
+                if period.until < today and (force or not rollup_out.path_of(out_dir, period.label).is_file()):
+                    due[period.label] = period
+    if not due:
+        return []
+    if tracked is None:
+        tracked = open_tracked(config, cache_dir or default_cache_dir(), git_timeout, note)
+    fmts = [f for f in config.output.formats if f in rollup_out.FORMATS] or ["md", "json"]
+    written: list[Path] = []
+    for period in sorted(due.values(), key=lambda p: (p.since, p.kind)):
+        written += write_rollup(tracked, period, zone, analyzer, language=config.language,
+                                date_field=config.date_field, formats=fmts, out_dir=out_dir, use_cache=use_cache,
+                                cache_dir=cache_dir, progress=progress, git_timeout=git_timeout)
+    return written
 
 
 DELIVERIES = ".commitdigest-deliveries.json"

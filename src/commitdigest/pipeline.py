@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commitdigest import __version__
 from commitdigest.analysis.base import Analyzer
@@ -22,9 +22,13 @@ from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.repo import Repo, open_repo, resolve_rev
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
+
+if TYPE_CHECKING:
+    from commitdigest.rollup import Rollup
 from commitdigest.outputs.files import ensure_dir, write_atomic
 from commitdigest.report import render
 from commitdigest.report.build import RepoResult, build_report
+from commitdigest.rollup import Period
 from commitdigest.store import Store
 from commitdigest.window import Zone, make_window
 
@@ -371,3 +375,45 @@ def analyze_one(
     )
     usage = analyzer.usage().model_copy(update={"cache_hits": hits})
     return report.repos[0].commits[0], usage
+
+
+def generate_rollup(
+    tracked: Sequence[Tracked],
+    period: Period,
+    zone: Zone,
+    *,
+    language: str = "zh",
+    date_field: str = "committer",
+    analyzer: Analyzer | None = None,
+    store: Store | None = None,
+    progress: Progress | None = None,
+    git_timeout: float = 300.0,
+) -> tuple[Rollup, list[tuple[date, Report]]]:
+    """The rollup of ``period`` and the daily reports it was folded from.
+
+    The days come through ``generate_days``, so analyses already in the cache cost nothing and
+    the others are made first. The previous period is read for its counts only: tiers from the
+    importance score over git facts, no analyzer."""
+    from commitdigest.outputs.rollup import title as rollup_title
+    from commitdigest.rollup import Rollup, fold, score_totals
+
+    analyzer = analyzer or default_analyzer()
+    daily = generate_days(tracked, period.days, zone, language=language, date_field=date_field, analyzer=analyzer,
+                          store=store, progress=progress, git_timeout=git_timeout)
+    before = period.previous()
+    window = make_window(before.since, before.until, zone)
+    previous: dict[str, Any] = {}
+    lean = gitlog.PatchLimits(per_file=0, per_commit=0)  # counts only: no patch text is kept
+    for t in tracked:
+        previous[t.name] = None
+        if t.repo is None:
+            continue
+        try:
+            commits = gitlog.commits_in_window(t.repo, window, date_field, lean, git_timeout)
+        except RepoError:
+            continue
+        scoring = analyzer.scoring.merged(t.importance) if t.importance else analyzer.scoring
+        previous[t.name] = score_totals([c for c in commits if keep_commit(c, t.include, t.exclude)], scoring)
+    rollup = Rollup(period=period, title=rollup_title(period, language), language=language, timezone=zone.name,
+                    generator=analyzer.name, repos=fold(period, daily, previous))
+    return rollup, daily

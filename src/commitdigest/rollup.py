@@ -1,0 +1,258 @@
+"""Weekly and monthly rollups: the days' reports of a period, folded into one record.
+
+A rollup is built from the daily ``Report`` records of its days (which come from the analysis
+cache when the days were reported before, so a rollup of reported days costs no model call), plus
+the previous period's importance tiers, which the score gives from git facts alone. Pure
+functions: days in, ``Rollup`` out; rendering and files live in ``outputs.rollup``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from pydantic import BaseModel, Field
+
+from commitdigest.errors import InputError
+from commitdigest.models import Importance, Report
+from commitdigest.paths import module
+
+HIGHLIGHTS_MAX = 30
+AREAS_MAX = 10
+CONTRIBUTORS_MAX = 10
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class Period(BaseModel):
+    kind: str  # "week", "month" or "period"
+    label: str  # "2026-W47", "2026-11", or "2026-11-01_2026-11-14"
+    since: date
+    until: date  # inclusive
+
+    @property
+    def days(self) -> list[date]:
+        return [self.since + timedelta(n) for n in range((self.until - self.since).days + 1)]
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        if self.kind == "week":
+            return week_period(self.since - timedelta(days=7))
+        if self.kind == "month":
+            return month_period(self.since - timedelta(days=1))
+        span = self.until - self.since
+        until = self.since - timedelta(days=1)
+        return period_between(until - span, until)
+
+
+def week_period(day: date) -> Period:
+    year, week, _ = day.isocalendar()
+    monday = day - timedelta(days=day.isoweekday() - 1)
+    return Period(kind="week", label=f"{year}-W{week:02d}", since=monday, until=monday + timedelta(days=6))
+
+
+def month_period(day: date) -> Period:
+    first = day.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return Period(kind="month", label=f"{first:%Y-%m}", since=first, until=nxt - timedelta(days=1))
+
+
+def period_between(since: date, until: date) -> Period:
+    return Period(kind="period", label=f"{since.isoformat()}_{until.isoformat()}", since=since, until=until)
+
+
+def parse_week(value: str) -> Period:
+    m = _WEEK.match(value.strip())
+    if not m:
+        raise InputError(f"--week '{value}': use an ISO week like 2026-W47")
+    try:
+        return week_period(date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1))
+    except ValueError:
+        raise InputError(f"--week '{value}': no such ISO week") from None
+
+
+def parse_month(value: str) -> Period:
+    m = _MONTH.match(value.strip())
+    if not m:
+        raise InputError(f"--month '{value}': use a month like 2026-11")
+    try:
+        return month_period(date(int(m.group(1)), int(m.group(2)), 1))
+    except ValueError:
+        raise InputError(f"--month '{value}': no such month") from None
+
+
+# -------------------------------------------------------------------------------- the record
+
+
+class DayTiers(BaseModel):
+    day: date
+    high: int = 0
+    medium: int = 0
+    low: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.high + self.medium + self.low
+
+
+class Highlight(BaseModel):
+    """A high-importance change: its one line, and where its daily report tells more."""
+
+    day: date
+    sha: str
+    short_sha: str
+    subject: str
+    summary: str
+    url: str | None = None
+    report: str  # the daily report's Markdown file and anchor, relative to the rollup's folder
+
+
+class AreaChurn(BaseModel):
+    area: str
+    commits: int
+    insertions: int
+    deletions: int
+
+    @property
+    def lines(self) -> int:
+        return self.insertions + self.deletions
+
+
+class Totals(BaseModel):
+    commits: int = 0
+    high: int = 0
+    medium: int = 0
+    low: int = 0
+    insertions: int = 0
+    deletions: int = 0
+    contributors: int = 0
+
+
+class RepoRollup(BaseModel):
+    name: str
+    url: str | None = None
+    error: str | None = None
+    days: list[DayTiers]
+    totals: Totals
+    #: the previous period of the same kind, tiers from the score alone; None when not read
+    previous: Totals | None = None
+    highlights: list[Highlight] = Field(default_factory=list)
+    highlights_more: int = 0
+    areas: list[AreaChurn] = Field(default_factory=list)
+    types: dict[str, int] = Field(default_factory=dict)
+    contributors: list[tuple[str, int]] = Field(default_factory=list)
+
+
+class Rollup(BaseModel):
+    period: Period
+    title: str
+    language: str
+    timezone: str
+    generator: str
+    repos: list[RepoRollup]
+
+    def to_json_dict(self) -> dict:
+        return {"schema_version": 1, "kind": "rollup", **self.model_dump(mode="json")}
+
+
+# ---------------------------------------------------------------------------- aggregation
+
+
+def _counts_line():
+    """The offline analyzer's file-count line ("1 added, 14 modified, …"), in either language: a
+    fact the rollup's tables already give, not a summary of what changed."""
+    from commitdigest.analysis.wording import WORDS
+
+    return re.compile("|".join("^" + re.escape(w["facts"]).replace(r"\{", "{").replace(r"\}", "}")
+                               .format(a=r"\d+", m=r"\d+", d=r"\d+", r=r"\d+", ins=r"\d+", dels=r"\d+") + "$"
+                               for w in WORDS.values()))
+
+
+_COUNTS = _counts_line()
+
+
+def _one_line(summary: list[str]) -> str:
+    """The first point of a commit's summary that says what changed; empty when none does."""
+    text = next((s for s in summary if not _COUNTS.match(s.strip())), "")
+    text = " ".join(text.split())
+    return text if len(text) <= 160 else text[:159].rstrip() + "…"
+
+
+def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, Totals | None] | None = None,
+         report_link: str = "../{day}.md") -> list[RepoRollup]:
+    """The period's repositories, in the order of the daily reports' sections."""
+    names: list[str] = []
+    urls: dict[str, str | None] = {}
+    errors: dict[str, str | None] = {}
+    per_repo: dict[str, list] = defaultdict(list)
+    for day, report in sorted(daily, key=lambda dr: dr[0]):
+        for section in report.repos:
+            if section.name not in urls:
+                names.append(section.name)
+                urls[section.name] = section.url
+            if section.error:
+                errors[section.name] = section.error
+            per_repo[section.name] += [(day, c) for c in section.commits]
+    out = []
+    for name in names:
+        entries = per_repo[name]
+        tiers = {d: DayTiers(day=d) for d in period.days}
+        areas: dict[str, list[int]] = {}
+        types: Counter[str] = Counter()
+        people: Counter[str] = Counter()
+        highlights = []
+        totals = Totals()
+        for day, c in entries:
+            level = c.analysis.importance
+            setattr(tiers[day], level.value, getattr(tiers[day], level.value) + 1)
+            setattr(totals, level.value, getattr(totals, level.value) + 1)
+            totals.commits += 1
+            types[c.analysis.change_type.value] += 1
+            people[c.author] += 1
+            touched = set()
+            for f in c.files:
+                totals.insertions += f.insertions
+                totals.deletions += f.deletions
+                area = module(f.path)
+                slot = areas.setdefault(area, [0, 0, 0])
+                slot[1] += f.insertions
+                slot[2] += f.deletions
+                if area not in touched:
+                    slot[0] += 1
+                    touched.add(area)
+            if level == Importance.high:
+                highlights.append(Highlight(
+                    day=day, sha=c.sha, short_sha=c.short_sha, subject=c.subject,
+                    summary=_one_line(c.analysis.summary), url=c.url,
+                    report=report_link.format(day=day.isoformat()) + f"#{c.anchor}"))
+        totals.contributors = len(people)
+        ranked_areas = sorted(areas.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), -kv[1][0], kv[0]))
+        highlights.sort(key=lambda h: (h.day, h.sha))
+        out.append(RepoRollup(
+            name=name, url=urls[name], error=errors.get(name), days=list(tiers.values()), totals=totals,
+            previous=(previous or {}).get(name),
+            highlights=highlights[:HIGHLIGHTS_MAX], highlights_more=max(len(highlights) - HIGHLIGHTS_MAX, 0),
+            areas=[AreaChurn(area=a, commits=v[0], insertions=v[1], deletions=v[2])
+                   for a, v in ranked_areas[:AREAS_MAX]],
+            types=dict(types.most_common()),
+            contributors=people.most_common(CONTRIBUTORS_MAX),
+        ))
+    return out
+
+
+def score_totals(commits: list, scoring) -> Totals:
+    """Counts of a period from git facts and the importance score alone (no analyzer)."""
+    from commitdigest.analysis.importance import score
+
+    totals = Totals(commits=len(commits))
+    people = set()
+    for c in commits:
+        level = score(c, scoring).tier.value
+        setattr(totals, level, getattr(totals, level) + 1)
+        totals.insertions += c.insertions
+        totals.deletions += c.deletions
+        people.add(c.author)
+    totals.contributors = len(people)
+    return totals
