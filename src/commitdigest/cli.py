@@ -89,6 +89,18 @@ def _analyzer(ctx: click.Context, config_path: str | None, llm_kwargs: dict):
     return analyzer_from_options(llm_kwargs, file_values=cfg.llm if cfg else None)
 
 
+LOCK_WAIT_ENV = "COMMITDIGEST_LOCK_WAIT"
+
+
+def _lock_wait() -> float:
+    """Seconds `report` waits for a `run` holding the output directory (default 10)."""
+    value = os.environ.get(LOCK_WAIT_ENV, "")
+    try:
+        return max(0.0, float(value)) if value else 10.0
+    except ValueError:
+        raise InputError(f"{LOCK_WAIT_ENV}={value!r}: give a number of seconds") from None
+
+
 def _cache_dir(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
 
@@ -172,7 +184,12 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
     check_writable(Path(out_dir))
     progress = _progress(quiet)
     result = pipeline.generate_report(request, analyzer=analyzer, progress=progress, repos=opened)
-    for path in pipeline.write_report(result, Path(out_dir), fmts, first, last, base_url=base_url):
+    from commitdigest.job import output_lock
+
+    # A `run` may hold the directory (writing its own reports and index): wait a little for it.
+    with output_lock(Path(out_dir), wait=_lock_wait()):
+        written = pipeline.write_report(result, Path(out_dir), fmts, first, last, base_url=base_url)
+    for path in written:
         click.echo(str(path))
 
 
@@ -349,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="commitdigest", standalone_mode=False)
     except click.exceptions.Abort:
-        _fail("aborted", 130)
+        _fail("interrupted", 130)  # click turns Ctrl-C into Abort
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except click.UsageError as exc:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,12 @@ from commitdigest.errors import CommitdigestError, LockedError
 from commitdigest.git.mirror import ensure_mirror, redact_url
 from commitdigest.git.repo import open_repo, web_links
 from commitdigest.models import Report
-from commitdigest.outputs.files import check_writable, ensure_dir, write_atomic
+from commitdigest.outputs.files import (
+    check_writable,
+    ensure_dir,
+    remove_stale_temps,
+    write_atomic,
+)
 from commitdigest.store import Store, default_cache_dir
 from commitdigest.window import Zone
 
@@ -107,16 +113,29 @@ def run(
     git_timeout: float = 300.0,
 ) -> RunResult:
     check_writable(out_dir)
-    ensure_dir(out_dir)
-    lock = FileLock(str(out_dir / ".commitdigest.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise LockedError(f"{out_dir}: another commitdigest run is writing here; try again when it ends") from None
-    try:
+    with output_lock(out_dir):
         return _run_locked(config, days, zone, analyzer, formats=formats, out_dir=out_dir, force=force,
                            use_cache=use_cache, cache_dir=cache_dir, notify=notify, progress=progress,
                            note=note, git_timeout=git_timeout)
+
+
+LOCK_NAME = ".commitdigest.lock"
+
+
+@contextmanager
+def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the output directory's lock: one writer at a time, so a ``report`` cannot interleave
+    its files with a ``run``'s. Holding it, no other writer is alive here, so the temp files a
+    killed one left behind can go."""
+    ensure_dir(out_dir)
+    lock = FileLock(str(out_dir / LOCK_NAME))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise LockedError(f"{out_dir}: another commitdigest run is writing here; try again when it ends") from None
+    try:
+        remove_stale_temps(out_dir)
+        yield
     finally:
         lock.release()
 

@@ -20,7 +20,7 @@ from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.repo import Repo, open_repo, resolve_rev
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
-from commitdigest.outputs.files import ensure_dir, write_atomic
+from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
 from commitdigest.report import render
 from commitdigest.report.build import RepoResult, build_report
 from commitdigest.store import Store
@@ -298,11 +298,14 @@ def render_report(report: Report, formats: Sequence[str]) -> dict[str, str]:
 
 def write_report(report: Report, out_dir: Path, formats: Sequence[str], since: date,
                  until: date, base_url: str | None = None, site: bool = True) -> list[Path]:
-    """Render every format first, then write each atomically: no half-written report."""
+    """Render every format first, then write them all or none: no half-written report, and
+    the Markdown renamed into place last, so it is never there without its twin."""
     rendered = render_report(report, formats)
     ensure_dir(out_dir)
     stem = report_stem(since, until)
-    written = [write_atomic(out_dir / f"{stem}.{suffix}", text) for suffix, text in rendered.items()]
+    order = sorted(rendered, key=lambda suffix: suffix == "md")
+    write_all({out_dir / f"{stem}.{suffix}": rendered[suffix] for suffix in order})
+    written = [out_dir / f"{stem}.{suffix}" for suffix in rendered]
     if site:
         written += write_site(out_dir, formats, report.language, base_url)
     return written
