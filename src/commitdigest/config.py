@@ -84,6 +84,8 @@ class OutputConfig(BaseModel):
     #: where the output directory is published (e.g. https://team.example/reports): feed and
     #: notification links point there
     base_url: str | None = None
+    #: days without commits get no report files (and no notification)
+    skip_empty: bool = False
 
     @field_validator("formats", mode="before")
     @classmethod
@@ -110,6 +112,9 @@ class Config(BaseModel):
     output: OutputConfig = Field(default_factory=OutputConfig)
     llm: dict[str, Any] = Field(default_factory=dict)
     notify: list[dict[str, Any]] = Field(default_factory=list)
+    #: seconds all notifications of a run may take together, retries and waits included; a
+    #: channel left without time fails and is retried by the next run
+    notify_deadline: float = Field(default=120.0, gt=0, le=3600)
 
     #: the file this came from (not a key); relative paths in it are relative to its folder
     source: Path | None = Field(default=None, exclude=True)

@@ -21,7 +21,7 @@ from filelock import FileLock, Timeout
 from commitdigest import pipeline
 from commitdigest.analysis.base import Analyzer
 from commitdigest.config import Config
-from commitdigest.errors import CommitdigestError, LockedError
+from commitdigest.errors import CommitdigestError, LockedError, OutputError
 from commitdigest.git.mirror import ensure_mirror, redact_url
 from commitdigest.git.repo import open_repo, web_links
 from commitdigest.models import Report
@@ -218,13 +218,22 @@ def _notify(config: Config, day: date, report: Report | None, out_dir: Path) -> 
         report_url = f"{base_url.rstrip('/')}/{page}"
     markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
     html = html_path.read_text(encoding="utf-8") if html_path.is_file() else None
+    def record(n: int, d) -> None:
+        # Saved as each channel finishes: a run killed during a slow channel must not make the
+        # next one announce the day again on the channels that already had it.
+        nonlocal state
+        if d.skipped:
+            return
+        i, c = pending[n]
+        done[_channel_key(i, c)] = "ok" if d.ok else "failed"
+        state[stem] = done
+        # Keep the file small: the 60 newest days are plenty to retry from.
+        state = dict(sorted(state.items())[-60:])
+        try:
+            write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+        except OutputError:
+            pass  # the message went out; at worst the next run sends it once more
+
     deliveries = deliver(source, [c for _, c in pending], report_url=report_url, markdown=markdown, html=html,
-                         stem=stem)
-    for (i, c), d in zip(pending, deliveries, strict=True):
-        if not d.skipped:
-            done[_channel_key(i, c)] = "ok" if d.ok else "failed"
-    state[stem] = done
-    # Keep the file small: the 60 newest days are plenty to retry from.
-    state = dict(sorted(state.items())[-60:])
-    write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+                         stem=stem, deadline=config.notify_deadline, on_delivery=record)
     return [f"{d.channel}: {d.error}" for d in deliveries if not d.ok]
