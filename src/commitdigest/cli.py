@@ -366,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="commitdigest", standalone_mode=False)
     except click.exceptions.Abort:
-        _fail("interrupted", 130)  # click turns Ctrl-C into Abort
+        _fail("aborted", 130)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except click.UsageError as exc:
