@@ -5,11 +5,9 @@ the run."""
 from __future__ import annotations
 
 import json
-import socket
-
-from llm_server import FakeLLM, answer, completion
 
 from conftest import run_cli
+from llm_server import FakeLLM, answer, completion
 
 DAY = "2026-01-13"
 
