@@ -164,14 +164,49 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
         if section_error:
             result.repo_errors[t.name] = section_error
     base_url = config.output.base_url
+    quiet_days = {day for day, report in result.reports if config.output.skip_empty and is_quiet(report)}
     for day, report in result.reports:
-        result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
+        if day not in quiet_days:
+            result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
     result.written += pipeline.write_site(out_dir, formats, config.language, base_url)
-    if notify and config.notify:
-        newest = max(days)
+    newest = max(days)
+    if notify and config.notify and newest not in quiet_days:  # no page to point to: nothing to announce
         in_memory = next((r for d, r in result.reports if d == newest), None)
         result.delivery_errors = _notify(config, newest, in_memory, out_dir)
     return result
+
+
+def is_quiet(report: Report) -> bool:
+    """No commits and nothing that went wrong: a day ``skip_empty`` writes no files for."""
+    return not any(section.commits or section.error for section in report.repos)
+
+
+# What a fallback reason says went wrong, in the words of the warning (first match wins).
+_TROUBLE = (("connection", "connection refused or dropped"), ("timed out", "timeouts"),
+            ("deadline", "timeouts"), ("answer", "invalid answers"), ("HTTP", "HTTP errors"))
+
+
+def model_trouble(reports: Sequence[Report]) -> str | None:
+    """A sentence when the model failed on more than half the commits it was asked about (the
+    offline analysis standing in): a server that is down otherwise goes unnoticed for days
+    behind reports that look normal. None when all is well or no model was involved."""
+    from collections import Counter
+
+    asked = failed = 0
+    causes: Counter[str] = Counter()
+    for report in reports:
+        commits = [c for section in report.repos for c in section.commits]
+        asked += len(commits) - report.usage.cache_hits  # cached analyses did not ask the model
+        for c in commits:
+            if c.analysis.fallback:
+                failed += 1
+                reason = c.analysis.fallback_reason
+                causes[next((label for word, label in _TROUBLE if word in reason), "other errors")] += 1
+    if not failed or failed * 2 <= asked:
+        return None
+    named = ", ".join(f"{label}: {n}" for label, n in causes.most_common())
+    return (f"the model failed on {failed} of {asked} commits ({named}); the offline analysis stood in. "
+            "Check the model server; the next run retries those commits")
 
 
 DELIVERIES = ".commitdigest-deliveries.json"

@@ -64,10 +64,16 @@ def default_analyzer() -> Analyzer:
     return HeuristicAnalyzer()
 
 
+# Spellings people type for the two report languages (compared case-insensitively, _ as -).
+LANGUAGE_ALIASES = {"zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "en": "en", "en-us": "en", "en-gb": "en"}
+
+
 def check_language(language: str) -> str:
-    if language not in ("zh", "en"):
-        raise InputError(f"unknown language '{language}': use zh or en")
-    return language
+    """The report language for ``language`` (``zh`` or ``en``), accepting ``EN``, ``zh-CN``…"""
+    found = LANGUAGE_ALIASES.get(language.strip().lower().replace("_", "-"))
+    if found is None:
+        raise InputError(f"unknown language '{language}': use zh or en (zh-CN, zh-Hans, en-US, en-GB also work)")
+    return found
 
 
 def analyze_commits(
@@ -126,7 +132,7 @@ def generate_report(
     repos: list[Repo] | None = None,
 ) -> Report:
     started = time.monotonic()
-    check_language(request.language)
+    request.language = check_language(request.language)
     analyzer = analyzer or default_analyzer()
     window = make_window(request.since, request.until, request.zone)
     repos = repos if repos is not None else open_repos(request.repos, request.git_timeout)
@@ -206,7 +212,7 @@ def generate_days(
     git runs once per repository for the whole span, not once per day: a year of daily reports
     costs two git processes per repository. A repository that fails to read becomes a section
     that says why; the others are unaffected."""
-    check_language(language)
+    language = check_language(language)
     analyzer = analyzer or default_analyzer()
     days = sorted(set(days))
     if not days:
@@ -342,7 +348,7 @@ def analyze_one(
     cache_dir: Path | None = None,
 ) -> tuple[CommitEntry, Usage]:
     """One commit's facts and analysis, as the report would show it."""
-    check_language(language)
+    language = check_language(language)
     repo = open_repo(path, branch)
     analyzer = analyzer or default_analyzer()
     commits = gitlog.read_commits(repo, [resolve_rev(repo, rev)])
