@@ -57,6 +57,7 @@ def _check_whole(out: Path, interrupted_by: int) -> None:
             assert (out / f"{day}.md").read_text().startswith("# ")
 
 
+@pytest.mark.slow
 def test_killed_runs_leave_whole_reports_and_the_next_run_cleans_up(project):
     # One undisturbed run, to learn how long a run takes here: kills land inside that span.
     started = time.monotonic()
