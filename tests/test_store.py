@@ -157,3 +157,27 @@ def test_interior_corruption_is_set_aside_once(tmp_path, caplog):
     store.close()
     assert _warnings(caplog) == []
     assert len(list(cache.glob(f"{DB_NAME}.damaged-*"))) == 1
+
+
+def test_a_full_output_disk_leaves_no_markdown_without_its_twin(make_repo, tmp_path):
+    from conftest import run_cli
+
+    repo = make_repo("svc")
+    repo.commit("feat: one change", {f"src/m{i}.py": f"A = {i}\n" for i in range(12)},
+                when="2026-01-13T10:00:00+08:00")
+    args = ("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "+08:00", "-q")
+    sizes = run_cli(*args, "--out", str(tmp_path / "probe"))
+    assert sizes.returncode == 0, sizes.stderr
+    md, twin = ((tmp_path / "probe" / f"2026-01-13.{s}").stat().st_size for s in ("md", "json"))
+    assert md < 4096 < twin, (md, twin)  # one free page holds the Markdown, not the twin
+    with tmpfs(tmp_path / "disk", "256k") as disk:
+        out = disk / "out"
+        out.mkdir()
+        (out / ".commitdigest.lock").touch()
+        _fill_disk(disk)
+        (disk / "filler2").unlink(missing_ok=True)
+        with (disk / "filler").open("r+b") as fh:  # free exactly one page
+            fh.truncate((disk / "filler").stat().st_size - 4096)
+        r = run_cli(*args, "--out", str(out))
+        assert r.returncode == 5 and r.stderr.count("\n") == 1 and "No space left" in r.stderr, r.stderr
+        assert sorted(p.name for p in out.iterdir()) == [".commitdigest.lock"]
