@@ -30,10 +30,11 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0  success
   1  internal error (set COMMITDIGEST_DEBUG=1 for a traceback)
-  2  bad input: option, date, time zone, language or format
+  2  bad input: option, date (or a day after today), time zone, language or format
   3  repository problem: missing path, not git, empty, unknown branch or revision
   4  configuration problem
-  5  output problem: directory or cache not writable
+  5  output problem: output directory not writable or full, or standard output full
+     (a cache that cannot be written is one warning; the run goes on without it)
   6  LLM settings problem
   7  partial failure: a repository or a delivery failed, or the model failed on more than
      half the commits (the offline analysis stood in); the rest was written
