@@ -192,8 +192,8 @@ def cli() -> None:
                    "default: ./commitdigest.toml when present].")
 @llm_options
 @click.pass_context
-def report(ctx, repos, branch, date_, since, until, allow_future, tz, date_field, lang, formats, base_url, out_dir,
-           no_cache, cache_dir, quiet, config_path, **llm_kwargs) -> None:
+def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, formats, base_url, out_dir, no_cache,
+           cache_dir, quiet, config_path, **llm_kwargs) -> None:
     """Write the report of a day (or a period) for one or more repositories.
 
     Files are named DIR/<date>.md and DIR/<date>.json (a period: DIR/<since>_<until>.*);
@@ -209,6 +209,7 @@ def report(ctx, repos, branch, date_, since, until, allow_future, tz, date_field
       COMMITDIGEST_LLM_BASE_URL=http://127.0.0.1:8080/v1 COMMITDIGEST_LLM_MODEL=qwen \\
         commitdigest report --repo . --analyzer llm --llm-min-importance medium
     """
+    allow_future = llm_kwargs.pop("allow_future")  # not an LLM setting: keep it out of those
     zone = parse_zone(tz)
     first, last = _window_days(date_, since, until, zone)
     if not allow_future:
