@@ -10,6 +10,31 @@ from pathlib import Path
 import pytest
 
 
+QUICK_ENV = "COMMITDIGEST_QUICK"
+# Fixtures that start Chromium or the real model: their tests are the slow ones to set up.
+_HEAVY_FIXTURES = {"browser": "needs Chromium", "llama_server": "needs the real model"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"slow: takes tens of seconds; skipped when {QUICK_ENV}=1")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(config, items):
+    """While developing, ``COMMITDIGEST_QUICK=1`` (or ``-m "not slow"``) leaves out the tests that
+    need Chromium, the real model or a long run; skipped ones say why. ``.ci/run`` sets neither,
+    so CI runs everything."""
+    quick = bool(os.environ.get(QUICK_ENV))
+    for item in items:
+        why = next((w for f, w in _HEAVY_FIXTURES.items() if f in item.fixturenames), None)
+        if why:
+            item.add_marker(pytest.mark.slow)
+        elif item.get_closest_marker("slow"):
+            why = "is slow"
+        if why and quick:
+            item.add_marker(pytest.mark.skip(reason=f"{why}; skipped because {QUICK_ENV} is set (.ci/run runs it)"))
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory, monkeypatch):
     """No test reads or writes the user's cache, config, or LLM settings."""

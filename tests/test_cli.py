@@ -44,7 +44,8 @@ def test_report_writes_md_and_json(day_repo, tmp_path):
     assert [c["subject"] for c in data["repos"][0]["commits"]] == ["docs: explain parser", "feat: add parser (#12)"]
     assert data["repos"][0]["commits"][1]["pr"] == 12
     assert data["window"] == {"start": "2026-01-13T00:00:00+08:00", "end": "2026-01-14T00:00:00+08:00"}
-    assert sorted(p.name for p in out.iterdir()) == ["2026-01-13.json", "2026-01-13.md"]  # no temp files left
+    # no temp files left; the hidden lock file is where `run` and `report` take turns
+    assert sorted(p.name for p in out.iterdir()) == [".commitdigest.lock", "2026-01-13.json", "2026-01-13.md"]
 
 
 def test_period_report_and_english(day_repo, tmp_path):

@@ -142,7 +142,7 @@ def test_run_retries_days_whose_model_analysis_failed(make_repo, tmp_path):
             f'timezone = "Asia/Shanghai"\nanalyzer = "llm"\n[[repos]]\npath = "{repo.path}"\n'
             f'[llm]\nbase_url = "{down.base_url}"\nmodel = "m"\nretries = 0\n[output]\ndir = "out"\n')
         r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
+        assert r.returncode == 7, r.stderr  # the model failed on every commit: a scheduler must notice
     data = json.loads((tmp_path / "out" / "2026-01-13.json").read_text())
     assert [c["analysis"]["fallback"] for c in data["repos"][0]["commits"]] == [True, True]
     with FakeLLM(lambda req: completion(answer(paths=["src/app.py"]))) as up:

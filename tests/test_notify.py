@@ -302,3 +302,92 @@ def test_when_skips_quiet_days(report):
             before = len(server.posts)
             d = one(rep, {"type": "wecom", "url": server.url("/w"), "when": when})
             assert d.ok and d.skipped == (not sent) and len(server.posts) - before == int(sent), (when, sent)
+
+
+def test_retry_after_is_capped_at_a_minute():
+    from tenacity import RetryCallState, Retrying
+
+    from commitdigest.notify.send import RETRY_AFTER_MAX, _Transient, _waiter
+
+    state = RetryCallState(Retrying(), fn=None, args=(), kwargs={})
+    state.set_exception((_Transient, _Transient("429", retry_after=300.0), None))
+    assert RETRY_AFTER_MAX == 60.0 and _waiter(1.0)(state) == 60.0
+
+
+def test_a_long_retry_after_gives_up_within_the_runs_delivery_time(report):
+    with CaptureServer(Answer(429, headers={"Retry-After": "300"})) as throttled, CaptureServer() as fine:
+        chans = parse_channels([{"type": "wecom", "url": throttled.url("/w"), "retries": 3, "backoff": 0},
+                                {"type": "webhook", "url": fine.url("/in")}])
+        slow, ok = deliver(report, chans, deadline=30)
+    # capped at 60 s, the wait is still longer than the 30 s the run has: no sleeping, no retry
+    assert not slow.ok and slow.attempts == 1 and len(throttled.posts) == 1
+    assert "HTTP 429" in slow.error and "delivery time ran out" in slow.error
+    assert ok.ok and len(fine.posts) == 1
+
+
+def test_channels_left_without_time_fail_and_are_named(report):
+    with CaptureServer(Answer(delay=3)) as stalling, CaptureServer() as fine:
+        chans = parse_channels([{"type": "slack", "url": stalling.url("/s"), "timeout": 30, "retries": 2},
+                                {"type": "webhook", "url": fine.url("/in")}])
+        first, second = deliver(report, chans, deadline=0.5)
+    assert not first.ok and "timed out" in first.error and len(stalling.posts) == 1
+    assert not second.ok and second.attempts == 0 and "delivery time (0.5s) ran out" in second.error
+    assert fine.posts == []
+
+
+def test_redirects_are_not_success_and_never_leave_the_host(report):
+    with CaptureServer() as hook, CaptureServer() as other:
+        elsewhere = other.url("/stolen").replace("127.0.0.1", "localhost")
+        hook.script(Answer(307, headers={"Location": elsewhere}, body=""))
+        d = one(report, {"type": "webhook", "url": hook.url(f"/in/{TOKEN}")})
+        assert not d.ok and "HTTP 307" in d.error and "to localhost" in d.error and TOKEN not in d.error
+        assert other.posts == [] and len(hook.posts) == 1
+        # a 302 would turn the POST into a GET: not delivered either
+        hook.script(Answer(302, headers={"Location": hook.url("/elsewhere")}, body=""))
+        d = one(report, {"type": "webhook", "url": hook.url("/in")})
+        assert not d.ok and "HTTP 302" in d.error
+        # the same server moving its endpoint with a 307/308 is followed, the POST repeated as is
+        hook.script(Answer(308, headers={"Location": "/moved"}, body=""))
+        d = one(report, {"type": "webhook", "url": hook.url("/in")})
+        assert d.ok and [p.path for p in hook.posts[-2:]] == ["/in", "/moved"]
+        assert hook.posts[-1].body == hook.posts[-2].body
+
+
+def test_a_run_killed_mid_delivery_does_not_announce_twice(make_repo, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    repo = make_repo("svc")
+    repo.commit("feat: x", {"src/x.py": "X = 1\n"}, when="2026-01-13T10:00:00+08:00")
+    with CaptureServer() as first, CaptureServer(Answer(delay=60)) as hanging:
+        (tmp_path / "commitdigest.toml").write_text(f'''timezone = "Asia/Shanghai"
+[[repos]]
+path = "{repo.path}"
+[output]
+dir = "out"
+[[notify]]
+type = "webhook"
+url = "{first.url('/a')}"
+[[notify]]
+type = "webhook"
+url = "{hanging.url('/b')}"
+timeout = 120
+''')
+        proc = subprocess.Popen([sys.executable, "-m", "commitdigest", "run", "--date", "2026-01-13", "-q"],
+                                cwd=tmp_path, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(600):  # until the second channel's request is in flight
+            if hanging.posts or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert hanging.posts and len(first.posts) == 1
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        state = json.loads((tmp_path / "out" / ".commitdigest-deliveries.json").read_text())
+        assert state == {"2026-01-13": {"0:webhook:webhook": "ok"}}
+        hanging.default = Answer()
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert len(first.posts) == 1 and len(hanging.posts) == 2

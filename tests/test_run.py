@@ -189,3 +189,22 @@ def test_report_takes_a_url_and_mirrors_it(make_repo, tmp_path):
     gone = run_cli("report", "--repo", (tmp_path / "nope.git").as_uri(), "--date", DAY, "--out", str(tmp_path / "x"))
     assert gone.returncode == 3 and gone.stderr.count("\n") == 1 and "clone failed" in gone.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_skip_empty_writes_no_files_for_quiet_days(make_repo, tmp_path):
+    from capture_server import CaptureServer
+
+    repo = make_repo("svc")
+    repo.commit("feat: the only change", {"src/a.py": "A = 1\n"}, when=f"{DAY}T10:00:00+08:00")
+    with CaptureServer() as hook:
+        config(tmp_path, f'[[repos]]\npath = "{repo.path}"\n[[notify]]\ntype = "webhook"\nurl = "{hook.url()}"\n')
+        cfg = tmp_path / "commitdigest.toml"
+        cfg.write_text(cfg.read_text().replace('[output]\n', '[output]\nskip_empty = true\n'))
+        r = run_cli("run", "--since", "2026-01-12", "--until", "2026-01-14", "-q", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        out = tmp_path / "out"
+        assert r.stdout.split() == [str(out / f"{DAY}.md"), str(out / f"{DAY}.json")]
+        assert sorted(p.name for p in out.glob("2026-*")) == [f"{DAY}.json", f"{DAY}.md"]
+        assert hook.posts == []  # the newest day (the 14th) was quiet: no page to announce
+        r = run_cli("run", "--date", DAY, "--force", cwd=tmp_path)
+        assert r.returncode == 0 and len(hook.posts) == 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from commitdigest import __version__, pipeline
 from commitdigest.analysis.factory import analyzer_from_options, llm_options
 from commitdigest.errors import (
     EXIT_INTERNAL,
+    EXIT_OUTPUT,
     EXIT_PARTIAL,
     EXIT_USAGE,
     CommitdigestError,
@@ -21,18 +25,20 @@ from commitdigest.errors import (
 from commitdigest.outputs import check_formats
 from commitdigest.outputs.urls import is_web_url
 from commitdigest.outputs.files import check_writable, write_atomic
-from commitdigest.window import make_window, parse_day, parse_zone
+from commitdigest.window import check_not_future, make_window, parse_day, parse_zone
 
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  success
   1  internal error (set COMMITDIGEST_DEBUG=1 for a traceback)
-  2  bad input: option, date, time zone, language or format
+  2  bad input: option, date (or a day after today), time zone, language or format
   3  repository problem: missing path, not git, empty, unknown branch or revision
   4  configuration problem
-  5  output problem: directory or cache not writable
+  5  output problem: output directory not writable or full, or standard output full
+     (a cache that cannot be written is one warning; the run goes on without it)
   6  LLM settings problem
-  7  partial failure: a repository or a delivery failed, the rest was written
+  7  partial failure: a repository or a delivery failed, or the model failed on more than
+     half the commits (the offline analysis stood in); the rest was written
   8  another run holds the lock on the output directory"""
 
 
@@ -51,7 +57,7 @@ class _Progress(pipeline.Progress):
     def start(self, label: str, total: int) -> None:
         if self._task is not None:
             self._bar.remove_task(self._task)
-        self._task = self._bar.add_task(label, total=total or None)
+        self._task = self._bar.add_task(terminal_safe(label), total=total or None)
 
     def advance(self, n: int = 1) -> None:
         if self._task is not None:
@@ -59,6 +65,39 @@ class _Progress(pipeline.Progress):
 
     def stop(self) -> None:
         self._bar.stop()
+
+
+# Escape sequences (CSI such as ESC[2J, OSC such as a window title, 8-bit CSI) and the other
+# control characters: commit text and repository names are someone else's input, and must
+# not clear, retitle or otherwise drive the user's terminal.
+_TERMINAL_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"          # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, ended by BEL or ST (or not at all)
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"      # DCS, SOS, PM, APC strings
+    r"|\x1b.?"                         # any other escape
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"      # other C0 and C1 controls (tab and newline stay)
+)
+
+
+def terminal_safe(text: str) -> str:
+    return _TERMINAL_CONTROL.sub("", text)
+
+
+def _out_dir(value: str) -> Path:
+    if not value.strip():
+        raise InputError("--out: give a directory (an empty one would mean the current directory)")
+    return Path(value)
+
+
+def _warn_model_trouble(reports) -> bool:
+    """One line on stderr, -q or not, when the model failed on most commits: an outage
+    otherwise hides behind reports that look normal. True when it warned."""
+    from commitdigest.job import model_trouble
+
+    message = model_trouble(reports)
+    if message:
+        click.echo(f"commitdigest: warning: {message}", err=True)
+    return message is not None
 
 
 def _progress(quiet: bool) -> pipeline.Progress | None:
@@ -89,6 +128,18 @@ def _analyzer(ctx: click.Context, config_path: str | None, llm_kwargs: dict):
         llm_kwargs["analyzer"] = cfg.analyzer
     return analyzer_from_options(llm_kwargs, file_values=cfg.llm if cfg else None,
                                  importance=cfg.importance if cfg else None)
+
+
+LOCK_WAIT_ENV = "COMMITDIGEST_LOCK_WAIT"
+
+
+def _lock_wait() -> float:
+    """Seconds `report` waits for a `run` holding the output directory (default 10)."""
+    value = os.environ.get(LOCK_WAIT_ENV, "")
+    try:
+        return max(0.0, float(value)) if value else 10.0
+    except ValueError:
+        raise InputError(f"{LOCK_WAIT_ENV}={value!r}: give a number of seconds") from None
 
 
 def _cache_dir(value: str | None) -> Path | None:
@@ -124,6 +175,7 @@ def cli() -> None:
 @click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today, yesterday or Nd (N days ago); default: today.")
 @click.option("--since", metavar="D", help="First day of a period report (inclusive); same forms as --date.")
 @click.option("--until", metavar="D", help="Last day of a period report (inclusive; default: today).")
+@click.option("--allow-future", is_flag=True, help="Accept a day after today (refused by default: usually a typo).")
 @click.option("--tz", metavar="ZONE", help="IANA zone (Asia/Shanghai) or offset (+08:00); default: this machine's zone.")
 @click.option("--date-field", type=click.Choice(["committer", "author"]), default="committer",
               show_default=True, help="Which commit date selects commits into the window.")
@@ -160,9 +212,13 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
       COMMITDIGEST_LLM_BASE_URL=http://127.0.0.1:8080/v1 COMMITDIGEST_LLM_MODEL=qwen \\
         commitdigest report --repo . --analyzer llm --llm-min-importance medium
     """
+    allow_future = llm_kwargs.pop("allow_future")  # not an LLM setting: keep it out of those
     zone = parse_zone(tz)
     first, last = _window_days(date_, since, until, zone)
-    pipeline.check_language(lang)
+    if not allow_future:
+        check_not_future(last, zone, "--until" if since else "--date")
+    lang = pipeline.check_language(lang)
+    out = _out_dir(out_dir)
     fmts = check_formats(formats.split(","))
     if base_url is not None and not is_web_url(base_url):
         raise InputError(f"--base-url: '{base_url}' is not an http:// or https:// URL")
@@ -174,11 +230,17 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
     make_window(first, last, zone)  # reject --since after --until before touching any repository
     analyzer = _analyzer(ctx, config_path, llm_kwargs)  # bad LLM settings fail before any git work
     opened = pipeline.open_repos(request.repos, cache_dir=request.cache_dir)
-    check_writable(Path(out_dir))
+    check_writable(out)
     progress = _progress(quiet)
     result = pipeline.generate_report(request, analyzer=analyzer, progress=progress, repos=opened)
-    for path in pipeline.write_report(result, Path(out_dir), fmts, first, last, base_url=base_url):
+    from commitdigest.job import output_lock
+
+    # A `run` may hold the directory (writing its own reports and index): wait a little for it.
+    with output_lock(out, wait=_lock_wait()):
+        written = pipeline.write_report(result, out, fmts, first, last, base_url=base_url)
+    for path in written:
         click.echo(str(path))
+    _warn_model_trouble([result])
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -210,7 +272,7 @@ def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, exp
       commitdigest analyze HEAD --explain                 # why this tier: the score, weight by weight
     """
     zone = parse_zone(tz)
-    pipeline.check_language(lang)
+    lang = pipeline.check_language(lang)
     analyzer = _analyzer(ctx, config_path, llm_kwargs)
     if explain:
         _explain(pipeline.read_one(repo, rev), analyzer.scoring, lang, fmt)
@@ -230,7 +292,7 @@ def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, exp
     else:
         from commitdigest.report.render import render_commit_markdown
 
-        click.echo(render_commit_markdown(entry, lang), nl=False)
+        click.echo(terminal_safe(render_commit_markdown(entry, lang)), nl=False)
 
 
 def _explain(commit, scoring, lang: str, fmt: str) -> None:
@@ -285,6 +347,7 @@ def init(force, target) -> None:
 @click.option("--backfill", type=click.IntRange(1, 3660), metavar="N",
               help="The N days before today (yesterday included).")
 @click.option("--force", is_flag=True, help="Regenerate days that are already reported.")
+@click.option("--allow-future", is_flag=True, help="Accept a day after today (refused by default: usually a typo).")
 @click.option("--tz", metavar="ZONE", help="Override the config's time zone.")
 @click.option("--format", "formats", metavar="LIST", help="Override the config's formats: md,json,html,feed.")
 @click.option("--out", "out_dir", metavar="DIR", help="Override the config's output directory.")
@@ -294,8 +357,8 @@ def init(force, target) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @llm_options
 @click.pass_context
-def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out_dir, no_cache, cache_dir,
-        no_notify, quiet, **llm_kwargs) -> None:
+def run(ctx, config_path, date_, since, until, backfill, force, allow_future, tz, formats, out_dir, no_cache,
+        cache_dir, no_notify, quiet, **llm_kwargs) -> None:
     """Report every repository of the config file, one report per day, then notify.
 
     Days already reported (all files exist, no repository or model call failed) are skipped unless
@@ -332,9 +395,11 @@ def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     else:
         days = [parse_day(date_, zone) if date_ else yesterday]
+    if not allow_future:
+        check_not_future(max(days), zone, "--until" if since else "--date")
     fmts = check_formats(formats.split(",") if formats else cfg.output.formats)
     analyzer = _analyzer(ctx, config_path, llm_kwargs)
-    out = Path(out_dir) if out_dir else cfg.resolve(cfg.output.dir)
+    out = _out_dir(out_dir) if out_dir is not None else cfg.resolve(cfg.output.dir)
     cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg.cache_dir else None)
     progress = _progress(quiet)
     if progress:  # mirrors can take a while on a first clone: say which one
@@ -356,7 +421,8 @@ def run(ctx, config_path, date_, since, until, backfill, force, tz, formats, out
         click.echo(f"commitdigest: warning: {name}: {error}", err=True)
     for error in result.delivery_errors:
         click.echo(f"commitdigest: warning: notification {error}", err=True)
-    if result.partial:
+    model_failed = _warn_model_trouble([r for _, r in result.reports])
+    if result.partial or model_failed:
         sys.exit(EXIT_PARTIAL)
 
 
@@ -449,16 +515,53 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"commitdigest: error: {message}", err=True)
+    click.echo(terminal_safe(f"commitdigest: error: {message}"), err=True)
     sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's final flush of what is still buffered does
+    not fail a second time (and print a traceback-like 'Exception ignored')."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _reader_gone() -> bool:
+    """Is stdout a pipe whose reader has exited? (poll reports POLLERR for it on Linux.)"""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.__stdout__.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+_DEVICE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+
+
+def _stdout_failed() -> bool:
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
+
+
+class _SafeFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
 
 
 def _warnings_to_stderr() -> None:
     """Library warnings (a cache that cannot be written…) as one line each, like errors."""
-    import logging
-
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("commitdigest: warning: %(message)s"))
+    handler.setFormatter(_SafeFormatter("commitdigest: warning: %(message)s"))
     logger = logging.getLogger("commitdigest")
     if not logger.handlers:
         logger.addHandler(handler)
@@ -470,6 +573,7 @@ def main(argv: list[str] | None = None) -> None:
     _warnings_to_stderr()
     try:
         code = cli.main(args=argv, prog_name="commitdigest", standalone_mode=False)
+        sys.stdout.flush()  # a full device or a closed pipe shows here, not in the exit-time flush
     except click.exceptions.Abort:
         _fail("aborted", 130)
     except KeyboardInterrupt:
@@ -481,11 +585,30 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.format_message(), exc.exit_code)
     except CommitdigestError as exc:
         _fail(exc.message, exc.exit_code)
-    except BrokenPipeError:
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        _silence_stdout()
         sys.exit(0)
+    except SystemExit as exc:
+        # click meets a closed pipe inside a command with a silent exit 1; it is the same quiet end.
+        if exc.code == 1 and _reader_gone():
+            _silence_stdout()
+            sys.exit(0)
+        raise
+    except OSError as exc:
+        # Files and the cache turn their own OSErrors into messages; one that gets here with
+        # a full-device errno comes from writing stdout (> /dev/full, a full disk, a dead tty).
+        if exc.errno not in _DEVICE_ERRORS and not _stdout_failed():
+            _internal(exc)
+        _silence_stdout()
+        _fail(f"cannot write to standard output: {exc.strerror or exc}", EXIT_OUTPUT)
     except Exception as exc:  # the promise is one line, never a traceback
         if os.environ.get("COMMITDIGEST_DEBUG"):
             raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (set COMMITDIGEST_DEBUG=1 for a traceback)",
-              EXIT_INTERNAL)
+        _internal(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal(exc: Exception) -> None:
+    if os.environ.get("COMMITDIGEST_DEBUG"):
+        raise exc
+    _fail(f"internal error: {type(exc).__name__}: {exc} (set COMMITDIGEST_DEBUG=1 for a traceback)", EXIT_INTERNAL)

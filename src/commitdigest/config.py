@@ -100,6 +100,8 @@ class OutputConfig(BaseModel):
     @classmethod
     def _base_url(cls, v: str | None) -> str | None:
         return _http_url(v)
+    #: days without commits get no report files (and no notification)
+    skip_empty: bool = False
 
     @field_validator("formats", mode="before")
     @classmethod
@@ -128,6 +130,9 @@ class Config(BaseModel):
     notify: list[dict[str, Any]] = Field(default_factory=list)
     #: how the importance tier is scored (analysis.importance.Scoring); defaults when absent
     importance: dict[str, Any] = Field(default_factory=dict)
+    #: seconds all notifications of a run may take together, retries and waits included; a
+    #: channel left without time fails and is retried by the next run
+    notify_deadline: float = Field(default=120.0, gt=0, le=3600)
 
     #: the file this came from (not a key); relative paths in it are relative to its folder
     source: Path | None = Field(default=None, exclude=True)
@@ -197,6 +202,8 @@ def load(explicit: str | None = None, env: Mapping[str, str] | None = None) -> C
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level of [[[…]]] or {a={b=…}}
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     return parse(data, path, env)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,11 +21,16 @@ from filelock import FileLock, Timeout
 from commitdigest import pipeline
 from commitdigest.analysis.base import Analyzer
 from commitdigest.config import Config
-from commitdigest.errors import CommitdigestError, LockedError
+from commitdigest.errors import CommitdigestError, LockedError, OutputError
 from commitdigest.git.mirror import ensure_mirror, redact_url
 from commitdigest.git.repo import open_repo, web_links
 from commitdigest.models import Report
-from commitdigest.outputs.files import check_writable, ensure_dir, write_atomic
+from commitdigest.outputs.files import (
+    check_writable,
+    ensure_dir,
+    remove_stale_temps,
+    write_atomic,
+)
 from commitdigest.store import Store, default_cache_dir
 from commitdigest.window import Zone
 
@@ -107,16 +113,29 @@ def run(
     git_timeout: float = 300.0,
 ) -> RunResult:
     check_writable(out_dir)
-    ensure_dir(out_dir)
-    lock = FileLock(str(out_dir / ".commitdigest.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise LockedError(f"{out_dir}: another commitdigest run is writing here; try again when it ends") from None
-    try:
+    with output_lock(out_dir):
         return _run_locked(config, days, zone, analyzer, formats=formats, out_dir=out_dir, force=force,
                            use_cache=use_cache, cache_dir=cache_dir, notify=notify, progress=progress,
                            note=note, git_timeout=git_timeout)
+
+
+LOCK_NAME = ".commitdigest.lock"
+
+
+@contextmanager
+def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the output directory's lock: one writer at a time, so a ``report`` cannot interleave
+    its files with a ``run``'s. Holding it, no other writer is alive here, so the temp files a
+    killed one left behind can go."""
+    ensure_dir(out_dir)
+    lock = FileLock(str(out_dir / LOCK_NAME))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise LockedError(f"{out_dir}: another commitdigest run is writing here; try again when it ends") from None
+    try:
+        remove_stale_temps(out_dir)
+        yield
     finally:
         lock.release()
 
@@ -147,15 +166,17 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
         if section_error:
             result.repo_errors[t.name] = section_error
     base_url = config.output.base_url
+    quiet_days = {day for day, report in result.reports if config.output.skip_empty and is_quiet(report)}
     for day, report in result.reports:
-        result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
+        if day not in quiet_days:
+            result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
     result.written += pipeline.write_site(out_dir, formats, config.language, base_url,
                                           feed_quiet_days=config.output.feed_quiet_days)
     result.written += _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
                                    cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note,
                                    tracked=tracked)
-    if notify and config.notify:
-        newest = max(days)
+    newest = max(days)
+    if notify and config.notify and newest not in quiet_days:  # no page to point to: nothing to announce
         in_memory = next((r for d, r in result.reports if d == newest), None)
         result.delivery_errors = _notify(config, newest, in_memory, out_dir)
     return result
@@ -218,6 +239,39 @@ def _due_rollups(config: Config, days: Sequence[date], zone: Zone, analyzer: Ana
     return written
 
 
+def is_quiet(report: Report) -> bool:
+    """No commits and nothing that went wrong: a day ``skip_empty`` writes no files for."""
+    return not any(section.commits or section.error for section in report.repos)
+
+
+# What a fallback reason says went wrong, in the words of the warning (first match wins).
+_TROUBLE = (("connection", "connection refused or dropped"), ("timed out", "timeouts"),
+            ("deadline", "timeouts"), ("answer", "invalid answers"), ("HTTP", "HTTP errors"))
+
+
+def model_trouble(reports: Sequence[Report]) -> str | None:
+    """A sentence when the model failed on more than half the commits it was asked about (the
+    offline analysis standing in): a server that is down otherwise goes unnoticed for days
+    behind reports that look normal. None when all is well or no model was involved."""
+    from collections import Counter
+
+    asked = failed = 0
+    causes: Counter[str] = Counter()
+    for report in reports:
+        commits = [c for section in report.repos for c in section.commits]
+        asked += len(commits) - report.usage.cache_hits  # cached analyses did not ask the model
+        for c in commits:
+            if c.analysis.fallback:
+                failed += 1
+                reason = c.analysis.fallback_reason
+                causes[next((label for word, label in _TROUBLE if word in reason), "other errors")] += 1
+    if not failed or failed * 2 <= asked:
+        return None
+    named = ", ".join(f"{label}: {n}" for label, n in causes.most_common())
+    return (f"the model failed on {failed} of {asked} commits ({named}); the offline analysis stood in. "
+            "Check the model server; the next run retries those commits")
+
+
 DELIVERIES = ".commitdigest-deliveries.json"
 
 
@@ -262,13 +316,22 @@ def _notify(config: Config, day: date, report: Report | None, out_dir: Path) -> 
         report_url = f"{base_url.rstrip('/')}/{page}"
     markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
     html = html_path.read_text(encoding="utf-8") if html_path.is_file() else None
+    def record(n: int, d) -> None:
+        # Saved as each channel finishes: a run killed during a slow channel must not make the
+        # next one announce the day again on the channels that already had it.
+        nonlocal state
+        if d.skipped:
+            return
+        i, c = pending[n]
+        done[_channel_key(i, c)] = "ok" if d.ok else "failed"
+        state[stem] = done
+        # Keep the file small: the 60 newest days are plenty to retry from.
+        state = dict(sorted(state.items())[-60:])
+        try:
+            write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+        except OutputError:
+            pass  # the message went out; at worst the next run sends it once more
+
     deliveries = deliver(source, [c for _, c in pending], report_url=report_url, markdown=markdown, html=html,
-                         stem=stem)
-    for (i, c), d in zip(pending, deliveries, strict=True):
-        if not d.skipped:
-            done[_channel_key(i, c)] = "ok" if d.ok else "failed"
-    state[stem] = done
-    # Keep the file small: the 60 newest days are plenty to retry from.
-    state = dict(sorted(state.items())[-60:])
-    write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+                         stem=stem, deadline=config.notify_deadline, on_delivery=record)
     return [f"{d.channel}: {d.error}" for d in deliveries if not d.ok]

@@ -22,15 +22,15 @@ from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.repo import Repo, open_repo, resolve_rev
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
-
-if TYPE_CHECKING:
-    from commitdigest.rollup import Rollup
-from commitdigest.outputs.files import ensure_dir, write_atomic
+from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
 from commitdigest.report import render
 from commitdigest.report.build import RepoResult, build_report
 from commitdigest.rollup import Period
 from commitdigest.store import Store
 from commitdigest.window import Zone, make_window
+
+if TYPE_CHECKING:
+    from commitdigest.rollup import Rollup
 
 
 class Progress:
@@ -70,10 +70,16 @@ def default_analyzer() -> Analyzer:
     return HeuristicAnalyzer()
 
 
+# Spellings people type for the two report languages (compared case-insensitively, _ as -).
+LANGUAGE_ALIASES = {"zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "en": "en", "en-us": "en", "en-gb": "en"}
+
+
 def check_language(language: str) -> str:
-    if language not in ("zh", "en"):
-        raise InputError(f"unknown language '{language}': use zh or en")
-    return language
+    """The report language for ``language`` (``zh`` or ``en``), accepting ``EN``, ``zh-CN``…"""
+    found = LANGUAGE_ALIASES.get(language.strip().lower().replace("_", "-"))
+    if found is None:
+        raise InputError(f"unknown language '{language}': use zh or en (zh-CN, zh-Hans, en-US, en-GB also work)")
+    return found
 
 
 def analyze_commits(
@@ -135,7 +141,7 @@ def generate_report(
     repos: list[Repo] | None = None,
 ) -> Report:
     started = time.monotonic()
-    check_language(request.language)
+    request.language = check_language(request.language)
     analyzer = analyzer or default_analyzer()
     window = make_window(request.since, request.until, request.zone)
     repos = repos if repos is not None else open_repos(request.repos, request.git_timeout)
@@ -217,7 +223,7 @@ def generate_days(
     git runs once per repository for the whole span, not once per day: a year of daily reports
     costs two git processes per repository. A repository that fails to read becomes a section
     that says why; the others are unaffected."""
-    check_language(language)
+    language = check_language(language)
     analyzer = analyzer or default_analyzer()
     days = sorted(set(days))
     if not days:
@@ -312,11 +318,14 @@ def render_report(report: Report, formats: Sequence[str]) -> dict[str, str]:
 
 def write_report(report: Report, out_dir: Path, formats: Sequence[str], since: date,
                  until: date, base_url: str | None = None, site: bool = True) -> list[Path]:
-    """Render every format first, then write each atomically: no half-written report."""
+    """Render every format first, then write them all or none: no half-written report, and
+    the Markdown renamed into place last, so it is never there without its twin."""
     rendered = render_report(report, formats)
     ensure_dir(out_dir)
     stem = report_stem(since, until)
-    written = [write_atomic(out_dir / f"{stem}.{suffix}", text) for suffix, text in rendered.items()]
+    order = sorted(rendered, key=lambda suffix: suffix == "md")
+    write_all({out_dir / f"{stem}.{suffix}": rendered[suffix] for suffix in order})
+    written = [out_dir / f"{stem}.{suffix}" for suffix in rendered]
     if site:
         written += write_site(out_dir, formats, report.language, base_url)
     return written
@@ -355,7 +364,7 @@ def analyze_one(
     cache_dir: Path | None = None,
 ) -> tuple[CommitEntry, Usage]:
     """One commit's facts and analysis, as the report would show it."""
-    check_language(language)
+    language = check_language(language)
     repo = open_repo(path, branch)
     analyzer = analyzer or default_analyzer()
     commits = gitlog.read_commits(repo, [resolve_rev(repo, rev)])

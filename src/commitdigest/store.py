@@ -10,12 +10,11 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from commitdigest.errors import OutputError
 from commitdigest.models import CommitAnalysis
 
 log = logging.getLogger("commitdigest")
@@ -46,35 +45,100 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("commitdigest"))
 
 
+# Only these mean the file itself is bad. Everything else (full disk, read-only file system,
+# permissions, locks, I/O errors) is the world around a healthy file: setting the file aside
+# for those would throw away every cached analysis for nothing.
+_DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
+class _FailedCheck(sqlite3.DatabaseError):
+    """``PRAGMA quick_check`` found a problem in a file that otherwise opened."""
+
+
+def _is_damaged(exc: sqlite3.Error) -> bool:
+    if isinstance(exc, _FailedCheck):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _DAMAGED  # extended codes keep the primary code in the low byte
+    return "malformed" in str(exc) or "not a database" in str(exc)
+
+
 class Store:
-    """The cache is an optimisation: once open, its failures cost speed, never a report. A read
-    that fails finds nothing; a write that fails is a warning; a damaged file is set aside."""
+    """The cache is an optimisation: its failures cost speed, never a report. A read that fails
+    finds nothing; a file that fails its integrity check is set aside once and a new one started;
+    a cache that cannot be written (full disk, read-only) is read if it can be and not written
+    this run; one that cannot be opened at all is not used this run. Each is one warning line."""
 
     def __init__(self, directory: Path | None = None):
         self.directory = directory or default_cache_dir()
+        self.path = self.directory / DB_NAME
+        self.db: sqlite3.Connection | None = None
+        self.writable = False
+        self._read_warned = self._write_warned = False
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self.db = self._open()
-        except sqlite3.DatabaseError as exc:
-            damaged = self.directory / DB_NAME
-            aside = damaged.with_name(f"{DB_NAME}.damaged-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}")
-            log.warning("the cache %s is damaged (%s); set aside as %s, starting a new one", damaged, exc, aside.name)
-            try:
-                damaged.rename(aside)
-                self.db = self._open()
-            except (OSError, sqlite3.Error) as again:
-                raise OutputError(f"cannot open the cache in {self.directory}: {again}") from None
-        except (OSError, sqlite3.Error) as exc:
-            raise OutputError(f"cannot open the cache in {self.directory}: {exc}") from None
+        except OSError as exc:
+            log.warning("cannot create the cache directory %s (%s); not cached this run",
+                        self.directory, exc.strerror or exc)
+            return
+        try:
+            self.db, self.writable = self._open(), True
+        except sqlite3.Error as exc:
+            if _is_damaged(exc):
+                self._set_aside(exc)
+            else:
+                self._open_read_only(exc)
+
+    def _set_aside(self, exc: sqlite3.Error) -> None:
+        aside = self.path.with_name(f"{DB_NAME}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+        try:
+            self.path.rename(aside)
+            for suffix in ("-wal", "-shm"):  # they belong to the damaged file, not to the new one
+                self.path.with_name(DB_NAME + suffix).unlink(missing_ok=True)
+            self.db, self.writable = self._open(), True
+        except (OSError, sqlite3.Error) as again:
+            log.warning("the cache %s is damaged (%s) and cannot be set aside (%s); not cached this run",
+                        self.path, exc, getattr(again, "strerror", None) or again)
+            return
+        log.warning("the cache %s is damaged (%s); set aside as %s, starting a new one", self.path, exc, aside.name)
+
+    def _open_read_only(self, why: sqlite3.Error) -> None:
+        """Use what is cached without writing: a full disk or a read-only mount still gives hits."""
+        if self.path.is_file():
+            # immutable=1 for a read-only file system, where a WAL file's shared memory cannot be
+            # created; nothing can change the file under us there.
+            for query in ("mode=ro", "mode=ro&immutable=1"):
+                try:
+                    db = sqlite3.connect(f"{self.path.as_uri()}?{query}", uri=True, timeout=30, isolation_level=None)
+                except sqlite3.Error:
+                    continue
+                try:
+                    db.execute("SELECT count(*) FROM analyses").fetchone()
+                except sqlite3.Error:
+                    db.close()
+                    continue
+                self.db = db
+                log.warning("cannot write the cache in %s (%s); using it read-only, new analyses are not "
+                            "cached this run", self.directory, why)
+                return
+        log.warning("cannot open the cache in %s (%s); not cached this run", self.directory, why)
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.directory / DB_NAME, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
+            # An interior page can be corrupt while the header reads fine; every query touching
+            # it would then fail, run after run. quick_check reads each page once (milliseconds
+            # for a cache of thousands of analyses) and finds it at open, so it is set aside once.
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(1)")]
+            if problems != ["ok"]:
+                raise _FailedCheck(f"integrity check failed: {problems[0]}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             self.db = db
             self._migrate()
         except sqlite3.Error:
+            self.db = None
             db.close()
             raise
         return db
@@ -93,7 +157,7 @@ class Store:
                     continue
                 self.db.execute(sql)
                 self.db.execute("INSERT INTO migrations VALUES (?, ?)",
-                                (version, datetime.now(timezone.utc).isoformat()))
+                                (version, datetime.now(UTC).isoformat()))
                 self.db.execute("COMMIT")
             except sqlite3.Error:
                 self.db.execute("ROLLBACK")
@@ -102,6 +166,8 @@ class Store:
     def get_many(self, shas: Iterable[str], fingerprint: str) -> dict[str, CommitAnalysis]:
         shas = list(shas)
         found: dict[str, CommitAnalysis] = {}
+        if self.db is None:
+            return found
         for i in range(0, len(shas), 500):  # stay under SQLite's bound-parameter limit
             chunk = shas[i:i + 500]
             marks = ",".join("?" * len(chunk))
@@ -111,7 +177,9 @@ class Store:
                     (fingerprint, *chunk),
                 ).fetchall()
             except sqlite3.Error as exc:
-                log.warning("cannot read the cache in %s (%s); analysing again", self.directory, exc)
+                if not self._read_warned:
+                    log.warning("cannot read the cache in %s (%s); analysing again", self.directory, exc)
+                    self._read_warned = True
                 return found
             for sha, text in rows:
                 try:
@@ -121,9 +189,9 @@ class Store:
         return found
 
     def put_many(self, items: Iterable[tuple[str, str, CommitAnalysis]]) -> None:
-        now = datetime.now(timezone.utc).isoformat()
+        now = datetime.now(UTC).isoformat()
         rows = [(sha, fp, a.model_dump_json(), now) for sha, fp, a in items]
-        if not rows:
+        if not rows or self.db is None or not self.writable:
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
@@ -135,7 +203,12 @@ class Store:
             except sqlite3.Error:
                 pass
             # The analyses are in hand and go into the report; only the next run pays for this.
-            log.warning("cannot write the cache in %s: %s", self.directory, exc)
+            # Said once: a full disk fails every write of the run the same way.
+            if not self._write_warned:
+                log.warning("cannot write the cache in %s (%s); new analyses are not cached this run",
+                            self.directory, exc)
+                self._write_warned = True
 
     def close(self) -> None:
-        self.db.close()
+        if self.db is not None:
+            self.db.close()

@@ -8,7 +8,7 @@ hours long. Commits carry their own UTC offsets; comparisons are between aware i
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commitdigest.errors import InputError
@@ -38,7 +38,7 @@ def local_zone() -> Zone:
             return Zone(ZoneInfo(name), name)
     except Exception:  # an unusual /etc/localtime is not worth failing a report over
         pass
-    return Zone(timezone.utc, "UTC")
+    return Zone(UTC, "UTC")
 
 
 def parse_zone(value: str | None) -> Zone:
@@ -47,7 +47,7 @@ def parse_zone(value: str | None) -> Zone:
         return local_zone()
     text = value.strip()
     if text.upper() in ("UTC", "Z", "GMT"):
-        return Zone(timezone.utc, "UTC")
+        return Zone(UTC, "UTC")
     m = _OFFSET_RE.match(text)
     if m:
         sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
@@ -70,7 +70,7 @@ def parse_day(value: str, zone: Zone, now: datetime | None = None) -> date:
     """``YYYY-MM-DD``, ``today``, ``yesterday`` or ``Nd`` (N days ago), today as seen in the
     report's zone."""
     text = value.strip().lower()
-    current = (now or datetime.now(timezone.utc)).astimezone(zone.tz).date()
+    current = (now or datetime.now(UTC)).astimezone(zone.tz).date()
     if text == "today":
         return current
     if text == "yesterday":
@@ -80,9 +80,27 @@ def parse_day(value: str, zone: Zone, now: datetime | None = None) -> date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise InputError(f"invalid date '{value}': use YYYY-MM-DD, today, yesterday or Nd (N days ago)")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InputError(f"invalid date '{value}': no such day") from None
+    # A day's window reaches into its neighbours in other zones; at the ends of the calendar
+    # Python has no neighbour to give. No git history lies that far out anyway.
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f"invalid date '{value}': use a day between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
+def check_not_future(day: date, zone: Zone, option: str, now: datetime | None = None) -> None:
+    """A day after today in the report's zone is almost always a typo in the year: say so,
+    rather than write an empty report that looks like a quiet day."""
+    today = parse_day("today", zone, now)
+    if day > today:
+        raise InputError(f"{option} {day.isoformat()} is after today ({today.isoformat()} in {zone.name}): "
+                         "check the year, or pass --allow-future")
 
 
 def midnight(day: date, zone: Zone) -> datetime:
@@ -96,7 +114,11 @@ def make_window(since: date, until: date, zone: Zone) -> Window:
     """The inclusive days ``since..until`` as ``[since 00:00, until+1 00:00)`` in ``zone``."""
     if since > until:
         raise InputError(f"--since {since.isoformat()} is after --until {until.isoformat()}")
-    return Window(start=midnight(since, zone), end=midnight(until + timedelta(days=1), zone))
+    try:
+        return Window(start=midnight(since, zone), end=midnight(until + timedelta(days=1), zone))
+    except (OverflowError, ValueError):
+        raise InputError(f"{since.isoformat()}..{until.isoformat()}: out of the range of dates this tool "
+                         f"handles ({FIRST_DAY} to {LAST_DAY})") from None
 
 
 def contains(window: Window, instant: datetime) -> bool:

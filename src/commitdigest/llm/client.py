@@ -248,8 +248,7 @@ class LLMClient:
     async def _once(self, body: dict[str, Any], mode: ResponseFormat) -> Completion:
         self.meter.calls += 1
         # The HTTP client's own timeout bounds each read; this bounds the whole call.
-        resp = await asyncio.wait_for(self._sdk.chat.completions.create(**body),
-                                      timeout=self.settings.timeout + 1.0)
+        resp = await asyncio.wait_for(self._create_bounded(body), timeout=self.settings.timeout + 1.0)
         usage = getattr(resp, "usage", None)
         pt = int(getattr(usage, "prompt_tokens", 0) or 0)
         ct = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -260,6 +259,34 @@ class LLMClient:
         choice = resp.choices[0]
         return Completion(content=choice.message.content or "", mode=mode,
                           finish_reason=choice.finish_reason, prompt_tokens=pt, completion_tokens=ct)
+
+    async def _create_bounded(self, body: dict[str, Any]) -> Any:
+        """The completion, read as a stream and abandoned past ``MAX_RESPONSE_BYTES``: a server
+        answering megabytes costs that commit its model analysis (the offline one stands in),
+        not the run's memory, and the answer never reaches the parser or the report."""
+        import json
+
+        async with self._sdk.chat.completions.with_streaming_response.create(**body) as raw:
+            declared = raw.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+                raise LLMCallError(f"answer too large ({int(declared) // 1024} KB, "
+                                   f"limit {MAX_RESPONSE_BYTES // 1024} KB)")
+            data = bytearray()
+            async for chunk in raw.iter_bytes():
+                data += chunk
+                if len(data) > MAX_RESPONSE_BYTES:
+                    raise LLMCallError(f"answer too large (over {MAX_RESPONSE_BYTES // 1024} KB)")
+        try:
+            parsed = json.loads(bytes(data))
+        except ValueError:
+            raise LLMCallError("answer is not JSON") from None
+        if not isinstance(parsed, dict):
+            raise LLMCallError("answer is not a JSON object")
+        return openai.types.chat.ChatCompletion.construct(**parsed)
+
+
+# A chat completion for one commit is a few KB; more is a broken or hostile server.
+MAX_RESPONSE_BYTES = 256 * 1024
 
 
 def _retry_note(attempt: int) -> str:

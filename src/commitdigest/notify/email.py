@@ -38,17 +38,18 @@ def build_message(channel: Email, d: Digest, markdown: str | None, html: str | N
 
 
 def send_email(channel: Email, d: Digest, *, markdown: str | None, html: str | None, stem: str,
-               env: Mapping[str, str]) -> None:
+               env: Mapping[str, str], timeout: float | None = None) -> None:
     from commitdigest.notify.send import _Final, _Transient
 
     msg = build_message(channel, d, markdown, html, stem)
     password = channel.password_value(env)
+    timeout = channel.timeout if timeout is None else timeout
     try:
         if channel.security == "ssl":
-            smtp = smtplib.SMTP_SSL(channel.host, channel.port, timeout=channel.timeout,
+            smtp = smtplib.SMTP_SSL(channel.host, channel.port, timeout=timeout,
                                     context=ssl.create_default_context())
         else:
-            smtp = smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout)
+            smtp = smtplib.SMTP(channel.host, channel.port, timeout=timeout)
         with smtp:
             if channel.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())

@@ -1,9 +1,21 @@
-"""Atomic file writes: a reader (or a crash) never sees half a report."""
+"""Atomic file writes: a reader (or a crash) never sees half a report, nor half of a set.
+
+A report is several files (md, json, html). They are all written to temp files and synced
+first; only then are they renamed into place, the Markdown last, with Ctrl-C and SIGTERM held
+off for the few renames. So a reader never finds a ``.md`` without its ``.json``, and an
+interrupt leaves a report whole or absent. A SIGKILL between two renames can still leave the
+twin without its Markdown; ``run`` regenerates any day missing a file, and every run or report
+first removes the temp files a killed one left (:func:`remove_stale_temps`).
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from commitdigest.errors import OutputError
@@ -33,11 +45,14 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"output directory {path} is not writable")
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write to a temp file in the same directory, fsync, then rename over ``path``."""
-    directory = path.parent
+TEMP_SUFFIX = ".tmp"
+
+
+def _write_temp(path: Path, text: str) -> str:
+    """``text`` in a synced temp file beside ``path``; the temp is removed if anything fails,
+    a KeyboardInterrupt included."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
@@ -46,16 +61,81 @@ def write_atomic(path: Path, text: str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+    except BaseException as exc:
+        _unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+    return tmp
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block ends, then take effect as usual. Only the main
+    thread can install handlers; elsewhere the block runs as is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write to a temp file in the same directory, fsync, then rename over ``path``."""
+    return write_all({path: text})[0]
 
 
 def write_all(files: dict[Path, str]) -> list[Path]:
-    """Render everything first (callers do), then write each file atomically."""
-    return [write_atomic(p, text) for p, text in files.items()]
+    """Write every file, all or none: temp files first, then renames in the order given (put
+    the file readers look for first, the Markdown, last)."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            temps.append((_write_temp(path, text), path))
+        with _signals_held():
+            for i, (tmp, path) in enumerate(temps):
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    for left, _ in temps[i:]:
+                        _unlink(left)
+                    raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                _unlink(tmp)
+        raise
+    return list(files)
+
+
+def remove_stale_temps(directory: Path) -> int:
+    """Remove the temp files (``.<name>.<random>.tmp``) a killed writer left in ``directory``.
+    Call it only while holding the directory's lock, so no live writer's temp is taken."""
+    removed = 0
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX) and entry.is_file():
+            try:
+                entry.unlink()
+                removed += 1
+            except OSError:
+                pass
+    return removed
