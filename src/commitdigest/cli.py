@@ -507,9 +507,10 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
     else:
         tracked = [pipeline.Tracked(name=r.name, repo=r) for r in pipeline.open_repos([pipeline.RepoSpec(path=".")])]
     progress = _progress(quiet)
-    written = job.write_rollup(tracked, period, zone, analyzer, language=language,
-                               date_field=cfg.date_field if cfg else "committer", formats=fmts, out_dir=out,
-                               use_cache=not no_cache, cache_dir=cache, progress=progress)
+    with job.output_lock(out, wait=_lock_wait()):
+        written = job.write_rollup(tracked, period, zone, analyzer, language=language,
+                                   date_field=cfg.date_field if cfg else "committer", formats=fmts, out_dir=out,
+                                   use_cache=not no_cache, cache_dir=cache, progress=progress)
     for path in written:
         click.echo(str(path))
 

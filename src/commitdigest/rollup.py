@@ -161,13 +161,14 @@ class Rollup(BaseModel):
 
 
 def _counts_line():
-    """The offline analyzer's file-count line ("1 added, 14 modified, …"), in either language: a
-    fact the rollup's tables already give, not a summary of what changed."""
+    """The offline analyzer's file-count line ("1 added, 14 modified, …") and its largest-files
+    line, in either language: facts the rollup's tables already give, not what changed."""
     from commitdigest.analysis.wording import WORDS
 
-    return re.compile("|".join("^" + re.escape(w["facts"]).replace(r"\{", "{").replace(r"\}", "}")
-                               .format(a=r"\d+", m=r"\d+", d=r"\d+", r=r"\d+", ins=r"\d+", dels=r"\d+") + "$"
-                               for w in WORDS.values()))
+    counts = ["^" + re.escape(w["facts"]).replace(r"\{", "{").replace(r"\}", "}")
+              .format(a=r"\d+", m=r"\d+", d=r"\d+", r=r"\d+", ins=r"\d+", dels=r"\d+") + "$" for w in WORDS.values()]
+    files = ["^" + re.escape(w["top_files"].split("{")[0]) for w in WORDS.values()]
+    return re.compile("|".join(counts + files))
 
 
 _COUNTS = _counts_line()

@@ -18,7 +18,7 @@ from commitdigest.outputs.files import ensure_dir, write_all
 from commitdigest.outputs.html import csp, html_lang
 from commitdigest.outputs.text import clean, clean_tree
 from commitdigest.outputs.urls import web_url_or_none
-from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, counted
+from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS, counted
 from commitdigest.report.render import md_cell, md_code, md_heading, md_inline, md_link_text, thousands
 from commitdigest.rollup import Rollup
 
@@ -110,7 +110,8 @@ def _charts(repo, rollup: Rollup) -> dict[str, Markup]:
 
 def _common(rollup: Rollup) -> dict:
     lang = rollup.language
-    return dict(r=rollup, W=WORDS[lang], EMOJI=EMOJI, IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
+    analyzer = LABELS[lang]["offline"] if rollup.generator == "heuristic" else rollup.generator.removeprefix("llm:")
+    return dict(r=rollup, analyzer=analyzer, W=WORDS[lang], EMOJI=EMOJI, IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
                 summary=lambda repo: _summary(repo, rollup), versus=lambda repo: _versus(repo, rollup),
                 counted=counted)
 
@@ -158,7 +159,8 @@ def write(rollup: Rollup, out_dir: Path, formats: tuple[str, ...] | list[str] = 
     """The rollup's files under ``out_dir/rollups/``: written together, or not at all."""
     rendered = render(rollup, formats)  # everything rendered before the first byte is written
     folder = ensure_dir(out_dir / FOLDER)
-    return write_all({folder / f"{rollup.period.label}.{suffix}": text for suffix, text in rendered.items()})
+    order = sorted(rendered, key=lambda suffix: suffix == "md")  # the Markdown last: never without its twin
+    return write_all({folder / f"{rollup.period.label}.{suffix}": rendered[suffix] for suffix in order})
 
 
 def path_of(out_dir: Path, label: str) -> Path:
