@@ -50,6 +50,9 @@ class RepoConfig(BaseModel):
     #: the repository's web page (https://github.com/owner/name or a GitLab project), for commit
     #: and PR links when its URL or origin does not name a known forge (a file:// mirror, say)
     web_url: str | None = None
+    #: "lean" (commits and trees, file contents fetched per report), "full", or "auto" (lean
+    #: for network URLs, full for file://); unset: the top-level ``mirror``
+    mirror: Literal["auto", "lean", "full"] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> RepoConfig:
@@ -84,6 +87,8 @@ class OutputConfig(BaseModel):
     #: where the output directory is published (e.g. https://team.example/reports): feed and
     #: notification links point there
     base_url: str | None = None
+    #: "daily": DIR/<date>.md, every repository a section; "per-repo": DIR/<year>/<repo>/<date>.md
+    layout: Literal["daily", "per-repo"] = "daily"
 
     @field_validator("formats", mode="before")
     @classmethod
@@ -106,6 +111,8 @@ class Config(BaseModel):
     analyzer: Literal["auto", "heuristic", "llm"] = "auto"
     date_field: Literal["committer", "author"] = "committer"
     cache_dir: str | None = None
+    #: how remote repositories are mirrored in the cache; a repository's own ``mirror`` wins
+    mirror: Literal["auto", "lean", "full"] = "auto"
     repos: list[RepoConfig] = Field(min_length=1)
     output: OutputConfig = Field(default_factory=OutputConfig)
     llm: dict[str, Any] = Field(default_factory=dict)
