@@ -51,6 +51,9 @@ MirrorKind = Literal["auto", "lean", "full"]
 _UPDATES_KEY = "commitdigest.updatesSinceTrim"
 _NO_FILTER = "filtering not recognized by server"
 _ZERO = "0" * 40
+# git log reads HEAD:.mailmap on start (log.mailmap is on by default); in a partial clone that
+# alone is a lazy fetch. These listings print no names, so they skip it.
+_NO_MAILMAP = ["-c", "log.mailmap=false"]
 
 
 @dataclass
@@ -268,7 +271,7 @@ def _window_commits(path: Path, rev: str, window, date_field: str,
     """(sha, first parent) of the branch's first-parent commits whose date is in ``window`` —
     the same selection the log reader makes, with the same two days of clock-skew slack."""
     slack = timedelta(days=2)
-    args = ["log", "--first-parent", "--format=%H %ct %at %P",
+    args = [*_NO_MAILMAP, "log", "--first-parent", "--format=%H %ct %at %P",
             f"--since={(window.start - slack).astimezone(UTC).isoformat()}"]
     if date_field == "committer":
         args.append(f"--until={(window.end + slack).astimezone(UTC).isoformat()}")
@@ -292,7 +295,7 @@ def _diff_blobs(path: Path, shas: Sequence[str], timeout: float) -> set[str]:
     """Both sides of every changed file of ``shas`` against their first parent (what ``-p``,
     ``--numstat`` and rename detection open). ``--raw`` without renames compares trees only,
     so this reads no blob."""
-    args = ["log", "--no-walk=unsorted", "--stdin", "--format=%x00", "--diff-merges=first-parent",
+    args = [*_NO_MAILMAP, "log", "--no-walk=unsorted", "--stdin", "--format=%x00", "--diff-merges=first-parent",
             "--raw", "--no-renames", "-z", "--no-abbrev"]
     r = runner.run(path, args, input=("\n".join(shas) + "\n").encode(), check=False, timeout=timeout)
     blobs: set[str] = set()
