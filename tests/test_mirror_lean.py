@@ -8,12 +8,14 @@ import json
 import os
 import socket
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
 
 from commitdigest.git import mirror
+from commitdigest.window import make_window, parse_zone
 
 DAY = "2026-01-13"
 
@@ -196,6 +198,7 @@ def test_trim_drops_fetched_blobs_every_n_updates_and_the_next_report_still_read
 
     assert blobs() > 0
     objects_before = set(_git(m, "rev-list", "--objects", "--all", "--filter=blob:none").split())
+    monkeypatch.setattr(mirror, "TRIM_GROWTH", 1000.0)  # the count alone decides here
     monkeypatch.setattr(mirror, "TRIM_EVERY", 3)
     results = [mirror.ensure_mirror(daemon.url("lean-ok.git"), cache) for _ in range(3)]
     assert [r.trimmed for r in results] == [False, False, True]
@@ -240,3 +243,17 @@ def test_file_urls_stay_full_by_default(make_repo, tmp_path):
     assert not mirror.wants_lean("https://github.com/acme/lib", "full")
     got = mirror.ensure_mirror(src.path.as_uri(), tmp_path / "cache")
     assert not got.lean and not os.path.exists(got.path / "objects" / "info" / "promisor")
+
+
+def test_a_mirror_grown_to_twice_its_lean_size_is_trimmed_at_the_next_update(served, tmp_path, monkeypatch):
+    _, daemon = served
+    monkeypatch.setattr(mirror, "TRIM_MIN_BYTES", 0)  # a small repository: its growth is all in kilobytes
+    url = daemon.url("lean-ok.git")
+    cache = tmp_path / "cache"
+    m = mirror.ensure_mirror(url, cache).path
+    assert not mirror.ensure_mirror(url, cache).trimmed  # nothing fetched yet: no reason to trim
+    window = make_window(date(2026, 1, 13), date(2026, 1, 13), parse_zone("Asia/Shanghai"))
+    assert mirror.prefetch_window(m, "refs/heads/main", window) == 7  # 6 file versions + .mailmap
+    assert mirror.prefetch_window(m, "refs/heads/main", window) == 0  # all here now
+    assert mirror.ensure_mirror(url, cache).trimmed
+    assert mirror.prefetch_window(m, "refs/heads/main", window) == 7  # dropped, fetched again on demand

@@ -9,9 +9,9 @@ that looks like a mirror.
 **Lean mirrors.** A remote reached over the network is cloned without file contents
 (``--filter=blob:none``): commits and trees only, a few per cent of a full mirror. Before a
 window is read, ``prefetch_window`` asks the server for the blobs that window's diffs need in one
-request, so git never falls back to fetching them one object at a time. Every ``TRIM_EVERY``
-updates the blobs fetched for old windows are dropped again, so a mirror followed daily for a
-year stays the size of its history, not of every diff ever read. A server that does not allow
+request, so git never falls back to fetching them one object at a time. The blobs fetched for
+old windows are dropped again from time to time (``TRIM_*`` below), so a mirror followed daily
+for a year stays the size of its history, not of every diff ever read. A server that does not allow
 filters gets a full mirror and one line saying so.
 """
 
@@ -40,15 +40,22 @@ log = logging.getLogger("commitdigest.mirror")
 # How long to wait for another run that is updating the same mirror.
 LOCK_WAIT = 600.0
 
-# A lean mirror drops the blobs it fetched for past windows every this many updates: a daily
-# job keeps about a month of diffs at most, and the trim costs one local repack of commits and
-# trees (no network).
+# A lean mirror drops the blobs it fetched for past windows when its objects have grown to
+# TRIM_GROWTH times their size after the clone (or the last trim) and by TRIM_MIN_BYTES, when they are spread over
+# more than TRIM_PACKS packs (two a day: git's own gc is off in a lean mirror), or every
+# TRIM_EVERY updates at the latest. So a mirror followed daily for a year stays within about
+# twice its lean size, and a trim — one local repack of commits and trees, no network — runs
+# about as often as blobs pile up.
+TRIM_GROWTH = 2.0
+TRIM_MIN_BYTES = 32 << 20  # below this much growth a repack is not worth its time
+TRIM_PACKS = 50
 TRIM_EVERY = 30
 
 MirrorKind = Literal["auto", "lean", "full"]
 
 # The mirror's own bookkeeping lives in its git config, beside git's.
 _UPDATES_KEY = "commitdigest.updatesSinceTrim"
+_BASE_KEY = "commitdigest.trimmedBytes"
 _NO_FILTER = "filtering not recognized by server"
 _ZERO = "0" * 40
 # git log reads HEAD:.mailmap on start (log.mailmap is on by default); in a partial clone that
@@ -185,6 +192,7 @@ def _clone(url: str, target: Path, timeout: float, lean: bool) -> bool:
             # is this mirror's gc instead.
             runner.run(tmp, ["config", "gc.auto", "0"], timeout=timeout)
             runner.run(tmp, ["config", "maintenance.auto", "false"], timeout=timeout)
+            runner.run(tmp, ["config", _BASE_KEY, str(_objects_bytes(tmp))], timeout=timeout)
         tmp.rename(target)
         return lean
     finally:
@@ -323,20 +331,35 @@ def _missing(path: Path, tips: Sequence[str], timeout: float) -> set[str]:
 # ---------------------------------------------------------------------------------- trimming
 
 
-def _count_update_and_trim(path: Path, timeout: float) -> bool:
-    r = runner.run(path, ["config", "--int", "--get", _UPDATES_KEY], check=False, timeout=timeout)
+def _objects_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path / "objects").rglob("*") if p.is_file())
+
+
+def _config_int(path: Path, key: str, timeout: float) -> int | None:
+    r = runner.run(path, ["config", "--get", key], check=False, timeout=timeout)
     try:
-        count = int(r.text().strip()) + 1 if r.ok else 1
+        return int(r.text().strip()) if r.ok else None
     except ValueError:
-        count = 1
-    if count >= TRIM_EVERY:
+        return None
+
+
+def _count_update_and_trim(path: Path, timeout: float) -> bool:
+    """Count this update; trim when the policy above says so. Returns whether it trimmed."""
+    count = (_config_int(path, _UPDATES_KEY, timeout) or 0) + 1
+    base = _config_int(path, _BASE_KEY, timeout)
+    packs = len(list((path / "objects" / "pack").glob("*.pack")))
+    due = (count >= TRIM_EVERY or packs > TRIM_PACKS
+           or (base is not None and _objects_bytes(path) > max(TRIM_GROWTH * base, base + TRIM_MIN_BYTES)))
+    trimmed = False
+    if due:
         try:
             trim(path, timeout)
-            count = 0
+            trimmed, count = True, 0
+            runner.run(path, ["config", _BASE_KEY, str(_objects_bytes(path))], check=False, timeout=timeout)
         except GitError as exc:  # a trim that fails leaves a bigger mirror, never a broken one
             log.warning("%s: %s", path.name, exc.message)
     runner.run(path, ["config", _UPDATES_KEY, str(count)], check=False, timeout=timeout)
-    return count == 0
+    return trimmed
 
 
 def trim(path: Path, timeout: float = runner.DEFAULT_TIMEOUT) -> None:
