@@ -81,5 +81,23 @@ def test_report_dry_run_prints_the_markdown_and_writes_nothing(make_repo, tmp_pa
         assert not (tmp_path / "out").exists()
     written = run_cli("report", "--repo", str(repo.path), "--date", DAY, "--tz", "Asia/Shanghai", "--lang", "en",
                       "--format", "md", "--out", str(tmp_path / "out"), "--no-cache")
-    assert (tmp_path / "out" / f"{DAY}.md").read_text() == r.stdout  # the same text a file gets
+    # the same text a file gets, but for the seconds the run took in the footer
+    assert (tmp_path / "out" / f"{DAY}.md").read_text().splitlines()[:-1] == r.stdout.splitlines()[:-1]
     assert written.stdout.strip() == str(tmp_path / "out" / f"{DAY}.md")
+
+
+def test_per_repo_layout_announces_the_day_once_with_every_repository(make_repo, tmp_path):
+    from capture_server import CaptureServer
+
+    cfg = _two_repos(make_repo, tmp_path)
+    with CaptureServer() as hook:
+        cfg.write_text(cfg.read_text() + f'base_url = "https://reports.example.com"\n'
+                                         f'[[notify]]\ntype = "webhook"\nurl = "{hook.url("/in")}"\n')
+        r = run_cli("run", "--date", DAY, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert len(hook.posts) == 1
+        body = hook.posts[0].body
+        assert [s["name"] for s in body["report"]["repos"]] == ["acme/engine", "tool"]
+        assert body["report_url"] == "https://reports.example.com/"
+        again = run_cli("run", "--date", DAY, cwd=tmp_path)
+        assert again.returncode == 0 and len(hook.posts) == 1  # delivered once
