@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from commitdigest.job import repo_folders
 from conftest import run_cli
+
+from commitdigest.job import repo_folders
 
 DAY = "2026-01-13"
 

@@ -9,9 +9,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from commitdigest.git.mirror import mirror_dir, name_from_url, redact_url, strip_credentials
 from conftest import run_cli
+
+from commitdigest.git.mirror import (
+    mirror_dir,
+    name_from_url,
+    redact_url,
+    strip_credentials,
+)
 
 DAY = "2026-01-13"
 TOKEN = "ghp_S3cr3tT0kenValue0123456789abcdef"
