@@ -12,7 +12,7 @@ with the default lean mirror and once with ``mirror = "full"``, each in its own 
 - a day's report on an existing mirror (update fetch + prefetch + read), median over 5 days;
 - fetch requests the server saw per day's run (its log: one line per upload-pack request);
 - the lean mirror's size over ``--runs`` daily runs (each a new day, so each fetches new blobs),
-  with the trims its policy makes (every 30 updates on a repository this small).
+  with the trims its policy makes (every 14 updates on a repository this small).
 
 Goals: lean ≤ 15 % of the full mirror's bytes, a day's report ≤ 1.5× the full mirror's time,
 ≤ 2 fetch requests per window.
@@ -34,6 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _env import tool_env
+
+from commitdigest.git import mirror
 
 END = date(2026, 1, 20)
 WORDS = ["alpha", "beta", "gamma", "delta", "tensor", "kernel", "cache", "shard", "route", "batch", "token",
@@ -176,7 +178,7 @@ def main() -> None:
                 run(configs["lean"], caches["lean"], END - timedelta(days=10 + i))
                 sizes.append(size(mirrors["lean"]))
             peak = max(sizes)
-            print(f"\nlean mirror over {args.runs} more daily runs (a trim every 30 updates; "
+            print(f"\nlean mirror over {args.runs} more daily runs (a trim every {mirror.TRIM_EVERY} updates; "
                   f"{start} updates before these)")
             series = ", ".join(f"{i + 1}: {sizes[i] / 1e6:.1f}" for i in range(len(sizes))
                                if i == 0 or (i + 1) % 5 == 0 or sizes[i] < sizes[i - 1])

@@ -133,8 +133,8 @@ def test_run_mirrors_lean_fetches_a_window_in_one_request_and_reports_like_a_ful
     lean = _mirror(lean_cache)
     assert _git(lean, "config", "remote.origin.promisor") == "true"
     assert _git(lean, "config", "remote.origin.partialclonefilter") == "blob:none"
-    # The clone and one batched blob fetch: not one request per blob (the day needs 8 versions
-    # of 5 files, plus HEAD:.mailmap for the author names).
+    # The clone and one batched blob fetch (the day needs 6 file versions, plus HEAD:.mailmap for
+    # the author names): git's own lazy fetching asks once per commit and once for the mailmap.
     assert daemon.requests() == 2
     lean_facts = _facts(tmp_path / "out-cfg.toml")
 

@@ -40,16 +40,16 @@ log = logging.getLogger("commitdigest.mirror")
 # How long to wait for another run that is updating the same mirror.
 LOCK_WAIT = 600.0
 
-# A lean mirror drops the blobs it fetched for past windows when its objects have grown to
-# TRIM_GROWTH times their size after the clone (or the last trim) and by TRIM_MIN_BYTES, when they are spread over
-# more than TRIM_PACKS packs (two a day: git's own gc is off in a lean mirror), or every
-# TRIM_EVERY updates at the latest. So a mirror followed daily for a year stays within about
-# twice its lean size, and a trim — one local repack of commits and trees, no network — runs
-# about as often as blobs pile up.
+# A lean mirror drops the blobs it fetched for past windows (a "trim") every TRIM_EVERY updates
+# — two weeks of a daily job — or sooner when its objects have grown to TRIM_GROWTH times their
+# size after the clone or the last trim (and by TRIM_MIN_BYTES at least), or when they are
+# spread over more than TRIM_PACKS packs (two a day: git's own gc is off in a lean mirror).
+# A trim is one local repack of commits and trees, no network; a rerun of a trimmed day fetches
+# that day's blobs again in one request.
 TRIM_GROWTH = 2.0
 TRIM_MIN_BYTES = 32 << 20  # below this much growth a repack is not worth its time
 TRIM_PACKS = 50
-TRIM_EVERY = 30
+TRIM_EVERY = 14
 
 MirrorKind = Literal["auto", "lean", "full"]
 
