@@ -198,12 +198,9 @@ def _run_per_repo(config, days, zone, analyzer, *, formats, out_dir, force, use_
     def where(name: str) -> Callable[[date], Path]:
         return lambda day: out_dir / f"{day.year:04d}" / folders[name]
 
-    todo = {}
-    for name in folders:
-        todo[name], skipped = days_to_do(days, out_dir, formats, force, folder=where(name))
-        if not todo[name] and skipped:
-            result.skipped = sorted(set(result.skipped) | set(skipped))
+    todo = {name: days_to_do(days, out_dir, formats, force, folder=where(name))[0] for name in folders}
     todo = {n: d for n, d in todo.items() if d}
+    result.skipped = sorted(set(days) - {d for ds in todo.values() for d in ds})  # done for every repository
     if todo:
         tracked = open_tracked(config, cache_dir or default_cache_dir(), git_timeout, note, only=set(todo))
         store = Store(cache_dir) if use_cache else None
