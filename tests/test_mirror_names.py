@@ -64,7 +64,9 @@ def test_report_command_with_a_token_url_and_a_bad_branch_says_so_without_it(sho
 def test_names_and_messages_drop_userinfo_and_mask_query_values():
     assert strip_credentials(f"https://u:{TOKEN}@github.com/acme/lib.git") == "https://github.com/acme/lib.git"
     assert strip_credentials(f"https://gitlab.example/g/p.git?private_token={TOKEN}") == "https://gitlab.example/g/p.git"
-    assert strip_credentials("git@github.com:acme/lib.git") == "github.com:acme/lib.git"
+    assert strip_credentials("git@github.com:acme/lib.git") == "git@github.com:acme/lib.git"
+    # a URL without credentials keeps the folder it always had: existing mirrors are found again
+    assert mirror_dir(Path("/c"), "https://github.com/acme/lib").name == "github.com-acme-lib-4852cd3a0d.git"
     cache = Path("/c")
     assert mirror_dir(cache, f"https://u:{TOKEN}@github.com/acme/lib") == mirror_dir(cache, "https://github.com/acme/lib")
     assert TOKEN not in str(mirror_dir(cache, f"https://h.example/p.git?token={TOKEN}"))

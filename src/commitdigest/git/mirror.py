@@ -84,9 +84,9 @@ def strip_credentials(url: str) -> str:
         parts = urlsplit(url)
         netloc = parts.netloc.rpartition("@")[2]
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    # scp-like user@host:path: the user (git@) is an account name, not a secret, but nothing
-    # in a name needs it either.
-    return re.sub(r"^[^@/:]+@", "", url)
+    # scp-like user@host:path has no password field: its user (git@) is an account name, and
+    # keeping it keeps the folder names of mirrors cloned before credentials were stripped.
+    return url
 
 
 def redact_url(text: str) -> str:
