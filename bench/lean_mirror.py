@@ -171,6 +171,17 @@ def main() -> None:
             commits_per_day = [len(json.loads(
                 (root / "out-lean" / f"{d.isoformat()}.json").read_text())["repos"][0]["commits"]) for d in days]
             print(f"  commits per day: {commits_per_day}")
+            # Baseline: the same day read by plain git in a fresh blob-less clone, without the
+            # prefetch — git's own lazy fetching of what each diff lacks.
+            plain = root / "plain-lean.git"
+            subprocess.run(["git", "clone", "-q", "--bare", "--filter=blob:none", url, str(plain)], check=True)
+            before = daemon.requests()
+            day = days[0]
+            subprocess.run(["git", "-C", str(plain), "log", "--first-parent", "-p", "-M", "--numstat",
+                            f"--since={day.isoformat()}T00:00:00Z", f"--until={day.isoformat()}T23:59:59Z", "main"],
+                           stdout=subprocess.DEVNULL, check=True)
+            print(f"  plain git log -p of one day in a blob-less clone, lazy fetching: "
+                  f"{daemon.requests() - before} requests")
 
             sizes = []
             start = len(days) + 1  # updates the lean mirror has had so far
