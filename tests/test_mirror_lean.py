@@ -216,7 +216,10 @@ def test_mirror_full_turns_an_existing_lean_mirror_full(served, tmp_path):
     _, daemon = served
     cache = tmp_path / "cache"
     url = daemon.url("lean-ok.git")
-    assert mirror.ensure_mirror(url, cache).lean
+    lean = mirror.ensure_mirror(url, cache)
+    assert lean.lean
+    stale = lean.path.with_name(lean.path.name + ".full")  # a run killed halfway through this
+    (stale / "objects").mkdir(parents=True)
     m = mirror.ensure_mirror(url, cache, kind="full")
     assert not m.lean and _git(m.path, "config", "remote.origin.promisor") == ""
     every_blob = _git(daemon.base / "lean-ok.git", "cat-file", "--batch-all-objects", "--batch-check=%(objecttype)")
