@@ -190,13 +190,15 @@ def cli() -> None:
 @click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR",
               help="Cache directory [env COMMITDIGEST_CACHE_DIR; default: the user cache dir].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.option("--dry-run", "--stdout", "dry_run", is_flag=True,
+              help="Print the Markdown report on stdout and write no report file (--format and --out are ignored).")
 @click.option("--config", "config_path", metavar="FILE",
               help="Read the analyzer and [llm] settings from this config file [env COMMITDIGEST_CONFIG; "
                    "default: ./commitdigest.toml when present].")
 @llm_options
 @click.pass_context
 def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, formats, base_url, out_dir, no_cache,
-           cache_dir, quiet, config_path, **llm_kwargs) -> None:
+           cache_dir, quiet, dry_run, config_path, **llm_kwargs) -> None:
     """Write the report of a day (or a period) for one or more repositories.
 
     Files are named DIR/<date>.md and DIR/<date>.json (a period: DIR/<since>_<until>.*);
@@ -208,6 +210,7 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
       commitdigest report --repo . --date 2026-01-13 --tz Asia/Shanghai
       commitdigest report --repo a --repo b --since 2026-01-12 --until 2026-01-18 --lang en
       commitdigest report --repo . --date yesterday --format md --out /srv/reports
+      commitdigest report --repo . --date yesterday --dry-run | less   # look first, write nothing
       commitdigest report --repo https://github.com/ai-dynamo/dynamo --date yesterday --tz Asia/Shanghai
       COMMITDIGEST_LLM_BASE_URL=http://127.0.0.1:8080/v1 COMMITDIGEST_LLM_MODEL=qwen \\
         commitdigest report --repo . --analyzer llm --llm-min-importance medium
@@ -230,9 +233,16 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
     make_window(first, last, zone)  # reject --since after --until before touching any repository
     analyzer = _analyzer(ctx, config_path, llm_kwargs)  # bad LLM settings fail before any git work
     opened = pipeline.open_repos(request.repos, cache_dir=request.cache_dir)
-    check_writable(out)
+    if not dry_run:
+        check_writable(out)
     progress = _progress(quiet)
     result = pipeline.generate_report(request, analyzer=analyzer, progress=progress, repos=opened)
+    if dry_run:
+        from commitdigest.report.render import render_markdown
+
+        click.echo(render_markdown(result), nl=False)
+        _warn_model_trouble([result])
+        return
     from commitdigest.job import output_lock
 
     # A `run` may hold the directory (writing its own reports and index): wait a little for it.

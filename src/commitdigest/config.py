@@ -52,6 +52,9 @@ class RepoConfig(BaseModel):
     web_url: str | None = None
     #: this repository's own importance weights, laid over the global [importance] table
     importance: dict[str, Any] = Field(default_factory=dict)
+    #: "lean" (commits and trees, file contents fetched per report), "full", or "auto" (lean
+    #: for network URLs, full for file://); unset: the top-level ``mirror``
+    mirror: Literal["auto", "lean", "full"] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> RepoConfig:
@@ -102,6 +105,8 @@ class OutputConfig(BaseModel):
         return _http_url(v)
     #: days without commits get no report files (and no notification)
     skip_empty: bool = False
+    #: "daily": DIR/<date>.md, every repository a section; "per-repo": DIR/<year>/<repo>/<date>.md
+    layout: Literal["daily", "per-repo"] = "daily"
 
     @field_validator("formats", mode="before")
     @classmethod
@@ -124,6 +129,8 @@ class Config(BaseModel):
     analyzer: Literal["auto", "heuristic", "llm"] = "auto"
     date_field: Literal["committer", "author"] = "committer"
     cache_dir: str | None = None
+    #: how remote repositories are mirrored in the cache; a repository's own ``mirror`` wins
+    mirror: Literal["auto", "lean", "full"] = "auto"
     repos: list[RepoConfig] = Field(min_length=1)
     output: OutputConfig = Field(default_factory=OutputConfig)
     llm: dict[str, Any] = Field(default_factory=dict)

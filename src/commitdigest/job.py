@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,29 +63,55 @@ def _had_failures(twin: Path) -> bool:
         return True  # a damaged twin: regenerate it
 
 
-def days_to_do(days: Sequence[date], out_dir: Path, formats: Sequence[str], force: bool) -> tuple[list[date], list[date]]:
+def days_to_do(days: Sequence[date], out_dir: Path, formats: Sequence[str], force: bool,
+               folder: Callable[[date], Path] | None = None) -> tuple[list[date], list[date]]:
     """(to generate, skipped): a day counts as reported when all its files exist and none of
-    its repositories failed."""
+    its repositories failed. ``folder`` gives a day's directory when it is not ``out_dir``."""
     suffixes = pipeline.report_files(formats)
     todo, skipped = [], []
     for day in sorted(set(days)):
         stem = pipeline.report_stem(day, day)
-        done = all((out_dir / f"{stem}.{s}").is_file() for s in suffixes) and not _had_failures(out_dir / f"{stem}.json")
+        where = folder(day) if folder else out_dir
+        done = all((where / f"{stem}.{s}").is_file() for s in suffixes) and not _had_failures(where / f"{stem}.json")
         (skipped if done and not force else todo).append(day)
     return todo, skipped
 
 
+def repo_folders(names: Sequence[str]) -> dict[str, str]:
+    """``layout = "per-repo"``: each repository's folder name. The last part of its name
+    (``vllm`` for vllm-project/vllm), as the earlier one-file-per-repository reports had it;
+    the whole name, slashes as dashes, when two repositories share that last part. Only plain
+    characters: a name from a config or a URL must not climb out of the output directory."""
+
+    def safe(text: str) -> str:
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "repo"
+
+    short = {n: safe(n.rstrip("/").rsplit("/", 1)[-1]) for n in names}
+    folders, taken = {}, set()
+    for n in names:
+        pick = short[n] if list(short.values()).count(short[n]) == 1 else safe(n.replace("/", "-"))
+        while pick in taken:
+            pick += "-2"
+        taken.add(pick)
+        folders[n] = pick
+    return folders
+
+
 def open_tracked(config: Config, cache_dir: Path, timeout: float,
-                 note: Callable[[str], None] = lambda _m: None) -> list[pipeline.Tracked]:
-    """Mirror the remote repositories and open every repository; failures become section errors."""
+                 note: Callable[[str], None] = lambda _m: None,
+                 only: set[str] | None = None) -> list[pipeline.Tracked]:
+    """Mirror the remote repositories and open every repository (or the ``only`` ones, by
+    name); failures become section errors."""
     tracked = []
     for rc in config.repos:
         name = rc.display_name()
+        if only is not None and name not in only:
+            continue
         t = pipeline.Tracked(name=name, include=rc.include, exclude=rc.exclude, importance=rc.importance)
         try:
             if rc.url:
                 note(f"fetching {name}")
-                path = ensure_mirror(rc.url, cache_dir, timeout=timeout).path
+                path = ensure_mirror(rc.url, cache_dir, timeout=timeout, kind=rc.mirror or config.mirror).path
             else:
                 path = config.resolve(rc.path or ".")
             t.repo = open_repo(path, rc.branch, name, timeout=timeout)
@@ -142,6 +169,10 @@ def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[None]:
 
 def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_cache, cache_dir, notify,
                 progress, note, git_timeout) -> RunResult:
+    if config.output.layout == "per-repo":
+        return _run_per_repo(config, days, zone, analyzer, formats=formats, out_dir=out_dir, force=force,
+                             use_cache=use_cache, cache_dir=cache_dir, notify=notify, progress=progress,
+                             note=note, git_timeout=git_timeout)
     result = RunResult()
     todo, result.skipped = days_to_do(days, out_dir, formats, force)
     if not todo:
@@ -272,6 +303,50 @@ def model_trouble(reports: Sequence[Report]) -> str | None:
             "Check the model server; the next run retries those commits")
 
 
+def _run_per_repo(config, days, zone, analyzer, *, formats, out_dir, force, use_cache, cache_dir, notify,
+                  progress, note, git_timeout) -> RunResult:
+    """``layout = "per-repo"``: ``DIR/<year>/<repo>/<date>.md`` (and its other formats), one
+    report per repository per day. Each repository is its own report — its own counts and
+    model usage — and a day is skipped per repository, so a repository added to the config is
+    backfilled without touching the others' files. The site and feed are per folder."""
+    result = RunResult()
+    folders = repo_folders([rc.display_name() for rc in config.repos])
+
+    def where(name: str) -> Callable[[date], Path]:
+        return lambda day: out_dir / f"{day.year:04d}" / folders[name]
+
+    todo = {name: days_to_do(days, out_dir, formats, force, folder=where(name))[0] for name in folders}
+    todo = {n: d for n, d in todo.items() if d}
+    result.skipped = sorted(set(days) - {d for ds in todo.values() for d in ds})  # done for every repository
+    if todo:
+        tracked = open_tracked(config, cache_dir or default_cache_dir(), git_timeout, note, only=set(todo))
+        store = Store(cache_dir) if use_cache else None
+        touched: set[Path] = set()
+        try:
+            for t in tracked:
+                reports = pipeline.generate_days(
+                    [t], todo[t.name], zone, language=config.language, date_field=config.date_field,
+                    analyzer=analyzer, store=store, progress=progress, git_timeout=git_timeout)
+                for day, report in reports:
+                    folder = where(t.name)(day)
+                    result.written += pipeline.write_report(report, folder, formats, day, day, site=False)
+                    touched.add(folder)
+                    result.reports.append((day, report))
+                    error = next((r.error for r in report.repos if r.error), None)
+                    if error:
+                        result.repo_errors[t.name] = error
+        finally:
+            if store:
+                store.close()
+        for folder in sorted(touched):
+            result.written += pipeline.write_site(folder, formats, config.language, config.output.base_url)
+    if notify and config.notify:
+        newest = max(days)
+        pages = [where(name)(newest) / pipeline.report_stem(newest, newest) for name in folders]
+        result.delivery_errors = _notify(config, newest, None, out_dir, pages=pages)
+    return result
+
+
 DELIVERIES = ".commitdigest-deliveries.json"
 
 
@@ -279,14 +354,14 @@ def _channel_key(index: int, channel) -> str:
     return f"{index}:{channel.type}:{channel.label}"
 
 
-def _notify(config: Config, day: date, report: Report | None, out_dir: Path) -> list[str]:
+def _notify(config: Config, day: date, report: Report | None, out_dir: Path,
+            pages: Sequence[Path] | None = None) -> list[str]:
     """Announce the newest requested day on every channel that has not yet received it.
 
     Only that day: a backfill of a month must not post thirty messages. What each channel got is
     kept in ``.commitdigest-deliveries.json`` beside the reports, so a channel that failed (a
     webhook timing out at 07:30) is retried by the next run, and one that succeeded is not sent
     the same day twice. A day whose report is not on disk or in memory is not announced."""
-    from commitdigest.notify import deliver
     from commitdigest.notify.config import parse_channels
 
     stem = pipeline.report_stem(day, day)
@@ -300,7 +375,11 @@ def _notify(config: Config, day: date, report: Report | None, out_dir: Path) -> 
     pending = [(i, c) for i, c in enumerate(channels) if done.get(_channel_key(i, c)) != "ok"]
     if not pending:
         return []
-    md_path, html_path, twin = (out_dir / f"{stem}.{ext}" for ext in ("md", "html", "json"))
+    if pages is not None and len(pages) != 1:
+        # per-repo layout: one announcement for the day, from every repository's JSON twin
+        return _notify_pages(config, day, pages, out_dir, state, state_path, done, pending)
+    base = pages[0] if pages else out_dir / stem
+    md_path, html_path, twin = (base.with_name(f"{stem}.{ext}") for ext in ("md", "html", "json"))
     source: Report | dict | None = report
     if source is None and twin.is_file():
         try:
@@ -312,10 +391,38 @@ def _notify(config: Config, day: date, report: Report | None, out_dir: Path) -> 
     base_url = config.output.base_url
     report_url = None
     if base_url:
-        page = next((p.name for p in (html_path, md_path, twin) if p.is_file()), f"{stem}.json")
-        report_url = f"{base_url.rstrip('/')}/{page}"
+        page = next((p for p in (html_path, md_path, twin) if p.is_file()), twin)
+        report_url = f"{base_url.rstrip('/')}/{page.relative_to(out_dir).as_posix()}"
     markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
     html = html_path.read_text(encoding="utf-8") if html_path.is_file() else None
+    return _deliver(config, source, pending, state, state_path, done, stem, report_url, markdown, html)
+
+
+def _notify_pages(config: Config, day: date, pages: Sequence[Path], out_dir: Path, state, state_path, done,
+                  pending) -> list[str]:
+    """The day's repositories, each from its own twin, announced as one report (what a daily
+    layout would have said); the link points at the published directory."""
+    stem = pipeline.report_stem(day, day)
+    merged: dict | None = None
+    for base in pages:
+        try:
+            data = json.loads(base.with_name(f"{stem}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if merged is None:
+            merged = data
+        else:
+            merged["repos"] = merged.get("repos", []) + data.get("repos", [])
+    if merged is None:
+        return []
+    base_url = config.output.base_url
+    report_url = f"{base_url.rstrip('/')}/" if base_url else None
+    return _deliver(config, merged, pending, state, state_path, done, stem, report_url, None, None)
+
+
+def _deliver(config, source, pending, state, state_path, done, stem, report_url, markdown, html) -> list[str]:
+    from commitdigest.notify import deliver
+
     def record(n: int, d) -> None:
         # Saved as each channel finishes: a run killed during a slow channel must not make the
         # next one announce the day again on the channels that already had it.

@@ -20,6 +20,7 @@ from commitdigest.analysis.grounding import ground
 from commitdigest.analysis.importance import Scoring
 from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
+from commitdigest.git.mirror import prefetch_window
 from commitdigest.git.repo import Repo, open_repo, resolve_rev
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
@@ -152,6 +153,7 @@ def generate_report(
         for repo in repos:
             if progress:
                 progress.start(f"git log {repo.name}", 0)
+            prefetch_window(repo.path, repo.rev, window, request.date_field, request.git_timeout)
             commits = gitlog.commits_in_window(repo, window, request.date_field,
                                                request.patch_limits, request.git_timeout)
             if progress:
@@ -239,6 +241,7 @@ def generate_days(
         if progress:
             progress.start(f"git log {t.name}", 0)
         try:
+            prefetch_window(t.repo.path, t.repo.rev, span, date_field, git_timeout)  # lean mirrors: one request
             commits = gitlog.commits_in_window(t.repo, span, date_field, limits, git_timeout)
         except RepoError as exc:
             errors[t.name] = exc.message
