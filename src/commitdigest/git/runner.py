@@ -60,6 +60,16 @@ def first_line(stderr: bytes | str) -> str:
     return lines[-1] if lines else "git failed"
 
 
+class StreamError(GitError):
+    """A streamed git command that failed or timed out, with all it printed on stderr: the
+    caller may need more than the first line (which object could not be read)."""
+
+    def __init__(self, message: str, stderr: bytes = b"", timed_out: bool = False):
+        super().__init__(message)
+        self.stderr = stderr
+        self.timed_out = timed_out
+
+
 class GitResult:
     def __init__(self, returncode: int, stdout: bytes, stderr: bytes):
         self.returncode = returncode
@@ -85,7 +95,7 @@ def run(
     cmd = _BASE + args
     try:
         proc = subprocess.run(
-            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(),
+            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(), check=False,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
@@ -102,7 +112,7 @@ def run(
 def stream(
     cwd: Path, args: list[str], *, input: bytes | None = None, timeout: float = DEFAULT_TIMEOUT
 ) -> Iterator[Iterator[bytes]]:
-    """Yield an iterator over git's stdout in chunks; raise ``GitError`` if git fails.
+    """Yield an iterator over git's stdout in chunks; raise ``StreamError`` if git fails.
 
     The timeout covers the whole command: a watchdog kills git when it runs past it.
     """
@@ -156,7 +166,8 @@ def stream(
             proc.wait()
         err_thread.join(timeout=5)
         proc.stdout.close()
+    stderr = b"".join(err_chunks)
     if timed_out.is_set():
-        raise GitError(f"git {args[0]} timed out after {timeout:g} s in {cwd}")
+        raise StreamError(f"git {args[0]} timed out after {timeout:g} s in {cwd}", stderr, timed_out=True)
     if proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed in {cwd}: {first_line(b''.join(err_chunks))}")
+        raise StreamError(f"git {args[0]} failed in {cwd}: {first_line(stderr)}", stderr)
