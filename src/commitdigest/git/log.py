@@ -1,8 +1,9 @@
 """A time window of a branch → ``Commit`` records, in two git processes when nothing is broken.
 
 1. ``git log --first-parent`` lists the candidate commits with their metadata (sha, parents,
-   author, both timestamps, message; no diffs). The exact window is then applied in Python on
-   instants, by committer or author date.
+   author, both timestamps, message; no diffs), newest first, and is stopped once the walk is
+   well past the window. The exact window is applied in Python on instants, by committer or
+   author date.
 2. One ``git log --no-walk --stdin`` over the selected commits prints, per commit, the sha,
    ``--raw`` (status, modes, blob ids, renames), ``--numstat`` (line counts, binary flag) — both
    ``-z`` so any byte in a path survives — and the patch, diffed against the first parent for
@@ -140,40 +141,60 @@ class _Meta:
                       read_error=read_error or self.problem, counts_known=counts_known)
 
 
-def _parse_meta(out: bytes, marks: _Marks) -> list[_Meta]:
-    """Records of ``marks.meta_format``; one that does not parse is kept with a ``problem``."""
-    metas = []
-    for rec in out.split(marks.rec)[1:]:
-        fields = rec.split(marks.sep)
-        sha = fields[0].strip()
-        if not _is_sha(sha):
-            continue  # nothing to name the commit by: not a record git printed for us
-        if len(fields) != 7:
-            metas.append(_Meta(_dec(sha), [], "", "", 0, 0, "",
-                               problem="git printed a commit header that could not be read"))
-            continue
-        _, parents, name, email, at, ct, message = fields
-        metas.append(_Meta(
-            sha=_dec(sha), parents=[_dec(p) for p in parents.split() if _is_sha(p)],
-            author=_dec(name), email=_dec(email), at=_timestamp(at), ct=_timestamp(ct),
-            message=_dec(message.rstrip(b"\n")),
-        ))
-    return metas
+def _meta(rec: bytes, marks: _Marks) -> _Meta | None:
+    """One record of ``marks.meta_format``; one that does not parse is kept with a ``problem``."""
+    fields = rec.split(marks.sep)
+    sha = fields[0].strip()
+    if not _is_sha(sha):
+        return None  # nothing to name the commit by: not a record git printed for us
+    if len(fields) != 7:
+        return _Meta(_dec(sha), [], "", "", 0, 0, "", problem="git printed a commit header that could not be read")
+    _, parents, name, email, at, ct, message = fields
+    return _Meta(sha=_dec(sha), parents=[_dec(p) for p in parents.split() if _is_sha(p)],
+                 author=_dec(name), email=_dec(email), at=_timestamp(at), ct=_timestamp(ct),
+                 message=_dec(message.rstrip(b"\n")))
+
+
+def _meta_records(chunks: Iterable[bytes], marks: _Marks) -> Iterator[_Meta]:
+    parts: list[bytes] | None = None
+    for piece in _split_records(chunks, marks.rec):
+        if piece is None:
+            if parts is not None and (m := _meta(b"".join(parts), marks)) is not None:
+                yield m
+            parts = []
+        elif parts is not None:
+            parts.append(piece)
+    if parts is not None and (m := _meta(b"".join(parts), marks)) is not None:
+        yield m
+
+
+# git's own --since stops the walk at the first commit older than the bound, so one commit with
+# a wrong clock (or a date forged to 1970) would hide all the history beneath it. The walk here
+# stops only after this many consecutive first-parent commits older than the window.
+_OLD_RUN = 64
 
 
 def _list_window(repo: Repo, window: Window, date_field: str, marks: _Marks,
                  timeout: float) -> list[_Meta]:
-    since = (window.start - _SLACK).astimezone(UTC)
-    args = ["log", "--first-parent", marks.meta_format, f"--since={since.isoformat()}"]
+    args = ["log", "--first-parent", marks.meta_format]
     if date_field == "committer":
+        # --until only filters (git still walks past newer commits), so it is safe to hand over.
         until = (window.end + _SLACK).astimezone(UTC)
         args.append(f"--until={until.isoformat()}")
-    # Author dates precede committer dates, so "author date in window" implies "committer date
-    # after the window's start": the --since bound above is safe for both modes.
     args += ["--end-of-options", repo.rev]
-    metas = _parse_meta(runner.run(repo.path, args, timeout=timeout).stdout, marks)
+    # Author dates precede committer dates, so "author date in window" implies "committer date
+    # after the window's start": walking by committer date is safe for both modes.
+    oldest = (window.start - _SLACK).timestamp()
     lo, hi = window.start.timestamp(), window.end.timestamp()
-    picked = [m for m in metas if lo <= (m.ct if date_field == "committer" else m.at) < hi]
+    picked: list[_Meta] = []
+    old_run = 0
+    with runner.stream(repo.path, args, timeout=timeout, drain=False) as chunks:
+        for m in _meta_records(chunks, marks):
+            old_run = old_run + 1 if m.ct < oldest else 0
+            if old_run >= _OLD_RUN:
+                break
+            if lo <= (m.ct if date_field == "committer" else m.at) < hi:
+                picked.append(m)
     # Newest first by the chosen date; git's order (topological along first parents) breaks ties.
     order = {m.sha: i for i, m in enumerate(picked)}
     picked.sort(key=lambda m: (-(m.ct if date_field == "committer" else m.at), order[m.sha]))
@@ -538,7 +559,7 @@ def read_commits(repo: Repo, shas: list[str], limits: PatchLimits | None = None,
     marks = _new_marks()
     out = runner.run(repo.path, ["log", "--no-walk=unsorted", "--stdin", marks.meta_format],
                      input=("\n".join(unique) + "\n").encode(), timeout=timeout).stdout
-    metas = {m.sha: m for m in _parse_meta(out, marks)}
+    metas = {m.sha: m for m in _meta_records([out], marks)}
     missing = [s for s in unique if s not in metas]
     if missing:
         raise GitError(f"git printed no header for commit {missing[0]} in {repo.path}")

@@ -110,11 +110,14 @@ def run(
 
 @contextmanager
 def stream(
-    cwd: Path, args: list[str], *, input: bytes | None = None, timeout: float = DEFAULT_TIMEOUT
+    cwd: Path, args: list[str], *, input: bytes | None = None, timeout: float = DEFAULT_TIMEOUT,
+    drain: bool = True,
 ) -> Iterator[Iterator[bytes]]:
     """Yield an iterator over git's stdout in chunks; raise ``StreamError`` if git fails.
 
-    The timeout covers the whole command: a watchdog kills git when it runs past it.
+    The timeout covers the whole command: a watchdog kills git when it runs past it. With
+    ``drain=False`` a consumer that stops reading early ends git there (a walk that has found
+    what it needs), and git's exit status is not looked at.
     """
     try:
         proc = subprocess.Popen(
@@ -146,18 +149,26 @@ def stream(
                 pass
         threading.Thread(target=feed, daemon=True).start()
 
+    at_end = threading.Event()
+
     def chunks() -> Iterator[bytes]:
         while True:
             data = proc.stdout.read1(_CHUNK) if hasattr(proc.stdout, "read1") else proc.stdout.read(_CHUNK)
             if not data:
+                at_end.set()
                 return
             yield data
 
+    stopped = False
     try:
         yield chunks()
-        # Drain what the consumer did not read so git can exit.
-        for _ in chunks():
-            pass
+        if drain:
+            # Drain what the consumer did not read so git can exit.
+            for _ in chunks():
+                pass
+        elif not at_end.is_set():
+            stopped = True
+            proc.kill()
         proc.wait()
     finally:
         watchdog.cancel()
@@ -169,5 +180,5 @@ def stream(
     stderr = b"".join(err_chunks)
     if timed_out.is_set():
         raise StreamError(f"git {args[0]} timed out after {timeout:g} s in {cwd}", stderr, timed_out=True)
-    if proc.returncode != 0:
+    if proc.returncode != 0 and not stopped:
         raise StreamError(f"git {args[0]} failed in {cwd}: {first_line(stderr)}", stderr)
