@@ -196,5 +196,5 @@ def test_shallow_boundary_is_flagged_not_shown_as_adding_the_tree(make_repo, tmp
                   "--out", str(out), "--quiet")
     assert res.returncode == 0, res.stderr
     md = (out / "2026-01-13.md").read_text()
-    assert "history is cut here (shallow clone)" in md
+    assert "shallow clone: history is cut at this commit" in md
     assert "src/m29.py" not in md  # the tree is not presented as the commit's diff

@@ -56,8 +56,8 @@ _MAX_TS = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp())
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HEX_ID = re.compile(rb"\b[0-9a-f]{40}(?:[0-9a-f]{24})?\b")
 
-SHALLOW_NOTE = ("history is cut here (shallow clone): the parent of this commit is not in the "
-                "clone, so its changes cannot be shown")
+SHALLOW_NOTE = ("shallow clone: history is cut at this commit; its parent is not in the clone, "
+                "so its changes cannot be shown")
 
 
 @dataclass(frozen=True)
