@@ -110,8 +110,12 @@ def open_repos(specs: Sequence[RepoSpec], timeout: float = 300.0, cache_dir: Pat
     repositories are named after their remote (a mirror's is its URL), else their folder; two
     sections never share a name."""
     from commitdigest.git.mirror import ensure_mirror, is_url
+    from commitdigest.git.repo import checked_web_links
     from commitdigest.store import default_cache_dir
 
+    for s in specs:  # bad input fails before any clone
+        if s.web_url:
+            checked_web_links(s.web_url)
     repos = []
     for s in specs:
         path = s.path

@@ -87,6 +87,14 @@ def web_links(remote_url: str | None) -> WebLinks | None:
     return WebLinks(base=f"https://{host.lower()}/{'/'.join(segments)}", kind=kind)
 
 
+def checked_web_links(web_url: str) -> WebLinks:
+    """Links for a web URL the user gave; one that names no GitHub or GitLab project is bad input."""
+    links = web_links(web_url)
+    if links is None:
+        raise InputError(f"{web_url}: not a GitHub or GitLab project URL (https://github.com/OWNER/NAME)")
+    return links
+
+
 def _strip_git(segment: str) -> str:
     return segment.removesuffix(".git") or segment
 
@@ -159,11 +167,7 @@ def open_repo(path: str | Path, branch: str | None = None, name: str | None = No
     """Validate ``path`` as a non-empty git repository and resolve the branch to report on.
 
     ``name`` and ``web_url`` override what ``remote.origin.url`` (then the folder) says."""
-    links_override = None
-    if web_url:
-        links_override = web_links(web_url)
-        if links_override is None:
-            raise InputError(f"{web_url}: not a GitHub or GitLab project URL (https://github.com/OWNER/NAME)")
+    links_override = checked_web_links(web_url) if web_url else None
     p = Path(path).expanduser()
     if not p.exists():
         raise RepoError(f"{path}: no such file or directory")
