@@ -198,3 +198,24 @@ def test_shallow_boundary_is_flagged_not_shown_as_adding_the_tree(make_repo, tmp
     md = (out / "2026-01-13.md").read_text()
     assert "shallow clone: history is cut at this commit" in md
     assert "src/m29.py" not in md  # the tree is not presented as the commit's diff
+
+
+def test_output_git_should_never_print_flags_one_commit():
+    """Defensive parsing: a section whose entries do not parse is one flagged commit, and the
+    sections around it are read as usual."""
+    from commitdigest.git.log import PatchLimits, _Marks, parse_sections
+
+    marks = _Marks("ab" * 16)
+    good = (b"1" * 40 + b"\x00\n:000000 100644 " + b"0" * 40 + b" " + b"2" * 40 + b" A\x00ok.txt\x001\t0\tok.txt\x00\x00"
+            b"diff --git a/ok.txt b/ok.txt\n+ok\n")
+    bad_counts = b"3" * 40 + b"\x00\n:100644 100644 " + b"4" * 40 + b" " + b"5" * 40 + b" M\x00x\x00one\ttwo\tx\x00\x00"
+    bad_raw = b"6" * 40 + b"\x00\n:what is this\x00x\x00"
+    stream = b"".join(marks.rec + s for s in (good, bad_counts, bad_raw, good))
+    # Cut anywhere, even inside a marker: the same sections come out.
+    for size in (1, 7, 64, len(stream)):
+        chunks = [stream[i:i + size] for i in range(0, len(stream), size)]
+        secs = parse_sections(chunks, marks, PatchLimits())
+        assert [s.sha[:1] for s in secs] == ["1", "3", "6", "1"]
+        assert [s.problem is None for s in secs] == [True, False, False, True]
+        assert [f.path for f in secs[0].files()] == ["ok.txt"] and secs[0].files()[0].patch == "+ok"
+        assert "line counts" in secs[1].problem and "file status" in secs[2].problem

@@ -239,6 +239,7 @@ __all__ = [
     "GitError",
     "Repo",
     "WebLinks",
+    "checked_web_links",
     "distinct_names",
     "open_repo",
     "remote_names",
