@@ -221,7 +221,10 @@ def test_bare_repository_and_branch(make_repo, tmp_path):
     bare = tmp_path / "mirror.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
     r = open_repo(bare)
-    assert r.name == "mirror" and r.branch == "main"
+    # Named after the repository it was cloned from (remote.origin.url), not its folder.
+    assert r.name == "repo0" and r.branch == "main"
+    subprocess.run(["git", "-C", str(bare), "remote", "remove", "origin"], check=True)
+    assert open_repo(bare).name == "mirror"  # no remote: the folder, without .git
     assert [c.subject for c in commits_in_window(r, day_window("2026-01-13"))] == ["on main"]
     r_dev = open_repo(bare, "dev")
     assert [c.subject for c in commits_in_window(r_dev, day_window("2026-01-13"))] == ["on dev", "on main"]

@@ -172,6 +172,12 @@ def cli() -> None:
               help="Local repository (working copy or bare), or a remote URL (mirrored into the cache). "
                    "Repeat for several; default: current directory.")
 @click.option("--branch", help="Branch to report on (default: the repository's HEAD branch).")
+@click.option("--name", "names", multiple=True, metavar="NAME",
+              help="Section name of the repository; repeat in the order of --repo "
+                   "[default: owner/name from remote.origin.url, else the folder].")
+@click.option("--web-url", "web_urls", multiple=True, metavar="URL",
+              help="Web page of the repository (https://github.com/OWNER/NAME or a GitLab project) for "
+                   "commit and PR links; repeat in the order of --repo [default: from remote.origin.url].")
 @click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today, yesterday or Nd (N days ago); default: today.")
 @click.option("--since", metavar="D", help="First day of a period report (inclusive); same forms as --date.")
 @click.option("--until", metavar="D", help="Last day of a period report (inclusive; default: today).")
@@ -197,8 +203,8 @@ def cli() -> None:
                    "default: ./commitdigest.toml when present].")
 @llm_options
 @click.pass_context
-def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, formats, base_url, out_dir, no_cache,
-           cache_dir, quiet, dry_run, config_path, **llm_kwargs) -> None:
+def report(ctx, repos, branch, names, web_urls, date_, since, until, tz, date_field, lang, formats, base_url,
+           out_dir, no_cache, cache_dir, quiet, dry_run, config_path, **llm_kwargs) -> None:
     """Write the report of a day (or a period) for one or more repositories.
 
     Files are named DIR/<date>.md and DIR/<date>.json (a period: DIR/<since>_<until>.*);
@@ -226,7 +232,7 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
     if base_url is not None and not is_web_url(base_url):
         raise InputError(f"--base-url: '{base_url}' is not an http:// or https:// URL")
     request = pipeline.ReportRequest(
-        repos=[pipeline.RepoSpec(path=p, branch=branch) for p in (repos or (".",))],
+        repos=_repo_specs(repos or (".",), branch, names, web_urls),
         since=first, until=last, zone=zone, language=lang, date_field=date_field,
         use_cache=not no_cache, cache_dir=_cache_dir(cache_dir),
     )
@@ -251,6 +257,16 @@ def report(ctx, repos, branch, date_, since, until, tz, date_field, lang, format
     for path in written:
         click.echo(str(path))
     _warn_model_trouble([result])
+
+
+def _repo_specs(repos, branch, names, web_urls) -> list:
+    """--name and --web-url pair with --repo by position: the first with the first, and so on."""
+    for flag, given in (("--name", names), ("--web-url", web_urls)):
+        if len(given) > len(repos):
+            raise InputError(f"{flag} given {len(given)} times for {len(repos)} --repo; give at most one per --repo")
+    return [pipeline.RepoSpec(path=p, branch=branch, name=names[i] if i < len(names) else None,
+                              web_url=web_urls[i] if i < len(web_urls) else None)
+            for i, p in enumerate(repos)]
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

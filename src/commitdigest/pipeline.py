@@ -21,7 +21,7 @@ from commitdigest.analysis.importance import Scoring
 from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.mirror import prefetch_window
-from commitdigest.git.repo import Repo, open_repo, resolve_rev
+from commitdigest.git.repo import Repo, distinct_names, open_repo, resolve_rev
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
 from commitdigest.report import render
@@ -49,6 +49,7 @@ class RepoSpec:
     path: str
     name: str | None = None
     branch: str | None = None
+    web_url: str | None = None  # https://github.com/OWNER/NAME or a GitLab project: commit links
 
 
 @dataclass
@@ -121,18 +122,23 @@ def release_patches(commits: Sequence[Commit]) -> None:
 
 def open_repos(specs: Sequence[RepoSpec], timeout: float = 300.0, cache_dir: Path | None = None) -> list[Repo]:
     """Open every repository before any work starts, so bad input fails fast. A URL is mirrored
-    into the cache first (cloned once, fetched after), exactly as ``run`` does."""
-    from commitdigest.git.mirror import ensure_mirror, is_url, name_from_url
+    into the cache first (cloned once, fetched after), exactly as ``run`` does. Unnamed
+    repositories are named after their remote (a mirror's is its URL), else their folder; two
+    sections never share a name."""
+    from commitdigest.git.mirror import ensure_mirror, is_url
+    from commitdigest.git.repo import checked_web_links
     from commitdigest.store import default_cache_dir
 
+    for s in specs:  # bad input fails before any clone
+        if s.web_url:
+            checked_web_links(s.web_url)
     repos = []
     for s in specs:
+        path = s.path
         if is_url(s.path):
-            mirror = ensure_mirror(s.path, cache_dir or default_cache_dir(), timeout=timeout)
-            repos.append(open_repo(mirror.path, s.branch, s.name or name_from_url(s.path), timeout=timeout))
-        else:
-            repos.append(open_repo(s.path, s.branch, s.name, timeout=timeout))
-    return repos
+            path = ensure_mirror(s.path, cache_dir or default_cache_dir(), timeout=timeout).path
+        repos.append(open_repo(path, s.branch, s.name, timeout=timeout, web_url=s.web_url))
+    return distinct_names(repos)
 
 
 def generate_report(

@@ -1,38 +1,63 @@
-"""A time window of a branch → ``Commit`` records, with two git processes in all.
+"""A time window of a branch → ``Commit`` records, in two git processes when nothing is broken.
 
-1. ``git log --first-parent`` lists the candidate commits with their two timestamps (cheap: no
-   diffs); the exact window is then applied in Python on instants, by committer or author date.
-2. One ``git log --no-walk --stdin`` over the selected commits prints, per commit, the header,
-   ``--raw`` (status, modes, renames), ``--numstat`` (line counts, binary flag) — both ``-z`` so
-   any byte in a path survives — and the patch, diffed against the first parent for merges.
-   The output is parsed as a stream; each file keeps at most ``PatchLimits`` of its patch.
+1. ``git log --first-parent`` lists the candidate commits with their metadata (sha, parents,
+   author, both timestamps, message; no diffs), newest first, and is stopped once the walk is
+   well past the window. The exact window is applied in Python on instants, by committer or
+   author date.
+2. One ``git log --no-walk --stdin`` over the selected commits prints, per commit, the sha,
+   ``--raw`` (status, modes, blob ids, renames), ``--numstat`` (line counts, binary flag) — both
+   ``-z`` so any byte in a path survives — and the patch, diffed against the first parent for
+   merges. The output is parsed as a stream; each file keeps at most ``PatchLimits`` of its patch.
 
-Only when that second process fails (a partial clone missing a blob: "fatal: unable to read …")
-does the code fall back to one process per commit, so the commits git *can* read keep their
-diffs and the broken one keeps its file list and says what could not be read.
+Repository content is hostile input. A text file may hold any bytes after its first 8 KB (git
+judges "binary" from those alone), so nothing in a patch may be able to pass for structure:
+records and fields are cut on markers holding a random token drawn per run
+(``secrets.token_hex``) that no file or message can contain, the metadata comes from a stream
+that carries no file content at all, and each patch section must carry the sha that was asked
+for, in order. Every number is parsed defensively: what git prints that does not parse flags
+that one commit (``read_error``), it never ends the run.
+
+When git stops part-way through the patch stream (a partial clone that cannot fetch one blob:
+"fatal: could not fetch …"), the commits already printed are kept, the unreadable one gets its
+file list from trees alone, and the stream resumes after it — one broken object costs a couple
+of processes, not one process per commit for the rest of the window.
+
+Commits at the boundary of a shallow clone have their parents cut away: git would diff them
+against the empty tree and show the whole tree as added. They are flagged, not diffed.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from commitdigest.errors import GitError
 from commitdigest.git import runner
 from commitdigest.git.repo import Repo
 from commitdigest.models import Commit, FileChange, Window
 
-# A commit header starts with this. It contains NULs, which git never prints inside a text
-# patch (a NUL makes git treat a file as binary), so it cannot be confused with diff content.
-_MARK = b"\x00\x00\x1dCOMMITDIGEST\x1d"
-_FORMAT = "%x00%x00%x1dCOMMITDIGEST%x1d%H%x00%P%x00%aN%x00%aE%x00%at%x00%ct%x00%B%x00"
-_DIFF_ARGS = ["--diff-merges=first-parent", "-M", "--raw", "--numstat", "-z",
+_DIFF_ARGS = ["--diff-merges=first-parent", "-M", "--raw", "--no-abbrev", "--numstat", "-z", "-p",
               "--no-color", "--no-ext-diff", "--no-textconv", "--submodule=short"]
+# Trees only: no rename detection and no line counts, so no blob is ever opened.
+_TREE_ARGS = ["--diff-merges=first-parent", "--raw", "--no-renames", "--no-abbrev", "-z",
+              "--no-color", "--no-ext-diff"]
 
 # Committer dates along a branch are nearly monotonic; the slack absorbs clock skew between
 # committers so git's date-limited walk does not stop before the window's oldest commit.
 _SLACK = timedelta(days=2)
+
+# git stores any unsigned number as a timestamp (year 10000, 2^64 - 1, more digits still) and
+# prints nothing for one it cannot parse (negative, garbage). Python's datetime ends at year
+# 9999; one day of margin keeps the clamped instant convertible into every time zone.
+_MAX_TS = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp())
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HEX_ID = re.compile(rb"\b[0-9a-f]{40}(?:[0-9a-f]{24})?\b")
+
+SHALLOW_NOTE = ("shallow clone: history is cut at this commit; its parent is not in the clone, "
+                "so its changes cannot be shown")
 
 
 @dataclass(frozen=True)
@@ -43,93 +68,261 @@ class PatchLimits:
     per_commit: int = 2 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """Record and field separators for one run. The token is random, so no content can hold it."""
+
+    token: str
+
+    @property
+    def rec(self) -> bytes:
+        return f"\x1e{self.token}\x1e".encode()
+
+    @property
+    def sep(self) -> bytes:
+        return f"\x1f{self.token}\x1f".encode()
+
+    @property
+    def meta_format(self) -> str:
+        s = f"%x1f{self.token}%x1f"
+        return f"--format=%x1e{self.token}%x1e%H{s}%P{s}%aN{s}%aE{s}%at{s}%ct{s}%B"
+
+    @property
+    def patch_format(self) -> str:
+        return f"--format=%x1e{self.token}%x1e%H"
+
+
+def _new_marks() -> _Marks:
+    return _Marks(secrets.token_hex(16))
+
+
 def _dec(b: bytes) -> str:
     return b.decode("utf-8", "replace")
 
 
-def _ts(raw: bytes) -> datetime:
-    return datetime.fromtimestamp(int(raw), tz=timezone.utc)
+def _timestamp(raw: bytes) -> int:
+    """Seconds since the epoch as git printed them, clamped to what a datetime can hold."""
+    s = raw.strip()
+    if not s.isdigit():
+        return 0  # git prints nothing for a date it cannot read; it shows such dates as 1970
+    if len(s) > 15:  # past year 9999 whatever the digits (and int() refuses 4,300+ digits)
+        return _MAX_TS
+    return min(int(s), _MAX_TS)
 
 
-# ------------------------------------------------------------------------ pass 1: the window
+def _instant(ts: int) -> datetime:
+    return _EPOCH + timedelta(seconds=ts)
+
+
+def _is_sha(b: bytes) -> bool:
+    return len(b) in (40, 64) and _HEX_ID.fullmatch(b) is not None
+
+
+# ------------------------------------------------------------------- pass 1: the metadata
+
+
+@dataclass
+class _Meta:
+    sha: str
+    parents: list[str]
+    author: str
+    email: str
+    at: int
+    ct: int
+    message: str
+    problem: str | None = None
+
+    def commit(self, files: list[FileChange], read_error: str | None = None,
+               counts_known: bool = True) -> Commit:
+        subject, _, body = self.message.strip("\n").partition("\n")
+        return Commit(sha=self.sha, parents=self.parents, author=self.author, author_email=self.email,
+                      author_time=_instant(self.at), committer_time=_instant(self.ct),
+                      subject=subject.strip(), body=body.strip("\n"), files=files,
+                      read_error=read_error or self.problem, counts_known=counts_known)
+
+
+def _meta(rec: bytes, marks: _Marks) -> _Meta | None:
+    """One record of ``marks.meta_format``; one that does not parse is kept with a ``problem``."""
+    fields = rec.split(marks.sep)
+    sha = fields[0].strip()
+    if not _is_sha(sha):
+        return None  # nothing to name the commit by: not a record git printed for us
+    if len(fields) != 7:
+        return _Meta(_dec(sha), [], "", "", 0, 0, "", problem="git printed a commit header that could not be read")
+    _, parents, name, email, at, ct, message = fields
+    return _Meta(sha=_dec(sha), parents=[_dec(p) for p in parents.split() if _is_sha(p)],
+                 author=_dec(name), email=_dec(email), at=_timestamp(at), ct=_timestamp(ct),
+                 message=_dec(message.rstrip(b"\n")))
+
+
+def _meta_records(chunks: Iterable[bytes], marks: _Marks) -> Iterator[_Meta]:
+    parts: list[bytes] | None = None
+    for piece in _split_records(chunks, marks.rec):
+        if piece is None:
+            if parts is not None and (m := _meta(b"".join(parts), marks)) is not None:
+                yield m
+            parts = []
+        elif parts is not None:
+            parts.append(piece)
+    if parts is not None and (m := _meta(b"".join(parts), marks)) is not None:
+        yield m
+
+
+# git's own --since stops the walk at the first commit older than the bound, so one commit with
+# a wrong clock (or a date forged to 1970) would hide all the history beneath it. The walk here
+# stops only after this many consecutive first-parent commits older than the window.
+_OLD_RUN = 64
+
+
+def _list_window(repo: Repo, window: Window, date_field: str, marks: _Marks,
+                 timeout: float) -> list[_Meta]:
+    args = ["log", "--first-parent", marks.meta_format]
+    if date_field == "committer":
+        # --until only filters (git still walks past newer commits), so it is safe to hand over.
+        until = (window.end + _SLACK).astimezone(UTC)
+        args.append(f"--until={until.isoformat()}")
+    args += ["--end-of-options", repo.rev]
+    # Author dates precede committer dates, so "author date in window" implies "committer date
+    # after the window's start": walking by committer date is safe for both modes.
+    oldest = (window.start - _SLACK).timestamp()
+    lo, hi = window.start.timestamp(), window.end.timestamp()
+    picked: list[_Meta] = []
+    old_run = 0
+    with runner.stream(repo.path, args, timeout=timeout, drain=False) as chunks:
+        for m in _meta_records(chunks, marks):
+            old_run = old_run + 1 if m.ct < oldest else 0
+            if old_run >= _OLD_RUN:
+                break
+            if lo <= (m.ct if date_field == "committer" else m.at) < hi:
+                picked.append(m)
+    # Newest first by the chosen date; git's order (topological along first parents) breaks ties.
+    order = {m.sha: i for i, m in enumerate(picked)}
+    picked.sort(key=lambda m: (-(m.ct if date_field == "committer" else m.at), order[m.sha]))
+    return picked
 
 
 def select_shas(repo: Repo, window: Window, date_field: str = "committer",
                 timeout: float = runner.DEFAULT_TIMEOUT) -> list[str]:
     """First-parent commits of the branch whose chosen date falls in ``window``, newest first."""
-    since = (window.start - _SLACK).astimezone(timezone.utc)
-    args = ["log", "--first-parent", "--format=%H %ct %at", f"--since={since.isoformat()}"]
-    if date_field == "committer":
-        until = (window.end + _SLACK).astimezone(timezone.utc)
-        args.append(f"--until={until.isoformat()}")
-    # Author dates precede committer dates, so "author date in window" implies "committer date
-    # after the window's start": the --since bound above is safe for both modes.
-    args += ["--end-of-options", repo.rev]
-    out = runner.run(repo.path, args, timeout=timeout).stdout
-    lo, hi = window.start.timestamp(), window.end.timestamp()
-    picked: list[tuple[int, str]] = []
-    for line in out.splitlines():
-        sha, ct, at = line.split()
-        t = int(ct if date_field == "committer" else at)
-        if lo <= t < hi:
-            picked.append((t, sha.decode()))
-    # Newest first by the chosen date; git's order (topological along first parents) breaks ties.
-    order = {sha: i for i, (_, sha) in enumerate(picked)}
-    picked.sort(key=lambda p: (-p[0], order[p[1]]))
-    return [sha for _, sha in picked]
+    return [m.sha for m in _list_window(repo, window, date_field, _new_marks(), timeout)]
 
 
-# ------------------------------------------------------------------ pass 2: facts and patches
+# -------------------------------------------------------------- pass 2: files and patches
+
+_HEAD, _STAT, _PATCH, _SKIP = range(4)
 
 
-class _Builder:
-    """Accumulates one commit from the stream: header + raw/numstat tokens, then patch lines."""
+class _Section:
+    """One commit's part of the patch stream, fed incrementally: sha NUL, raw and numstat
+    tokens (NUL-terminated), an empty token, then patch lines up to the next record marker."""
 
-    def __init__(self, header: bytes, limits: PatchLimits):
-        fields = header.split(b"\x00", 6)
-        self.sha = _dec(fields[0])
-        self.parents = _dec(fields[1]).split()
-        self.author = _dec(fields[2])
-        self.email = _dec(fields[3])
-        self.at = _ts(fields[4])
-        self.ct = _ts(fields[5])
-        self.message = _dec(fields[6]) if len(fields) > 6 else ""
+    def __init__(self, limits: PatchLimits):
         self.limits = limits
+        self.state = _HEAD
+        self.buf = b""
+        self.sha = ""
+        self.problem: str | None = None
+        self.raw: list[tuple[str, str, str | None, bool]] = []  # status, path, old path, submodule
+        self.counts: list[tuple[int, int, bool]] = []
+        self.blobs: set[bytes] = set()  # blob ids this commit's diff reads
+        self._entry: list | None = None  # a raw or numstat entry still waiting for its paths
+        self._need = 0
         self.sections: list[list] = []  # [header, lines, size, clipped], mutated in place
         self.kept = 0
-        self.files: list[FileChange] = []
 
-    def parse_meta(self, meta: bytes) -> None:
-        tokens = meta.split(b"\x00")
-        raw: list[tuple[str, str, str | None, bool]] = []  # status, path, old_path, submodule
-        counts: list[tuple[int, int, bool]] = []
-        i = 0
-        while i < len(tokens):
-            tok = tokens[i].lstrip(b"\n")
-            if not tok:
-                i += 1
+    # -- input
+
+    def feed(self, data: bytes) -> None:
+        if self.state == _SKIP:
+            return
+        buf = self.buf + data if self.buf else data
+        self.buf = b""
+        if self.state == _HEAD:
+            nul = buf.find(b"\x00")
+            if nul < 0:
+                self.buf = buf
+                return
+            self.sha = _dec(buf[:nul].strip())
+            self.state = _STAT
+            buf = buf[nul + 1:]
+        if self.state == _STAT:
+            buf = self._stat(buf)
+            if self.state == _STAT:
+                self.buf = buf
+                return
+        if self.state == _PATCH:
+            end = buf.rfind(b"\n") + 1
+            if end:
+                self.add_lines(buf[:end - 1].split(b"\n"))
+            self.buf = buf[end:]
+
+    def finish(self) -> None:
+        if self.state == _STAT and self.buf:
+            self._stat(self.buf + b"\x00")
+        elif self.state == _PATCH and self.buf:
+            self.add_lines(self.buf.split(b"\n"))
+        self.buf = b""
+
+    def _fail(self, what: str) -> None:
+        self.problem = self.problem or f"git printed {what} for this commit"
+        self.state = _SKIP
+
+    def _stat(self, buf: bytes) -> bytes:
+        """Consume complete NUL-terminated tokens; return what is left (an incomplete token, or
+        the start of the patch when the stat part has ended)."""
+        pos = 0
+        while True:
+            nul = buf.find(b"\x00", pos)
+            if nul < 0:
+                return buf[pos:]
+            tok, pos = buf[pos:nul], nul + 1
+            if self._need:
+                self._entry.append(_dec(tok))
+                self._need -= 1
+                if not self._need:
+                    self._close_entry()
                 continue
+            tok = tok.lstrip(b"\n")
+            if not tok:  # the empty token: raw and numstat are done, the patch follows
+                self.state = _PATCH
+                return buf[pos:]
             if tok.startswith(b":"):
-                parts = tok[1:].split()
-                status = _dec(parts[4][:1]) if len(parts) >= 5 else "M"
-                submodule = b"160000" in (parts[0], parts[1]) if len(parts) >= 2 else False
-                if status in ("R", "C"):
-                    old, new = _dec(tokens[i + 1]), _dec(tokens[i + 2])
-                    raw.append((status, new, old, submodule))
-                    i += 3
-                else:
-                    raw.append((status, _dec(tokens[i + 1]), None, submodule))
-                    i += 2
-                continue
-            ins, _, rest = tok.partition(b"\t")
-            dels, _, path = rest.partition(b"\t")
-            binary = ins == b"-"
-            counts.append((0 if binary else int(ins), 0 if binary else int(dels), binary))
-            i += 1 if path else 3  # renames: "ins\tdels\t" NUL old NUL new
-        for n, (status, path, old, submodule) in enumerate(raw):
-            ins, dels, binary = counts[n] if n < len(counts) else (0, 0, False)
-            self.files.append(FileChange(path=path, old_path=old, status=status, insertions=ins,
-                                         deletions=dels, binary=binary, submodule=submodule))
+                self._raw_token(tok)
+            elif b"\t" in tok:
+                self._numstat_token(tok)
+            else:
+                self._fail("an unexpected file entry")
+            if self.state == _SKIP:
+                return b""
+
+    def _raw_token(self, tok: bytes) -> None:
+        parts = tok[1:].split(b" ")
+        if len(parts) != 5 or not parts[4][:1].isalpha():
+            self._fail("an unreadable file status")
+            return
+        old_mode, new_mode, old_id, new_id, status = parts
+        self.blobs.update(b for b in (old_id, new_id) if _is_sha(b) and b.strip(b"0"))
+        letter = _dec(status[:1])
+        self._entry = ["raw", letter, b"160000" in (old_mode, new_mode)]
+        self._need = 2 if letter in ("R", "C") else 1
+
+    def _numstat_token(self, tok: bytes) -> None:
+        ins, _, rest = tok.partition(b"\t")
+        dels, tab, path = rest.partition(b"\t")
+        binary = ins == b"-" and dels == b"-"
+        if not tab or not (binary or (ins.isdigit() and dels.isdigit())):
+            self._fail("unreadable line counts")
+            return
+        self.counts.append((0, 0, True) if binary else (int(ins), int(dels), False))
+        if not path:  # a rename: "ins TAB dels TAB" NUL old NUL new
+            self._entry, self._need = ["skip"], 2
+
+    def _close_entry(self) -> None:
+        entry, self._entry = self._entry, None
+        if entry[0] == "raw":
+            _, letter, submodule, *paths = entry
+            old, new = (paths[0], paths[1]) if len(paths) == 2 else (None, paths[0])
+            self.raw.append((letter, new, old, submodule))
 
     def add_lines(self, lines: list[bytes]) -> None:
         """Patch lines, in order; a block at a time because this is the hot loop of a report."""
@@ -152,25 +345,29 @@ class _Builder:
             kept += n
         self.kept = kept
 
-    def build(self) -> Commit:
+    # -- output
+
+    def files(self) -> list[FileChange]:
+        files = []
+        for n, (status, path, old, submodule) in enumerate(self.raw):
+            ins, dels, binary = self.counts[n] if n < len(self.counts) else (0, 0, False)
+            files.append(FileChange(path=path, old_path=old, status=status, insertions=ins,
+                                    deletions=dels, binary=binary, submodule=submodule))
         # Patch sections follow the raw entries' order. A type change (file → symlink) is one raw
         # entry but two patch sections; then sections are matched by path instead.
-        if len(self.sections) == len(self.files):
-            pairs = zip(self.files, self.sections, strict=True)
+        if len(self.sections) == len(files):
+            pairs = zip(files, self.sections, strict=True)
         else:
             by_path = {}
             for sec in self.sections:
                 p = _section_path(sec[0])
                 if p is not None:
                     by_path.setdefault(p, sec)
-            pairs = ((f, by_path[f.path]) for f in self.files if f.path in by_path)
+            pairs = ((f, by_path[f.path]) for f in files if f.path in by_path)
         for f, (_, lines, _, clipped) in pairs:
             f.patch = _dec(b"\n".join(lines))
             f.patch_clipped = clipped
-        subject, _, body = self.message.strip("\n").partition("\n")
-        return Commit(sha=self.sha, parents=self.parents, author=self.author, author_email=self.email,
-                      author_time=self.at, committer_time=self.ct, subject=subject.strip(),
-                      body=body.strip("\n"), files=self.files)
+        return files
 
 
 def _section_path(header: bytes) -> str | None:
@@ -184,134 +381,196 @@ def _section_path(header: bytes) -> str | None:
     return None
 
 
-def parse_stream(chunks: Iterable[bytes], limits: PatchLimits) -> Iterator[Commit]:
-    """Parse the output of ``git log --format=_FORMAT _DIFF_ARGS -p`` incrementally."""
+def _split_records(chunks: Iterable[bytes], mark: bytes) -> Iterator[bytes | None]:
+    """The stream as data pieces, with ``None`` where a record marker stood. A marker split
+    across two chunks is still found: the tail that could start one is held back."""
+    keep = len(mark) - 1
     buf = b""
-    current: _Builder | None = None
-    in_patch = False
-    header_pending = False
     for chunk in chunks:
-        buf += chunk
-        while True:
-            if current is None or header_pending:
-                # Waiting for a complete header + meta: marker … NUL "diff --git " or next marker.
-                start = buf.find(_MARK)
-                if start < 0:
-                    break
-                body_start = start + len(_MARK)
-                nxt = buf.find(_MARK, body_start)
-                diff = buf.find(b"\x00diff --git ", body_start)
-                if diff < 0 and buf[body_start:].startswith(b"diff --git "):
-                    diff = body_start - 1
-                # The header's 7 NUL-separated fields end before any raw entry.
-                if diff >= 0 and (nxt < 0 or diff < nxt):
-                    end_meta = diff
-                elif nxt >= 0:
-                    end_meta = nxt
-                else:
-                    break  # need more data
-                meta_block = buf[body_start:end_meta]
-                header, meta = _split_header(meta_block)
-                if current is not None:
-                    yield current.build()
-                current = _Builder(header, limits)
-                current.parse_meta(meta)
-                header_pending = False
-                if end_meta == diff:
-                    buf = buf[diff + 1:]
-                    in_patch = True
-                else:
-                    buf = buf[end_meta:]
-                    in_patch = False
-                    header_pending = True
-                continue
-            if in_patch:
-                # Patch text contains no NUL: everything up to the next NUL is patch.
-                nul = buf.find(b"\x00")
-                limit = nul if nul >= 0 else buf.rfind(b"\n") + 1
-                if nul < 0 and limit <= 0:
-                    break  # no complete line yet
-                block, buf = buf[:limit], buf[limit:]
-                lines = block.split(b"\n")
-                if lines and lines[-1] == b"":
-                    lines.pop()
-                current.add_lines(lines)
-                if nul >= 0:
-                    in_patch = False
-                    header_pending = True
-                    continue
+        buf = buf + chunk if buf else chunk
+        pos = 0
+        while (i := buf.find(mark, pos)) >= 0:
+            if i > pos:
+                yield buf[pos:i]
+            yield None
+            pos = i + len(mark)
+        cut = max(pos, len(buf) - keep)
+        if cut > pos:
+            yield buf[pos:cut]
+        buf = buf[cut:]
+    if buf:
+        yield buf
+
+
+def parse_sections(chunks: Iterable[bytes], marks: _Marks, limits: PatchLimits) -> list[_Section]:
+    """Every section of a patch stream, in order. Bytes before the first marker are not ours."""
+    out: list[_Section] = []
+    cur: _Section | None = None
+    for piece in _split_records(chunks, marks.rec):
+        if piece is None:
+            if cur is not None:
+                cur.finish()
+            cur = _Section(limits)
+            out.append(cur)
+        elif cur is not None:
+            cur.feed(piece)
+    if cur is not None:
+        cur.finish()
+    return out
+
+
+@dataclass
+class _Outcome:
+    """What one pass over the patch stream gave: complete sections in the order asked, and why
+    git stopped early (``None`` when it did not)."""
+
+    sections: list[_Section] = field(default_factory=list)
+    failure: runner.StreamError | None = None
+
+
+def _stream(repo: Repo, shas: list[str], marks: _Marks, limits: PatchLimits, args: list[str],
+            timeout: float) -> _Outcome:
+    argv = ["log", "--no-walk=unsorted", "--stdin", marks.patch_format, *args]
+    stdin = ("\n".join(shas) + "\n").encode()
+    outcome = _Outcome()
+    sections: list[_Section] = []
+    try:
+        with runner.stream(repo.path, argv, input=stdin, timeout=timeout) as chunks:
+            sections = parse_sections(chunks, marks, limits)
+    except runner.StreamError as exc:
+        outcome.failure = exc
+    # Each section must be the commit asked for next; anything else ends what is trusted.
+    for sec, sha in zip(sections, shas):
+        if sec.sha != sha:
             break
-    if current is not None:
-        if in_patch and buf:
-            current.add_lines(buf.rstrip(b"\n").split(b"\n"))
-            buf = b""
-        yield current.build()
-    start = buf.find(_MARK)
-    if (current is None or header_pending) and start >= 0:
-        # A last commit with no patch (an empty commit, or one that only touches submodules).
-        header, meta = _split_header(buf[start + len(_MARK):])
-        last = _Builder(header, limits)
-        last.parse_meta(meta)
-        yield last.build()
+        outcome.sections.append(sec)
+    if outcome.failure is None and len(outcome.sections) < len(sections):
+        outcome.failure = runner.StreamError("git printed a diff for a commit it was not asked for")
+    return outcome
 
 
-def _split_header(block: bytes) -> tuple[bytes, bytes]:
-    """Split ``sha NUL parents NUL name NUL email NUL at NUL ct NUL message NUL`` from the rest."""
-    pos = 0
-    for _ in range(7):
-        nul = block.find(b"\x00", pos)
-        if nul < 0:
-            return block, b""
-        pos = nul + 1
-    return block[:pos - 1], block[pos:]
+def _culprit(outcome: _Outcome) -> tuple[list[_Section], bool]:
+    """(sections to keep, whether the object git could not read is known to be the next commit's).
+
+    git names the object it could not read. When it belongs to the last section printed, that
+    section is the broken commit (git died inside its diff); otherwise every printed section is
+    whole and the broken commit is the next one (git died before printing its sha — a partial
+    clone fetches a commit's blobs before printing anything of it).
+    """
+    named = set(_HEX_ID.findall(outcome.failure.stderr)) if outcome.failure else set()
+    done = outcome.sections
+    if named and done and done[-1].blobs & named:
+        return done[:-1], True
+    if named:
+        return done, True
+    return done[:-1], False  # git did not say what broke: the last section is suspect
+
+
+def _read_files(repo: Repo, metas: list[_Meta], limits: PatchLimits, marks: _Marks,
+                timeout: float) -> dict[str, Commit]:
+    """Files and patches of ``metas``: one stream, resumed after each commit git cannot read."""
+    done: dict[str, Commit] = {}
+    by_sha = {m.sha: m for m in metas}
+    pending = [m.sha for m in metas]
+    while pending:
+        outcome = _stream(repo, pending, marks, limits, _DIFF_ARGS, timeout)
+        if outcome.failure is None:
+            for sec in outcome.sections:
+                done[sec.sha] = _from_section(by_sha[sec.sha], sec)
+            pending = pending[len(outcome.sections):]
+            if pending:  # git succeeded but printed nothing for these: say so, once each
+                done.update(_degraded(repo, [by_sha[s] for s in pending], marks,
+                                      "git printed no diff for this commit", timeout))
+            break
+        if outcome.failure.timed_out:
+            # A slow git stays slow: the rest of the window gets its file lists, not retries.
+            keep = outcome.sections[:-1]
+            for sec in keep:
+                done[sec.sha] = _from_section(by_sha[sec.sha], sec)
+            rest = [by_sha[s] for s in pending[len(keep):]]
+            done.update(_degraded(repo, rest, marks, outcome.failure.message, timeout))
+            break
+        keep, known = _culprit(outcome)
+        for sec in keep:
+            done[sec.sha] = _from_section(by_sha[sec.sha], sec)
+        pending = pending[len(keep):]
+        if not pending:
+            break
+        suspect, reason = pending[0], _reason(outcome.failure)
+        if not known:
+            # git did not name what it could not read: read the suspect alone to find out.
+            alone = _stream(repo, [suspect], marks, limits, _DIFF_ARGS, timeout)
+            if alone.failure is None and alone.sections:
+                done[suspect] = _from_section(by_sha[suspect], alone.sections[0])
+                pending = pending[1:]
+                continue
+            if alone.failure is not None:
+                reason = _reason(alone.failure)
+        done.update(_degraded(repo, [by_sha[suspect]], marks, reason, timeout))
+        pending = pending[1:]
+    return done
+
+
+def _reason(failure: runner.StreamError) -> str:
+    return runner.first_line(failure.stderr) if failure.stderr.strip() else failure.message
+
+
+def _from_section(meta: _Meta, sec: _Section) -> Commit:
+    return meta.commit(sec.files(), read_error=sec.problem, counts_known=sec.problem is None)
+
+
+def _degraded(repo: Repo, metas: list[_Meta], marks: _Marks, reason: str,
+              timeout: float) -> dict[str, Commit]:
+    """Commits whose blobs git cannot read: their file lists from trees alone (one process for
+    all of them), no counts, no patch, and the reason."""
+    outcome = _stream(repo, [m.sha for m in metas], marks, PatchLimits(), _TREE_ARGS, timeout)
+    trees = {sec.sha: sec for sec in outcome.sections}
+    out = {}
+    for m in metas:
+        sec = trees.get(m.sha)
+        files = sec.files() if sec is not None and sec.problem is None else []
+        out[m.sha] = m.commit(files, read_error=reason or "diff could not be read", counts_known=False)
+    return out
+
+
+def _assemble(repo: Repo, metas: list[_Meta], limits: PatchLimits, marks: _Marks,
+              timeout: float) -> list[Commit]:
+    # The boundary of a shallow clone has no parent here: its "diff" would be its whole tree.
+    cut = {m.sha for m in metas if m.sha in repo.shallow}
+    readable = [m for m in metas if m.sha not in cut and m.problem is None]
+    done = _read_files(repo, readable, limits, marks, timeout) if readable else {}
+    out = []
+    for m in metas:
+        if m.sha in cut:
+            out.append(m.commit([], read_error=SHALLOW_NOTE, counts_known=False))
+        elif m.sha in done:
+            out.append(done[m.sha])
+        else:
+            out.append(m.commit([], counts_known=False))
+    return out
 
 
 def read_commits(repo: Repo, shas: list[str], limits: PatchLimits | None = None,
                  timeout: float = runner.DEFAULT_TIMEOUT) -> list[Commit]:
-    """Facts and patches of ``shas`` (in that order) with one git process, degrading per commit."""
+    """Facts and patches of ``shas`` (in that order), degrading per commit."""
     if not shas:
         return []
-    limits = limits or PatchLimits()
-    try:
-        return _read(repo, shas, limits, timeout)
-    except GitError:
-        if len(shas) == 1:
-            return [_read_degraded(repo, shas[0], timeout)]
-        # One unreadable commit must not take the others' diffs with it.
-        out = []
-        for sha in shas:
-            try:
-                out.extend(_read(repo, [sha], limits, timeout))
-            except GitError:
-                out.append(_read_degraded(repo, sha, timeout))
-        return out
-
-
-def _read(repo: Repo, shas: list[str], limits: PatchLimits, timeout: float) -> list[Commit]:
-    args = ["log", "--no-walk=unsorted", "--stdin", f"--format={_FORMAT}", *_DIFF_ARGS, "-p"]
-    stdin = ("\n".join(shas) + "\n").encode()
-    with runner.stream(repo.path, args, input=stdin, timeout=timeout) as chunks:
-        commits = list(parse_stream(chunks, limits))
-    return commits
-
-
-def _read_degraded(repo: Repo, sha: str, timeout: float) -> Commit:
-    """A commit whose blobs git cannot read: the file list (from trees only), no counts, no patch."""
-    failure = runner.run(repo.path, ["log", "--no-walk", f"--format={_FORMAT}", "--diff-merges=first-parent",
-                                     "--numstat", "-z", sha], check=False, timeout=timeout)
-    reason = runner.first_line(failure.stderr) if not failure.ok else "diff could not be read"
-    # --raw without rename detection compares tree entries only and never opens a blob.
-    r = runner.run(repo.path, ["log", "--no-walk", f"--format={_FORMAT}", "--diff-merges=first-parent",
-                               "--raw", "--no-renames", "-z", "--no-abbrev", sha], check=False,
-                   timeout=timeout)
-    if not r.ok:  # even the trees are gone: keep the commit with what the header says
-        r = runner.run(repo.path, ["log", "--no-walk", f"--format={_FORMAT}", sha], timeout=timeout)
-    commits = list(parse_stream([r.stdout], PatchLimits()))
-    commit = commits[0]
-    return commit.model_copy(update={"read_error": reason, "counts_known": False})
+    unique = list(dict.fromkeys(shas))  # git prints a commit named twice once
+    marks = _new_marks()
+    out = runner.run(repo.path, ["log", "--no-walk=unsorted", "--stdin", marks.meta_format],
+                     input=("\n".join(unique) + "\n").encode(), timeout=timeout).stdout
+    metas = {m.sha: m for m in _meta_records([out], marks)}
+    missing = [s for s in unique if s not in metas]
+    if missing:
+        raise GitError(f"git printed no header for commit {missing[0]} in {repo.path}")
+    commits = _assemble(repo, [metas[s] for s in unique], limits or PatchLimits(), marks, timeout)
+    by_sha = {c.sha: c for c in commits}
+    return [by_sha[s] for s in shas]
 
 
 def commits_in_window(repo: Repo, window: Window, date_field: str = "committer",
                       limits: PatchLimits | None = None,
                       timeout: float = runner.DEFAULT_TIMEOUT) -> list[Commit]:
-    return read_commits(repo, select_shas(repo, window, date_field, timeout), limits, timeout)
+    marks = _new_marks()
+    metas = _list_window(repo, window, date_field, marks, timeout)
+    return _assemble(repo, metas, limits or PatchLimits(), marks, timeout) if metas else []

@@ -1,13 +1,15 @@
-"""Opening a local repository (working copy or bare) and deriving its web links."""
+"""Opening a local repository (working copy or bare): its branch, its name and web links, and
+whether its history is cut (a shallow clone)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from commitdigest.errors import GitError, RepoError
+from commitdigest.errors import GitError, InputError, RepoError
 from commitdigest.git import runner
 
 
@@ -34,6 +36,12 @@ class Repo:
     branch: str  # display name of the branch reported on
     rev: str  # full ref name or sha handed to git log
     links: WebLinks | None
+    # Commits whose parents a shallow clone cut away (the lines of ``<git dir>/shallow``).
+    shallow: frozenset[str] = frozenset()
+    # Longer names, most readable first and the path last: what tells two repositories apart
+    # when both would be called ``name`` (see ``distinct_names``).
+    aliases: tuple[str, ...] = ()
+    named: bool = False  # the user chose ``name``: it is never replaced
 
 
 _SCP_RE = re.compile(r"^(?:[^@/]+@)?([^:/]+):(.+)$")  # git@github.com:owner/name.git
@@ -72,34 +80,107 @@ def web_links(remote_url: str | None) -> WebLinks | None:
     if kind is None:
         return None
     path = path.strip("/")
-    if path.endswith(".git"):
-        path = path[:-4]
+    path = path.removesuffix(".git")
     segments = [s for s in path.split("/") if s]
     if len(segments) < 2 or (kind == "github" and len(segments) != 2):
         return None
     return WebLinks(base=f"https://{host.lower()}/{'/'.join(segments)}", kind=kind)
 
 
-def _default_name(path: Path, links: WebLinks | None) -> str:
+def checked_web_links(web_url: str) -> WebLinks:
+    """Links for a web URL the user gave; one that names no GitHub or GitLab project is bad input."""
+    links = web_links(web_url)
+    if links is None:
+        raise InputError(f"{web_url}: not a GitHub or GitLab project URL (https://github.com/OWNER/NAME)")
+    return links
+
+
+def _strip_git(segment: str) -> str:
+    return segment.removesuffix(".git") or segment
+
+
+def remote_names(remote_url: str | None) -> list[str]:
+    """Names for a repository from its remote URL, shortest first: ``owner/name`` (then
+    ``host/owner/name``) for a URL, as ``run`` names a configured ``url``; ``name`` (then
+    ``parent/name``) for a plain local path. Only the URL's path is used: user, password, token,
+    query and fragment never reach a name."""
+    url = (remote_url or "").strip()
+    if not url:
+        return []
+    host, is_url = "", True
+    if "://" in url:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            return []
+        path = parts.path
+    elif (m := _SCP_RE.match(url)) and not url.startswith(("/", ".")):
+        host, path = m.group(1).lower(), m.group(2)
+    else:
+        path, is_url = url, False
+    segments = [s for s in path.replace("\\", "/").split("/") if s not in ("", ".", "..", ".git")]
+    if not segments:
+        return []
+    segments[-1] = _strip_git(segments[-1])
+    tail = "/".join(segments[-2:])
+    if is_url:
+        return [tail, f"{host}/{tail}"] if host else [tail]
+    return [segments[-1], tail] if len(segments) > 1 else [segments[-1]]
+
+
+def _names(path: Path, links: WebLinks | None, remote_url: str | None) -> list[str]:
+    """Default name and its aliases: the web project, else the remote, else the folder; the path
+    is always the last resort."""
     if links is not None:
-        return links.base.split("/", 3)[3]
-    name = path.name
-    return name[:-4] if name.endswith(".git") and len(name) > 4 else name
+        owner_name = links.base.split("/", 3)[3]
+        names = [owner_name, links.base.split("://", 1)[1]]
+    else:
+        names = remote_names(remote_url)
+    if not names:
+        folder = _strip_git(path.name)
+        names = [folder, f"{_strip_git(path.parent.name)}/{folder}"] if path.parent.name else [folder]
+    return list(dict.fromkeys([*names, str(path)]))
+
+
+def distinct_names(repos: Sequence[Repo]) -> list[Repo]:
+    """The same repositories, each section with its own name: a repository whose name another
+    one also has takes its next alias (owner/name, then the path) until the names differ. Names
+    the user chose are kept as given."""
+    chains = [[r.name] if r.named else [r.name, *r.aliases] for r in repos]
+    level = [0] * len(repos)
+    while True:
+        current = [chain[i] for chain, i in zip(chains, level, strict=True)]
+        dupes = {n for n in current if current.count(n) > 1}
+        moved = False
+        for k, name in enumerate(current):
+            if name in dupes and level[k] + 1 < len(chains[k]):
+                level[k] += 1
+                moved = True
+        if not moved:
+            break
+    return [r if r.name == n else replace(r, name=n) for r, n in zip(repos, current, strict=True)]
 
 
 def open_repo(path: str | Path, branch: str | None = None, name: str | None = None,
-              timeout: float = runner.DEFAULT_TIMEOUT) -> Repo:
-    """Validate ``path`` as a non-empty git repository and resolve the branch to report on."""
+              timeout: float = runner.DEFAULT_TIMEOUT, web_url: str | None = None) -> Repo:
+    """Validate ``path`` as a non-empty git repository and resolve the branch to report on.
+
+    ``name`` and ``web_url`` override what ``remote.origin.url`` (then the folder) says."""
+    links_override = checked_web_links(web_url) if web_url else None
     p = Path(path).expanduser()
     if not p.exists():
         raise RepoError(f"{path}: no such file or directory")
     if not p.is_dir():
         raise RepoError(f"{path}: not a directory")
     p = p.resolve()
-    probe = runner.run(p, ["rev-parse", "--absolute-git-dir"], check=False, timeout=timeout)
-    if not probe.ok:
+    probe = runner.run(p, ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-shallow-repository"],
+                       check=False, timeout=timeout)
+    lines = probe.text().splitlines()
+    if not probe.ok or len(lines) < 3:
         raise RepoError(f"{path}: not a git repository")
-    git_dir = Path(probe.text().strip())
+    git_dir = Path(lines[0].strip())
+    shallow = _shallow_commits(p / lines[1].strip()) if lines[2].strip() == "true" else frozenset()
 
     if branch is None:
         head = runner.run(p, ["symbolic-ref", "-q", "HEAD"], check=False, timeout=timeout)
@@ -130,9 +211,20 @@ def open_repo(path: str | Path, branch: str | None = None, name: str | None = No
         raise RepoError(f"{path}: unknown branch '{branch}'")
 
     remote = runner.run(p, ["config", "--get", "remote.origin.url"], check=False, timeout=timeout)
-    links = web_links(remote.text().strip() if remote.ok else None)
-    return Repo(path=p, git_dir=git_dir, name=name or _default_name(p, links), branch=display,
-                rev=resolved, links=links)
+    remote_url = remote.text().strip() if remote.ok else None
+    links = links_override or web_links(remote_url)
+    names = _names(p, links, remote_url)
+    return Repo(path=p, git_dir=git_dir, name=name or names[0], branch=display, rev=resolved, links=links,
+                shallow=shallow, aliases=tuple(names[1:]), named=bool(name))
+
+
+def _shallow_commits(common_dir: Path) -> frozenset[str]:
+    """The boundary commits of a shallow clone; unreadable or odd lines are not commits."""
+    try:
+        text = (common_dir / "shallow").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return frozenset()
+    return frozenset(ln.strip() for ln in text.splitlines() if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", ln.strip()))
 
 
 def resolve_rev(repo: Repo, rev: str, timeout: float = runner.DEFAULT_TIMEOUT) -> str:
@@ -143,4 +235,14 @@ def resolve_rev(repo: Repo, rev: str, timeout: float = runner.DEFAULT_TIMEOUT) -
     return r.text().strip()
 
 
-__all__ = ["Repo", "WebLinks", "open_repo", "resolve_rev", "web_links", "GitError"]
+__all__ = [
+    "GitError",
+    "Repo",
+    "WebLinks",
+    "checked_web_links",
+    "distinct_names",
+    "open_repo",
+    "remote_names",
+    "resolve_rev",
+    "web_links",
+]

@@ -60,6 +60,16 @@ def first_line(stderr: bytes | str) -> str:
     return lines[-1] if lines else "git failed"
 
 
+class StreamError(GitError):
+    """A streamed git command that failed or timed out, with all it printed on stderr: the
+    caller may need more than the first line (which object could not be read)."""
+
+    def __init__(self, message: str, stderr: bytes = b"", timed_out: bool = False):
+        super().__init__(message)
+        self.stderr = stderr
+        self.timed_out = timed_out
+
+
 class GitResult:
     def __init__(self, returncode: int, stdout: bytes, stderr: bytes):
         self.returncode = returncode
@@ -85,7 +95,7 @@ def run(
     cmd = _BASE + args
     try:
         proc = subprocess.run(
-            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(),
+            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(), check=False,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
@@ -100,11 +110,14 @@ def run(
 
 @contextmanager
 def stream(
-    cwd: Path, args: list[str], *, input: bytes | None = None, timeout: float = DEFAULT_TIMEOUT
+    cwd: Path, args: list[str], *, input: bytes | None = None, timeout: float = DEFAULT_TIMEOUT,
+    drain: bool = True,
 ) -> Iterator[Iterator[bytes]]:
-    """Yield an iterator over git's stdout in chunks; raise ``GitError`` if git fails.
+    """Yield an iterator over git's stdout in chunks; raise ``StreamError`` if git fails.
 
-    The timeout covers the whole command: a watchdog kills git when it runs past it.
+    The timeout covers the whole command: a watchdog kills git when it runs past it. With
+    ``drain=False`` a consumer that stops reading early ends git there (a walk that has found
+    what it needs), and git's exit status is not looked at.
     """
     try:
         proc = subprocess.Popen(
@@ -136,18 +149,26 @@ def stream(
                 pass
         threading.Thread(target=feed, daemon=True).start()
 
+    at_end = threading.Event()
+
     def chunks() -> Iterator[bytes]:
         while True:
             data = proc.stdout.read1(_CHUNK) if hasattr(proc.stdout, "read1") else proc.stdout.read(_CHUNK)
             if not data:
+                at_end.set()
                 return
             yield data
 
+    stopped = False
     try:
         yield chunks()
-        # Drain what the consumer did not read so git can exit.
-        for _ in chunks():
-            pass
+        if drain:
+            # Drain what the consumer did not read so git can exit.
+            for _ in chunks():
+                pass
+        elif not at_end.is_set():
+            stopped = True
+            proc.kill()
         proc.wait()
     finally:
         watchdog.cancel()
@@ -156,7 +177,8 @@ def stream(
             proc.wait()
         err_thread.join(timeout=5)
         proc.stdout.close()
+    stderr = b"".join(err_chunks)
     if timed_out.is_set():
-        raise GitError(f"git {args[0]} timed out after {timeout:g} s in {cwd}")
-    if proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed in {cwd}: {first_line(b''.join(err_chunks))}")
+        raise StreamError(f"git {args[0]} timed out after {timeout:g} s in {cwd}", stderr, timed_out=True)
+    if proc.returncode != 0 and not stopped:
+        raise StreamError(f"git {args[0]} failed in {cwd}: {first_line(stderr)}", stderr)
