@@ -143,7 +143,8 @@ def test_monthly_and_bad_periods(repo, tmp_path):
     assert md.startswith("# Monthly Report (2026-11: 2026-11-01 ~ 2026-11-30)")
     assert "This month: 8 commits" in md  # the init commit of Nov 1 too
     for args in (("--week", "2026-47"), ("--week", "2026-W54"), ("--month", "2026-13"),
-                 ("--week", "2026-W47", "--month", "2026-11"), ("--week", "2026-W47", "--format", "pdf")):
+                 ("--week", "2026-W47", "--month", "2026-11"), ("--week", "2026-W47", "--format", "pdf"),
+                 ("--month", "2062-11")):
         r = run_cli("rollup", "--repo", str(repo.path), "--out", str(tmp_path / "bad"), *args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
     assert not (tmp_path / "bad" / "rollups").exists()

@@ -519,6 +519,9 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
     else:
         period = rollup_mod.week_period(yesterday).previous() if yesterday.isoweekday() != 7 \
             else rollup_mod.week_period(yesterday)
+    if period.since > parse_day("today", zone):  # a typo in the year, not a quiet period
+        raise InputError(f"{chosen[0] if chosen else '--week'} {period.label} starts after today "
+                         f"({parse_day('today', zone).isoformat()} in {zone.name}): check the year")
     analyzer = _analyzer(ctx, config_path, llm_kwargs)
     out = Path(out_dir) if out_dir else (cfg.resolve(cfg.output.dir) if cfg else Path("reports"))
     cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg and cfg.cache_dir else None)
