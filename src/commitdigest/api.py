@@ -1,0 +1,158 @@
+"""The library interface: what a program that imports commitdigest calls.
+
+    import commitdigest
+
+    report = commitdigest.build_report("~/src/dynamo", since="2026-11-16", until="2026-11-22",
+                                       tz="Asia/Shanghai", language="en")
+    for section in report.repos:
+        for c in section.commits:
+            print(c.analysis.importance, c.subject)
+    entry = commitdigest.analyze_commit("~/src/dynamo", "HEAD")
+    again = commitdigest.load_report("reports/2026-11-16.json")
+    week = commitdigest.build_rollup("~/src/dynamo", week="2026-W47")
+
+Every function takes plain values (paths, dates as ``date`` or strings, zone names), uses the
+offline analyzer unless given another, and raises ``commitdigest.errors.CommitdigestError``
+subclasses for bad input — the same checks and messages as the command line.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from commitdigest import pipeline
+from commitdigest.analysis.base import Analyzer
+from commitdigest.errors import InputError
+from commitdigest.models import (
+    CommitAnalysis,
+    CommitEntry,
+    FileEntry,
+    Generator,
+    RepoSection,
+    Report,
+    Stats,
+    Usage,
+    Window,
+)
+from commitdigest.git.repo import web_links
+from commitdigest.report.build import _unique, slugify
+from commitdigest.window import Zone, parse_day, parse_zone
+
+__all__ = ["analyze_commit", "build_report", "build_rollup", "load_report"]
+
+
+def _day(value: date | str, zone: Zone) -> date:
+    return value if isinstance(value, date) else parse_day(value, zone)
+
+
+def build_report(repos: str | Path | list[str | Path], since: date | str, until: date | str | None = None, *,
+                 tz: str | None = None, language: str = "zh", analyzer: Analyzer | None = None,
+                 branch: str | None = None, use_cache: bool = True, cache_dir: Path | None = None) -> Report:
+    """The report of one or more repositories (paths or URLs) over whole days, ``since`` to
+    ``until`` inclusive (``until`` defaults to ``since``: one day)."""
+    zone = parse_zone(tz)
+    first = _day(since, zone)
+    last = _day(until, zone) if until is not None else first
+    paths = repos if isinstance(repos, list) else [repos]
+    request = pipeline.ReportRequest(
+        repos=[pipeline.RepoSpec(path=str(Path(p).expanduser()) if not _is_url(str(p)) else str(p), branch=branch)
+               for p in paths],
+        since=first, until=last, zone=zone, language=pipeline.check_language(language), use_cache=use_cache,
+        cache_dir=cache_dir)
+    return pipeline.generate_report(request, analyzer=analyzer)
+
+
+def analyze_commit(repo: str | Path, rev: str, *, tz: str | None = None, language: str = "zh",
+                   analyzer: Analyzer | None = None, use_cache: bool = True,
+                   cache_dir: Path | None = None) -> CommitEntry:
+    """One commit's facts and analysis, as a report shows it."""
+    entry, _ = pipeline.analyze_one(str(Path(repo).expanduser()), rev, pipeline.check_language(language),
+                                    parse_zone(tz), analyzer=analyzer, use_cache=use_cache, cache_dir=cache_dir)
+    return entry
+
+
+def build_rollup(repos: str | Path | list[str | Path], *, week: str | None = None, month: str | None = None,
+                 since: date | str | None = None, until: date | str | None = None, tz: str | None = None,
+                 language: str = "zh", analyzer: Analyzer | None = None, use_cache: bool = True,
+                 cache_dir: Path | None = None):
+    """The rollup (``commitdigest.rollup.Rollup``) of a week (``"2026-W47"``), a month
+    (``"2026-11"``) or a period of days."""
+    from commitdigest import rollup
+    from commitdigest.store import Store
+
+    zone = parse_zone(tz)
+    if sum(v is not None for v in (week, month, since)) != 1:
+        raise InputError("give exactly one of week, month or since")
+    if week:
+        period = rollup.parse_week(week)
+    elif month:
+        period = rollup.parse_month(month)
+    else:
+        assert since is not None
+        first = _day(since, zone)
+        period = rollup.period_between(first, _day(until, zone) if until is not None else first)
+    paths = repos if isinstance(repos, list) else [repos]
+    opened = pipeline.open_repos([pipeline.RepoSpec(path=str(p)) for p in paths], cache_dir=cache_dir)
+    tracked = [pipeline.Tracked(name=r.name, repo=r) for r in opened]
+    store = Store(cache_dir) if use_cache else None
+    try:
+        result, _ = pipeline.generate_rollup(tracked, period, zone, language=pipeline.check_language(language),
+                                             analyzer=analyzer, store=store)
+    finally:
+        if store:
+            store.close()
+    return result
+
+
+def _is_url(value: str) -> bool:
+    from commitdigest.git.mirror import is_url
+
+    return is_url(value)
+
+
+# ----------------------------------------------------------------------------- the JSON twin
+
+
+def load_report(path: str | Path) -> Report:
+    """A report read back from its JSON twin (REPORT_FORMAT.md §3). Fields the twin does not
+    carry are derived as the report builder would: anchors from short SHAs, section slugs from
+    names, whether it is a period from its window."""
+    source = Path(path)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{source}: not a readable report twin ({exc})") from None
+    try:
+        return report_from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{source}: not a report twin ({type(exc).__name__}: {exc})") from None
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    window = Window(start=datetime.fromisoformat(data["window"]["start"]),
+                    end=datetime.fromisoformat(data["window"]["end"]))
+    anchors: set[str] = set()
+    slugs: set[str] = set()
+    sections = []
+    for repo in data["repos"]:
+        slug = _unique(slugify(repo["name"]), slugs)
+        links = web_links(repo.get("url"))
+        commits = []
+        for c in repo["commits"]:
+            commits.append(CommitEntry(
+                sha=c["sha"], short_sha=c["short_sha"], anchor=_unique(f"c-{c['short_sha']}", anchors),
+                url=c.get("url"), pr_url_base=links.pr_base if links else None,
+                time=datetime.fromisoformat(c["time"]), author=c["author"],
+                subject=c["subject"], pr=c.get("pr"),
+                files=[FileEntry.model_validate(f) for f in c.get("files", [])], read_error=c.get("read_error"),
+                analysis=CommitAnalysis.model_validate(c["analysis"])))
+        sections.append(RepoSection(name=repo["name"], url=repo.get("url"), branch=repo.get("branch", ""),
+                                    slug=slug, stats=Stats.model_validate(repo.get("stats", {})), commits=commits,
+                                    error=repo.get("error")))
+    return Report(title=data["title"], language=data["language"], timezone=data["timezone"], window=window,
+                  period=(window.end - window.start) > timedelta(hours=25),
+                  generator=Generator.model_validate(data["generator"]), repos=sections,
+                  usage=Usage.model_validate(data.get("usage", {})))
