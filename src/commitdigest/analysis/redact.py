@@ -1,14 +1,26 @@
 """Secrets never leave the machine: redact them from everything a model is shown.
 
-Two kinds of rules. Shape rules recognise a secret by its form wherever it appears (PEM private
-keys, cloud and SaaS tokens, credentials in URLs, ``password = "…"`` literals). Context rules
-apply to config files only, where an unquoted ``TOKEN=abc`` or a long random-looking string is
-almost always a credential but in source code would mostly be an identifier or a hash.
-Every replacement is counted; the count goes into the record so the report can say so.
+Three kinds of rules.
+
+- Shape rules recognise a secret by its form wherever it appears: cloud and SaaS tokens,
+  credentials in URLs and connection strings, webhook URLs, ``password = "…"`` literals.
+- Key blocks are read line by line, because a diff cuts them up: a hunk may show a private key's
+  last lines as context, or one of its lines as the hunk header's function name, with its
+  ``BEGIN`` line far above. Every line of a key block is replaced, and the block counts once.
+- Context rules depend on the kind of file. In config files, shell scripts, Dockerfiles and
+  docs an unquoted ``TOKEN=abc``, ``ENV DB_PASSWORD abc`` or ``password: abc`` is almost always
+  a credential; in source code the same text is an expression (``TOKEN=os.environ[…]``), so
+  source code only gets the shape rules.
+
+Every secret replaced counts once, however many lines it spans; the count goes into the record
+so the report can say so. Text that already holds the mark is never counted again, so a final
+pass over a whole prompt adds nothing for what the per-file passes already replaced.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections import Counter
@@ -17,42 +29,226 @@ from dataclasses import dataclass
 
 MARK = "[REDACTED]"
 
-_KEY_WORDS = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|client[_-]?secret)"
+_KEY_WORDS = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|client[_-]?secret|auth[_-]?key)"
 # A whole identifier containing one of those words as a word of its own: DB_PASSWORD, userPassword,
-# aws.secret_key — not "compass", "passenger", "tokenizer" or "author".
-_SECRET_NAME = (r"(?<![\w.\-])(?:[\w.\-]*[_.\-]|[A-Za-z0-9]*[a-z0-9](?=[A-Z]))?(?i:" + _KEY_WORDS
+# aws.secret_key, PGPASSWORD — not "compass", "passenger", "tokenizer" or "author".
+_SECRET_NAME = (r"(?<![\w.\-])(?:[\w.\-]*[_.\-]|[A-Za-z0-9]*[a-z0-9](?=[A-Z])|PG|pg)?(?i:" + _KEY_WORDS
                 + r")s?(?![a-z])[\w.\-]*")
+# Names that hold something *about* a secret, not the secret: DB_PASSWORD_FILE, token_ttl,
+# password_min_length, GITHUB_TOKEN_PATH, secretKeyRef.
+_ABOUT_SECRET = re.compile(
+    r"(?i)(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:file|path|dir|ttl|timeout|length|len|min|max|count|size|type|name|env|"
+    r"var|header|prefix|expir\w*|lifetime|policy|regex|pattern|limit|enabled|required|field|id|ref|mode|"
+    r"command|cmd|helper|source|url|endpoint|uri|hash|digest|rotation|provider|store|manager)$")
+
+# Values that stand for a secret without being one: references, templates, examples, paths,
+# numbers and durations, yaml anchors and tags.
+_PLACEHOLDER = re.compile(
+    r"^(?:[$%<@!&*|>\[{(]|/|\./|\.\./|~/|file:)|\.\.\.|…"
+    r"|^(?:x+|\*+|changeme|change-me|none|null|nil|true|false|yes|no|on|off|required|optional|string|str|"
+    r"example\w*|your[\w\-]*|dummy|placeholder|todo|tbd|redacted|pass(?:word|wd)?|pw|token|secret|key)$"
+    r"|^\d{1,8}(?:\.\d+)?(?:ms|[smhdw])?$", re.IGNORECASE)
+# Identifiers rather than values: the *name* of an environment variable or setting
+# (secret_env = "SMTP_PASSWORD", "api_key": "llm_api_key").
+_IDENTIFIER = re.compile(r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)+)$")
+# A value that is the name of a secret, not its content: hf-token-secret, db_password, api-key.
+_REFERENCE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+_REFERENCE_WORD = re.compile(r"(?:^|[-_.])" + _KEY_WORDS + r"s?(?:$|[-_.])", re.IGNORECASE)
+# Code, not a value: os.environ.get, settings.api_key
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+
+
+def _placeholder(value: str) -> bool:
+    return bool(_PLACEHOLDER.search(value))
+
 
 # (name, pattern, group holding the secret or 0 for the whole match)
 _SHAPES: list[tuple[str, re.Pattern[str], int]] = [
-    ("private key", re.compile(
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\Z)",
-        re.S), 0),
     ("aws access key id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[0-9A-Z]{16}\b"), 0),
     ("google api key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), 0),
     ("github token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b"), 0),
     ("gitlab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}\b"), 0),
     ("slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"), 0),
+    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), 0),
+    ("hugging face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), 0),
     ("stripe key", re.compile(r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b"), 0),
     ("api secret key", re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}\b"), 0),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"), 0),
+    # The path of a webhook URL is its credential: whoever has it can post to the channel.
+    ("slack webhook", re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/\-]{20,})"), 1),
+    ("discord webhook", re.compile(r"discord(?:app)?\.com/api/webhooks/\d+/([A-Za-z0-9_\-]{20,})"), 1),
     ("bearer token", re.compile(r"(?i)\b(?:bearer|token)\s+([A-Za-z0-9_\-.=+/]{20,})"), 1),
     ("url credentials", re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s:/@\"']+:([^\s@/\"']+)@"), 1),
+    # Connection strings: Azure storage/service bus keys, ADO.NET passwords between semicolons.
+    ("connection string key", re.compile(r"(?i)\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)\s*=\s*([^;\s\"']+)"), 1),
+    ("connection string password", re.compile(r"(?i)(?<=[;\"'])[ \t]*(?:Password|Pwd)=([^;\s\"']+)(?=[;\"'])"), 1),
+    # .npmrc / .yarnrc: //registry/:_authToken=…, _auth=…, _password=…
+    ("npm auth", re.compile(r"(?:^[+\- ]?|:)_(?:authToken|auth|password)=([^\s\"'#;]+)", re.MULTILINE), 1),
     # A quoted literal assigned to a secret-sounding name, in any language:
     # password = "hunter2", "apiKey": "…", AWS_SECRET_ACCESS_KEY: '…'
     ("secret literal", re.compile(
-        _SECRET_NAME + r"[\"']?\s*(?::=|=>|=|:)\s*[\"']([^\"'\s]{4,})[\"']"), 1),
+        "(" + _SECRET_NAME + r")[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[\"']([^\"'\s]{4,})[\"']"), 2),
 ]
 
-# KEY=value / key: value in config files, quoted or not.
-_CONFIG_ASSIGN = re.compile(
-    r"(?m)^([+\- ]?\s*(?:export\s+)?" + _SECRET_NAME + r"\s*[:=]\s*)([^\s#\"'][^\s#]*)")
+# ------------------------------------------------------------------------------ key blocks
+
+_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
+_END = re.compile(r"-----END ([A-Z0-9 ]+)-----")
+_PRIVATE = re.compile(r"PRIVATE KEY")
+_B64_BODY = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+_PEM_HEADER = re.compile(r"(?:Proc-Type|DEK-Info|Version|Comment|Hash):")
+_HUNK = re.compile(r"^(@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?)(.*)$")
+# A private key written on one line, as JSON and env files do: "-----BEGIN …-----\nMIIE…\n-----END …-----"
+_INLINE_KEY = re.compile(r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)((?:\\[nr]|[A-Za-z0-9+/= \t])*?[A-Za-z0-9+/]{16,}"
+                         r"(?:\\[nr]|[A-Za-z0-9+/= \t])*?)(?=-----END|[\"'`]|$)", re.MULTILINE)
+
+
+def _split_prefix(line: str) -> tuple[str, str]:
+    """(diff sign and indentation, the rest) of one line."""
+    sign = line[:1] if line[:1] in ("+", "-", " ") else ""
+    rest = line[len(sign):]
+    body = rest.lstrip(" \t")
+    return line[:len(line) - len(body)], body
+
+
+def _body_line(text: str) -> bool:
+    """A line of base64 as PEM writes it (no spaces), possibly quoted in a string."""
+    text = text.strip().strip("\"',").removesuffix("\\n")
+    return bool(_B64_BODY.fullmatch(text))
+
+
+def _keyish(text: str) -> bool:
+    """A base64 line that is key material rather than a word: long and mixed, or padded."""
+    text = text.strip().strip("\"',").removesuffix("\\n")
+    if not _B64_BODY.fullmatch(text):
+        return False
+    if text.endswith("=") or (len(text) >= 24 and ("+" in text or "/" in text)):
+        return True
+    return looks_random(text)
+
+
+def _keys(text: str) -> tuple[str, int]:
+    """Replace every line of a private key block; (new text, blocks replaced).
+
+    Inside ``BEGIN … PRIVATE KEY`` everything up to the ``END`` line (or the first line that is
+    not key material) is key. Outside, a run of base64 lines, hunk-header names included, is a
+    key's visible part when it reaches a ``END … PRIVATE KEY`` line, or when it is key material by
+    itself and no certificate or public key is around it.
+    """
+    if "-----" not in text and not _B64_BODY.search(text):
+        return text, 0
+    lines = text.split("\n")
+    out = list(lines)
+    blocks = 0
+    inside: str | None = None  # "private" / "other" after a BEGIN line, until its END
+    run: list[int] = []  # candidate body lines outside a known private block
+    private_hit = False  # the current private block replaced at least one line
+
+    def body_of(i: int) -> tuple[str, str, bool] | None:
+        """(prefix, body, is hunk header) of a line that could be key material, else None."""
+        line = lines[i]
+        m = _HUNK.match(line)
+        if m:
+            return (m.group(1), m.group(2), True) if m.group(2) and _body_line(m.group(2)) else None
+        prefix, body = _split_prefix(line)
+        return (prefix, body, False) if body and _body_line(body) else None
+
+    def close_run(next_line: str | None) -> None:
+        nonlocal blocks
+        if not run:
+            return
+        ends_private = bool(next_line is not None and (m := _END.search(next_line)) and _PRIVATE.search(m.group(1)))
+        ends_other = bool(next_line is not None and (m := _END.search(next_line)) and not _PRIVATE.search(m.group(1)))
+        if ends_private or (not ends_other and inside != "other" and any(_keyish(body_of(i)[1]) for i in run)):
+            for i in run:
+                prefix, _body, _ = body_of(i)
+                out[i] = prefix + MARK
+            blocks += 1
+        run.clear()
+
+    for i, line in enumerate(lines):
+        begin, end = _BEGIN.search(line), _END.search(line)
+        if begin and not (end and end.start() > begin.start()):
+            close_run(None)
+            inside = "private" if _PRIVATE.search(begin.group(1)) else "other"
+            private_hit = False
+            continue
+        if end:
+            close_run(line)
+            if inside == "private" and private_hit:
+                blocks += 1
+            inside, private_hit = None, False
+            continue
+        if begin:  # BEGIN and END on one line: the inline rule deals with it
+            close_run(None)
+            continue
+        if inside == "private":
+            prefix, body = _split_prefix(line)
+            if body and MARK not in body and (_body_line(body) or _PEM_HEADER.match(body)):
+                out[i] = prefix + MARK
+                private_hit = True
+            elif body and MARK not in body:
+                # Not key material: the block was cut off (clipped patch, hunk end).
+                if private_hit:
+                    blocks += 1
+                inside, private_hit = None, False
+            continue
+        if body_of(i) is not None:
+            run.append(i)
+        else:
+            close_run(line)
+    close_run(None)
+    if inside == "private" and private_hit:
+        blocks += 1
+    return "\n".join(out), blocks
+
+
+# --------------------------------------------------------------------------- context rules
+
+_VALUE = r"([^\s\"'`#;&|()<>\[\]{},]+)"
+# KEY=value / key: value at the start of a line of a config file or shell script, quoted or not.
+_LINE_ASSIGN = re.compile(
+    r"(?m)^([+\- ]?[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?(" + _SECRET_NAME + r")[ \t]*"
+    # "key: value" must end the line: a yaml value with spaces in it is prose, not a secret
+    r"(?:=[ \t]*|:[ \t]*(?=[^\s#\"'][^\s#]*[ \t]*(?:#.*)?$)))([^\s#\"'][^\s#]*)")
+# The same in docs, where it must end the line: "password: hunter2" in a yaml snippet, but not
+# "Password: see the vault for it".
+_DOC_ASSIGN = re.compile(
+    r"(?m)^([+\- ]?[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?(" + _SECRET_NAME + r")[ \t]*[:=][ \t]*)"
+    + _VALUE + r"[ \t]*$")
+# NAME=value anywhere on a line: docker run -e POSTGRES_PASSWORD=…, PGPASSWORD=… psql, DSNs.
+_ENV_ASSIGN = re.compile(r"(?<![\w$.\-/])(" + _SECRET_NAME + r")=" + _VALUE)
+# Dockerfile ENV/ARG, the space form included: ENV DB_PASSWORD hunter2
+_DOCKER = re.compile(r"(?m)^([+\- ]?[ \t]*(?:ENV|ARG)[ \t]+(" + _SECRET_NAME + r")[ \t]+)" + _VALUE)
 _TOKENISH = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9][A-Za-z0-9+/_\-]{22,}[A-Za-z0-9]={0,2}(?![A-Za-z0-9+/_\-])")
+# Digests pinned in lock files and manifests: integrity hashes, go.sum lines, image digests.
+_DIGEST = re.compile(r"^(?:sha\d+-|sha\d+:|h1:|md5-)", re.IGNORECASE)
 
 _CONFIG_SUFFIXES = (".env", ".ini", ".cfg", ".conf", ".config", ".properties", ".yaml", ".yml",
-                    ".toml", ".json", ".xml", ".tfvars", ".npmrc", ".pypirc", ".netrc", ".htpasswd")
-_PLACEHOLDER = re.compile(r"^(?:\$\{?[\w.\-:]*\}?|<[^>]*>|%\(?\w+\)?s?|\{\{.*\}\}|x+|\*+|changeme|none|null|true|false|example\w*|your[\w\-]*)$",
-                          re.I)
+                    ".toml", ".json", ".xml", ".tfvars", ".npmrc", ".yarnrc", ".pypirc", ".netrc",
+                    ".htpasswd", ".http", ".rest", ".example", ".sample", ".tpl")
+_SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh", ".fish", ".envrc", ".mk", ".ps1", ".bat", ".cmd")
+_DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".org")
+# kind: Secret (and its data/stringData block) in a Kubernetes manifest
+_K8S_SECRET = re.compile(r"(?m)^[+\- ]?[ \t]*kind:[ \t]*[\"']?Secret[\"']?[ \t]*$")
+_K8S_DATA = re.compile(r"^([+\- ]?)([ \t]*)(?:data|stringData|binaryData):[ \t]*$")
+_K8S_ENTRY = re.compile(r"^([+\- ]?[ \t]+[\w.\-]+:[ \t]*)([^\s#\"'|>][^\s#]*|\"[^\"]+\"|'[^']+')[ \t]*$")
+
+
+def file_kind(path: str) -> str:
+    """config, shell, docker, docs or source: which context rules a file gets."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name in ("dockerfile", "containerfile") or name.startswith(("dockerfile.", "containerfile.")) \
+            or name.endswith(".dockerfile"):
+        return "docker"
+    if is_config_file(path):
+        return "config"
+    if name.endswith(_SHELL_SUFFIXES) or name in ("makefile", "gnumakefile", ".bashrc", ".zshrc", ".profile",
+                                                  ".bash_profile", ".envrc"):
+        return "shell"
+    if name.endswith(_DOC_SUFFIXES) or name in ("readme", "install", "usage"):
+        return "docs"
+    return "source"
 
 
 @dataclass
@@ -63,26 +259,78 @@ class Redactor:
     count: int = 0
 
     def text(self, text: str) -> str:
-        """Shape rules only: commit messages, hints, anything that is not a file."""
+        """Shape rules and key blocks: commit messages, hints, anything that is not a file."""
         if not self.enabled or not text:
             return text
-        for _name, pattern, group in _SHAPES:
-            text = self._sub(pattern, group, text)
+        text = self._sub(_INLINE_KEY, 2, text)
+        text, blocks = _keys(text)
+        self.count += blocks
+        for name, pattern, group in _SHAPES:
+            keep = _literal_not_secret if name == "secret literal" else lambda _m, secret: _placeholder(secret)
+            text = self._sub(pattern, group, text, keep=keep)
         return text
 
     def file(self, path: str, text: str) -> str:
-        """Shape rules, plus the context rules when ``path`` is a config file."""
+        """Shape rules, plus the context rules of the kind of file ``path`` is."""
         text = self.text(text)
-        if not self.enabled or not text or not is_config_file(path):
+        if not self.enabled or not text:
             return text
-        text = self._sub(_CONFIG_ASSIGN, 2, text, keep=_PLACEHOLDER.match)
-        return self._sub(_TOKENISH, 0, text, keep=lambda s: not looks_random(s))
+        kind = file_kind(path)
+        if kind == "source":
+            return text
+        if kind in ("config", "shell"):
+            text = self._sub(_LINE_ASSIGN, 3, text, keep=_not_secret)
+        if kind == "docker":
+            text = self._sub(_DOCKER, 3, text, keep=_not_secret)
+        if kind == "docs":
+            text = self._sub(_DOC_ASSIGN, 3, text, keep=_not_secret)
+        text = self._sub(_ENV_ASSIGN, 2, text, keep=lambda m, value: _not_secret(m, value, name_group=1))
+        if kind == "config":
+            if path.lower().endswith((".yaml", ".yml")):
+                text = self._k8s_secret(path, text)
+            text = self._sub(_TOKENISH, 0, text,
+                             keep=lambda _m, token: not looks_random(token) or bool(_DIGEST.match(token))
+                             # "/" is standard base64, "_" and "-" url-safe: both at once is a path
+                             or ("/" in token and ("_" in token or "-" in token)))
+        return text
+
+    def _k8s_secret(self, path: str, text: str) -> str:
+        """Every value of a Secret's data/stringData block. When the hunk does not show the block's
+        header, the values that are base64 still are (the file is known to be a Secret)."""
+        name = path.rsplit("/", 1)[-1].lower()
+        if not _K8S_SECRET.search(text) and "secret" not in name:
+            return text
+        lines = text.split("\n")
+        data_indent: int | None = None
+        for i, line in enumerate(lines):
+            if (m := _K8S_DATA.match(line)):
+                data_indent = len(m.group(2).expandtabs())
+                continue
+            if _HUNK.match(line):
+                data_indent = None
+                continue
+            body = line[1:] if line[:1] in ("+", "-", " ") else line
+            indent = len(body) - len(body.lstrip(" \t"))
+            if data_indent is not None and body.strip() and indent <= data_indent:
+                data_indent = None
+            entry = _K8S_ENTRY.match(line)
+            if not entry:
+                continue
+            value = entry.group(2).strip("\"'")
+            if MARK in value or _placeholder(value):
+                continue
+            if data_indent is not None or _is_base64(value):
+                lines[i] = entry.group(1) + MARK
+                self.count += 1
+        return "\n".join(lines)
 
     def _sub(self, pattern: re.Pattern[str], group: int, text: str,
-             keep: Callable[[str], object] | None = None) -> str:
+             keep: Callable[[re.Match[str], str], object] | None = None) -> str:
         def repl(m: re.Match[str]) -> str:
             secret = m.group(group)
-            if secret is None or MARK in secret or (keep and keep(secret)):
+            if not secret or MARK in secret:
+                return m.group(0)
+            if keep is not None and keep(m, secret):
                 return m.group(0)
             self.count += 1
             start, end = m.start(group) - m.start(0), m.end(group) - m.start(0)
@@ -92,10 +340,36 @@ class Redactor:
         return pattern.sub(repl, text)
 
 
+def _literal_not_secret(m: re.Match[str], value: str) -> bool:
+    return _not_secret(m, value, name_group=1) or bool(_IDENTIFIER.match(value))
+
+
+def _not_secret(m: re.Match[str], value: str, name_group: int = 2) -> bool:
+    """A match that names a secret without holding one: a placeholder or reference for a value,
+    a name that says something about a secret (its file, its length), ML "tokens", or code."""
+    name = m.group(name_group)
+    if _placeholder(value) or _ABOUT_SECRET.search(name) or re.search(r"(?i)tokens", name):
+        return True
+    if _REFERENCE.match(value) and _REFERENCE_WORD.search(value):
+        return True
+    follows = m.string[m.end():m.end() + 1]
+    return bool(_DOTTED.match(value)) or follows == "(" or "(" in value
+
+
+def _is_base64(value: str) -> bool:
+    if len(value) < 8 or len(value) % 4 or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value):
+        return False
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
 def is_config_file(path: str) -> bool:
     name = path.rsplit("/", 1)[-1].lower()
     return (name.startswith(".env") or name.endswith(_CONFIG_SUFFIXES)
-            or name in ("credentials", "config", ".netrc", ".npmrc", ".pypirc"))
+            or name in ("credentials", "config", ".netrc", ".npmrc", ".yarnrc", ".pypirc"))
 
 
 def entropy(s: str) -> float:
