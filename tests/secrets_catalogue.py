@@ -149,4 +149,17 @@ ORDINARY: list[tuple[str, str]] = [
     ("src/icons.ts", 'export const logo = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ";\n'),
     ("deploy/certs/ca.pem", _pem("CERTIFICATE", "cert")[0]),
     ("config/app.toml", 'token_ttl = "30m"\npassword_min_length = 12\n'),
+    # Seen in real repositories' histories, each once redacted by mistake:
+    ("tests/test_adapter.py", '{"model.embed_tokens.weight": "model-00001-of-00002.safetensors"}\n'),
+    ("helm/values.yaml", "imagePullSecrets: []\ntokenAudiences: []\n"),
+    ("deploy/agg.yaml", "spec:\n  envFromSecret: hf-token-secret\n"),
+    ("src/providers/ngc.rs", "let _auth = EnvVarGuard::set(&env_lock, NGC_AUTH_ENDPOINT, &server.uri());\n"),
+    (".github/actions/test/action.yml", "description: |\n  Credentials: the runner is expected to have IRSA\n"),
+    ("deploy/job.yaml", "args:\n  - |\n    token=os.environ.get('HF_TOKEN'),\n"),
+    ("deploy/vllm.yaml", "# Build using examples/dynamo_p2p_transfer_k8s/Dockerfile\n"),
+    ("src/mount_security.py", 'CREDENTIALLESS_MOUNT_AUTHORITY_KEY = "__openai_agents_credentialless_mount_authority"\n'),
+    ("scripts/run_tests.py", 'LOCAL_ONLY_CREDENTIAL_CLASS = "local-only"\nsecret_env = "SMTP_PASSWORD"\n'),
+    ("tests/test_images.py", 'PNG = (\n    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/x8AAwMCAO+a84QAAAAASUVORK5CYII="\n)\n'),
+    ("tests/test_client.py", 'client = OpenAI(api_key="test-key")\n'),
+    ("README.md", "export COMMITDIGEST_LLM_API_KEY=sk-…  # or OPENAI_API_KEY\n"),
 ]

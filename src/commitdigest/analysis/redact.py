@@ -33,13 +33,14 @@ _KEY_WORDS = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|ac
 # A whole identifier containing one of those words as a word of its own: DB_PASSWORD, userPassword,
 # aws.secret_key, PGPASSWORD — not "compass", "passenger", "tokenizer" or "author".
 _SECRET_NAME = (r"(?<![\w.\-])(?:[\w.\-]*[_.\-]|[A-Za-z0-9]*[a-z0-9](?=[A-Z])|PG|pg)?(?i:" + _KEY_WORDS
-                + r")s?(?![a-z])[\w.\-]*")
+                + r")s?(?![a-z])(?!(?<=[A-Z])[A-Z])[\w.\-]*")
 # Names that hold something *about* a secret, not the secret: DB_PASSWORD_FILE, token_ttl,
 # password_min_length, GITHUB_TOKEN_PATH, secretKeyRef.
 _ABOUT_SECRET = re.compile(
     r"(?i)(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:file|path|dir|ttl|timeout|length|len|min|max|count|size|type|name|env|"
     r"var|header|prefix|expir\w*|lifetime|policy|regex|pattern|limit|enabled|required|field|id|ref|mode|"
-    r"command|cmd|helper|source|url|endpoint|uri|hash|digest|rotation|provider|store|manager)$")
+    r"command|cmd|helper|source|url|endpoint|uri|hash|digest|rotation|provider|store|manager|class|kind|label|"
+    r"scope|level|format|style|method|status|state|category|version|schema|audiences?)$")
 
 # Values that stand for a secret without being one: references, templates, examples, paths,
 # numbers and durations, yaml anchors and tags.
@@ -50,7 +51,9 @@ _PLACEHOLDER = re.compile(
     r"|^\d{1,8}(?:\.\d+)?(?:ms|[smhdw])?$", re.IGNORECASE)
 # Identifiers rather than values: the *name* of an environment variable or setting
 # (secret_env = "SMTP_PASSWORD", "api_key": "llm_api_key").
-_IDENTIFIER = re.compile(r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)+)$")
+_IDENTIFIER = re.compile(r"^_*(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)+)$")
+# Values that say they are not real: test-key, fake-for-tests, dummy_token, mock-jwt.
+_DUMMY = re.compile(r"(?i)(?:^|[-_.])(?:tests?|fake|dummy|mock|example|sample|placeholder|your|changeme|foo|bar)(?:$|[-_.])")
 # A value that is the name of a secret, not its content: hf-token-secret, db_password, api-key.
 _REFERENCE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 _REFERENCE_WORD = re.compile(r"(?:^|[-_.])" + _KEY_WORDS + r"s?(?:$|[-_.])", re.IGNORECASE)
@@ -59,7 +62,7 @@ _DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 
 
 def _placeholder(value: str) -> bool:
-    return bool(_PLACEHOLDER.search(value))
+    return bool(_PLACEHOLDER.search(value) or _DUMMY.search(value))
 
 
 # (name, pattern, group holding the secret or 0 for the whole match)
@@ -117,10 +120,15 @@ def _body_line(text: str) -> bool:
     return bool(_B64_BODY.fullmatch(text))
 
 
+# base64 of well-known file formats (PNG, JPEG, GIF, WEBP, PDF, zip, gzip): data, not keys
+_FILE_MAGIC = ("iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR", "JVBERi", "UEsDB", "H4sI")
+
+
 def _keyish(text: str) -> bool:
-    """A base64 line that is key material rather than a word: long and mixed, or padded."""
-    text = text.strip().strip("\"',").removesuffix("\\n")
-    if not _B64_BODY.fullmatch(text):
+    """A bare base64 line (not a string in code) that is key material rather than a word or a
+    known file format: long and mixed, or padded."""
+    text = text.strip()
+    if not _B64_BODY.fullmatch(text) or text.startswith(_FILE_MAGIC):
         return False
     if text.endswith("=") or (len(text) >= 24 and ("+" in text or "/" in text)):
         return True
@@ -266,8 +274,7 @@ class Redactor:
         text, blocks = _keys(text)
         self.count += blocks
         for name, pattern, group in _SHAPES:
-            keep = _literal_not_secret if name == "secret literal" else lambda _m, secret: _placeholder(secret)
-            text = self._sub(pattern, group, text, keep=keep)
+            text = self._sub(pattern, group, text, keep=_SHAPE_KEEP.get(name))
         return text
 
     def file(self, path: str, text: str) -> str:
@@ -342,6 +349,15 @@ class Redactor:
 
 def _literal_not_secret(m: re.Match[str], value: str) -> bool:
     return _not_secret(m, value, name_group=1) or bool(_IDENTIFIER.match(value))
+
+
+# Token shapes (ghp_…, AKIA…) are secrets whatever they say; the generic rules can meet a
+# placeholder, a reference or a dummy value.
+_SHAPE_KEEP: dict[str, Callable[[re.Match[str], str], object]] = {
+    name: (lambda _m, value: _placeholder(value)) for name in
+    ("bearer token", "url credentials", "connection string key", "connection string password", "npm auth")
+}
+_SHAPE_KEEP["secret literal"] = _literal_not_secret
 
 
 def _not_secret(m: re.Match[str], value: str, name_group: int = 2) -> bool:
