@@ -165,3 +165,26 @@ def test_every_definition_the_report_names_is_on_a_changed_line(make_repo, tmp_p
     # and the facts a reader should get are there
     assert named == {"feat: client": ["connect", "Pool"], "refactor: move pool": ["drain"],
                      "feat(go): server": ["Serve", "Options"], "feat!: drop connect": ["connect"]}
+
+
+def test_facts_audit_verifies_every_fact_of_a_fixture_repository(make_repo):
+    """bench/facts_audit.py, run as a user runs it, confirms every stated fact from git: the
+    definitions of the tricky commits, the dependency bump beside the release's own version."""
+    import sys
+    from pathlib import Path
+
+    repo = make_repo("svc")
+    repo.commit("chore: init", {"README.md": "svc\n", "pyproject.toml": '[project]\nname = "svc"\nversion = "1.0.0"\n'
+                                "dependencies = [\n    \"httpx>=0.27.0\",\n]\n"}, when=DAY0)
+    for n, (subject, files) in enumerate(TRICKY):
+        repo.commit(subject, files, when=f"2026-01-13T1{n}:00:00+08:00")
+    repo.commit("chore(release): 1.1.0", {"pyproject.toml": '[project]\nname = "svc"\nversion = "1.1.0"\n'
+                                          "dependencies = [\n    \"httpx>=0.28.1\",\n]\n"},
+                when="2026-01-13T18:00:00+08:00")
+    script = Path(__file__).resolve().parent.parent / "bench" / "facts_audit.py"
+    out = subprocess.run([sys.executable, str(script), str(repo.path), "--since", "2026-01-13", "--until", "2026-01-13"],
+                         capture_output=True, text=True, check=True).stdout
+    assert re.search(r"definitions\s+100\.0%\s+\(6 of 6", out), out
+    assert re.search(r"dependencies\s+100\.0%\s+\(1 of 1", out), out
+    assert re.search(r"change type\s+100\.0%\s+\(7 of 7", out), out
+    assert "FAIL" not in out
