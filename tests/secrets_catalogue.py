@@ -66,6 +66,9 @@ AZURE_KEY = base64.b64encode(random.Random("azure").randbytes(64)).decode()
 NPMRC_UUID = "7c1e9b2a-43d5-4f6e-9a8b-0c1d2e3f4a5b"
 K8S_VALUE = base64.b64encode(b"K8s-Pw-9931").decode()  # too short for any entropy rule
 BEARER = _rand("bearer", 40, _B62)
+K8S_OLD, K8S_NEW = (base64.b64encode(f"rotated-{n}-Qx81".encode()).decode() for n in (1, 2))
+_K8S_MANY = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n" + "".join(
+    f"  KEY_{i}: {base64.b64encode(f'value-{i}-x9'.encode()).decode()}\n" for i in range(8))
 
 PLANTS: list[Plant] = [
     Plant("pem private key (new file)", "deploy/tls/server.key", RSA_KEY, (RSA_BODY[0], RSA_BODY[7], RSA_BODY[-1])),
@@ -126,6 +129,11 @@ PLANTS: list[Plant] = [
     Plant("kubernetes secret data", "deploy/k8s/db.yaml",
           f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n  DB_URL: {K8S_VALUE}\n",
           (K8S_VALUE,)),
+    # Only one value of a long Secret changes: neither "kind: Secret" nor "data:" is in the hunk.
+    Plant("kubernetes secret value changed far from its header", "deploy/k8s/app-secret.yaml",
+          # the three unchanged values around it are secrets too: five in all
+          _K8S_MANY + f"  SESSION_KEY: {K8S_NEW}\n", (K8S_NEW, K8S_OLD), count=5,
+          before=_K8S_MANY + f"  SESSION_KEY: {K8S_OLD}\n"),
 ]
 
 # Lines that name secrets without holding one, in the files they usually live in: the redactor
@@ -162,4 +170,10 @@ ORDINARY: list[tuple[str, str]] = [
     ("tests/test_images.py", 'PNG = (\n    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/x8AAwMCAO+a84QAAAAASUVORK5CYII="\n)\n'),
     ("tests/test_client.py", 'client = OpenAI(api_key="test-key")\n'),
     ("README.md", "export COMMITDIGEST_LLM_API_KEY=sk-…  # or OPENAI_API_KEY\n"),
+    ("cmd/docker-compose.yaml", "environment:\n  - OPENAI_API_KEY=unused\n"),
+    ("docs/cli.md", "docker run -e OPENAI_API_KEY=OPENAI_API_KEY aigw run\nOPENAI_API_KEY=sk-.. go test\n"),
+    (".prettierignore", "tests/internal/testopeninference/spans\ncmd/aigw/testdata\n"),
+    ("deploy/all.yaml", ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: ${TOKEN}\n"
+                        "---\nkind: MCPRoute\nspec:\n  backend:\n    kind: AIServiceBackend\n"
+                        "    type: ExtensionRef\n    contentType: application/json\n")),
 ]

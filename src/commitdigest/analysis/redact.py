@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import math
 import re
 from collections import Counter
@@ -47,16 +48,19 @@ _ABOUT_SECRET = re.compile(
 _PLACEHOLDER = re.compile(
     r"^(?:[$%<@!&*|>\[{(]|/|\./|\.\./|~/|file:)|\.\.\.|…"
     r"|^(?:x+|\*+|changeme|change-me|none|null|nil|true|false|yes|no|on|off|required|optional|string|str|"
-    r"example\w*|your[\w\-]*|dummy|placeholder|todo|tbd|redacted|pass(?:word|wd)?|pw|token|secret|key)$"
+    r"example\w*|your[\w\-]*|dummy|placeholder|todo|tbd|redacted|unused|pass(?:word|wd)?|pw|token|secret|key)$"
+    r"|\.\.$|x{4,}|\*{3,}"
     r"|^\d{1,8}(?:\.\d+)?(?:ms|[smhdw])?$", re.IGNORECASE)
 # Identifiers rather than values: the *name* of an environment variable or setting
 # (secret_env = "SMTP_PASSWORD", "api_key": "llm_api_key").
 _IDENTIFIER = re.compile(r"^_*(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)+)$")
 # Values that say they are not real: test-key, fake-for-tests, dummy_token, mock-jwt.
-_DUMMY = re.compile(r"(?i)(?:^|[-_.])(?:tests?|fake|dummy|mock|example|sample|placeholder|your|changeme|foo|bar)(?:$|[-_.])")
+_DUMMY = re.compile(r"(?i)(?:^|[-_.])(?:tests?|fake|dummy|mock|example|sample|placeholder|your|change[-_]?me|foo|bar)(?:$|[-_.])"
+                    r"|^(?:test|fake|dummy|mock|example|sample)|^my-?(?:secret|pass|token|key)")
 # A value that is the name of a secret, not its content: hf-token-secret, db_password, api-key.
 _REFERENCE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 _REFERENCE_WORD = re.compile(r"(?:^|[-_.])" + _KEY_WORDS + r"s?(?:$|[-_.])", re.IGNORECASE)
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 # Code, not a value: os.environ.get, settings.api_key
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 
@@ -93,6 +97,20 @@ _SHAPES: list[tuple[str, re.Pattern[str], int]] = [
         "(" + _SECRET_NAME + r")[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[\"']([^\"'\s]{4,})[\"']"), 2),
 ]
 
+# Each shape needs one of these (lower-cased) in the text: a substring test is orders of magnitude
+# cheaper than a regex scan, and most patches hold none of them.
+_SHAPE_HINTS: dict[str, tuple[str, ...]] = {
+    "aws access key id": ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva"), "google api key": ("aiza",),
+    "github token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "gitlab token": ("glpat-",), "slack token": ("xox",),
+    "npm token": ("npm_",), "hugging face token": ("hf_",), "stripe key": ("k_live_", "k_test_"),
+    "api secret key": ("sk-",), "jwt": ("eyj",), "slack webhook": ("hooks.slack.com",),
+    "discord webhook": ("/api/webhooks/",), "bearer token": ("bearer", "token"), "url credentials": ("://",),
+    "connection string key": ("accountkey", "sharedaccess"), "connection string password": ("password=", "pwd="),
+    "npm auth": ("_auth", "_password"),
+}
+# The words every name-based rule needs on the line it matches.
+_KEYWORDS = ("pass", "pwd", "secret", "token", "key", "credential")
+
 # ------------------------------------------------------------------------------ key blocks
 
 _BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
@@ -100,6 +118,8 @@ _END = re.compile(r"-----END ([A-Z0-9 ]+)-----")
 _PRIVATE = re.compile(r"PRIVATE KEY")
 _B64_BODY = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 _PEM_HEADER = re.compile(r"(?:Proc-Type|DEK-Info|Version|Comment|Hash):")
+# A line that could be part of a key outside a BEGIN/END pair: bare base64, or a hunk header naming it
+_BARE_BODY = re.compile(r"(?m)^(?:[+\- ]?[ \t]*|@@ [^\n]*? @@ )[A-Za-z0-9+/]{16,}={0,2}[ \t]*$")
 _HUNK = re.compile(r"^(@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?)(.*)$")
 # A private key written on one line, as JSON and env files do: "-----BEGIN …-----\nMIIE…\n-----END …-----"
 _INLINE_KEY = re.compile(r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)((?:\\[nr]|[A-Za-z0-9+/= \t])*?[A-Za-z0-9+/]{16,}"
@@ -130,9 +150,23 @@ def _keyish(text: str) -> bool:
     text = text.strip()
     if not _B64_BODY.fullmatch(text) or text.startswith(_FILE_MAGIC):
         return False
-    if text.endswith("=") or (len(text) >= 24 and ("+" in text or "/" in text)):
-        return True
-    return looks_random(text)
+    digits = sum(ch.isdigit() for ch in text)
+    if text.endswith("="):  # padding: the end of base64, never of a word
+        return digits > 0 or "+" in text or "/" in text
+    # Random base64 has a digit every ~6 characters and changes case at every other letter;
+    # a long camelCase name (openAIToOpenAITranslatorV1Embedding) has a digit or two and changes
+    # case at word starts only.
+    return looks_random(text) and digits >= 2 and _case_switches(text) >= 0.25
+
+
+def _case_switches(text: str) -> float:
+    """The share of adjacent letter pairs that change case."""
+    pairs = switches = 0
+    for a, b in itertools.pairwise(text):
+        if a.isalpha() and b.isalpha():
+            pairs += 1
+            switches += a.isupper() != b.isupper()
+    return switches / pairs if pairs else 0.0
 
 
 def _keys(text: str) -> tuple[str, int]:
@@ -143,7 +177,7 @@ def _keys(text: str) -> tuple[str, int]:
     key's visible part when it reaches a ``END … PRIVATE KEY`` line, or when it is key material by
     itself and no certificate or public key is around it.
     """
-    if "-----" not in text and not _B64_BODY.search(text):
+    if "-----" not in text and not _BARE_BODY.search(text):
         return text, 0
     lines = text.split("\n")
     out = list(lines)
@@ -175,7 +209,7 @@ def _keys(text: str) -> tuple[str, int]:
         run.clear()
 
     for i, line in enumerate(lines):
-        begin, end = _BEGIN.search(line), _END.search(line)
+        begin, end = (_BEGIN.search(line), _END.search(line)) if "-----" in line else (None, None)
         if begin and not (end and end.start() > begin.start()):
             close_run(None)
             inside = "private" if _PRIVATE.search(begin.group(1)) else "other"
@@ -239,6 +273,7 @@ _SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh", ".fish", ".envrc", ".mk", ".p
 _DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".org")
 # kind: Secret (and its data/stringData block) in a Kubernetes manifest
 _K8S_SECRET = re.compile(r"(?m)^[+\- ]?[ \t]*kind:[ \t]*[\"']?Secret[\"']?[ \t]*$")
+_K8S_KIND = re.compile(r"^[ \t]*kind:[ \t]*[\"']?(\w+)[\"']?[ \t]*$")
 _K8S_DATA = re.compile(r"^([+\- ]?)([ \t]*)(?:data|stringData|binaryData):[ \t]*$")
 _K8S_ENTRY = re.compile(r"^([+\- ]?[ \t]+[\w.\-]+:[ \t]*)([^\s#\"'|>][^\s#]*|\"[^\"]+\"|'[^']+')[ \t]*$")
 
@@ -270,11 +305,16 @@ class Redactor:
         """Shape rules and key blocks: commit messages, hints, anything that is not a file."""
         if not self.enabled or not text:
             return text
-        text = self._sub(_INLINE_KEY, 2, text)
+        if "-----BEGIN" in text:
+            text = self._sub(_INLINE_KEY, 2, text)
         text, blocks = _keys(text)
         self.count += blocks
+        low = text.lower()
         for name, pattern, group in _SHAPES:
-            text = self._sub(pattern, group, text, keep=_SHAPE_KEEP.get(name))
+            if name == "secret literal":
+                text = _by_line(text, lambda line, rx=pattern, g=group: self._sub(rx, g, line, keep=_literal_not_secret))
+            elif any(hint in low for hint in _SHAPE_HINTS[name]):
+                text = self._sub(pattern, group, text, keep=_SHAPE_KEEP.get(name))
         return text
 
     def file(self, path: str, text: str) -> str:
@@ -285,13 +325,16 @@ class Redactor:
         kind = file_kind(path)
         if kind == "source":
             return text
-        if kind in ("config", "shell"):
-            text = self._sub(_LINE_ASSIGN, 3, text, keep=_not_secret)
-        if kind == "docker":
-            text = self._sub(_DOCKER, 3, text, keep=_not_secret)
-        if kind == "docs":
-            text = self._sub(_DOC_ASSIGN, 3, text, keep=_not_secret)
-        text = self._sub(_ENV_ASSIGN, 2, text, keep=lambda m, value: _not_secret(m, value, name_group=1))
+        rules = [(_LINE_ASSIGN, 3, _not_secret)] if kind in ("config", "shell") else \
+            [(_DOCKER, 3, _not_secret)] if kind == "docker" else [(_DOC_ASSIGN, 3, _not_secret)]
+        rules.append((_ENV_ASSIGN, 2, lambda m, value: _not_secret(m, value, name_group=1)))
+
+        def by_name(line: str) -> str:
+            for rx, group, keep in rules:
+                line = self._sub(rx, group, line, keep=keep)
+            return line
+
+        text = _by_line(text, by_name)
         if kind == "config":
             if path.lower().endswith((".yaml", ".yml")):
                 text = self._k8s_secret(path, text)
@@ -302,31 +345,43 @@ class Redactor:
         return text
 
     def _k8s_secret(self, path: str, text: str) -> str:
-        """Every value of a Secret's data/stringData block. When the hunk does not show the block's
-        header, the values that are base64 still are (the file is known to be a Secret)."""
-        name = path.rsplit("/", 1)[-1].lower()
-        if not _K8S_SECRET.search(text) and "secret" not in name:
+        """The values of a Secret's data/stringData block. Read per yaml document: only a document
+        showing ``kind: Secret`` (or with no kind in sight, in a file named for secrets) has every
+        value of its data block taken; elsewhere in such a file only values that are base64 of
+        printable text are, since that is what a Secret's data looks like and a name is not."""
+        named = "secret" in path.rsplit("/", 1)[-1].lower()
+        if not named and not _K8S_SECRET.search(text):
             return text
         lines = text.split("\n")
+        kind: str | None = None  # of the current yaml document, when in sight
         data_indent: int | None = None
+        entry_indent: int | None = None  # the data map's own keys, not yaml nested in a value
         for i, line in enumerate(lines):
-            if (m := _K8S_DATA.match(line)):
-                data_indent = len(m.group(2).expandtabs())
-                continue
-            if _HUNK.match(line):
-                data_indent = None
-                continue
             body = line[1:] if line[:1] in ("+", "-", " ") else line
+            if _HUNK.match(line) or body.strip() == "---":
+                kind, data_indent, entry_indent = None, None, None
+                continue
+            if (m := _K8S_KIND.match(body)):
+                kind = m.group(1)
+                continue
+            if (m := _K8S_DATA.match(line)):
+                data_indent, entry_indent = len(m.group(2).expandtabs()), None
+                continue
             indent = len(body) - len(body.lstrip(" \t"))
             if data_indent is not None and body.strip() and indent <= data_indent:
                 data_indent = None
+            if data_indent is not None and entry_indent is None and body.strip():
+                entry_indent = indent  # the first line under data: is one of its keys
             entry = _K8S_ENTRY.match(line)
-            if not entry:
+            if not entry or (kind is not None and kind != "Secret"):
+                continue
+            if data_indent is not None and indent != entry_indent:
                 continue
             value = entry.group(2).strip("\"'")
             if MARK in value or _placeholder(value):
                 continue
-            if data_indent is not None or _is_base64(value):
+            whole_block = data_indent is not None and (kind == "Secret" or named)
+            if whole_block or _printable_base64(value):
                 lines[i] = entry.group(1) + MARK
                 self.count += 1
         return "\n".join(lines)
@@ -345,6 +400,30 @@ class Redactor:
             return whole[:start] + MARK + whole[end:]
 
         return pattern.sub(repl, text)
+
+
+def _by_line(text: str, fn: Callable[[str], str]) -> str:
+    """``fn`` applied to the lines that hold a secret word; every name-based rule matches within
+    one line, and most lines of a patch hold no such word."""
+    low = text.lower()  # str.find per word beats a case-insensitive regex scan many times over
+    spans: set[tuple[int, int]] = set()
+    for word in _KEYWORDS:
+        at = low.find(word)
+        while at >= 0:
+            start = low.rfind("\n", 0, at) + 1
+            end = low.find("\n", at)
+            end = len(low) if end < 0 else end
+            spans.add((start, end))
+            at = low.find(word, end)
+    if not spans:
+        return text
+    out: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        out += [text[done:start], fn(text[start:end])]
+        done = end
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _literal_not_secret(m: re.Match[str], value: str) -> bool:
@@ -369,17 +448,19 @@ def _not_secret(m: re.Match[str], value: str, name_group: int = 2) -> bool:
     if _REFERENCE.match(value) and _REFERENCE_WORD.search(value):
         return True
     follows = m.string[m.end():m.end() + 1]
-    return bool(_DOTTED.match(value)) or follows == "(" or "(" in value
+    # SCREAMING_SNAKE: the name of a variable (-e OPENAI_API_KEY=OPENAI_API_KEY), not its value
+    return bool(_DOTTED.match(value) or _ENV_NAME.match(value)) or follows == "(" or "(" in value
 
 
-def _is_base64(value: str) -> bool:
+def _printable_base64(value: str) -> bool:
+    """base64 of text: a Secret's encoded password or URL, not a word like "MCPRoute"."""
     if len(value) < 8 or len(value) % 4 or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value):
         return False
     try:
-        base64.b64decode(value, validate=True)
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
         return False
-    return True
+    return decoded.isprintable()
 
 
 def is_config_file(path: str) -> bool:
