@@ -176,4 +176,10 @@ ORDINARY: list[tuple[str, str]] = [
     ("deploy/all.yaml", ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: ${TOKEN}\n"
                         "---\nkind: MCPRoute\nspec:\n  backend:\n    kind: AIServiceBackend\n"
                         "    type: ExtensionRef\n    contentType: application/json\n")),
+    ("internal/metrics/genai.go", ('const (\n\tgenaiTokenTypeInput = "input"\n\tapiKey = "apiKey"\n'
+                                  '\tprogressTokenMetadataKey = "progressToken"\n)\n')),
+    ("site/releases/index.json", '{"slack": "https://envoyproxy.slack.com/archives/C07Q4N24VAA"}\n'),
+    (".github/workflows/release.yaml", "jobs:\n  publish:\n    secrets: inherit\n"),
+    ("deploy/webhook.yaml", "caBundle: |\n" + "".join("  " + line + "\n" for line in _pem("CERTIFICATE", "ca2")[1][:3])
+     .replace("  MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "  MIIDOzCCAiOgAwIBAgIUU+g1Upp1Qtfp")),
 ]

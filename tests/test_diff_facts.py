@@ -65,9 +65,12 @@ def test_only_public_names_per_language(make_repo):
         "web/index.ts": "export function render() {}\nfunction local() {}\nexport interface Props {}\n",
         "src/mod.py": "def visible():\n    pass\n\n\ndef _hidden():\n    pass\n",
         "docs/guide.md": "def not_code():\n",
+        "app/Main.kt": "fun start() {}\nprivate fun hidden() {}\ninternal class Inner\ndata class Point(val x: Int)\n",
+        "lib/engine.hpp": "class Forward;\nclass Engine {\n};\nstruct EXPORT Options {};\n",
     }
     d = _defs(_commit(make_repo(), {"README": "x\n"}, after, "feat: api"))
-    assert sorted(d.added) == sorted(["Exported", "Handle", "Config", "open", "Reader", "render", "Props", "visible"])
+    assert sorted(d.added) == sorted(["Exported", "Handle", "Config", "open", "Reader", "render", "Props", "visible",
+                                      "start", "Point", "Engine", "Options"])
 
 
 def test_own_version_and_metadata_are_not_dependencies(make_repo):

@@ -32,12 +32,20 @@ _JS = re.compile(rf"^[ \t]*export{_WS}(?:default{_WS})?(?:declare{_WS})?(?:async
 _JVM = re.compile(rf"^[ \t]*public{_WS}(?:(?:static|final|abstract|sealed|virtual|override|async|readonly|"
                   rf"partial|data|open|suspend){_WS})*(?:(?:class|interface|enum|record|struct|object|fun){_WS}|"
                   rf"[\w<>\[\],.?]+{_WS})([A-Za-z]\w*)")
+# Kotlin and Scala: public unless marked otherwise (a private/protected/internal modifier fails the match)
+_KT = re.compile(rf"^[ \t]*(?:(?:public|open|abstract|sealed|data|enum|inline|value|annotation|suspend|override|"
+                 rf"final|operator|infix|case|implicit){_WS})*(?:fun|def|class|interface|object|trait){_WS}"
+                 rf"(?:<[^>]*>[ \t]*)?(?:[\w.]+\.)?([A-Za-z]\w*)")
+# C++ classes and structs; a forward declaration ("class Foo;") defines nothing
+_CPP = re.compile(rf"^[ \t]*(?:template[ \t]*<[^>]*>[ \t]*)?(?:class|struct){_WS}(?:[A-Z][A-Z0-9_]*{_WS})?"
+                  rf"([A-Za-z]\w*)\b(?![ \t]*;)")
 _BY_SUFFIX: dict[str, tuple[re.Pattern[str], ...]] = {
     ".rs": (_RUST,), ".py": (_PY,), ".pyi": (_PY,), ".rb": (_RB,), ".go": (_GO,),
     ".js": (_JS,), ".jsx": (_JS,), ".mjs": (_JS,), ".cjs": (_JS,), ".ts": (_JS,), ".tsx": (_JS,),
     ".mts": (_JS,), ".cts": (_JS,),
-    ".java": (_JVM,), ".cs": (_JVM,), ".kt": (_JVM,), ".kts": (_JVM,), ".scala": (_JVM,), ".php": (_JVM,),
+    ".java": (_JVM,), ".cs": (_JVM,), ".kt": (_KT,), ".kts": (_KT,), ".scala": (_KT,), ".php": (_JVM,),
     ".swift": (_JVM,), ".dart": (_JVM,),
+    ".h": (_CPP,), ".hh": (_CPP,), ".hpp": (_CPP,), ".hxx": (_CPP,), ".cc": (_CPP,), ".cpp": (_CPP,), ".cxx": (_CPP,),
 }
 _ANY = (_RUST, _PY, _GO, _JS, _JVM)  # a patch whose file is unknown
 _FILE_HEADER = re.compile(r"^(?:\+\+\+ b/|--- a/)(.+?)\t?$")

@@ -41,14 +41,14 @@ _ABOUT_SECRET = re.compile(
     r"(?i)(?:[_.\-]|(?<=[a-z])(?=[A-Z]))(?:file|path|dir|ttl|timeout|length|len|min|max|count|size|type|name|env|"
     r"var|header|prefix|expir\w*|lifetime|policy|regex|pattern|limit|enabled|required|field|id|ref|mode|"
     r"command|cmd|helper|source|url|endpoint|uri|hash|digest|rotation|provider|store|manager|class|kind|label|"
-    r"scope|level|format|style|method|status|state|category|version|schema|audiences?)$")
+    r"scope|level|format|style|method|status|state|category|version|schema|audiences?|metadata)(?:$|[_.\-A-Z0-9])")
 
 # Values that stand for a secret without being one: references, templates, examples, paths,
 # numbers and durations, yaml anchors and tags.
 _PLACEHOLDER = re.compile(
     r"^(?:[$%<@!&*|>\[{(]|/|\./|\.\./|~/|file:)|\.\.\.|…"
     r"|^(?:x+|\*+|changeme|change-me|none|null|nil|true|false|yes|no|on|off|required|optional|string|str|"
-    r"example\w*|your[\w\-]*|dummy|placeholder|todo|tbd|redacted|unused|pass(?:word|wd)?|pw|token|secret|key)$"
+    r"example\w*|your[\w\-]*|dummy|placeholder|todo|tbd|redacted|unused|inherit|pass(?:word|wd)?|pw|token|secret|key)$"
     r"|\.\.$|x{4,}|\*{3,}"
     r"|^\d{1,8}(?:\.\d+)?(?:ms|[smhdw])?$", re.IGNORECASE)
 # Identifiers rather than values: the *name* of an environment variable or setting
@@ -56,10 +56,12 @@ _PLACEHOLDER = re.compile(
 _IDENTIFIER = re.compile(r"^_*(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)+)$")
 # Values that say they are not real: test-key, fake-for-tests, dummy_token, mock-jwt.
 _DUMMY = re.compile(r"(?i)(?:^|[-_.])(?:tests?|fake|dummy|mock|example|sample|placeholder|your|change[-_]?me|foo|bar)(?:$|[-_.])"
-                    r"|^(?:test|fake|dummy|mock|example|sample)|^my-?(?:secret|pass|token|key)")
+                    r"|^(?:test|fake|dummy|mock|example|sample)|^my-?(?:secret|pass|token|key)|^not[-_]?a[-_]?real")
 # A value that is the name of a secret, not its content: hf-token-secret, db_password, api-key.
 _REFERENCE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+_CAMEL = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)+$")  # apiKey, azureAccessToken: a field's name
 _REFERENCE_WORD = re.compile(r"(?:^|[-_.])" + _KEY_WORDS + r"s?(?:$|[-_.])", re.IGNORECASE)
+_KEY_WORD_IN = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 # Code, not a value: os.environ.get, settings.api_key
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
@@ -120,6 +122,8 @@ _B64_BODY = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 _PEM_HEADER = re.compile(r"(?:Proc-Type|DEK-Info|Version|Comment|Hash):")
 # A line that could be part of a key outside a BEGIN/END pair: bare base64, or a hunk header naming it
 _BARE_BODY = re.compile(r"(?m)^(?:[+\- ]?[ \t]*|@@ [^\n]*? @@ )[A-Za-z0-9+/]{16,}={0,2}[ \t]*$")
+# DER of an X.509 certificate opens SEQUENCE { SEQUENCE …: "MIIDxTCCAq2g…"; a key's does not
+_CERT_START = re.compile(r"MII[A-Za-z0-9+/]{3}CCA")
 _HUNK = re.compile(r"^(@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?)(.*)$")
 # A private key written on one line, as JSON and env files do: "-----BEGIN …-----\nMIIE…\n-----END …-----"
 _INLINE_KEY = re.compile(r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)((?:\\[nr]|[A-Za-z0-9+/= \t])*?[A-Za-z0-9+/]{16,}"
@@ -201,7 +205,9 @@ def _keys(text: str) -> tuple[str, int]:
             return
         ends_private = bool(next_line is not None and (m := _END.search(next_line)) and _PRIVATE.search(m.group(1)))
         ends_other = bool(next_line is not None and (m := _END.search(next_line)) and not _PRIVATE.search(m.group(1)))
-        if ends_private or (not ends_other and inside != "other" and any(_keyish(body_of(i)[1]) for i in run)):
+        certificate = any(_CERT_START.match(body_of(i)[1]) for i in run)
+        if ends_private or (not ends_other and not certificate and inside != "other"
+                            and any(_keyish(body_of(i)[1]) for i in run)):
             for i in run:
                 prefix, _body, _ = body_of(i)
                 out[i] = prefix + MARK
@@ -339,9 +345,8 @@ class Redactor:
             if path.lower().endswith((".yaml", ".yml")):
                 text = self._k8s_secret(path, text)
             text = self._sub(_TOKENISH, 0, text,
-                             keep=lambda _m, token: not looks_random(token) or bool(_DIGEST.match(token))
-                             # "/" is standard base64, "_" and "-" url-safe: both at once is a path
-                             or ("/" in token and ("_" in token or "-" in token)))
+                             keep=lambda m, token: not looks_random(token) or bool(_DIGEST.match(token))
+                             or _path_like(token) or _bare_line(m))
         return text
 
     def _k8s_secret(self, path: str, text: str) -> str:
@@ -445,11 +450,30 @@ def _not_secret(m: re.Match[str], value: str, name_group: int = 2) -> bool:
     name = m.group(name_group)
     if _placeholder(value) or _ABOUT_SECRET.search(name) or re.search(r"(?i)tokens", name):
         return True
-    if _REFERENCE.match(value) and _REFERENCE_WORD.search(value):
+    if (_REFERENCE.match(value) and _REFERENCE_WORD.search(value)) or (_CAMEL.match(value) and _KEY_WORD_IN.search(value)):
         return True
     follows = m.string[m.end():m.end() + 1]
     # SCREAMING_SNAKE: the name of a variable (-e OPENAI_API_KEY=OPENAI_API_KEY), not its value
     return bool(_DOTTED.match(value) or _ENV_NAME.match(value)) or follows == "(" or "(" in value
+
+
+def _bare_line(m: re.Match[str]) -> bool:
+    """The match is a whole line by itself: base64 lines are the key-block rule's to judge, which
+    tells a private key from a certificate."""
+    text = m.string
+    start = text.rfind("\n", 0, m.start()) + 1
+    end = text.find("\n", m.end())
+    return not text[start:m.start()].strip(" \t+-") and not text[m.end():len(text) if end < 0 else end].strip()
+
+
+def _path_like(token: str) -> bool:
+    """A path or URL piece rather than a key: "/" (standard base64) beside "_" or "-" (url-safe
+    base64) is no single encoding, and a lowercase word between slashes is no random text."""
+    if "/" not in token:
+        return False
+    return "_" in token or "-" in token or any(
+        len(part) >= 4 and part.isalpha() and part.islower() and re.search("[aeiouy]", part)
+        for part in token.split("/"))
 
 
 def _printable_base64(value: str) -> bool:
