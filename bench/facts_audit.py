@@ -50,8 +50,12 @@ TYPES = {
 }
 _PREFIX = re.compile(r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^)]*)\))?!?(?::|(?<=\))\s)")
 _MARKUP = re.compile(r"&(?:amp|lt|gt|quot|#\d+);|</?[a-z]+[ >]")
-_DEF_WORDS = (r"(?:def|class|fn|struct|enum|trait|type|union|mod|module|func|function\*?|const|let|var|"
-              r"interface|record|object|fun)")
+_DEF_WORDS = r"(?:def|class|fn|struct|enum|trait|type|union|mod|module|func|function\*?|interface|record|object|fun)"
+# Where visibility is a keyword, a definition without it is not public: `pub fn x` becoming `fn x`
+# removes a public definition even though `fn x` is still there.
+_VISIBILITY = {".rs": r"\bpub\b", ".ts": r"\bexport\b", ".tsx": r"\bexport\b", ".js": r"\bexport\b",
+               ".mjs": r"\bexport\b", ".jsx": r"\bexport\b", ".java": r"\bpublic\b", ".cs": r"\bpublic\b",
+               ".swift": r"\bpublic\b", ".php": r"\bpublic\b", ".dart": r"\bpublic\b"}
 _MANIFEST = re.compile(r"(^|/)(requirements[^/]*\.txt|constraints[^/]*\.txt|go\.mod|package\.json|Cargo\.toml|"
                        r"pyproject\.toml|Cargo\.lock|poetry\.lock|uv\.lock)$")
 
@@ -103,19 +107,26 @@ class Diff:
                 hunks[-1].append(line)
         return d
 
-    def changed(self, sign: str, tests: bool = True) -> list[str]:
-        return [ln[1:] for path, hunks in self.files.items() if tests or not _TESTS.search(path)
-                for h in hunks for ln in h[1:] if ln[:1] == sign]
+    def changed(self, sign: str, tests: bool = True, public: bool = False) -> list[str]:
+        out = []
+        for path, hunks in self.files.items():
+            if not tests and _TESTS.search(path):
+                continue
+            visible = _VISIBILITY.get(path[path.rfind("."):].lower()) if public and "." in path else None
+            out += [ln[1:] for h in hunks for ln in h[1:] if ln[:1] == sign and (not visible or re.search(visible, ln))]
+        return out
 
 
 # A test defining a helper of the same name does not make a removal a move.
 _TESTS = re.compile(r"(^|/)(tests?|__tests__|testing|spec)/|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec)\.\w+$", re.IGNORECASE)
 
 
-def defined_on(diff: Diff, sign: str, name: str, tests: bool = True) -> bool:
-    rx = re.compile(rf"\b{_DEF_WORDS}\s+(?:\([^)]*\)\s*)?(?:self\.)?{re.escape(name)}\b|"
-                    rf"\bpublic\b.*\b{re.escape(name)}\s*[(<{{]|\bpublic\b.*\b{re.escape(name)}\s*$")
-    return any(rx.search(text) for text in diff.changed(sign, tests))
+def defined_on(diff: Diff, sign: str, name: str, tests: bool = True, public: bool = False) -> bool:
+    n = re.escape(name)
+    rx = re.compile(rf"\b{_DEF_WORDS}\s+(?:\([^)]*\)\s*)?(?:self\.)?{n}\b|"
+                    rf"\bexport\s+(?:default\s+)?(?:declare\s+)?(?:const|let|var)\s+{n}\b|"
+                    rf"\bpublic\b.*\b{n}\s*[(<{{]|\bpublic\b.*\b{n}\s*$")
+    return any(rx.search(text) for text in diff.changed(sign, tests, public))
 
 
 _METADATA = {"version", "name", "requires-python", "python", "edition", "rust-version", "description",
@@ -144,23 +155,26 @@ def own_packages(repo: str, sha: str, diff: Diff) -> set[str]:
 
 
 def bump_on(diff: Diff, name: str, old: str | None, new: str | None) -> bool:
-    for path, hunks in diff.files.items():
-        if not _MANIFEST.search(path):
-            continue
-        lock = path.endswith(".lock")
-        for h in hunks:
-            body = h[1:]
-            if lock:
-                ok_name = any(name in ln for ln in body)
-                ok_old = old is None or any(ln[:1] == "-" and old in ln for ln in body)
-                ok_new = new is None or any(ln[:1] == "+" and new in ln for ln in body)
-            else:
-                ok_name = any(ln[:1] in "+-" and name in ln for ln in body)
-                ok_old = old is None or any(ln[:1] == "-" and name in ln and old in ln for ln in body)
-                ok_new = new is None or any(ln[:1] == "+" and name in ln and new in ln for ln in body)
-            if ok_name and ok_old and ok_new:
-                return True
-    return False
+    """The old version on a removed line and the new one on an added line, each beside the name:
+    on one line of a manifest, or in one hunk of a lock file (which names a package on a context
+    line). The two sides may be in different manifests: a dependency moved from go.mod to
+    tools/go.mod at a new version is still that version change."""
+    def side(sign: str, version: str | None) -> bool:
+        version = version or ""  # "drops x": the name on a removed line is all there is to see
+        for path, hunks in diff.files.items():
+            if not _MANIFEST.search(path):
+                continue
+            lock = path.endswith(".lock")
+            for h in hunks:
+                changed = [ln for ln in h[1:] if ln[:1] == sign and version in ln]
+                if (lock and changed and any(name in ln for ln in h[1:])) or \
+                        (not lock and any(name in ln for ln in changed)):
+                    return True
+        return False
+
+    if old is None and new is None:
+        return side("-", None)
+    return (old is None or side("-", old)) and (new is None or side("+", new))
 
 
 @dataclass
@@ -188,7 +202,7 @@ def audit(repo_path: str, commit: Commit, analysis: CommitAnalysis, tallies: dic
             if kind == "definitions":
                 sign = "+" if rx is _ADDED else "-"
                 for name in items:
-                    moved = defined_on(diff, "-" if sign == "+" else "+", name, tests=False)
+                    moved = defined_on(diff, "-" if sign == "+" else "+", name, tests=False, public=True)
                     ok = defined_on(diff, sign, name) and not moved
                     tallies[kind].check(ok, f"{commit.short_sha} {'added' if sign == '+' else 'removed'} "
                                             f"definition {name!r} — {commit.subject[:70]}")

@@ -191,3 +191,28 @@ def test_facts_audit_verifies_every_fact_of_a_fixture_repository(make_repo):
     assert re.search(r"dependencies\s+100\.0%\s+\(1 of 1", out), out
     assert re.search(r"change type\s+100\.0%\s+\(7 of 7", out), out
     assert "FAIL" not in out
+
+
+def test_go_type_changing_form_is_neither_added_nor_removed(make_repo):
+    before = {"api/types.go": "package api\n\ntype Request map[string]any\n\ntype Choice interface{}\n"}
+    after = {"api/types.go": "package api\n\ntype Request struct {\n\tModel string\n}\n\ntype Choice any\n"}
+    d = _defs(_commit(make_repo(), before, after, "refactor: typed request"))
+    assert d.added == [] and d.removed == []
+
+
+def test_nothing_is_called_removed_when_part_of_the_diff_was_not_read(make_repo):
+    """A huge commit's patch is clipped by the log reader: a definition re-added in the part not
+    read must not be reported as removed."""
+    from commitdigest.git.log import PatchLimits
+
+    repo = make_repo()
+    big = "".join(f"def helper_{i}():\n    return {i}\n\n\n" for i in range(400))
+    repo.commit("chore: base", {"src/a.py": "def moved():\n    return 1\n", "src/z.py": "X = 1\n"}, when=DAY0)
+    sha = repo.commit("refactor: move", {"src/a.py": "X = 0\n", "src/z.py": big + "def moved():\n    return 1\n"},
+                      when=DAY1)
+    [c] = read_commits(open_repo(repo.path), [sha], limits=PatchLimits(per_file=2_000, per_commit=100_000))
+    assert any(f.patch_clipped for f in c.files)
+    assert "moved" not in definitions(f.patch for f in c.files).removed  # text alone: the clip is seen
+    assert "moved" not in definitions(c.files).removed  # file changes: their flag says so
+    [full] = read_commits(open_repo(repo.path), [sha])
+    assert _defs(full).removed == [] and "moved" not in _defs(full).added

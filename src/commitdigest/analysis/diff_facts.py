@@ -26,7 +26,7 @@ _RUST = re.compile(rf"^[ \t]*pub{_WS}(?:(?:async|const|unsafe|extern(?:{_WS}\"[^
                    rf"(?:fn|struct|enum|trait|type|union|mod){_WS}([A-Za-z]\w*)")
 _PY = re.compile(rf"^[ \t]*(?:async{_WS})?(?:def|class){_WS}([A-Za-z]\w*)")
 _RB = re.compile(rf"^[ \t]*(?:def|class|module){_WS}(?:self\.)?([A-Za-z]\w*)")
-_GO = re.compile(rf"^(?:func(?:[ \t]*\([^)]*\))?[ \t]*([A-Z]\w*)|type{_WS}([A-Z]\w*){_WS}(?:struct|interface)\b)")
+_GO = re.compile(rf"^(?:func(?:[ \t]*\([^)]*\))?[ \t]*([A-Z]\w*)|type{_WS}([A-Z]\w*)\b(?![ \t]*\())")
 _JS = re.compile(rf"^[ \t]*export{_WS}(?:default{_WS})?(?:declare{_WS})?(?:async{_WS})?(?:abstract{_WS})?"
                  rf"(?:function\*?|class|const|let|var|interface|type|enum){_WS}([A-Za-z$][\w$]*)")
 _JVM = re.compile(rf"^[ \t]*public{_WS}(?:(?:static|final|abstract|sealed|virtual|override|async|readonly|"
@@ -104,15 +104,53 @@ def definitions_in(path: str | None, patch: str) -> list[tuple[str, str]]:
     return out
 
 
-def definitions(patches: Iterable[str]) -> Definitions:
+_HUNK_HEADER = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
+def clipped(patch: str) -> bool:
+    """Whether a patch stops before the end of a hunk: fewer lines than its header announces, as
+    when the reader of the log kept only the first part of a huge file's diff."""
+    want_old = want_new = 0
+    for line in patch.split("\n"):
+        m = _HUNK_HEADER.match(line)
+        if m:
+            if want_old > 0 or want_new > 0:
+                return True
+            want_old = int(m.group(1)) if m.group(1) is not None else 1
+            want_new = int(m.group(2)) if m.group(2) is not None else 1
+        elif line[:1] == " ":
+            want_old, want_new = want_old - 1, want_new - 1
+        elif line[:1] == "-" and want_old > 0:
+            want_old -= 1
+        elif line[:1] == "+" and want_new > 0:
+            want_new -= 1
+        elif line == "" and (want_old > 0 or want_new > 0):
+            want_old, want_new = want_old - 1, want_new - 1  # an empty context line, its space stripped
+    return want_old > 0 or want_new > 0
+
+
+def definitions(patches: Iterable[object]) -> Definitions:
     """Public definitions added and removed across one commit's patches. A name both removed and
-    added in the commit (a changed signature, a definition moved between files) is neither."""
+    added in the commit (a changed signature, a definition moved between files) is neither.
+
+    ``patches`` are patch texts, or file changes with ``patch`` and ``patch_clipped``. When part
+    of the diff was not read (a clipped patch, or a changed file without one), nothing is called
+    removed: the same name may be added in the part unseen.
+    """
     plus: dict[str, None] = {}
     minus: dict[str, None] = {}
-    for patch in patches:
+    complete = True
+    for item in patches:
+        patch = item if isinstance(item, str) else getattr(item, "patch", "") or ""
+        if not isinstance(item, str) and (getattr(item, "patch_clipped", False)
+                                          or (not patch and getattr(item, "lines", 0))):
+            complete = False
+        if patch and clipped(patch):
+            complete = False
         for sign, name in definitions_in(None, patch):
             (plus if sign == "+" else minus)[name] = None
-    return Definitions(added=[n for n in plus if n not in minus], removed=[n for n in minus if n not in plus])
+    removed = [n for n in minus if n not in plus] if complete else []
+    return Definitions(added=[n for n in plus if n not in minus], removed=removed)
 
 
 # ------------------------------------------------------------------------------ dependencies
