@@ -180,6 +180,10 @@ ORDINARY: list[tuple[str, str]] = [
                                   '\tprogressTokenMetadataKey = "progressToken"\n)\n')),
     ("site/releases/index.json", '{"slack": "https://envoyproxy.slack.com/archives/C07Q4N24VAA"}\n'),
     (".github/workflows/release.yaml", "jobs:\n  publish:\n    secrets: inherit\n"),
+    ("tests/cassettes/chat.json", '{"id": "chatcmpl-' + _rand("id1", 29, _B62) + '", "trace_id": "'
+     + _rand("id2", 32, _B62) + '", "embedding": "' + _rand("emb", 48, _B64) + '"}\n'),
+    ("internal/controller/gateway.go", 'const FilterConfigKeyInSecret = "filter-config.yaml"\n'),
+    ("cmd/aigw/mcp_secret.yaml", "kind: Secret\nstringData:\n  apiKey: GITHUB_ACCESS_TOKEN\n"),
     ("deploy/webhook.yaml", "caBundle: |\n" + "".join("  " + line + "\n" for line in _pem("CERTIFICATE", "ca2")[1][:3])
      .replace("  MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "  MIIDOzCCAiOgAwIBAgIUU+g1Upp1Qtfp")),
 ]

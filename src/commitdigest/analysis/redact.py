@@ -50,6 +50,7 @@ _PLACEHOLDER = re.compile(
     r"|^(?:x+|\*+|changeme|change-me|none|null|nil|true|false|yes|no|on|off|required|optional|string|str|"
     r"example\w*|your[\w\-]*|dummy|placeholder|todo|tbd|redacted|unused|inherit|pass(?:word|wd)?|pw|token|secret|key)$"
     r"|\.\.$|x{4,}|\*{3,}"
+    r"|^[\w.\-]+\.(?:ya?ml|json|toml|txt|pem|crt|cer|key|conf|cfg|ini|env|properties|xml|sh|py)$"
     r"|^\d{1,8}(?:\.\d+)?(?:ms|[smhdw])?$", re.IGNORECASE)
 # Identifiers rather than values: the *name* of an environment variable or setting
 # (secret_env = "SMTP_PASSWORD", "api_key": "llm_api_key").
@@ -346,7 +347,7 @@ class Redactor:
                 text = self._k8s_secret(path, text)
             text = self._sub(_TOKENISH, 0, text,
                              keep=lambda m, token: not looks_random(token) or bool(_DIGEST.match(token))
-                             or _path_like(token) or _bare_line(m))
+                             or _path_like(token) or _bare_line(m) or _named_id(m, token))
         return text
 
     def _k8s_secret(self, path: str, text: str) -> str:
@@ -383,7 +384,7 @@ class Redactor:
             if data_indent is not None and indent != entry_indent:
                 continue
             value = entry.group(2).strip("\"'")
-            if MARK in value or _placeholder(value):
+            if MARK in value or _placeholder(value) or _ENV_NAME.match(value):
                 continue
             whole_block = data_indent is not None and (kind == "Secret" or named)
             if whole_block or _printable_base64(value):
@@ -455,6 +456,21 @@ def _not_secret(m: re.Match[str], value: str, name_group: int = 2) -> bool:
     follows = m.string[m.end():m.end() + 1]
     # SCREAMING_SNAKE: the name of a variable (-e OPENAI_API_KEY=OPENAI_API_KEY), not its value
     return bool(_DOTTED.match(value) or _ENV_NAME.match(value)) or follows == "(" or "(" in value
+
+
+# Random-looking values that are identifiers, not credentials: API object ids (chatcmpl-…, msg_…),
+# and any value of an id, hash, digest or embedding field (recorded API responses in test data).
+_ID_PREFIX = re.compile(r"^(?:chatcmpl|cmpl|msg|resp|call|run|req|toolu|file|asst|thread|batch|evt|ft|span|trace|"
+                        r"id|gen|rs|fc|ws|sess|conv)[-_]")
+_ID_FIELD = re.compile(r"(?i)(?:\b|_)(?:id|uuid|guid|sha\d*|digest|hash|checksum|etag|nonce|embedding|signature_id)"
+                       r"[\\\"']*[ \t]*[:=][ \t]*[\\\"']*$")
+
+
+def _named_id(m: re.Match[str], token: str) -> bool:
+    if _ID_PREFIX.match(token):
+        return True
+    start = m.string.rfind("\n", 0, m.start()) + 1
+    return bool(_ID_FIELD.search(m.string[max(start, m.start() - 80):m.start()]))
 
 
 def _bare_line(m: re.Match[str]) -> bool:
