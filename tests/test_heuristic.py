@@ -200,6 +200,10 @@ def test_summary_takes_the_pr_description_not_its_boilerplate(make_repo):
     coded = gist("The handler " + "rewrites the body " * 9 + "and runs `git log --first-parent --numstat -p` " * 3)[0]
     assert len(coded) <= 200 and coded.count("`") % 2 == 0 and coded.endswith("…")
     assert len(gist("这是一个很长的中文说明" * 30)[0]) == 200  # no spaces: cut at the limit
+    # layout markup of PR descriptions is dropped; generic types are words
+    assert gist("Bumps h2.\n\n<details>\n<summary>Release notes</summary>\n<p>From h2's log.</p>\n</details>") == [
+        "Bumps h2.", "Release notes From h2's log."]
+    assert gist("Returns Vec<u8> and Option<T> now.") == ["Returns Vec<u8> and Option<T> now."]
 
 
 def test_changed_defaults_and_migrations_are_risks(make_repo):

@@ -24,7 +24,7 @@ from commitdigest.models import (
 )
 from commitdigest.report.labels import CHANGE_TYPE_WORD, counted
 
-RULES_VERSION = 16
+RULES_VERSION = 17
 
 # "type(scope)!: text", and the colon-less "type(scope) text" some teams write.
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*"
@@ -126,7 +126,9 @@ def signals(commit: Commit) -> Signals:
         else:
             ctype = _verb_type(commit.subject) or ChangeType.chore
     text = commit.message
-    defs = definitions(f.patch for f in commit.files if _area(f.path) == "source")
+    # File changes, not bare patches: a file the log reader clipped or dropped then yields no
+    # "removed" claim (its re-added half may be in the part not read).
+    defs = definitions(f for f in commit.files if _area(f.path) == "source")
     removed = len(defs.removed)
     record = Signals(
         change_type=ctype, type_source=source,

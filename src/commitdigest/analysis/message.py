@@ -24,6 +24,10 @@ _BOILERPLATE = re.compile(r"related issues|special notes|checklist|test(ing)? pl
                           r"screenshots|reviewers?|release note|does this pr|type of change|breaking change", re.I)
 _TRAILER = re.compile(r"^[A-Z][\w-]*(-[\w]+)*: .+$|^\(cherry picked from commit")
 _BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+# HTML that PR descriptions carry for layout (dependabot's <details>/<summary>, <br>, <p>): markup,
+# not words. Only these names, so a generic type such as Vec<u8> or Option<T> is kept.
+_HTML_TAG = re.compile(r"</?(?:details|summary|br|p|div|span|img|a|b|i|em|strong|sub|sup|kbd|hr|table|thead|tbody|"
+                       r"tr|td|th|ul|ol|li|h[1-6]|blockquote|pre|code|picture|source|center|font)\b[^<>]*/?>", re.I)
 _RULE = re.compile(r"^\s*([-*_=]\s*){3,}$")
 
 
@@ -62,7 +66,8 @@ def _cut(text: str, limit: int) -> str:
 
 def gist(body: str, items: int = 2, limit: int = 200) -> list[str]:
     paragraphs: list[list[str]] = [[]]
-    for line in re.sub(r"<!--.*?-->", "", body, flags=re.S).splitlines():
+    text = _HTML_TAG.sub(" ", re.sub(r"<!--.*?-->", "", body, flags=re.S))
+    for line in text.splitlines():
         if not line.strip() or _RULE.match(line):
             paragraphs.append([])
         else:
