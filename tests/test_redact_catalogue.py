@@ -9,6 +9,7 @@ import re
 import pytest
 from secrets_catalogue import ORDINARY, PLANTS, Plant
 
+from commitdigest.analysis.importance import score
 from commitdigest.analysis.llm import LLMAnalyzer
 from commitdigest.analysis.redact import MARK, Redactor
 from commitdigest.git.log import read_commits
@@ -81,7 +82,8 @@ def test_planted_secret_is_redacted_and_counted(planted, plant: Plant):
 def test_planted_secret_never_reaches_the_prompt(planted, plant: Plant):
     """Through the analyzer's own prompt building: the count that reaches the coverage line."""
     analyzer = LLMAnalyzer(LLMSettings(base_url="http://127.0.0.1:9/v1", model="m"))
-    prompt = analyzer._prompt(planted[plant.form], "en", "json_schema")
+    commit = planted[plant.form]
+    prompt = analyzer._prompt(commit, "en", "json_schema", score=score(commit))
     text = "\n".join(m["content"] for m in prompt.messages)
     assert not [s for s in plant.secrets if s in text]
     assert prompt.redactions == plant.count

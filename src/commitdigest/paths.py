@@ -1,7 +1,8 @@
 """What a repository path is: source, tests, docs, CI, dependencies, build, configuration…
 
-The one path classifier of the code base: the offline analyzer's areas, risks and wording, and
-the prompt budget's ranking of which diffs a model sees first, all ask it. (The importance score
+The one path classifier of the code base: the offline analyzer's areas, risks and wording, the
+prompt budget's ranking of which diffs a model sees first, and the redactor's choice of context
+rules (``syntax``: how a file's lines are written) all ask it. (The importance score
 has its own configurable file classes — see ``analysis.importance`` — because it reproduces the
 earlier system's quirks on purpose.)
 """
@@ -87,3 +88,35 @@ def module(path: str) -> str:
     """The top folder or two a path lives in: how the impact scope groups files."""
     parts = path.split("/")
     return "/".join(parts[:min(2, len(parts) - 1)]) if len(parts) > 1 else path
+
+
+# ------------------------------------------------------------------------- a file's syntax
+
+_CONFIG_SUFFIXES = (".env", ".ini", ".cfg", ".conf", ".config", ".properties", ".yaml", ".yml",
+                    ".toml", ".json", ".xml", ".tfvars", ".npmrc", ".yarnrc", ".pypirc", ".netrc",
+                    ".htpasswd", ".http", ".rest", ".example", ".sample", ".tpl")
+_SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh", ".fish", ".envrc", ".mk", ".ps1", ".bat", ".cmd")
+_DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".org")
+
+
+def is_config_file(path: str) -> bool:
+    """Key = value files, by name: where an unquoted assignment can hold a secret."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return (name.startswith(".env") or name.endswith(_CONFIG_SUFFIXES)
+            or name in ("credentials", "config", ".netrc", ".npmrc", ".yarnrc", ".pypirc"))
+
+
+def syntax(path: str) -> Literal["docker", "config", "shell", "docs", "source"]:
+    """How a file's lines are written: which context rules the redactor applies to it."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name in ("dockerfile", "containerfile") or name.startswith(("dockerfile.", "containerfile.")) \
+            or name.endswith(".dockerfile"):
+        return "docker"
+    if is_config_file(path):
+        return "config"
+    if name.endswith(_SHELL_SUFFIXES) or name in ("makefile", "gnumakefile", ".bashrc", ".zshrc", ".profile",
+                                                  ".bash_profile", ".envrc"):
+        return "shell"
+    if name.endswith(_DOC_SUFFIXES) or name in ("readme", "install", "usage"):
+        return "docs"
+    return "source"

@@ -28,6 +28,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from commitdigest.paths import syntax
+
 MARK = "[REDACTED]"
 
 _KEY_WORDS = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|client[_-]?secret|auth[_-]?key)"
@@ -273,32 +275,11 @@ _TOKENISH = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9][A-Za-z0-9+/_\-]{22,}[A
 # Digests pinned in lock files and manifests: integrity hashes, go.sum lines, image digests.
 _DIGEST = re.compile(r"^(?:sha\d+-|sha\d+:|h1:|md5-)", re.IGNORECASE)
 
-_CONFIG_SUFFIXES = (".env", ".ini", ".cfg", ".conf", ".config", ".properties", ".yaml", ".yml",
-                    ".toml", ".json", ".xml", ".tfvars", ".npmrc", ".yarnrc", ".pypirc", ".netrc",
-                    ".htpasswd", ".http", ".rest", ".example", ".sample", ".tpl")
-_SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh", ".fish", ".envrc", ".mk", ".ps1", ".bat", ".cmd")
-_DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".org")
 # kind: Secret (and its data/stringData block) in a Kubernetes manifest
 _K8S_SECRET = re.compile(r"(?m)^[+\- ]?[ \t]*kind:[ \t]*[\"']?Secret[\"']?[ \t]*$")
 _K8S_KIND = re.compile(r"^[ \t]*kind:[ \t]*[\"']?(\w+)[\"']?[ \t]*$")
 _K8S_DATA = re.compile(r"^([+\- ]?)([ \t]*)(?:data|stringData|binaryData):[ \t]*$")
 _K8S_ENTRY = re.compile(r"^([+\- ]?[ \t]+[\w.\-]+:[ \t]*)([^\s#\"'|>][^\s#]*|\"[^\"]+\"|'[^']+')[ \t]*$")
-
-
-def file_kind(path: str) -> str:
-    """config, shell, docker, docs or source: which context rules a file gets."""
-    name = path.rsplit("/", 1)[-1].lower()
-    if name in ("dockerfile", "containerfile") or name.startswith(("dockerfile.", "containerfile.")) \
-            or name.endswith(".dockerfile"):
-        return "docker"
-    if is_config_file(path):
-        return "config"
-    if name.endswith(_SHELL_SUFFIXES) or name in ("makefile", "gnumakefile", ".bashrc", ".zshrc", ".profile",
-                                                  ".bash_profile", ".envrc"):
-        return "shell"
-    if name.endswith(_DOC_SUFFIXES) or name in ("readme", "install", "usage"):
-        return "docs"
-    return "source"
 
 
 @dataclass
@@ -329,7 +310,7 @@ class Redactor:
         text = self.text(text)
         if not self.enabled or not text:
             return text
-        kind = file_kind(path)
+        kind = syntax(path)
         if kind == "source":
             return text
         rules = [(_LINE_ASSIGN, 3, _not_secret)] if kind in ("config", "shell") else \
@@ -501,12 +482,6 @@ def _printable_base64(value: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return decoded.isprintable()
-
-
-def is_config_file(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1].lower()
-    return (name.startswith(".env") or name.endswith(_CONFIG_SUFFIXES)
-            or name in ("credentials", "config", ".netrc", ".npmrc", ".yarnrc", ".pypirc"))
 
 
 def entropy(s: str) -> float:
