@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from commitdigest.models import Commit, FileChange
 
-T0 = datetime(2026, 1, 13, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 13, 1, tzinfo=UTC)
 
 
 def small_patch(path: str, n: int, lines: int = 8) -> str:

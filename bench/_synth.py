@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import subprocess
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 END = date(2026, 1, 20)
@@ -43,12 +43,12 @@ def build(target: Path, commits: int, days: int = 365, busy: int = 30, huge_file
     subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
     paths = _paths()
     versions = {p: 0 for p in paths}
-    start = datetime.combine(END - timedelta(days=days - 1), datetime.min.time(), tzinfo=timezone.utc)
+    start = datetime.combine(END - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
     step = timedelta(days=days) / max(commits, 1)
     # The busy day holds exactly ``busy`` commits: the regular ones that would fall on it move on.
     stamps = [start + step * i for i in range(commits)]
     stamps = [t + timedelta(days=1) if t.date() == BUSY_DAY else t for t in stamps]
-    busy_start = datetime.combine(BUSY_DAY, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=1)
+    busy_start = datetime.combine(BUSY_DAY, datetime.min.time(), tzinfo=UTC) + timedelta(hours=1)
     stamps += [busy_start + timedelta(minutes=20 * i) for i in range(busy)]
     stamps.sort()
     out: list[bytes] = []

@@ -52,7 +52,7 @@ def main() -> None:
                 assert not ensure_mirror(url, cache).cloned
             ours.append((time.perf_counter() - t) / len(urls))
             t = time.perf_counter()
-            for i, url in enumerate(urls):
+            for i in range(len(urls)):
                 subprocess.run(["git", "fetch", "--prune", "--quiet", "origin", "+refs/heads/*:refs/heads/*"],
                                cwd=root / f"plain{i}.git", check=True)
             raw.append((time.perf_counter() - t) / len(urls))

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-
 QUICK_ENV = "COMMITDIGEST_QUICK"
 # Fixtures that start Chromium or the real model: their tests are the slow ones to set up.
 _HEAVY_FIXTURES = {"browser": "needs Chromium", "llama_server": "needs the real model"}

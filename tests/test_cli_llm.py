@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 
-from llm_server import FakeLLM, answer, completion
-
 from conftest import run_cli
+from llm_server import FakeLLM, answer, completion
 
 API_KEY = "sk-cli-test-key-0123456789abcdef"
 

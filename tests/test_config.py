@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from commitdigest import config
 from commitdigest.errors import ConfigError
-
-from conftest import run_cli
 
 
 def write(tmp_path: Path, text: str, name: str = "commitdigest.toml") -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 import xml.etree.ElementTree as ET
 
+from conftest import run_cli
+
 from commitdigest.outputs.feed import MAX_ENTRIES, render_feed
 from commitdigest.outputs.site import render_index
-
-from conftest import run_cli
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
 

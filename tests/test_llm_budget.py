@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from commitdigest.analysis import budget
 from commitdigest.models import Commit, FileChange
 
-NOW = datetime(2026, 1, 13, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 13, tzinfo=UTC)
 
 
 def patch(path: str, hunks: int = 1, lines: int = 3, width: int = 30) -> str:

@@ -76,7 +76,10 @@ def served(make_repo, tmp_path):
     """A history with sizeable files: older days, the day reported (3 commits touching 5 files,
     with a modification, a rename and a deletion), and a .mailmap at HEAD."""
     work = make_repo("work")
-    big = lambda n, v: "".join(f"line {i} of {n} v{v} " + "x" * 60 + "\n" for i in range(400))
+
+    def big(n, v):
+        return "".join(f"line {i} of {n} v{v} " + "x" * 60 + "\n" for i in range(400))
+
     work.commit("feat: first", {"src/a.py": big("a", 1), "src/b.py": big("b", 1), "docs/c.md": big("c", 1)},
                 when="2026-01-10T10:00:00+08:00")
     work.commit("chore: mailmap", {".mailmap": "Alice Example <alice@example.com> <old@example.com>\n"},

@@ -15,13 +15,13 @@ from email.policy import default as email_policy
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from capture_server import Answer, CaptureServer
+from conftest import run_cli
+
 from commitdigest import pipeline
 from commitdigest.notify import build_digest, deliver, parse_channels
 from commitdigest.notify.channels import WECOM_MAX_BYTES
 from commitdigest.window import parse_zone
-from conftest import run_cli
 
 TOKEN = "tok-5ecret-0123456789"
 SIGNING = "SECabcdef0123456789"

@@ -82,7 +82,7 @@ def test_index_names_repositories_labels_numbers_and_puts_quiet_days_last(two_re
     parsed = rows_of((out / "index.html").read_text())
     # the days with commits, newest first, then one row for the quiet ones
     assert [stem for stem, _ in parsed.rows] == ["2026-01-14", "2026-01-12", "quiet"]
-    for stem, text in parsed.rows:
+    for _stem, text in parsed.rows:
         assert "svc, acme/web" in text, text
     assert parsed.rows[1][1] == "Daily Update Report (2026-01-12) svc, acme/web 2 commits 🔴High 1 🟡Medium 1 🟢Low 0"
     assert parsed.rows[2][1].startswith("4 reports without commits")

@@ -87,7 +87,7 @@ def test_structure_levels_and_no_injected_headings(make_repo):
     hs = headings(md)
     assert hs[0] == (1, "每日更新报告（2026-01-13）")
     levels = [lvl for lvl, _ in hs]
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), hs  # no level jumps
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), hs  # no level jumps
     assert not any("not a heading" in text for _, text in hs)
     h4 = [text for lvl, text in hs if lvl == 4]
     assert len(h4) == 4  # one per commit of the day, nothing else at that depth

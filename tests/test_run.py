@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
-
 from conftest import GitRepo, run_cli
+from filelock import FileLock
 
 DAY = "2026-01-13"
 

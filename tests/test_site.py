@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from browser import Watched, browser, serve  # noqa: F401 (browser is a fixture)
 from conftest import run_cli
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from commitdigest.errors import InputError
 from commitdigest.window import make_window, parse_day, parse_zone
 
-NOW = datetime(2026, 1, 13, 17, 0, tzinfo=timezone.utc)  # 01:00 on the 14th in Shanghai
+NOW = datetime(2026, 1, 13, 17, 0, tzinfo=UTC)  # 01:00 on the 14th in Shanghai
 
 
 def test_relative_days_follow_the_report_zone():

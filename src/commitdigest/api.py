@@ -26,18 +26,18 @@ from typing import Any
 from commitdigest import pipeline
 from commitdigest.analysis.base import Analyzer
 from commitdigest.errors import InputError
+from commitdigest.git.repo import web_links
 from commitdigest.models import (
     CommitAnalysis,
     CommitEntry,
     FileEntry,
     Generator,
-    RepoSection,
     Report,
+    RepoSection,
     Stats,
     Usage,
     Window,
 )
-from commitdigest.git.repo import web_links
 from commitdigest.report.build import _unique, slugify
 from commitdigest.window import Zone, parse_day, parse_zone
 

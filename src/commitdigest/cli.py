@@ -23,8 +23,8 @@ from commitdigest.errors import (
     InputError,
 )
 from commitdigest.outputs import check_formats
-from commitdigest.outputs.urls import is_web_url
 from commitdigest.outputs.files import check_writable, write_atomic
+from commitdigest.outputs.urls import is_web_url
 from commitdigest.window import check_not_future, make_window, parse_day, parse_zone
 
 EXIT_CODES_HELP = """\b

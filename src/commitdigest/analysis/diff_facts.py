@@ -268,7 +268,7 @@ def _manifest_bumps(path: str, patch: str) -> list[tuple[str, str, str]]:
             indent, key = len(m.group(1).expandtabs()), m.group(2)
             inside = [sec for ind, sec in opens[sign] if ind < indent]
             if inside:
-                if inside[-1] not in _JSON_DEP_SECTIONS and not (inside[0] in _JSON_DEP_SECTIONS):
+                if inside[-1] not in _JSON_DEP_SECTIONS and inside[0] not in _JSON_DEP_SECTIONS:
                     continue
             elif key in _METADATA_KEYS:
                 continue  # the package's own "version", engines' "node": no section in sight

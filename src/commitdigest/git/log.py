@@ -440,7 +440,7 @@ def _stream(repo: Repo, shas: list[str], marks: _Marks, limits: PatchLimits, arg
     except runner.StreamError as exc:
         outcome.failure = exc
     # Each section must be the commit asked for next; anything else ends what is trusted.
-    for sec, sha in zip(sections, shas):
+    for sec, sha in zip(sections, shas, strict=False):  # fewer sections when git stopped early
         if sec.sha != sha:
             break
         outcome.sections.append(sec)
