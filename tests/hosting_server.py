@@ -11,7 +11,7 @@ import urllib.parse
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -149,7 +149,7 @@ class FakeHost:
 
     # ------------------------------------------------------------------ server
 
-    def __enter__(self) -> FakeHost:
+    def __enter__(self) -> Self:
         host = self
 
         class Handler(BaseHTTPRequestHandler):

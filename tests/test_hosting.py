@@ -94,7 +94,7 @@ def commits_by_sha(rendered) -> dict:
 def test_prs_from_subject_merge_and_api_in_one_graphql_batch(make_repo, host, token, tmp_path):
     repo = squash_repo(make_repo)
     serve_prs(host, repo)
-    report, out = make(repo, host, tmp_path / "cache")
+    _report, out = make(repo, host, tmp_path / "cache")
     graphql = [r for r in host.requests if r.path == "/api/graphql"]
     assert len(graphql) == 1  # every PR of the window in one request
     assert sorted(map(int, re.findall(r"pullRequest\(number: (\d+)\)", graphql[0].body["query"]))) == [12, 13, 14]
@@ -168,7 +168,7 @@ def test_rate_limit_stops_asking_without_waiting(make_repo, host, token, tmp_pat
     reset = int(time.time()) + 3600
     host.script(Reply(403, {"message": "API rate limit exceeded"},
                       {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset), "retry-after": "3600"}))
-    report, out = make(repo, host, tmp_path / "cache")
+    _report, out = make(repo, host, tmp_path / "cache")
     assert len(host.requests) == 1  # the first refusal ends the asking for the run
     line = json.loads(out["json"])["usage"]["pr_meta"]
     assert line.startswith("PR metadata: 0 of 2 PRs; GitHub rate limit reached (resets ")
@@ -229,7 +229,10 @@ def test_three_failures_in_a_row_stop_the_asking(make_repo, host, token, tmp_pat
 def test_unreachable_api_is_one_line(make_repo, token, tmp_path):
     repo = squash_repo(make_repo)
     _, out = make(repo, None, tmp_path / "cache", github_api="http://127.0.0.1:9/api/v3", timeout=2)
-    assert json.loads(out["json"])["usage"]["pr_meta"] == "PR metadata: 0 of 2 PRs; GitHub unreachable (ConnectError)"
+    # refused at once here; a firewall that drops packets gives ConnectTimeout after ``timeout``
+    assert json.loads(out["json"])["usage"]["pr_meta"] in (
+        "PR metadata: 0 of 2 PRs; GitHub unreachable (ConnectError)",
+        "PR metadata: 0 of 2 PRs; GitHub unreachable (ConnectTimeout)")
 
 
 HOSTILE = ("# Fake heading\n\n[click me](javascript:alert(1)) <script>alert('x')</script> "
@@ -286,3 +289,57 @@ def test_gitlab_merge_requests(make_repo, host, monkeypatch, tmp_path):
     assert by_sha[repo.shas["plain"]]["pr_meta"]["number"] == 14
     assert "[#12](https://gitlab.com/acme/widget/-/merge_requests/12)" in out["md"]
 
+
+
+def test_text_for_a_model_is_redacted_and_bounded():
+    from commitdigest.analysis.redact import Redactor
+    from commitdigest.hosting.prompt import pull_request_text
+    from commitdigest.models import PullRequest
+
+    key = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    pr = PullRequest(number=5, title="Add auth", labels=["security"], linked_issues=[3],
+                     body=f"<!-- fill in the template -->\nUse token {key} to test.\n\n" + "words " * 1000)
+    redactor = Redactor()
+    text = pull_request_text(pr, redactor, limit=300)
+    assert key not in text and "[REDACTED]" in text and redactor.count == 1
+    assert "fill in the template" not in text
+    assert text.startswith("PR #5: Add auth\nLabels: security\nCloses: #3\n\nUse token")
+    assert text.endswith("[… description cut]") and len(text) < 450
+
+
+def test_backfill_of_several_days_batches_once_and_counts_per_day(make_repo, host, token, tmp_path):
+    from commitdigest.git.repo import open_repo
+    from commitdigest.store import Store
+
+    repo = squash_repo(make_repo)
+    repo.commit("fix: next day (#15)", {"src/x.py": "y = 2\n"}, when="2026-01-14T09:00:00+08:00")
+    serve_prs(host, repo)
+    host.add(FakePR(15, title="fix: next day", body="Fixes the next day.", labels=["bug"]))
+    tracked = [pipeline.Tracked(name="widget", repo=open_repo(repo.path))]
+    settings = HostingSettings(github_api=host.github_api)
+
+    def backfill():
+        store = Store(tmp_path / "cache")
+        try:
+            return pipeline.generate_days(tracked, [DAY, date(2026, 1, 14)], SH, language="en", store=store,
+                                          hosting=settings)
+        finally:
+            store.close()
+
+    reports = backfill()
+    assert sum(r.path == "/api/graphql" for r in host.requests) == 1  # one batch for the whole span
+    assert [r.usage.pr_meta for _, r in reports] == ["PR metadata: 3 of 3 PRs", "PR metadata: 1 of 1 PR"]
+    assert reports[1][1].repos[0].commits[0].pull_request.labels == ["bug"]
+    n = len(host.requests)
+    again = backfill()
+    assert len(host.requests) == n
+    assert [r.usage.pr_meta for _, r in again] == [r.usage.pr_meta for _, r in reports]
+
+
+def test_request_budget_is_per_repository(make_repo, host, token, tmp_path):
+    repo = squash_repo(make_repo)
+    serve_prs(host, repo)
+    _, out = make(repo, host, tmp_path / "cache", max_requests=1)
+    assert len(host.requests) == 1
+    assert json.loads(out["json"])["usage"]["pr_meta"] == (
+        "PR metadata: 0 of 2 PRs; GitHub: 1 requests asked, the most one run may")

@@ -60,10 +60,11 @@ class Api:
         self._stopped = stopped
         self._key = key
         self._exhausted: str | None = None
+        self._budget_spent: str | None = None  # this repository's share, not the API's
 
     @property
     def stopped(self) -> str | None:
-        return self._stopped.get(self._key)
+        return self._stopped.get(self._key) or self._budget_spent
 
     def stop(self, reason: str) -> Stop:
         if self._key not in self._stopped:
@@ -79,7 +80,8 @@ class Api:
             raise self.stop(self._exhausted)
         for attempt in range(2):
             if self.requests >= self.max_requests:
-                raise self.stop(f"{self.name}: {self.max_requests} requests asked, the most one run may")
+                self._budget_spent = f"{self.name}: {self.max_requests} requests asked, the most one run may"
+                raise Stop(self._budget_spent)
             self.requests += 1
             try:
                 r = self.client.request(method, url, **kwargs)
@@ -100,7 +102,8 @@ class Api:
             raise self.stop(f"{self.name} rejected the token (401)")
         if r.status_code == 403:
             raise self.stop(f"{self.name} refused access (403)")
-        if r.status_code == 404:
+        # 404: gone, or private; 422: a commit the server does not have (not pushed yet).
+        if r.status_code in (404, 422):
             self.failures = 0
             return None
         if not 200 <= r.status_code < 300:
