@@ -275,6 +275,10 @@ def test_description_reaches_the_commit_record_and_changes_the_cache_key(make_re
     assert "LRU cache" in commits[0].pull_request.body
     assert pipeline.cache_key(commits[0]).startswith(repo.shas["squash"] + ":pr")
 
+    class Model:  # an analyzer that does not read PRs keeps its cached answers
+        name = "llm"
+    assert pipeline.cache_key(commits[0], Model()) == repo.shas["squash"]
+
 
 def test_gitlab_merge_requests(make_repo, host, monkeypatch, tmp_path):
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)

@@ -104,7 +104,7 @@ def analyze_commits(
     ``scoring`` is a repository's own importance weights (default: the analyzer's).
     The commits' patch text is released afterwards: the report needs only their facts."""
     fingerprint = analyzer.fingerprint(language, scoring)
-    keys = {c.sha: cache_key(c) for c in commits}
+    keys = {c.sha: cache_key(c, analyzer) for c in commits}
     found = store.get_many(keys.values(), fingerprint) if store else {}
     cached = {c.sha: found[keys[c.sha]] for c in commits if keys[c.sha] in found}
     todo = [c for c in commits if c.sha not in cached]
@@ -122,11 +122,16 @@ def analyze_commits(
     return [by_sha[c.sha] for c in commits], len(commits) - len(todo)
 
 
-def cache_key(commit: Commit) -> str:
+# Analyzers whose answer depends on ``Commit.pull_request``. The LLM prompt does not show it yet;
+# when it does, "llm" joins, and its analyses of commits with a PR are made once more.
+PR_AWARE_ANALYZERS = frozenset({"heuristic"})
+
+
+def cache_key(commit: Commit, analyzer: Analyzer | None = None) -> str:
     """The analysis cache key: the sha, and a hash of the pull request when the hosting API gave
-    one, since its description and labels change what an analyzer says. Without one the key is
-    the sha alone, as it always was."""
-    if commit.pull_request is None:
+    one to an analyzer that reads it, since its description changes what that analyzer says.
+    Otherwise the sha alone, as it always was: a new token costs no model call."""
+    if commit.pull_request is None or (analyzer is not None and analyzer.name not in PR_AWARE_ANALYZERS):
         return commit.sha
     import hashlib
 
