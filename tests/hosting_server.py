@@ -54,6 +54,7 @@ class FakeHost:
         self.requests: list[Request] = []
         self.headers: dict[str, str] = {}  # sent with every generated answer
         self._script: deque[Reply] = deque()
+        self._by_path: dict[str, deque[Reply]] = {}
         self._lock = threading.Lock()
 
     def add(self, *prs: FakePR) -> FakeHost:
@@ -63,6 +64,11 @@ class FakeHost:
 
     def script(self, *replies: Reply) -> FakeHost:
         self._script.extend(replies)
+        return self
+
+    def script_for(self, path: str, *replies: Reply) -> FakeHost:
+        """Replies for the next requests to ``path`` only."""
+        self._by_path.setdefault(path, deque()).extend(replies)
         return self
 
     @property
@@ -85,6 +91,8 @@ class FakeHost:
     def answer(self, req: Request) -> Reply:
         with self._lock:
             self.requests.append(req)
+            if self._by_path.get(req.path):
+                return self._by_path[req.path].popleft()
             if self._script:
                 return self._script.popleft()
         p = req.path

@@ -117,8 +117,8 @@ def test_prs_from_subject_merge_and_api_in_one_graphql_batch(make_repo, host, to
     assert summary[0].startswith("Repeated lookups of the same key hit the backend every time.")
     md = out["md"]
     assert ("**🔀 PR**: [#12](https://github.com/acme/widget/pull/12) | 🏷️ performance, cache | "
-            "Linked issues #7 | Milestone v1.4") in md
-    assert "[#13](https://github.com/acme/widget/pull/13) Topic work on the router | 🏷️ refactor | Linked issues #9" in md
+            "Linked issues #7 | Milestone v1.4\n\n**🎯 Change type**") in md  # a paragraph of its own
+    assert "[#13](https://github.com/acme/widget/pull/13) Topic work on the router | 🏷️ refactor | Linked issues #9\n\n" in md
     assert json.loads(out["json"])["usage"]["pr_meta"] == "PR metadata: 3 of 3 PRs"
     assert "PR metadata: 3 of 3 PRs" in out["html"]
     assert '<span class="tag">performance</span>' in out["html"]
@@ -347,3 +347,15 @@ def test_request_budget_is_per_repository(make_repo, host, token, tmp_path):
     assert len(host.requests) == 1
     assert json.loads(out["json"])["usage"]["pr_meta"] == (
         "PR metadata: 0 of 2 PRs; GitHub: 1 requests asked, the most one run may")
+
+
+def test_older_enterprise_without_closing_references(make_repo, host, token, tmp_path):
+    repo = squash_repo(make_repo)
+    serve_prs(host, repo)
+    host.script_for("/api/graphql", Reply(200, {"errors": [{
+        "message": "Field 'closingIssuesReferences' doesn't exist on type 'PullRequest'"}]}))
+    _, out = make(repo, host, tmp_path / "cache")
+    graphql = [r.body["query"] for r in host.requests if r.path == "/api/graphql"]
+    assert len(graphql) == 2 and "closingIssuesReferences" not in graphql[1]
+    # "Fixes #7" in the description still links the issue
+    assert commits_by_sha(out)[repo.shas["squash"]]["pr_meta"]["linked_issues"] == [7]
