@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from commitdigest.errors import ConfigError, InputError, LLMConfigError
+from commitdigest.hosting.settings import HostingSettings
 
 FILENAME = "commitdigest.toml"
 ENV_CONFIG = "COMMITDIGEST_CONFIG"
@@ -31,6 +32,8 @@ ENV_OVERRIDES = {
     "COMMITDIGEST_OUTPUT_DIR": "output.dir",
     "COMMITDIGEST_OUTPUT_FORMATS": "output.formats",
     "COMMITDIGEST_OUTPUT_BASE_URL": "output.base_url",
+    "COMMITDIGEST_GITHUB_API": "hosting.github_api",
+    "COMMITDIGEST_GITLAB_API": "hosting.gitlab_api",
 }
 
 _Strict = ConfigDict(extra="forbid")
@@ -140,6 +143,8 @@ class Config(BaseModel):
     #: seconds all notifications of a run may take together, retries and waits included; a
     #: channel left without time fails and is retried by the next run
     notify_deadline: float = Field(default=120.0, gt=0, le=3600)
+    #: pull-request metadata from the hosting API (asked only with a token in the environment)
+    hosting: HostingSettings = Field(default_factory=HostingSettings)
 
     #: the file this came from (not a key); relative paths in it are relative to its folder
     source: Path | None = Field(default=None, exclude=True)

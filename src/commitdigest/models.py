@@ -50,6 +50,24 @@ def pr_number(subject: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+class PullRequest(BaseModel):
+    """A pull (merge) request as the hosting API describes it. Every text field is written by
+    whoever opened it: hostile input, escaped like commit text wherever it is shown."""
+
+    number: int
+    title: str = ""
+    body: str = ""  # the description: for analyzers only, never in the JSON twin
+    labels: list[str] = Field(default_factory=list)
+    author: str = ""
+    linked_issues: list[int] = Field(default_factory=list)
+    milestone: str | None = None
+    url: str | None = None
+
+    def meta(self) -> dict:
+        """The JSON twin's ``pr_meta``: everything but the description."""
+        return self.model_dump(mode="json", exclude={"body"})
+
+
 # --------------------------------------------------------------------------------------- facts
 
 
@@ -88,6 +106,9 @@ class Commit(BaseModel):
     read_error: str | None = None
     # Line counts are unknown when git could not read the blobs (numstat needs them).
     counts_known: bool = True
+    # The pull request the commit came from, when the hosting API was asked and answered
+    # (``hosting.attach_pull_requests``); ``pr`` is only the number a squash subject names.
+    pull_request: PullRequest | None = None
 
     @property
     def short_sha(self) -> str:
@@ -233,6 +254,7 @@ class CommitEntry(BaseModel):
     files: list[FileEntry]
     read_error: str | None = None
     analysis: CommitAnalysis
+    pull_request: PullRequest | None = None  # from the hosting API; None without a token
 
 
 class RepoSection(BaseModel):
@@ -253,6 +275,9 @@ class Usage(BaseModel):
     fallbacks: int = 0
     seconds: float = 0.0
     cost: float | None = None  # only when a price table is configured
+    # How much pull-request metadata the hosting API gave ("PR metadata: 12 of 14 PRs; …");
+    # None when it was not asked, and then absent from the JSON twin.
+    pr_meta: str | None = None
 
 
 class Generator(BaseModel):
@@ -279,7 +304,7 @@ class Report(BaseModel):
             return d
 
         def commit(c: CommitEntry) -> dict:
-            return {
+            out = {
                 "sha": c.sha,
                 "short_sha": c.short_sha,
                 "url": c.url,
@@ -291,6 +316,9 @@ class Report(BaseModel):
                 "read_error": c.read_error,
                 "analysis": analysis(c.analysis),
             }
+            if c.pull_request is not None:
+                out["pr_meta"] = c.pull_request.meta()
+            return out
 
         return {
             "schema_version": 1,
@@ -310,5 +338,5 @@ class Report(BaseModel):
                 }
                 for r in self.repos
             ],
-            "usage": self.usage.model_dump(mode="json"),
+            "usage": self.usage.model_dump(mode="json", exclude=None if self.usage.pr_meta else {"pr_meta"}),
         }

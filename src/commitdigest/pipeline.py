@@ -22,6 +22,12 @@ from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.mirror import prefetch_window
 from commitdigest.git.repo import Repo, distinct_names, open_repo, resolve_rev
+from commitdigest.hosting import (
+    HostingSettings,
+    Outcome,
+    attach_pull_requests,
+    coverage_line,
+)
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
 from commitdigest.report import render
@@ -64,6 +70,8 @@ class ReportRequest:
     cache_dir: Path | None = None
     git_timeout: float = 300.0
     patch_limits: gitlog.PatchLimits = field(default_factory=gitlog.PatchLimits)
+    #: the ``[hosting]`` table; tokens come from the environment (none: the API is not asked)
+    hosting: HostingSettings | None = None
 
 
 def default_analyzer() -> Analyzer:
@@ -96,7 +104,9 @@ def analyze_commits(
     ``scoring`` is a repository's own importance weights (default: the analyzer's).
     The commits' patch text is released afterwards: the report needs only their facts."""
     fingerprint = analyzer.fingerprint(language, scoring)
-    cached = store.get_many([c.sha for c in commits], fingerprint) if store else {}
+    keys = {c.sha: cache_key(c, analyzer) for c in commits}
+    found = store.get_many(keys.values(), fingerprint) if store else {}
+    cached = {c.sha: found[keys[c.sha]] for c in commits if keys[c.sha] in found}
     todo = [c for c in commits if c.sha not in cached]
     if progress and cached:
         progress.advance(len(commits) - len(todo))
@@ -107,9 +117,25 @@ def analyze_commits(
         by_sha[commit.sha] = ground(analysis, commit)
     if store:
         # A stand-in for a failed model call is not the model's answer: retry it next run.
-        store.put_many((c.sha, fingerprint, by_sha[c.sha]) for c in todo if not by_sha[c.sha].fallback)
+        store.put_many((keys[c.sha], fingerprint, by_sha[c.sha]) for c in todo if not by_sha[c.sha].fallback)
     release_patches(commits)
     return [by_sha[c.sha] for c in commits], len(commits) - len(todo)
+
+
+# Analyzers whose answer depends on ``Commit.pull_request``. The LLM prompt does not show it yet;
+# when it does, "llm" joins, and its analyses of commits with a PR are made once more.
+PR_AWARE_ANALYZERS = frozenset({"heuristic"})
+
+
+def cache_key(commit: Commit, analyzer: Analyzer | None = None) -> str:
+    """The analysis cache key: the sha, and a hash of the pull request when the hosting API gave
+    one to an analyzer that reads it, since its description changes what that analyzer says.
+    Otherwise the sha alone, as it always was: a new token costs no model call."""
+    if commit.pull_request is None or (analyzer is not None and analyzer.name not in PR_AWARE_ANALYZERS):
+        return commit.sha
+    import hashlib
+
+    return f"{commit.sha}:pr{hashlib.sha256(commit.pull_request.model_dump_json().encode()).hexdigest()[:16]}"
 
 
 def release_patches(commits: Sequence[Commit]) -> None:
@@ -153,6 +179,8 @@ def generate_report(
     window = make_window(request.since, request.until, request.zone)
     repos = repos if repos is not None else open_repos(request.repos, request.git_timeout)
     store = Store(request.cache_dir) if request.use_cache else None
+    hosting = HostingSettings.resolve(request.hosting)
+    outcomes: list[Outcome | None] = []
     results: list[RepoResult] = []
     hits = 0
     try:
@@ -162,6 +190,7 @@ def generate_report(
             prefetch_window(repo.path, repo.rev, window, request.date_field, request.git_timeout)
             commits = gitlog.commits_in_window(repo, window, request.date_field,
                                                request.patch_limits, request.git_timeout)
+            outcomes.append(attach_pull_requests(commits, repo, store, hosting))
             if progress:
                 progress.start(f"analyse {repo.name}", len(commits))
             analyses, repo_hits = analyze_commits(commits, analyzer, request.language, store, progress)
@@ -175,11 +204,27 @@ def generate_report(
     usage = analyzer.usage().model_copy(update={
         "cache_hits": hits, "seconds": round(time.monotonic() - started, 1),
     })
-    return build_report(
+    return with_pull_requests(build_report(
         results, window=window, zone=request.zone, language=request.language,
         since=request.since, until=request.until, date_field=request.date_field,
         analyzer=analyzer.name, version=__version__, usage=usage,
-    )
+    ), results, outcomes)
+
+
+def with_pull_requests(report: Report, results: Sequence[RepoResult], outcomes: Sequence[Outcome | None]) -> Report:
+    """The report's commits with their pull requests, and the coverage line in its usage. With
+    no outcome (the API not asked) the report is returned as it was."""
+    from commitdigest.report.labels import LABELS
+
+    line = coverage_line([c for r in results for c in r.commits], outcomes, LABELS[report.language]["pr_coverage"])
+    if line is None:
+        return report
+    prs = {c.sha: c.pull_request for r in results for c in r.commits if c.pull_request is not None}
+    for section in report.repos:
+        for entry in section.commits:
+            entry.pull_request = prs.get(entry.sha)
+    report.usage = report.usage.model_copy(update={"pr_meta": line})
+    return report
 
 
 @dataclass
@@ -225,6 +270,7 @@ def generate_days(
     progress: Progress | None = None,
     limits: gitlog.PatchLimits | None = None,
     git_timeout: float = 300.0,
+    hosting: HostingSettings | None = None,
 ) -> list[tuple[date, Report]]:
     """One report per day, every repository a section, in the order given.
 
@@ -240,6 +286,8 @@ def generate_days(
     wanted = set(days)
     per_day: dict[date, dict[str, list[Commit]]] = {d: {} for d in days}
     errors: dict[str, str | None] = {}
+    settings = HostingSettings.resolve(hosting)
+    outcomes: list[Outcome | None] = []
     for t in tracked:
         errors[t.name] = t.error
         if t.repo is None:
@@ -252,10 +300,13 @@ def generate_days(
         except RepoError as exc:
             errors[t.name] = exc.message
             continue
+        kept = []
         for c in commits:
             when = (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
             if when in wanted and keep_commit(c, t.include, t.exclude):
                 per_day[when].setdefault(t.name, []).append(c)
+                kept.append(c)
+        outcomes.append(attach_pull_requests(kept, t.repo, store, settings))
     reports = []
     base = analyzer.scoring
     scorings = {t.name: base.merged(t.importance) if t.importance else None for t in tracked}
@@ -278,9 +329,10 @@ def generate_days(
                                               error=errors[t.name] or "not read"))
             usage = _usage_delta(analyzer.usage(), before).model_copy(update={
                 "cache_hits": hits, "seconds": round(time.monotonic() - started, 1)})
-            reports.append((day, build_report(
+            reports.append((day, with_pull_requests(build_report(
                 results, window=make_window(day, day, zone), zone=zone, language=language, since=day,
-                until=day, date_field=date_field, analyzer=analyzer.name, version=__version__, usage=usage)))
+                until=day, date_field=date_field, analyzer=analyzer.name, version=__version__, usage=usage),
+                results, outcomes)))
     finally:
         if progress:
             progress.stop()
@@ -371,6 +423,7 @@ def analyze_one(
     branch: str | None = None,
     use_cache: bool = True,
     cache_dir: Path | None = None,
+    hosting: HostingSettings | None = None,
 ) -> tuple[CommitEntry, Usage]:
     """One commit's facts and analysis, as the report would show it."""
     language = check_language(language)
@@ -379,6 +432,7 @@ def analyze_one(
     commits = gitlog.read_commits(repo, [resolve_rev(repo, rev)])
     store = Store(cache_dir) if use_cache else None
     try:
+        outcome = attach_pull_requests(commits, repo, store, HostingSettings.resolve(hosting))
         analyses, hits = analyze_commits(commits, analyzer, language, store)
     finally:
         if store:
@@ -386,11 +440,12 @@ def analyze_one(
     from datetime import timedelta
 
     day = commits[0].committer_time.astimezone(zone.tz).date()
-    report = build_report(
-        [_result(repo, commits, analyses)], window=make_window(day, day, zone), zone=zone,
+    result = _result(repo, commits, analyses)
+    report = with_pull_requests(build_report(
+        [result], window=make_window(day, day, zone), zone=zone,
         language=language, since=day, until=day + timedelta(0), date_field="committer",
         analyzer=analyzer.name, version=__version__, usage=Usage(),
-    )
+    ), [result], [outcome])
     usage = analyzer.usage().model_copy(update={"cache_hits": hits})
     return report.repos[0].commits[0], usage
 
@@ -406,6 +461,7 @@ def generate_rollup(
     store: Store | None = None,
     progress: Progress | None = None,
     git_timeout: float = 300.0,
+    hosting: HostingSettings | None = None,
 ) -> tuple[Rollup, list[tuple[date, Report]]]:
     """The rollup of ``period`` and the daily reports it was folded from.
 
@@ -417,7 +473,7 @@ def generate_rollup(
 
     analyzer = analyzer or default_analyzer()
     daily = generate_days(tracked, period.days, zone, language=language, date_field=date_field, analyzer=analyzer,
-                          store=store, progress=progress, git_timeout=git_timeout)
+                          store=store, progress=progress, git_timeout=git_timeout, hosting=hosting)
     before = period.previous()
     window = make_window(before.since, before.until, zone)
     previous: dict[str, Any] = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from commitdigest.models import CommitAnalysis
+from commitdigest.models import CommitAnalysis, PullRequest
 
 log = logging.getLogger("commitdigest")
 
@@ -31,6 +31,28 @@ MIGRATIONS: list[str] = [
         analysis TEXT NOT NULL,
         created_at TEXT NOT NULL,
         PRIMARY KEY (sha, fingerprint)
+    )
+    """,
+    # 2: pull requests from a hosting API; data NULL: the API said it does not exist
+    """
+    CREATE TABLE pull_requests (
+        host TEXT NOT NULL,
+        repo TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        data TEXT,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (host, repo, number)
+    )
+    """,
+    # 3: which pull request a commit came from (commits→pulls); number NULL: none
+    """
+    CREATE TABLE commit_pulls (
+        host TEXT NOT NULL,
+        repo TEXT NOT NULL,
+        sha TEXT NOT NULL,
+        number INTEGER,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (host, repo, sha)
     )
     """,
 ]
@@ -208,6 +230,68 @@ class Store:
                 log.warning("cannot write the cache in %s (%s); new analyses are not cached this run",
                             self.directory, exc)
                 self._write_warned = True
+
+    # Pull-request metadata (``hosting``): same failure policy as the analyses, one table per
+    # question asked of the API, so a rerun or a backfill asks nothing twice.
+
+    def _select(self, sql: str, head: tuple, keys: list) -> list[tuple]:
+        rows: list[tuple] = []
+        if self.db is None:
+            return rows
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            try:
+                rows += self.db.execute(sql.format(marks=",".join("?" * len(chunk))), (*head, *chunk)).fetchall()
+            except sqlite3.Error as exc:
+                if not self._read_warned:
+                    log.warning("cannot read the cache in %s (%s); asking again", self.directory, exc)
+                    self._read_warned = True
+                return []
+        return rows
+
+    def _write(self, sql: str, rows: list[tuple]) -> None:
+        if not rows or self.db is None or not self.writable:
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(sql, rows)
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            if not self._write_warned:
+                log.warning("cannot write the cache in %s (%s); not cached this run", self.directory, exc)
+                self._write_warned = True
+
+    def get_pull_requests(self, host: str, repo: str, numbers: Iterable[int]) -> dict[int, PullRequest | None]:
+        """Cached pull requests by number; ``None`` for one the API said is gone."""
+        found: dict[int, PullRequest | None] = {}
+        rows = self._select("SELECT number, data FROM pull_requests WHERE host=? AND repo=? AND number IN ({marks})",
+                            (host, repo), list(numbers))
+        for number, text in rows:
+            try:
+                found[number] = None if text is None else PullRequest.model_validate_json(text)
+            except ValidationError:
+                continue  # written by an incompatible version: ask again
+        return found
+
+    def put_pull_requests(self, host: str, repo: str, items: dict[int, PullRequest | None]) -> None:
+        now = datetime.now(UTC).isoformat()
+        self._write("INSERT OR REPLACE INTO pull_requests VALUES (?, ?, ?, ?, ?)",
+                    [(host, repo, n, None if pr is None else pr.model_dump_json(), now) for n, pr in items.items()])
+
+    def get_commit_pulls(self, host: str, repo: str, shas: Iterable[str]) -> dict[str, int | None]:
+        """Cached answers of commits→pulls: the PR number, or ``None`` for a commit of no PR."""
+        rows = self._select("SELECT sha, number FROM commit_pulls WHERE host=? AND repo=? AND sha IN ({marks})",
+                            (host, repo), list(shas))
+        return dict(rows)
+
+    def put_commit_pulls(self, host: str, repo: str, items: dict[str, int | None]) -> None:
+        now = datetime.now(UTC).isoformat()
+        self._write("INSERT OR REPLACE INTO commit_pulls VALUES (?, ?, ?, ?, ?)",
+                    [(host, repo, sha, n, now) for sha, n in items.items()])
 
     def close(self) -> None:
         if self.db is not None:

@@ -254,6 +254,9 @@ class HeuristicAnalyzer:
         for f in commit.files:
             counts[f.status] += 1
         summary = gist(commit.body)
+        if not summary and commit.pull_request is not None:
+            # A squash merge's body is often empty or only trailers: the why is in the PR.
+            summary = gist(commit.pull_request.body)
         if commit.files:
             summary.append(w["facts"].format(a=counts["A"], m=counts["M"] + counts["T"], d=counts["D"],
                                              r=counts["R"] + counts["C"], ins=commit.insertions, dels=commit.deletions))
