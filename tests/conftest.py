@@ -42,7 +42,10 @@ def isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("COMMITDIGEST_CACHE_DIR", str(home / "cache"))
     for var in list(os.environ):
-        if var.startswith(("COMMITDIGEST_LLM_", "OPENAI_")) or var in ("COMMITDIGEST_CONFIG", "GIT_DIR"):
+        # A developer's or CI's forge token must not send tests with github.com remotes to the real API.
+        if var.startswith(("COMMITDIGEST_LLM_", "OPENAI_")) or var in (
+                "COMMITDIGEST_CONFIG", "GIT_DIR", "GITHUB_TOKEN", "COMMITDIGEST_GITHUB_TOKEN", "GITLAB_TOKEN",
+                "COMMITDIGEST_GITLAB_TOKEN", "COMMITDIGEST_GITHUB_API", "COMMITDIGEST_GITLAB_API"):
             monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))

@@ -539,7 +539,8 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
     with job.output_lock(out, wait=_lock_wait()):
         written = job.write_rollup(tracked, period, zone, analyzer, language=language,
                                    date_field=cfg.date_field if cfg else "committer", formats=fmts, out_dir=out,
-                                   use_cache=not no_cache, cache_dir=cache, progress=progress)
+                                   use_cache=not no_cache, cache_dir=cache, progress=progress,
+                                   hosting=cfg.hosting if cfg else None)
     for path in written:
         click.echo(str(path))
 

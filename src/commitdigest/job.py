@@ -187,7 +187,7 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     try:
         result.reports = pipeline.generate_days(
             tracked, todo, zone, language=config.language, date_field=config.date_field,
-            analyzer=analyzer, store=store, progress=progress, git_timeout=git_timeout)
+            analyzer=analyzer, store=store, progress=progress, git_timeout=git_timeout, hosting=config.hosting)
     finally:
         if store:
             store.close()
@@ -216,7 +216,7 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
 def write_rollup(tracked: Sequence[pipeline.Tracked], period, zone: Zone, analyzer: Analyzer, *, language: str,
                  date_field: str, formats: Sequence[str], out_dir: Path, use_cache: bool = True,
                  cache_dir: Path | None = None, progress: pipeline.Progress | None = None,
-                 git_timeout: float = 300.0) -> list[Path]:
+                 git_timeout: float = 300.0, hosting=None) -> list[Path]:
     """One rollup's files, and the daily reports it links to when they are not on disk yet."""
     from commitdigest.outputs import rollup as rollup_out
 
@@ -224,7 +224,7 @@ def write_rollup(tracked: Sequence[pipeline.Tracked], period, zone: Zone, analyz
     try:
         rollup, daily = pipeline.generate_rollup(tracked, period, zone, language=language, date_field=date_field,
                                                  analyzer=analyzer, store=store, progress=progress,
-                                                 git_timeout=git_timeout)
+                                                 git_timeout=git_timeout, hosting=hosting)
     finally:
         if store:
             store.close()
@@ -266,7 +266,8 @@ def _due_rollups(config: Config, days: Sequence[date], zone: Zone, analyzer: Ana
     for period in sorted(due.values(), key=lambda p: (p.since, p.kind)):
         written += write_rollup(tracked, period, zone, analyzer, language=config.language,
                                 date_field=config.date_field, formats=fmts, out_dir=out_dir, use_cache=use_cache,
-                                cache_dir=cache_dir, progress=progress, git_timeout=git_timeout)
+                                cache_dir=cache_dir, progress=progress, git_timeout=git_timeout,
+                                hosting=config.hosting)
     return written
 
 
@@ -326,7 +327,8 @@ def _run_per_repo(config, days, zone, analyzer, *, formats, out_dir, force, use_
             for t in tracked:
                 reports = pipeline.generate_days(
                     [t], todo[t.name], zone, language=config.language, date_field=config.date_field,
-                    analyzer=analyzer, store=store, progress=progress, git_timeout=git_timeout)
+                    analyzer=analyzer, store=store, progress=progress, git_timeout=git_timeout,
+                    hosting=config.hosting)
                 for day, report in reports:
                     folder = where(t.name)(day)
                     result.written += pipeline.write_report(report, folder, formats, day, day, site=False)
