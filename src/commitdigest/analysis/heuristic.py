@@ -20,7 +20,15 @@ from commitdigest.analysis.diff_facts import Definitions, definitions, dependenc
 from commitdigest.analysis.message import gist
 from commitdigest.analysis.wording import WORDS
 from commitdigest.models import (
-    ChangeType, Commit, CommitAnalysis, Coverage, ImpactItem, Importance, Insights, Risk, Usage,
+    ChangeType,
+    Commit,
+    CommitAnalysis,
+    Coverage,
+    ImpactItem,
+    Importance,
+    Insights,
+    Risk,
+    Usage,
 )
 from commitdigest.report.labels import CHANGE_TYPE_WORD, counted
 
@@ -275,7 +283,9 @@ class HeuristicAnalyzer:
         for f in commit.files:
             mod = paths.module(f.path)
             entry = modules.setdefault(mod, [0, 0, 0, []])
-            entry[0] += 1; entry[1] += f.insertions; entry[2] += f.deletions
+            entry[0] += 1
+            entry[1] += f.insertions
+            entry[2] += f.deletions
             if (area := _area(f.path)) not in entry[3]:
                 entry[3].append(area)  # a module can hold source and its tests: name both
         ranked = sorted(modules.items(), key=lambda kv: -(kv[1][1] + kv[1][2] + kv[1][0]))[:8]
@@ -285,7 +295,8 @@ class HeuristicAnalyzer:
 
         def add(key: str, sev: Importance, n: int = 0, **fmt) -> None:
             risk, detail, rec = w[key]
-            risks.append(Risk(risk=risk, detail=counted(detail, n, **fmt), severity=sev)); recs.append(rec)
+            risks.append(Risk(risk=risk, detail=counted(detail, n, **fmt), severity=sev))
+            recs.append(rec)
 
         if commit.read_error:
             add("r_unread", Importance.medium)
