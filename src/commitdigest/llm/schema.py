@@ -40,7 +40,14 @@ INSIGHT_KEYS = ("architecture", "performance", "security")
 # exclude the quote, backslash and control characters: the grammar matches the raw characters
 # of the JSON string, where an unescaped quote would end it.
 _FREE = '[^"\\\\\\x00-\\x1f]'
-ZH_STEER = f"^{_FREE}*[\u4e00-\u9fff]{_FREE}*$"
+
+
+def zh_steer(cap: int) -> str:
+    """One CJK character somewhere in at most ``cap`` characters. The bound is in the pattern
+    because llama.cpp lets a pattern override ``maxLength``: unbounded, a small model fills
+    the string until max_tokens runs out and the JSON never closes."""
+    half = max(cap // 2, 1)
+    return f"^{_FREE}{{0,{half}}}[\u4e00-\u9fff]{_FREE}{{0,{cap - half - 1}}}$"
 
 
 class _Closed(BaseModel):
@@ -119,9 +126,7 @@ def _tidy(node: Any, language: str, mode: str) -> None:
             if mode == "json_schema":
                 del node["maxLength"]  # strict servers reject or ignore it; the prompt states it
             elif mode == "json_object" and language == "zh":
-                # llama.cpp lets a pattern override maxLength; max_tokens bounds the answer.
-                del node["maxLength"]
-                node["pattern"] = ZH_STEER
+                node["pattern"] = zh_steer(node.pop("maxLength"))
         for value in node.values():
             _tidy(value, language, mode)
     elif isinstance(node, list):
