@@ -8,6 +8,7 @@ is stored here): the N first-parent commits ending at REV, so a fixed REV is a f
 
 Run (the small model behind llama.cpp, started and stopped here):
     python bench/llm_quality.py REPO --rev SHA --gguf MODEL.gguf [--commits 10] [--lang zh en]
+    python bench/llm_quality.py REPO --shas SHA… --gguf MODEL.gguf
 or against any OpenAI-compatible server:
     python bench/llm_quality.py REPO --rev SHA --base-url URL --model NAME
 """
@@ -90,10 +91,12 @@ def start_server(gguf: str, n_ctx: int) -> tuple[subprocess.Popen, str]:
     sys.exit("llama.cpp server did not start")
 
 
-def commits_of(repo_path: str, rev: str, n: int):
+def commits_of(repo_path: str, rev: str, n: int, picked: list[str] | None = None):
     repo = open_repo(repo_path, None)
-    shas = subprocess.run(["git", "-C", repo_path, "rev-list", "--first-parent", f"-{n}", rev],
-                          capture_output=True, text=True, check=True).stdout.split()
+    shas = picked or subprocess.run(["git", "-C", repo_path, "rev-list", "--first-parent", f"-{n}", rev],
+                                    capture_output=True, text=True, check=True).stdout.split()
+    shas = [subprocess.run(["git", "-C", repo_path, "rev-parse", s], capture_output=True, text=True,
+                           check=True).stdout.strip() for s in shas]
     return gitlog.read_commits(repo, shas)
 
 
@@ -154,6 +157,7 @@ def main() -> None:
     ap.add_argument("repo")
     ap.add_argument("--rev", default="HEAD")
     ap.add_argument("--commits", type=int, default=10)
+    ap.add_argument("--shas", nargs="+", help="these commits instead of the N ending at --rev")
     ap.add_argument("--lang", nargs="+", default=["zh", "en"])
     ap.add_argument("--gguf")
     ap.add_argument("--n-ctx", type=int, default=4096)
@@ -162,7 +166,7 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=2500)
     ap.add_argument("--max-tokens", type=int, default=1024)
     args = ap.parse_args()
-    commits = commits_of(args.repo, args.rev, args.commits)
+    commits = commits_of(args.repo, args.rev, args.commits, args.shas)
     proc = None
     if args.gguf:
         proc, base = start_server(args.gguf, args.n_ctx)
@@ -175,7 +179,7 @@ def main() -> None:
     for c in commits:
         tier = importance.score(c).tier.value
         tiers[tier] = tiers.get(tier, 0) + 1
-    out = {"repo": args.repo, "rev": args.rev, "tiers": tiers, "budget": args.budget,
+    out = {"repo": args.repo, "rev": args.rev, "shas": [c.short_sha for c in commits], "tiers": tiers, "budget": args.budget,
            "examples": example_averages(EXAMPLES) if EXAMPLES.is_dir() else None, "runs": []}
     try:
         for language in args.lang:

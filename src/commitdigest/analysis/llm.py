@@ -201,10 +201,16 @@ class LLMAnalyzer:
         return self._budget, self._max_tokens
 
     def _prompt(self, commit: Commit, language: str, mode: ResponseFormat, reserve: int = 0, *,
-                score: scoring_module.Score, depth: str, rate: bool = False) -> Prompt:
+                score: scoring_module.Score | None = None, depth: str | None = None,
+                rate: bool = False) -> Prompt:
         """Messages within the depth's budget less ``reserve`` estimated tokens. The diff gets
         what the fixed parts leave; should the estimate still overshoot, the diff shrinks until
-        it fits. The system prompt states the commit's tier and asks for that tier's depth."""
+        it fits. The system prompt states the commit's tier and asks for that tier's depth
+        (by default the analyzer's own scoring decides both)."""
+        if score is None:
+            score = scoring_module.score(commit, self.scoring)
+        if depth is None:
+            depth, rate = self._shape(score, self.scoring)
         redactor = Redactor(enabled=self.settings.redact)
         schema_text = json.dumps(answer_schema(language, depth, rate, mode), ensure_ascii=False,
                                  separators=(",", ":"))

@@ -33,6 +33,14 @@ CAPS = {
     "summary": 6, "summary_low": 2, "item_chars": 400, "impact_scope": 8, "note_chars": 200,
     "insight_points": 3, "risks": 6, "detail_chars": 400, "recommendations": 6, "conclusion_chars": 300,
 }
+#: The caps a grammar-constrained server (``json_object`` + schema) enforces. Grammars make every
+#: cap exact, and the small models served that way run each string to its cap and each list to
+#: its length: these keep a whole high-tier answer (~1,800 Chinese characters) within about a
+#: thousand completion tokens, so the JSON closes before ``max_tokens`` cuts it.
+COMPACT_CAPS = {
+    "summary": 3, "summary_low": 2, "item_chars": 160, "impact_scope": 4, "note_chars": 60,
+    "insight_points": 1, "risks": 3, "detail_chars": 120, "recommendations": 3, "conclusion_chars": 120,
+}
 DEPTHS = ("low", "medium", "high")
 INSIGHT_KEYS = ("architecture", "performance", "security")
 
@@ -59,39 +67,41 @@ def _prose(cap: int) -> Any:
 
 
 @cache
-def answer_model(language: str, depth: str = "high", rate: bool = False) -> type[BaseModel]:
+def answer_model(language: str, depth: str = "high", rate: bool = False, compact: bool = False) -> type[BaseModel]:
     """The answer at a tier's ``depth``: low asks for the type and a short summary; medium adds
     impact scope, risks and recommendations; high asks for everything. ``rate`` adds the
     importance and its reason, for when the model re-rates the commit. The model generates the
-    schema; replies are read by ``parse_answer``, not by validating against it."""
-    item = _prose(CAPS["item_chars"])
+    schema; replies are read by ``parse_answer``, not by validating against it. ``compact`` takes
+    the caps for grammar-constrained servers."""
+    caps = COMPACT_CAPS if compact else CAPS
+    item = _prose(caps["item_chars"])
     scope = create_model("ScopeItem", __base__=_Closed,
                          path=(str, Field(description="a path from the commit's file list, or a directory of one")),
-                         note=(_prose(CAPS["note_chars"]), Field(description="what this change does there")))
-    points = (list[item], Field(max_length=CAPS["insight_points"]))
+                         note=(_prose(caps["note_chars"]), Field(description="what this change does there")))
+    points = (list[item], Field(max_length=caps["insight_points"]))
     insights = create_model("Insight", __base__=_Closed, architecture=points, performance=points, security=points)
-    risk = create_model("RiskItem", __base__=_Closed, risk=(item, ...), detail=(_prose(CAPS["detail_chars"]), ...),
+    risk = create_model("RiskItem", __base__=_Closed, risk=(item, ...), detail=(_prose(caps["detail_chars"]), ...),
                         severity=(Importance, ...))
     # Summary first: a model that has described the change types and rates it better.
     low = depth == "low"
     fields: dict[str, Any] = {
-        "summary": (list[item], Field(min_length=1, max_length=CAPS["summary_low" if low else "summary"])),
+        "summary": (list[item], Field(min_length=1, max_length=caps["summary_low" if low else "summary"])),
         "change_type": (ChangeType, ...),
     }
     if rate:
         fields["importance"] = (Importance, ...)
-        fields["importance_reason"] = (_prose(CAPS["note_chars"]), ...)
+        fields["importance_reason"] = (_prose(caps["note_chars"]), ...)
     if not low:
-        fields["impact_scope"] = (list[scope], Field(max_length=CAPS["impact_scope"]))
+        fields["impact_scope"] = (list[scope], Field(max_length=caps["impact_scope"]))
     if depth == "high":
         fields["insights"] = (insights, ...)
     if not low:
         # High-tier commits are asked for at least one concrete risk: "an empty list when there
         # are none" led small models to report none on every commit.
-        fields["risks"] = (list[risk], Field(min_length=1 if depth == "high" else 0, max_length=CAPS["risks"]))
-        fields["recommendations"] = (list[item], Field(max_length=CAPS["recommendations"]))
+        fields["risks"] = (list[risk], Field(min_length=1 if depth == "high" else 0, max_length=caps["risks"]))
+        fields["recommendations"] = (list[item], Field(max_length=caps["recommendations"]))
     if depth == "high":
-        fields["conclusion"] = (_prose(CAPS["conclusion_chars"]), ...)
+        fields["conclusion"] = (_prose(caps["conclusion_chars"]), ...)
     name = f"CommitAnswer_{language}_{depth}{'_rated' if rate else ''}"
     return create_model(name, __base__=_Closed, **fields)
 
@@ -103,7 +113,7 @@ def sections(depth: str, rate: bool = False) -> list[str]:
 
 @cache
 def _schema(language: str, depth: str, rate: bool, mode: str) -> str:
-    schema = answer_model(language, depth, rate).model_json_schema()
+    schema = answer_model(language, depth, rate, compact=mode == "json_object").model_json_schema()
     _tidy(schema, language, mode)
     return json.dumps(schema, ensure_ascii=False)
 
