@@ -316,3 +316,13 @@ def test_a_full_answer_fills_every_section_the_seed_shows(make_repo, tmp_path, l
                   "security", "risks", "recommendations", "conclusion"):
         assert words[label] in high, label
     assert words["short_summary"] in low and words["impact"] not in low and words["risks"] not in low
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("depth", ["low", "medium", "high"])
+def test_grammar_servers_can_compile_every_schema_sent_to_them(language, depth):
+    """llama.cpp's server turns the json_object schema into a grammar; a pattern its converter
+    cannot read makes it drop the grammar silently, and small models then answer in any shape."""
+    grammar = pytest.importorskip("llama_cpp.llama_grammar")
+    schema = answer_schema(language, depth, mode="json_object")
+    grammar.LlamaGrammar.from_string(grammar.json_schema_to_gbnf(json.dumps(schema)), verbose=False)

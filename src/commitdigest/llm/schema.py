@@ -51,11 +51,15 @@ _FREE = '[^"\\\\\\x00-\\x1f]'
 
 
 def zh_steer(cap: int) -> str:
-    """One CJK character somewhere in at most ``cap`` characters. The bound is in the pattern
-    because llama.cpp lets a pattern override ``maxLength``: unbounded, a small model fills
-    the string until max_tokens runs out and the JSON never closes."""
-    half = max(cap // 2, 1)
-    return f"^{_FREE}{{0,{half}}}[\u4e00-\u9fff]{_FREE}{{0,{cap - half - 1}}}$"
+    """Chinese from the first word on, within ``cap`` characters: a CJK character first, or one
+    code span and then one. A CJK character merely somewhere let the 0.5B model write English
+    sentences with one Chinese word in them. The bound is in the pattern because llama.cpp lets a
+    pattern override ``maxLength``: unbounded, a small model fills the string until max_tokens
+    runs out and the JSON never closes."""
+    cjk = "[\u4e00-\u9fff]"
+    span = "`[^`\"\\\\\\x00-\\x1f]{1,60}` ?"
+    # A plain group: llama.cpp's converter rejects "(?:", and the server then drops the grammar.
+    return f"^({cjk}|{span}{cjk}){_FREE}{{0,{max(cap - 2, 1)}}}$"
 
 
 class _Closed(BaseModel):
