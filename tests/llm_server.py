@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -60,6 +60,12 @@ def completion(content: str | dict, prompt_tokens: int = 100, completion_tokens:
     })
 
 
+def models(*ids: str, **extra: Any) -> Reply:
+    """A ``GET /v1/models`` answer listing ``ids``, each entry with ``extra`` fields."""
+    return Reply(body={"object": "list", "data": [{"id": i, "object": "model", "owned_by": "me", **extra}
+                                                  for i in ids]})
+
+
 def error(status: int, message: str = "error", headers: dict[str, str] | None = None) -> Reply:
     return Reply(status=status, body={"error": {"message": message, "type": "server_error", "code": status}},
                  headers=headers or {})
@@ -99,7 +105,12 @@ def rejects_json_schema(then: Callable[[Request], Reply]) -> Callable[[Request],
 
 
 class FakeLLM:
-    def __init__(self, default: Callable[[Request], Reply] | None = None):
+    """``gets`` maps a GET path (``/v1/models``, ``/props``) to its reply; others are 404."""
+
+    def __init__(self, default: Callable[[Request], Reply] | None = None,
+                 gets: dict[str, Reply] | None = None):
+        self.gets = gets or {}
+        self.get_paths: list[str] = []
         self.requests: list[Request] = []
         self.default = default or (lambda req: completion(answer()))
         self._queue: deque[Reply | Callable[[Request], Reply]] = deque()
@@ -126,7 +137,7 @@ class FakeLLM:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def __enter__(self) -> FakeLLM:
+    def __enter__(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -135,7 +146,7 @@ class FakeLLM:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 try:
@@ -152,6 +163,11 @@ class FakeLLM:
                 finally:
                     with fake._lock:
                         fake.in_flight -= 1
+
+            def do_GET(self) -> None:
+                with fake._lock:
+                    fake.get_paths.append(self.path)
+                self._answer(fake.gets.get(self.path) or error(404, "not found"))
 
             def _answer(self, reply: Reply) -> None:
                 if reply.delay:
@@ -181,7 +197,7 @@ class FakeLLM:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         assert self._server is not None
         self._server.shutdown()
         self._server.server_close()

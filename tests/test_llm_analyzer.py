@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from llm_server import (
@@ -24,7 +24,7 @@ from commitdigest.llm.schema import answer_schema
 from commitdigest.llm.settings import LLMSettings
 from commitdigest.models import ChangeType, Commit, FileChange, Importance
 
-NOW = datetime(2026, 1, 13, 8, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 13, 8, tzinfo=UTC)
 API_KEY = "sk-live-DO-NOT-LEAK-0123456789abcdef"
 PLANTED = "AKIAQWERTYUIOPASDFGH"
 PATCH = """--- a/src/router.py
@@ -34,8 +34,8 @@ PATCH = """--- a/src/router.py
 +    if req.decode_reuse is False:
 +        return pick_fresh(req)
 +    return pick(req)
-+AWS_KEY = "%s"
-""" % PLANTED
++AWS_KEY = "{}"
+""".format(PLANTED)
 
 
 def make_commit(sha: str = "a" * 40, subject: str = "feat: allow router not assuming decode kv reuse (#5350)",
@@ -88,7 +88,8 @@ def test_exact_request_sent():
     schema = body["response_format"]["json_schema"]["schema"]
     assert schema["$defs"]["ChangeType"]["enum"] == [t.value for t in ChangeType]
     assert schema["$defs"]["Importance"]["enum"] == [i.value for i in Importance]
-    assert "pattern" in schema["properties"]["summary"]["items"]  # zh prose must be Chinese
+    # strict servers get prose without a pattern or length caps: the language is checked after
+    assert schema["properties"]["summary"]["items"] == {"type": "string"}
     system, user = body["messages"]
     assert system["role"] == "system" and "untrusted" in system["content"]
     assert "简体中文" in system["content"]
@@ -152,7 +153,7 @@ def test_context_overflow_shrinks_the_budget_for_the_run():
         if len(req.text) // 3 > window:  # roughly what a tokenizer would count
             return error(400, f"This model's maximum context length is {window} tokens. However, you "
                               f"requested {len(req.text) // 3} tokens. Please reduce the length of the messages.")
-        return completion(answer(paths=["src/m0.py"]))
+        return completion(answer("en", paths=["src/m0.py"]))
 
     with FakeLLM(respond) as server:
         a = analyzer(server, budget=12_000, max_tokens=1_024)
@@ -183,7 +184,7 @@ def test_json_schema_rejection_downgrades_once_for_the_run():
     assert [r.fallback for r in records + again] == [False] * 4
     assert [r.format_type for r in server.requests] == ["json_schema", "json_object", "json_object",
                                                          "json_object", "json_object"]
-    assert server.requests[1].body["response_format"]["schema"] == answer_schema("zh")
+    assert server.requests[1].body["response_format"]["schema"] == answer_schema("zh", mode="json_object")
     assert a.response_format == "json_object" and a.retries == 0  # a rejection is not retried
 
 
@@ -237,7 +238,7 @@ def test_english_prose_is_rejected_for_a_chinese_report():
         server.queue(completion(answer("en")), completion(answer("en")))
         a = analyzer(server)
         [record] = a.analyze_batch([make_commit()], "zh")
-    assert record.fallback and "schema violation" in record.fallback_reason
+    assert record.fallback and "no usable summary point" in record.fallback_reason
     assert "Simplified Chinese" in server.requests[1].body["messages"][-1]["content"]
     assert a.usage().fallbacks == 1
 

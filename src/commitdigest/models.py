@@ -203,6 +203,9 @@ class CommitAnalysis(BaseModel):
     coverage: Coverage = Field(default_factory=Coverage)
     # impact_scope paths an analyzer named that the commit did not touch (dropped; see grounding).
     paths_dropped: int = 0
+    # A model's items dropped one by one, by cause ("language", "echo", "duplicate", "subject",
+    # "identifier", "path", "placeholder", "malformed", "over_limit"); empty when none were.
+    items_dropped: dict[str, int] = Field(default_factory=dict)
     # Secrets redacted from what an analyzer was shown.
     redactions: int = 0
 
@@ -278,6 +281,15 @@ class Usage(BaseModel):
     # How much pull-request metadata the hosting API gave ("PR metadata: 12 of 14 PRs; …");
     # None when it was not asked, and then absent from the JSON twin.
     pr_meta: str | None = None
+    # What the LLM run really was, for whoever reads the report later; unset offline.
+    #: the structured-output mode the answers came back in (after any downgrade)
+    response_format: str | None = None
+    #: downgrades the server forced, e.g. "json_schema->json_object"
+    format_switches: list[str] = Field(default_factory=list)
+    #: the model name(s) the server's answers carried, which may differ from the one configured
+    served_model: str | None = None
+    #: one line each: e.g. the server does not list the configured model
+    warnings: list[str] = Field(default_factory=list)
 
 
 class Generator(BaseModel):

@@ -252,10 +252,11 @@ def keep_commit(commit: Commit, include: Sequence[str], exclude: Sequence[str]) 
 
 def _usage_delta(after: Usage, before: Usage) -> Usage:
     cost = None if after.cost is None else round(after.cost - (before.cost or 0.0), 6)
-    return Usage(llm_calls=after.llm_calls - before.llm_calls,
-                 prompt_tokens=after.prompt_tokens - before.prompt_tokens,
-                 completion_tokens=after.completion_tokens - before.completion_tokens,
-                 fallbacks=after.fallbacks - before.fallbacks, cost=cost)
+    # model_copy keeps what the run recorded besides counts (format, served model, warnings).
+    return after.model_copy(update=dict(llm_calls=after.llm_calls - before.llm_calls,
+                                        prompt_tokens=after.prompt_tokens - before.prompt_tokens,
+                                        completion_tokens=after.completion_tokens - before.completion_tokens,
+                                        fallbacks=after.fallbacks - before.fallbacks, cost=cost))
 
 
 def generate_days(

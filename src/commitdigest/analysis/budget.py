@@ -12,8 +12,11 @@ The rules follow what works in PR-Agent's diff processing, made into pure functi
   list's own share of the budget, the rest is summarised by directory.
 
 Token counts are estimates (no tokenizer of every model is available offline), chosen to
-over-count: ~3 ASCII characters per token and one token per other character. Real tokenizers
-do better on code, so the real prompt stays under the budget.
+over-count: ~3 ASCII characters per token and one token per other character. Measured against
+Qwen2.5-Coder's tokenizer on real diffs (``bench/llm_token_estimate.py``: 399 code files of
+ai-dynamo/modelexpress, 165 of this repository) the estimate is 1.25× / 1.18× the real count
+(median), about 1.0× at the 5th percentile; 3.5 characters per token would under-count one file
+in six. So it stays: the real prompt stays under the budget without wasting much of it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,14 @@
 """The LLM analyzer: each commit's facts and the part of its diff that fits the budget go to an
-OpenAI-compatible model; its JSON answer is validated against the report's vocabularies and
-grounded in the commit's paths. Whatever goes wrong for a commit — network, deadline, output that
-stays invalid after one repair — the offline analysis stands in, marked ``fallback``, so a report
-is always complete.
+OpenAI-compatible model, asked for the depth of the commit's importance tier; its JSON answer is
+read item by item (``llm.items``): a point in the wrong language, an echo of the prompt, a
+repeat, or a name the commit does not have is dropped and counted, the rest kept verbatim.
+Whatever goes wrong for a commit as a whole — network, deadline, an answer with nothing usable
+left after one repair — the offline analysis stands in, marked ``fallback``, so a report is
+always complete.
+
+Before the first call the server is asked what it serves (``GET /models``, llama.cpp's
+``/props``): a context size it reports caps the prompt budget, and a model it does not list is
+recorded as a warning in the report.
 """
 
 from __future__ import annotations
@@ -12,30 +18,56 @@ import concurrent.futures
 import dataclasses
 import json
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import jinja2
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from commitdigest.analysis import budget
-from commitdigest.analysis.base import Progress
 from commitdigest.analysis import importance as scoring_module
+from commitdigest.analysis.base import Progress
 from commitdigest.analysis.grounding import ground
 from commitdigest.analysis.importance import Scoring
 from commitdigest.analysis.redact import Redactor
-from commitdigest.llm.client import ContextOverflow, FormatState, LLMCallError, LLMClient, Meter, response_format
-from commitdigest.llm.schema import answer_model, answer_schema, to_analysis
+from commitdigest.llm.client import (
+    ContextOverflow,
+    FormatState,
+    LLMCallError,
+    LLMClient,
+    Meter,
+    ServerFacts,
+    response_format,
+    server_facts,
+)
+from commitdigest.llm.items import Context, echo_sources, judge
+from commitdigest.llm.schema import (
+    CAPS,
+    AnswerInvalid,
+    Draft,
+    answer_schema,
+    load_json,
+    parse_answer,
+)
 from commitdigest.llm.settings import LLMSettings, ResponseFormat
-from commitdigest.models import ChangeType, Commit, CommitAnalysis, Coverage, Importance, Usage
+from commitdigest.models import (
+    ChangeType,
+    Commit,
+    CommitAnalysis,
+    Coverage,
+    ImpactItem,
+    Importance,
+    Insights,
+    Risk,
+    Usage,
+)
 
 log = logging.getLogger("commitdigest.llm")
 
 #: Bump whenever the prompts or the answer schema change: it is part of the cache key.
-PROMPT_VERSION = "2"
+PROMPT_VERSION = "3"
 SCHEMA_NAME = "commit_analysis"
 
 LANGUAGE_NAMES = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
@@ -43,6 +75,12 @@ _LIST_SHARE = 0.2  # of the budget, at most, for the file list
 _HINTS_CHARS = 1500
 _MESSAGE_CHARS = 4000
 _REPAIR_ANSWER_CHARS = 3000
+#: A low-tier commit needs a sentence or two: a small prompt and a small answer are enough.
+LOW_BUDGET = 2_000
+LOW_MAX_TOKENS = 512
+#: Completion room when the server's context is known: a third of it, at most ``max_tokens``.
+_ANSWER_SHARE = 3
+_CONTEXT_MARGIN = 64
 
 
 @dataclasses.dataclass
@@ -53,13 +91,7 @@ class Prompt:
     coverage: Coverage
     redactions: int
     tokens: int  # estimated, schema included
-
-
-class AnswerInvalid(Exception):
-    def __init__(self, reason: str, detail: str):
-        super().__init__(reason)
-        self.reason = reason  # short, for the report
-        self.detail = detail  # for the model, in the repair turn
+    grounds: str = ""  # message, file list and diff as sent: what code in the answer must come from
 
 
 class LLMAnalyzer:
@@ -76,8 +108,12 @@ class LLMAnalyzer:
         self._fallbacks = 0
         self._offline: Any = None
         self._sleep = sleep or asyncio.sleep  # tests record the backoff instead of waiting
-        # Lowered for the rest of the run when the server says a prompt overflowed its context.
+        # Lowered for the rest of the run when the server says a prompt overflowed its context,
+        # or reports a context too small for it.
         self._budget = settings.budget
+        self._max_tokens = settings.max_tokens
+        self._facts: ServerFacts | None = None
+        self._warnings: list[str] = []
 
     # ------------------------------------------------------------------------ Analyzer protocol
 
@@ -97,8 +133,12 @@ class LLMAnalyzer:
         price = self.settings.price()
         if price is not None:
             cost = round(m.prompt_tokens * price.prompt / 1e6 + m.completion_tokens * price.completion / 1e6, 6)
+        served = sorted(m.served, key=lambda k: -m.served[k])
         return Usage(llm_calls=m.calls, prompt_tokens=m.prompt_tokens, completion_tokens=m.completion_tokens,
-                     fallbacks=self._fallbacks, cost=cost)
+                     fallbacks=self._fallbacks, cost=cost,
+                     response_format=self._state.mode if m.answers else None,
+                     format_switches=list(self._state.downgrades),
+                     served_model=", ".join(served[:3]) or None, warnings=list(self._warnings))
 
     @property
     def retries(self) -> int:
@@ -127,7 +167,8 @@ class LLMAnalyzer:
     def render_prompt(self, commit: Commit, language: str) -> list[dict[str, str]]:
         """The messages that would be sent for ``commit`` (redacted, budgeted)."""
         score = scoring_module.score(commit, self.scoring)
-        return self._prompt(commit, language, self._state.mode, score=score).messages
+        depth, rate = self._shape(score, self.scoring)
+        return self._prompt(commit, language, self._state.mode, score=score, depth=depth, rate=rate).messages
 
     def request_preview(self, commit: Commit, language: str) -> dict[str, Any]:
         """The whole request body that would be sent: model, parameters, response_format and
@@ -137,12 +178,12 @@ class LLMAnalyzer:
         depth, rate = self._shape(score, self.scoring)
         body: dict[str, Any] = {
             "model": self.settings.model, "temperature": self.settings.temperature,
-            "max_tokens": self.settings.max_tokens,
+            "max_tokens": self._limits(depth)[1],
         }
-        fmt = response_format(mode, answer_schema(language, depth, rate), SCHEMA_NAME)
+        fmt = response_format(mode, answer_schema(language, depth, rate, mode), SCHEMA_NAME)
         if fmt is not None:
             body["response_format"] = fmt
-        body["messages"] = self._prompt(commit, language, mode, score=score, rate=rate).messages
+        body["messages"] = self._prompt(commit, language, mode, score=score, depth=depth, rate=rate).messages
         return body
 
     @staticmethod
@@ -152,22 +193,33 @@ class LLMAnalyzer:
         rate = scoring.source == "model"
         return ("high" if rate else score.tier.value), rate
 
+    def _limits(self, depth: str) -> tuple[int, int]:
+        """(prompt budget, completion tokens) for a tier's depth: a low-tier commit is asked
+        for two sentences, so it is shown less and may answer less."""
+        if depth == "low":
+            return min(self._budget, LOW_BUDGET), min(self._max_tokens, LOW_MAX_TOKENS)
+        return self._budget, self._max_tokens
+
     def _prompt(self, commit: Commit, language: str, mode: ResponseFormat, reserve: int = 0, *,
-                score: scoring_module.Score, rate: bool = False) -> Prompt:
-        """Messages within ``budget - reserve`` estimated tokens. The diff gets what the fixed
-        parts leave; should the estimate still overshoot, the diff shrinks until it fits.
-        The system prompt states the commit's tier and asks for that tier's depth."""
+                score: scoring_module.Score | None = None, depth: str | None = None,
+                rate: bool = False) -> Prompt:
+        """Messages within the depth's budget less ``reserve`` estimated tokens. The diff gets
+        what the fixed parts leave; should the estimate still overshoot, the diff shrinks until
+        it fits. The system prompt states the commit's tier and asks for that tier's depth
+        (by default the analyzer's own scoring decides both)."""
+        if score is None:
+            score = scoring_module.score(commit, self.scoring)
+        if depth is None:
+            depth, rate = self._shape(score, self.scoring)
         redactor = Redactor(enabled=self.settings.redact)
-        depth = "high" if rate else score.tier.value
-        schema_text = json.dumps(answer_schema(language, depth, rate), ensure_ascii=False, separators=(",", ":"))
-        system = _render("system.j2", language=language, language_name=LANGUAGE_NAMES[language],
-                         change_types=", ".join(t.value for t in ChangeType),
-                         schema=schema_text if mode == "prompt" else "", depth=depth, rate=rate,
-                         tier=score.tier.value, score_reason=scoring_module.reason(score, "en"))
+        schema_text = json.dumps(answer_schema(language, depth, rate, mode), ensure_ascii=False,
+                                 separators=(",", ":"))
+        system = system_prompt(language, depth, rate, score, schema_text if mode == "prompt" else "")
         # Servers inject the schema into the prompt in some form in every structured mode.
         fixed = budget.estimate_tokens(system) + (budget.estimate_tokens(schema_text) if mode != "prompt" else 0)
-        limit = self._budget - reserve
-        list_tokens = int(self._budget * _LIST_SHARE)
+        prompt_budget = self._limits(depth)[0]
+        limit = prompt_budget - reserve
+        list_tokens = int(prompt_budget * _LIST_SHARE)
         facts = _facts(commit, redactor)
         files = _CleanFiles(redactor)
         base_user = _user(commit, facts, budget.select(commit, 0, list_tokens, files))
@@ -185,8 +237,10 @@ class LLMAnalyzer:
         user = final.text(user)
         redactions = redactor.count + files.count(selection) + final.count
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        grounds = "\n".join([facts.message, *(f.path for f in commit.files), *(f.old_path or "" for f in commit.files),
+                             *(v.shown for v in selection.shown)])
         return Prompt(messages=messages, coverage=selection.coverage, redactions=redactions,
-                      tokens=fixed + budget.estimate_tokens(user))
+                      tokens=fixed + budget.estimate_tokens(user), grounds=final.text(grounds))
 
     # ----------------------------------------------------------------------------- the run
 
@@ -194,6 +248,8 @@ class LLMAnalyzer:
                    progress: Progress | None, scoring: Scoring) -> list[CommitAnalysis]:
         client = LLMClient(self.settings, self._state, self._meter, sleep=self._sleep)
         gate = asyncio.Semaphore(self.settings.concurrency)
+        if self._facts is None:
+            await self._learn_server()
 
         async def one(commit: Commit) -> CommitAnalysis:
             try:
@@ -231,11 +287,35 @@ class LLMAnalyzer:
                                           scoring))
         return out
 
+    async def _learn_server(self) -> None:
+        """Once per analyzer: what the server serves, and how much context it has."""
+        try:
+            facts = await server_facts(self.settings)
+        except Exception as exc:  # noqa: BLE001 — the facts are a courtesy; the calls decide
+            log.debug("server facts unavailable: %s", type(exc).__name__)
+            facts = ServerFacts()
+        self._facts = facts
+        if facts.models and self.settings.model not in facts.models:
+            listed = ", ".join(facts.models[:3]) + (", …" if len(facts.models) > 3 else "")
+            self._warnings.append(f"the server does not list model '{self.settings.model}' (it lists {listed})")
+            log.warning("%s", self._warnings[-1])
+        if facts.context:
+            self._fit_context(facts.context)
+
+    def _fit_context(self, window: int) -> None:
+        """Prompt and answer within a context of ``window`` tokens: the answer keeps up to a
+        third of it, the prompt gets the rest (never raised above the configured budget)."""
+        self._max_tokens = max(min(self.settings.max_tokens, window // _ANSWER_SHARE), 128)
+        fitted = max(window - self._max_tokens - _CONTEXT_MARGIN, 256)
+        if fitted < self._budget:
+            log.info("server context is %d tokens: prompt budget %d, answer %d", window, fitted, self._max_tokens)
+            self._budget = fitted
+
     def _shrink_budget(self, window: int | None) -> bool:
         """Fit the prompt budget under the model's context window (leaving room for the answer),
         or halve it when the window is not known. False when there is nothing left to cut."""
         floor = 1_000
-        target = window - self.settings.max_tokens - 128 if window else self._budget // 2
+        target = window - self._max_tokens - 128 if window else self._budget // 2
         target = max(floor, min(target, self._budget - 1))
         if target >= self._budget or self._budget <= floor:
             return False
@@ -247,26 +327,32 @@ class LLMAnalyzer:
         if self.min_importance is not None and score.tier.rank < self.min_importance.rank:
             return self._offline_analysis(commit, language, scoring)  # triage: the score says it is enough
         depth, rate = self._shape(score, scoring)
-        model = answer_model(language, depth, rate)
-        schema = answer_schema(language, depth, rate)
         used: dict[str, Prompt] = {}
 
         def build(mode: ResponseFormat, reserve: int = 0, extra: list[dict[str, str]] | None = None):
-            prompt = self._prompt(commit, language, mode, reserve, score=score, rate=rate)
+            prompt = self._prompt(commit, language, mode, reserve, score=score, depth=depth, rate=rate)
             used["prompt"] = prompt
             return prompt.messages + (extra or [])
 
+        def schema(mode: ResponseFormat) -> dict[str, Any]:
+            return answer_schema(language, depth, rate, mode)
+
+        def read(content: str, finish_reason: str | None) -> Draft:
+            draft = parse_answer(load_json(content, finish_reason), depth, rate)
+            return self._judged(draft, commit, language, used["prompt"], score)
+
         started = time.monotonic()
+        max_tokens = self._limits(depth)[1]
         try:
             try:
-                completion = await client.complete(build, schema, SCHEMA_NAME)
+                completion = await client.complete(build, schema, SCHEMA_NAME, max_tokens)
             except ContextOverflow as overflow:
                 if not self._shrink_budget(overflow.limit):
                     raise
                 log.info("prompt for %s overflowed the context; budget now %d tokens", commit.short_sha, self._budget)
-                completion = await client.complete(build, schema, SCHEMA_NAME)
+                completion = await client.complete(build, schema, SCHEMA_NAME, self._limits(depth)[1])
             try:
-                answer = _parse(model, completion.content, completion.finish_reason)
+                draft = read(completion.content, completion.finish_reason)
             except AnswerInvalid as first:
                 log.info("answer for %s invalid (%s); asking for a repair", commit.short_sha, first.reason)
                 bad = completion.content[:_REPAIR_ANSWER_CHARS]
@@ -277,25 +363,46 @@ class LLMAnalyzer:
                         "corrected JSON object, keeping to the schema and the allowed values.")},
                 ]
                 reserve = budget.estimate_tokens(repair[0]["content"] + repair[1]["content"]) + 32
-                completion = await client.complete(lambda mode: build(mode, reserve, repair), schema, SCHEMA_NAME)
-                answer = _parse(model, completion.content, completion.finish_reason)
+                completion = await client.complete(lambda mode: build(mode, reserve, repair), schema, SCHEMA_NAME,
+                                                   max_tokens)
+                draft = read(completion.content, completion.finish_reason)
         except LLMCallError as exc:
             return self._fallback(commit, language, exc.reason, scoring)
         except AnswerInvalid as exc:
             return self._fallback(commit, language, f"invalid answer after repair: {exc.reason}", scoring)
         prompt = used["prompt"]
-        record = to_analysis(answer, self.name, score.tier, scoring_module.reason(score, language)).model_copy(update={
+        record = _record(draft, self.name, language, score.tier if not rate else None,
+                         scoring_module.reason(score, language)).model_copy(update={
             "coverage": prompt.coverage, "redactions": prompt.redactions,
             "importance_score": score.record(), "importance_source": "model" if rate else "score",
         })
         log.debug("analysed %s in %.1fs", commit.short_sha, time.monotonic() - started)
         record = ground(record, commit)
-        if not record.impact_scope and commit.files:
+        if not record.impact_scope and commit.files and depth != "low":
             # The model named no (real) paths: the changed modules are facts, not analysis.
-            if depth != "low":
-                record = record.model_copy(update={
-                    "impact_scope": self._offline_analysis(commit, language, scoring).impact_scope})
+            record = record.model_copy(update={
+                "impact_scope": self._offline_analysis(commit, language, scoring).impact_scope})
         return record
+
+    def _judged(self, draft: Draft, commit: Commit, language: str, prompt: Prompt,
+                score: scoring_module.Score) -> Draft:
+        """Every item judged on its own; the answer is invalid only when no summary point is
+        left, and the repair turn then says what was wrong with the ones given."""
+        system = prompt.messages[0]["content"]
+        echoes = echo_sources(system, _USER_FIXED, scoring_module.reason(score, "en"),
+                              scoring_module.reason(score, "zh"))
+        judge(draft, Context(language=language, subject=commit.subject, corpus=prompt.grounds, echo_lines=echoes))
+        if draft.summary:
+            return draft
+        causes = ", ".join(f"{n} {cause}" for cause, n in sorted(draft.dropped.items())) or "none given"
+        detail = f"it has no usable summary point (dropped: {causes})."
+        if "language" in draft.dropped:
+            detail += f" Write every prose field in {LANGUAGE_NAMES[language]}."
+        if draft.dropped.keys() & {"identifier", "path"}:
+            detail += " Name only functions, options and files that appear in the commit."
+        if draft.dropped.keys() & {"echo", "subject"}:
+            detail += " Describe the change itself in your own words; do not repeat the instructions or the subject."
+        raise AnswerInvalid("no usable summary point", detail)
 
     # ----------------------------------------------------------------------------- offline
 
@@ -310,6 +417,48 @@ class LLMAnalyzer:
         self._fallbacks += 1
         record = self._offline_analysis(commit, language, scoring)
         return record.model_copy(update={"fallback": True, "fallback_reason": reason[:120]})
+
+
+def system_prompt(language: str, depth: str, rate: bool, score: scoring_module.Score, schema: str = "") -> str:
+    """The instructions for one commit: its tier, that tier's depth and sections, the caps."""
+    return _render("system.j2", language=language, language_name=LANGUAGE_NAMES[language],
+                   change_types=", ".join(t.value for t in ChangeType), schema=schema, depth=depth, rate=rate,
+                   tier=score.tier.value, score_reason=scoring_module.reason(score, "en"), caps=CAPS)
+
+
+# Fixed text of the user message a model may give back as if it were about the commit.
+_USER_FIXED = ("offline hints from a rule-based analyzer, may be wrong\n"
+               "diff over budget\ndiff clipped\ncontext trimmed\nmore files not listed individually\n"
+               "Analyse this commit and answer with the JSON object.\n"
+               "files marked [diff over budget] or [diff clipped] were cut to fit")
+
+
+def _sentence(text: str, language: str) -> str:
+    text = text.strip()
+    if language == "zh":
+        return text if text.endswith(("。", "！", "？", "`", ")", "）")) else text + "。"
+    return text if text.endswith((".", "!", "?", "`", ")")) else text + "."
+
+
+def _record(draft: Draft, analyzer: str, language: str, tier: Importance | None, reason: str) -> CommitAnalysis:
+    """The judged answer as the report's record (coverage etc. are set by the caller). The tier
+    and reason are the score's unless the model rated the commit. Insight points are joined into
+    one paragraph per dimension: the JSON twin keeps its three strings."""
+    joiner = "" if language == "zh" else " "
+    return CommitAnalysis(
+        change_type=draft.change_type,
+        importance=tier or draft.importance or Importance.low,
+        importance_reason=reason if tier else (draft.importance_reason or reason),
+        summary=draft.summary,
+        impact_scope=[ImpactItem(path=p, note=n) for p, n in draft.impact_scope],
+        insights=Insights(**{k: joiner.join(_sentence(p, language) for p in points) if len(points) > 1
+                             else "".join(points) for k, points in draft.insights.items()}),
+        risks=[Risk(risk=r, detail=d, severity=s) for r, d, s in draft.risks],
+        recommendations=draft.recommendations,
+        conclusion=draft.conclusion,
+        analyzer=analyzer,
+        items_dropped=dict(sorted(draft.dropped.items())),
+    )
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -390,31 +539,3 @@ def _user(commit: Commit, facts: _Facts, selection: budget.Selection) -> str:
         hints=facts.hints, shown=selection.shown, shown_files=len(selection.shown),
         truncated=selection.coverage.truncated,
     )
-
-
-_FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n(.*?)\n\s*```\s*$", re.S)
-
-
-def _parse(model: type[BaseModel], content: str, finish_reason: str | None) -> BaseModel:
-    text = content.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1).strip()
-    if not text.startswith("{"):
-        # Plain-prompt mode: some models put a sentence before the object.
-        start, end = text.find("{"), text.rfind("}")
-        if start >= 0 and end > start:
-            text = text[start:end + 1]
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        cut = " (the answer was cut off at the token limit)" if finish_reason == "length" else ""
-        raise AnswerInvalid("not JSON" + cut, f"it is not valid JSON ({exc.msg} at character {exc.pos}){cut}.") from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        described = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in errors[:8])
-        first = errors[0]
-        where = ".".join(str(p) for p in first["loc"]) or "answer"
-        raise AnswerInvalid(f"schema violation at {where}", f"it does not match the schema: {described}.") from None

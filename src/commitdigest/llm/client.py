@@ -20,10 +20,10 @@ body beyond a status line.
 from __future__ import annotations
 
 import asyncio
-import re
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -72,7 +72,7 @@ def _context_overflow(exc: openai.APIStatusError) -> ContextOverflow | None:
     text = f"{exc.message} {exc.body!r}"
     if not any(w in text.lower() for w in _CONTEXT_WORDS):
         return None
-    m = re.search(r"(?:maximum context length|context window|n_ctx)\D{0,20}(\d{3,7})", text, re.I)
+    m = re.search(r"(?:maximum context length|context window|n_ctx)\D{0,20}(\d{3,7})", text, re.IGNORECASE)
     return ContextOverflow(int(m.group(1)) if m else None)
 
 
@@ -109,6 +109,9 @@ class Meter:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     retries: int = 0
+    answers: int = 0  # completions received
+    #: model name the server put in its answers → how many answers carried it
+    served: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -187,12 +190,12 @@ class LLMClient:
         await self._sdk.close()
 
     def request(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str,
-                mode: ResponseFormat | None = None) -> dict[str, Any]:
+                mode: ResponseFormat | None = None, max_tokens: int | None = None) -> dict[str, Any]:
         """The exact body sent for ``messages`` in ``mode`` (default: the mode in force)."""
         mode = mode or self.state.mode
         body: dict[str, Any] = {
             "model": self.settings.model, "messages": messages,
-            "temperature": self.settings.temperature, "max_tokens": self.settings.max_tokens,
+            "temperature": self.settings.temperature, "max_tokens": max_tokens or self.settings.max_tokens,
         }
         fmt = response_format(mode, schema, name)
         if fmt is not None:
@@ -200,13 +203,16 @@ class LLMClient:
         return body
 
     async def complete(self, build: Callable[[ResponseFormat], list[dict[str, str]]],
-                       schema: dict[str, Any], name: str) -> Completion:
+                       schema: Callable[[ResponseFormat], dict[str, Any]], name: str,
+                       max_tokens: int | None = None) -> Completion:
         """``build(mode)`` gives the messages for a mode (plain-prompt mode carries the schema in
-        the system message), so a downgrade can rebuild them."""
+        the system message) and ``schema(mode)`` the schema as sent in it, so a downgrade can
+        rebuild both."""
         while True:
             mode = self.state.mode
             try:
-                return await self._with_retries(self.request(build(mode), schema, name, mode), mode)
+                body = self.request(build(mode), schema(mode), name, mode, max_tokens)
+                return await self._with_retries(body, mode)
             except FormatRejected as rejected:
                 if not self.state.downgrade(rejected.mode):
                     raise LLMCallError("server rejects every structured-output mode") from None
@@ -230,7 +236,7 @@ class LLMClient:
                 if delay is not None and delay > RETRY_AFTER_MAX:
                     raise LLMCallError(f"HTTP {status}, server asked to wait {delay:.0f}s") from None
                 why = f"HTTP {status}"
-            except (openai.APITimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, openai.APITimeoutError):
                 if attempt >= self.settings.retries:
                     raise LLMCallError(f"timed out after {self.settings.timeout:g}s" + _retry_note(attempt)) from None
                 why = "timeout"
@@ -256,6 +262,11 @@ class LLMClient:
         self.meter.completion_tokens += ct
         if not resp.choices:
             raise LLMCallError("empty answer (no choices)")
+        self.meter.answers += 1
+        served = getattr(resp, "model", None)
+        if isinstance(served, str) and served.strip():
+            key = served.strip()[:200]
+            self.meter.served[key] = self.meter.served.get(key, 0) + 1
         choice = resp.choices[0]
         return Completion(content=choice.message.content or "", mode=mode,
                           finish_reason=choice.finish_reason, prompt_tokens=pt, completion_tokens=ct)
@@ -287,6 +298,83 @@ class LLMClient:
 
 # A chat completion for one commit is a few KB; more is a broken or hostile server.
 MAX_RESPONSE_BYTES = 256 * 1024
+
+
+@dataclass
+class ServerFacts:
+    """What the server says about itself before the run (all optional: many say nothing)."""
+
+    models: list[str] = field(default_factory=list)  # ids listed by GET /models
+    context: int | None = None  # tokens of context per request, when the server tells
+
+
+# Where servers put the context size: vLLM ``max_model_len``, OpenRouter/LM Studio
+# ``context_length``, others ``context_window``; llama.cpp's ``meta`` holds the trained size only.
+_CONTEXT_KEYS = ("max_model_len", "context_length", "context_window", "max_context_length")
+
+
+def _context_of(entry: Any) -> int | None:
+    if not isinstance(entry, dict):
+        return None
+    for key in _CONTEXT_KEYS:
+        value = entry.get(key)
+        if isinstance(value, int) and value > 0:
+            return value
+    meta = entry.get("meta")
+    if isinstance(meta, dict):
+        for key in ("n_ctx", "n_ctx_train"):
+            value = meta.get(key)
+            if isinstance(value, int) and value > 0:
+                return value
+    return None
+
+
+def _props_context(data: Any) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    settings = data.get("default_generation_settings")
+    for holder in (settings, data):
+        if isinstance(holder, dict) and isinstance(holder.get("n_ctx"), int) and holder["n_ctx"] > 0:
+            return holder["n_ctx"]
+    return None
+
+
+async def server_facts(settings: LLMSettings, timeout: float = 10.0) -> ServerFacts:
+    """``GET /models`` (OpenAI-compatible) and llama.cpp's ``GET /props``: the models served
+    and the context size. Any failure just leaves a fact unknown; the run goes on without it."""
+    import httpx
+
+    facts = ServerFacts()
+    base = (settings.base_url or "").rstrip("/")
+    headers = {"Authorization": f"Bearer {settings.api_key_value()}", **settings.headers}
+    limit = min(timeout, settings.timeout)
+    async with httpx.AsyncClient(timeout=limit, headers=headers, follow_redirects=False) as http:
+        listed = await _get_json(http, base + "/models")
+        entries = listed.get("data") if isinstance(listed, dict) else None
+        if isinstance(entries, list):
+            facts.models = [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
+            mine = [e for e in entries if isinstance(e, dict) and e.get("id") == settings.model]
+            pick = mine or (entries if len(entries) == 1 else [])
+            facts.context = _context_of(pick[0]) if pick else None
+        root = base.removesuffix("/v1")
+        props = _props_context(await _get_json(http, root + "/props"))
+        if props:
+            facts.context = props  # the running context, where /models may give the trained one
+    return facts
+
+
+_MAX_FACTS_BYTES = 1 << 20
+
+
+async def _get_json(http: Any, url: str) -> Any:
+    try:
+        resp = await http.get(url)
+        if resp.status_code != 200 or len(resp.content) > _MAX_FACTS_BYTES:
+            return None
+        return resp.json()
+    except Exception as exc:  # noqa: BLE001 — an unreadable answer is an unknown fact, not an error
+        log.debug("GET %s: %s", url, type(exc).__name__)
+        return None
 
 
 def _retry_note(attempt: int) -> str:

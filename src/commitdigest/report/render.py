@@ -18,6 +18,7 @@ from commitdigest.report.labels import (
     IMPORTANCE_WORD,
     LABELS,
     counted,
+    drop_causes,
 )
 
 TOC_TITLE_MAX = 56
@@ -57,10 +58,39 @@ def _inert(text: str) -> str:
     return s.replace("[", "\\[").replace("]", "\\]").replace("!\\[", "\\!\\[")
 
 
+_TICKS = re.compile(r"`+")
+
+
+def _prose_and_code(text: str) -> str:
+    """Escapes ``text`` outside its code spans and leaves the spans as they are: CommonMark
+    shows a code span's content literally (no HTML, no links, backslashes as backslashes), so
+    escaping inside one would print the escapes. A backtick run with no closing run of the same
+    length is escaped, so an answer cut off after "`" cannot swallow the rest of the line."""
+    out: list[str] = []
+    pos = 0
+    runs = list(_TICKS.finditer(text))
+    i = 0
+    while i < len(runs):
+        opening = runs[i]
+        close = next((j for j in range(i + 1, len(runs)) if len(runs[j].group()) == len(opening.group())), None)
+        if close is None:
+            out.append(_no_html(_inert(text[pos:opening.start()])) + "\\`" * len(opening.group()))
+            pos = opening.end()
+            i += 1
+            continue
+        out.append(_no_html(_inert(text[pos:opening.start()])))
+        out.append(text[opening.start():runs[close].end()])
+        pos = runs[close].end()
+        i = close + 1
+    out.append(_no_html(_inert(text[pos:])))
+    return "".join(out)
+
+
 def md_inline(text: object) -> str:
-    """One line of prose, with no raw HTML and no live link or image; a leading '#' is
-    neutralised so that even text placed at the start of a line could never become a heading."""
-    s = _no_html(_inert(_one_line(text)))
+    """One line of prose, with no raw HTML and no live link or image; code spans balanced and
+    shown as written; a leading '#' is neutralised so that even text placed at the start of a
+    line could never become a heading."""
+    s = _prose_and_code(_one_line(text))
     # ">" at a line's start would open a block quote, "#" a heading
     return "\\" + s if s.startswith(("#", ">")) else s
 
@@ -72,7 +102,8 @@ def md_heading(text: object) -> str:
 
 
 def md_cell(text: object) -> str:
-    return _no_html(_inert(_one_line(text))).replace("|", "\\|")
+    # GFM splits rows at "|" before reading code spans, so it is escaped inside them too.
+    return _prose_and_code(_one_line(text)).replace("|", "\\|")
 
 
 def md_link_text(text: object) -> str:
@@ -126,6 +157,10 @@ def coverage_line(analysis: CommitAnalysis, read_error: str | None, words: dict[
         parts.append(words["cov_fallback"].format(reason=analysis.fallback_reason or "?"))
     if analysis.paths_dropped:
         parts.append(words["cov_dropped"].format(n=analysis.paths_dropped))
+    if analysis.items_dropped:
+        n = sum(analysis.items_dropped.values())
+        causes = drop_causes(words.get("language", "en"), analysis.items_dropped)
+        parts.append(counted(words["cov_items"], n, causes=causes))
     if analysis.redactions:
         parts.append(words["cov_redacted"].format(n=analysis.redactions))
     return words["sep"].join(parts)

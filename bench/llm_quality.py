@@ -1,0 +1,196 @@
+"""What a real model's answers are worth once judged: per language, the share accepted without
+fallback, the items dropped and why, identifiers in the kept prose that the commit does not have
+(after grounding this must be 0), how long the kept points are against the example reports,
+risks per high-tier commit, and seconds and tokens per commit.
+
+Commits are read at run time from a repository path given on the command line (nothing fetched
+is stored here): the N first-parent commits ending at REV, so a fixed REV is a fixed set.
+
+Run (the small model behind llama.cpp, started and stopped here):
+    python bench/llm_quality.py REPO --rev SHA --gguf MODEL.gguf [--commits 10] [--lang zh en]
+    python bench/llm_quality.py REPO --shas SHA… --gguf MODEL.gguf
+or against any OpenAI-compatible server:
+    python bench/llm_quality.py REPO --rev SHA --base-url URL --model NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from commitdigest.analysis import importance
+from commitdigest.analysis.grounding import first_ungrounded
+from commitdigest.analysis.llm import LLMAnalyzer
+from commitdigest.git import log as gitlog
+from commitdigest.git.repo import open_repo
+from commitdigest.llm.items import in_language
+from commitdigest.llm.settings import LLMSettings
+
+EXAMPLES = Path("/work/shared/examples")
+
+
+def example_averages(folder: Path) -> dict:
+    """Characters per summary point and per insight point (and per insight dimension, as our
+    JSON joins the points) in the earlier system's reports."""
+    summary, points, dims = [], [], []
+    for path in sorted(folder.glob("*.txt")):
+        section, dim = None, 0
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = line.strip()
+            if text.startswith("**📋 变更摘要"):
+                section = "summary"
+            elif "技术洞察" in text:
+                section = "insights"
+            elif text.startswith(("**", "#")) or text == "---":
+                section = None
+            if section == "summary" and line.startswith("- "):
+                summary.append(len(text[2:].strip()))
+            elif section == "insights":
+                if re.match(r"- \*\*", text):
+                    if dim:
+                        dims.append(dim)
+                    dim = 0
+                elif line.startswith("  - ") and text[2:].strip():
+                    points.append(len(text[2:].strip()))
+                    dim += len(text[2:].strip())
+        if dim:
+            dims.append(dim)
+    return {"summary_item_chars": _mean(summary), "insight_point_chars": _mean(points),
+            "insight_dimension_chars": _mean(dims), "summary_items": len(summary), "insight_points": len(points)}
+
+
+def _mean(xs: list[float]) -> float | None:
+    return round(statistics.mean(xs), 1) if xs else None
+
+
+def start_server(gguf: str, n_ctx: int) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", "127.0.0.1",
+                             "--port", str(port), "--n_threads", "2", "--n_ctx", str(n_ctx)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/v1"
+    for _ in range(240):
+        try:
+            with urllib.request.urlopen(f"{base}/models", timeout=2):
+                return proc, base
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.5)
+    proc.kill()
+    sys.exit("llama.cpp server did not start")
+
+
+def commits_of(repo_path: str, rev: str, n: int, picked: list[str] | None = None):
+    repo = open_repo(repo_path, None)
+    shas = picked or subprocess.run(["git", "-C", repo_path, "rev-list", "--first-parent", f"-{n}", rev],
+                                    capture_output=True, text=True, check=True).stdout.split()
+    shas = [subprocess.run(["git", "-C", repo_path, "rev-parse", s], capture_output=True, text=True,
+                           check=True).stdout.strip() for s in shas]
+    return gitlog.read_commits(repo, shas)
+
+
+def prose(record) -> list[str]:
+    out = list(record.summary) + [i.note for i in record.impact_scope] + list(record.recommendations)
+    out += [v for v in (record.insights.architecture, record.insights.performance, record.insights.security) if v]
+    out += [r.risk for r in record.risks] + [r.detail for r in record.risks if r.detail]
+    return out + ([record.conclusion] if record.conclusion else [])
+
+
+def corpus(commit) -> str:
+    return "\n".join([commit.message, *(f.path for f in commit.files), *(f.old_path or "" for f in commit.files),
+                      *(f.patch for f in commit.files)])
+
+
+def measure(base: str, model: str, commits, language: str, budget: int, max_tokens: int) -> dict:
+    settings = LLMSettings(base_url=base, model=model, budget=budget, max_tokens=max_tokens, timeout=600,
+                           deadline=7200, concurrency=1, retries=1, temperature=0.1, response_format="json_schema")
+    analyzer = LLMAnalyzer(settings)
+    started = time.perf_counter()
+    records = analyzer.analyze_batch(commits, language)
+    seconds = time.perf_counter() - started
+    usage = analyzer.usage()
+    answered = [r for r in records if not r.fallback]
+    dropped: dict[str, int] = {}
+    for r in answered:
+        for cause, n in r.items_dropped.items():
+            dropped[cause] = dropped.get(cause, 0) + n
+        if r.paths_dropped:
+            dropped["impact_path"] = dropped.get("impact_path", 0) + r.paths_dropped
+    ungrounded = sum(1 for c, r in zip(commits, records, strict=True) if not r.fallback
+                     for text in prose(r) if first_ungrounded(text, corpus(c)))
+    wrong_language = sum(1 for r in answered for text in prose(r) if not in_language(text, language))
+    summary = [len(s) for r in answered for s in r.summary]
+    insights = [len(v) for r in answered for v in (r.insights.architecture, r.insights.performance,
+                                                    r.insights.security) if v]
+    high = [r for c, r in zip(commits, records, strict=True)
+            if importance.score(c).tier.value == "high" and not r.fallback]
+    return {
+        "language": language, "commits": len(commits), "accepted_without_fallback": len(answered),
+        "accepted_share": round(len(answered) / len(commits), 2),
+        "fallback_reasons": sorted({r.fallback_reason for r in records if r.fallback}),
+        "items_dropped": dict(sorted(dropped.items())),
+        "ungrounded_code_refs_in_report": ungrounded, "kept_items_in_wrong_language": wrong_language,
+        "summary_items": len(summary), "avg_chars_per_summary_item": _mean(summary),
+        "insight_dimensions_filled": len(insights), "avg_chars_per_insight": _mean(insights),
+        "high_tier_answered": len(high), "risks_per_high_tier_commit": _mean([len(r.risks) for r in high]),
+        "seconds_per_commit": round(seconds / len(commits), 1),
+        "prompt_tokens_per_commit": round(usage.prompt_tokens / len(commits)),
+        "completion_tokens_per_commit": round(usage.completion_tokens / len(commits)),
+        "llm_calls": usage.llm_calls, "response_format": usage.response_format,
+        "format_switches": usage.format_switches, "served_model": usage.served_model, "warnings": usage.warnings,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("repo")
+    ap.add_argument("--rev", default="HEAD")
+    ap.add_argument("--commits", type=int, default=10)
+    ap.add_argument("--shas", nargs="+", help="these commits instead of the N ending at --rev")
+    ap.add_argument("--lang", nargs="+", default=["zh", "en"])
+    ap.add_argument("--gguf")
+    ap.add_argument("--n-ctx", type=int, default=4096)
+    ap.add_argument("--base-url")
+    ap.add_argument("--model")
+    ap.add_argument("--budget", type=int, default=2500)
+    ap.add_argument("--max-tokens", type=int, default=1024)
+    args = ap.parse_args()
+    commits = commits_of(args.repo, args.rev, args.commits, args.shas)
+    proc = None
+    if args.gguf:
+        proc, base = start_server(args.gguf, args.n_ctx)
+        model = args.model or args.gguf  # llama-cpp-python lists the model by its path
+    elif args.base_url and args.model:
+        base, model = args.base_url, args.model
+    else:
+        sys.exit("give --gguf, or --base-url and --model")
+    tiers: dict[str, int] = {}
+    for c in commits:
+        tier = importance.score(c).tier.value
+        tiers[tier] = tiers.get(tier, 0) + 1
+    out = {"repo": args.repo, "rev": args.rev, "shas": [c.short_sha for c in commits], "tiers": tiers, "budget": args.budget,
+           "examples": example_averages(EXAMPLES) if EXAMPLES.is_dir() else None, "runs": []}
+    try:
+        for language in args.lang:
+            out["runs"].append(measure(base, model, commits, language, args.budget, args.max_tokens))
+            print(json.dumps(out["runs"][-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=30)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Judging a model's answer item by item: what a small model gets wrong is usually one bullet,
+not the whole answer.
+
+An item is dropped, and counted under its cause, when it is
+- ``placeholder``: "无", "N/A" and the like, where a list item should say something;
+- ``language``: not in the report's language (Chinese prose with code spans and paths removed
+  must be mostly Chinese; English prose must not be);
+- ``echo``: a line of the instructions, the offline hints' label or the importance rubric
+  given back as analysis;
+- ``subject``: only the commit's subject said again;
+- ``duplicate``: the same as an item kept before it;
+- ``identifier`` / ``path``: something presented as code that the commit does not have.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from commitdigest.analysis.grounding import first_ungrounded
+from commitdigest.llm.schema import INSIGHT_KEYS, Draft
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_SPAN = re.compile(r"(`+).+?\1")
+_CODEISH = re.compile(r"\S*(?:[/_:.(\\]|[a-z][A-Z])\S*|https?://\S+")
+
+# What small models write when a field does not apply; the report shows nothing rather than "无".
+PLACEHOLDERS = {"无", "暂无", "没有", "无影响", "不适用", "无明显影响", "无风险", "无建议", "none", "n/a", "na", "null",
+                "-", "—", "nothing", "no impact", "not applicable", "no risks", "none found"}
+
+#: Share of CJK among the letters of Chinese prose (code removed) below which it is not Chinese.
+#: The example reports' items are 0.55 and above; an English sentence with one Chinese word is
+#: below 0.2.
+ZH_MIN_SHARE = 0.3
+_SHORT = 12
+#: English prose may quote a Chinese term, not be written in Chinese.
+EN_MAX_SHARE = 0.2
+_ECHO_RATIO = 0.8
+_DUP_RATIO = 0.85
+_SUBJECT_RATIO = 0.85
+_PREFIX = re.compile(r"^\s*[a-z]+(\([^)]*\))?!?:\s*", re.IGNORECASE)
+_PR = re.compile(r"\s*\(#\d+\)\s*$")
+
+
+def placeholder(text: str) -> bool:
+    return text.strip().strip("。.!！ ").lower() in PLACEHOLDERS
+
+
+def _weights(text: str) -> tuple[int, int]:
+    prose = _CODEISH.sub(" ", _SPAN.sub(" ", text))
+    # A Latin word weighs like a Chinese word of about two characters, not like its letters.
+    return len(_CJK.findall(prose)), len(re.findall(r"[A-Za-z]{2,}", prose)) * 2
+
+
+def cjk_share(text: str) -> float | None:
+    """CJK characters among the letters of ``text`` once code spans, paths, identifiers and URLs
+    are taken out; None when no letter is left (a code-only item is in no language)."""
+    cjk, latin = _weights(text)
+    return None if cjk + latin == 0 else cjk / (cjk + latin)
+
+
+def in_language(text: str, language: str) -> bool:
+    cjk, latin = _weights(text)
+    if cjk + latin == 0:
+        return True
+    share = cjk / (cjk + latin)
+    if language != "zh":
+        return share <= EN_MAX_SHARE
+    # A short note ("C 与 Python FFI") is mostly names; one Chinese word makes it Chinese.
+    return cjk > 0 and (share >= ZH_MIN_SHARE or cjk + latin < _SHORT)
+
+
+def norm(text: str) -> str:
+    """Letters and digits only, lower case: what two wordings share when they say the same."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@dataclass
+class Context:
+    """What an answer is judged against, for one commit and one prompt."""
+
+    language: str
+    subject: str
+    corpus: str  # message, file list and diff as sent
+    echo_lines: list[str] = field(default_factory=list)  # normalised lines of the prompt we wrote
+
+    def __post_init__(self) -> None:
+        self.subject_norm = norm(_PR.sub("", _PREFIX.sub("", self.subject)))
+        self.echo_norm = [n for n in (norm(line) for line in self.echo_lines) if len(n) >= 8]
+
+
+def echo_sources(*texts: str) -> list[str]:
+    """Our own prompt text cut into lines and sentences: the units a model copies."""
+    out: list[str] = []
+    for text in texts:
+        for line in text.splitlines():
+            out.extend(p for p in re.split(r"(?<=[.;:。；：])\s+|\s+[—-]\s+", line) if p.strip())
+            out.append(line)
+    return out
+
+
+class Judge:
+    def __init__(self, ctx: Context, draft: Draft):
+        self.ctx = ctx
+        self.draft = draft
+        self._kept: list[str] = []
+
+    def cause(self, text: str, *, list_item: bool = True) -> str | None:
+        """Why ``text`` must go, or None when it stays (and then counts for later duplicates)."""
+        if placeholder(text):
+            return "placeholder" if list_item else ""
+        if not in_language(text, self.ctx.language):
+            return "language"
+        n = norm(text)
+        if self._echo(n):
+            return "echo"
+        if list_item and self.ctx.subject_norm and _similar(n, self.ctx.subject_norm, _SUBJECT_RATIO):
+            return "subject"
+        if any(_similar(n, k, _DUP_RATIO) for k in self._kept):
+            return "duplicate"
+        kind = first_ungrounded(text, self.ctx.corpus)
+        if kind:
+            return kind
+        self._kept.append(n)
+        return None
+
+    def keep(self, items: Iterable[str]) -> list[str]:
+        out = []
+        for text in items:
+            why = self.cause(text)
+            if why:
+                self.draft.drop(why)
+            else:
+                out.append(text)
+        return out
+
+    def one(self, text: str) -> str:
+        """A single field (conclusion, importance reason): blanked instead of dropped."""
+        if not text or placeholder(text):
+            return ""
+        why = self.cause(text, list_item=False)
+        if why:
+            self.draft.drop(why)
+            return ""
+        return text
+
+    def _echo(self, n: str) -> bool:
+        if len(n) < 8:
+            return False
+        for src in self.ctx.echo_norm:
+            if (len(n) >= 12 and n in src) or (len(src) >= 16 and src in n):
+                return True
+            if abs(len(src) - len(n)) <= max(len(src), len(n)) // 3 and _similar(n, src, _ECHO_RATIO):
+                return True
+        return False
+
+
+def _similar(a: str, b: str, ratio: float) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = sorted((len(a), len(b)))
+    if shorter < ratio * longer:
+        return False  # ratio() cannot reach ``ratio`` then: skip the work
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= ratio
+
+
+def judge(draft: Draft, ctx: Context) -> Draft:
+    """``draft`` with every failing item dropped and counted in ``draft.dropped``. Summary first:
+    a later section repeating a summary point is the duplicate, not the point."""
+    j = Judge(ctx, draft)
+    draft.summary = j.keep(draft.summary)
+    scope = []
+    for path, note in draft.impact_scope:
+        # Paths are grounded against the file list afterwards; a bad note loses only the note.
+        why = j.cause(note, list_item=False) if note and not placeholder(note) else None
+        if why:
+            draft.drop(why)
+        scope.append((path, "" if why or placeholder(note) else note))
+    draft.impact_scope = scope
+    for key in INSIGHT_KEYS:
+        # "Nothing to say" is a valid insight: placeholders there are not counted.
+        draft.insights[key] = j.keep(p for p in draft.insights[key] if not placeholder(p))
+    risks = []
+    for risk, detail, severity in draft.risks:
+        why = j.cause(risk)
+        if why:
+            draft.drop(why)
+            continue
+        if detail and (placeholder(detail) or j.cause(detail, list_item=False)):
+            detail = ""
+        risks.append((risk, detail, severity))
+    draft.risks = risks
+    draft.recommendations = j.keep(draft.recommendations)
+    draft.conclusion = j.one(draft.conclusion)
+    if draft.importance_reason:
+        draft.importance_reason = j.one(draft.importance_reason)
+    return draft
