@@ -27,15 +27,15 @@ from commitdigest.models import ChangeType, Commit, FileChange, Importance
 NOW = datetime(2026, 1, 13, 8, tzinfo=UTC)
 API_KEY = "sk-live-DO-NOT-LEAK-0123456789abcdef"
 PLANTED = "AKIAQWERTYUIOPASDFGH"
-PATCH = """--- a/src/router.py
+PATCH = f"""--- a/src/router.py
 +++ b/src/router.py
 @@ -10,3 +10,5 @@ def route(req):
 -    return pick(req)
 +    if req.decode_reuse is False:
 +        return pick_fresh(req)
 +    return pick(req)
-+AWS_KEY = "{}"
-""".format(PLANTED)
++AWS_KEY = "{PLANTED}"
+"""
 
 
 def make_commit(sha: str = "a" * 40, subject: str = "feat: allow router not assuming decode kv reuse (#5350)",
