@@ -275,9 +275,13 @@ def test_description_reaches_the_commit_record_and_changes_the_cache_key(make_re
     assert "LRU cache" in commits[0].pull_request.body
     assert pipeline.cache_key(commits[0]).startswith(repo.shas["squash"] + ":pr")
 
-    class Model:  # an analyzer that does not read PRs keeps its cached answers
-        name = "llm"
-    assert pipeline.cache_key(commits[0], Model()) == repo.shas["squash"]
+    class Model:  # the LLM prompt shows the PR: its analyses are keyed by it too
+        name = "llm:some-model"
+    assert pipeline.cache_key(commits[0], Model()) == pipeline.cache_key(commits[0])
+
+    class Other:  # an analyzer that does not read PRs keeps its cached answers
+        name = "custom"
+    assert pipeline.cache_key(commits[0], Other()) == repo.shas["squash"]
 
 
 def test_gitlab_merge_requests(make_repo, host, monkeypatch, tmp_path):

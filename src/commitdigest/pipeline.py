@@ -122,16 +122,17 @@ def analyze_commits(
     return [by_sha[c.sha] for c in commits], len(commits) - len(todo)
 
 
-# Analyzers whose answer depends on ``Commit.pull_request``. The LLM prompt does not show it yet;
-# when it does, "llm" joins, and its analyses of commits with a PR are made once more.
-PR_AWARE_ANALYZERS = frozenset({"heuristic"})
+# Analyzers whose answer depends on ``Commit.pull_request``: the offline summary takes its gist,
+# the LLM prompt shows it. Their analyses of a commit are keyed by its PR too.
+PR_AWARE_ANALYZERS = frozenset({"heuristic", "llm"})  # by kind: "llm:<model>" is "llm"
 
 
 def cache_key(commit: Commit, analyzer: Analyzer | None = None) -> str:
     """The analysis cache key: the sha, and a hash of the pull request when the hosting API gave
     one to an analyzer that reads it, since its description changes what that analyzer says.
     Otherwise the sha alone, as it always was: a new token costs no model call."""
-    if commit.pull_request is None or (analyzer is not None and analyzer.name not in PR_AWARE_ANALYZERS):
+    if commit.pull_request is None or (analyzer is not None
+                                       and analyzer.name.split(":", 1)[0] not in PR_AWARE_ANALYZERS):
         return commit.sha
     import hashlib
 

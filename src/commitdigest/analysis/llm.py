@@ -67,13 +67,14 @@ from commitdigest.models import (
 log = logging.getLogger("commitdigest.llm")
 
 #: Bump whenever the prompts or the answer schema change: it is part of the cache key.
-PROMPT_VERSION = "3"
+PROMPT_VERSION = "4"
 SCHEMA_NAME = "commit_analysis"
 
 LANGUAGE_NAMES = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
 _LIST_SHARE = 0.2  # of the budget, at most, for the file list
 _HINTS_CHARS = 1500
 _MESSAGE_CHARS = 4000
+_PR_CHARS = 2000
 _REPAIR_ANSWER_CHARS = 3000
 #: A low-tier commit needs a sentence or two: a small prompt and a small answer are enough.
 LOW_BUDGET = 2_000
@@ -500,6 +501,7 @@ class _Facts:
     message: str
     author: str
     hints: str
+    pull_request: str = ""  # the PR's title, labels and description, redacted and bounded
 
 
 def _facts(commit: Commit, redactor: Redactor) -> _Facts:
@@ -507,7 +509,18 @@ def _facts(commit: Commit, redactor: Redactor) -> _Facts:
     if len(message) > _MESSAGE_CHARS:
         message = message[:_MESSAGE_CHARS] + f"\n… [message clipped: {len(commit.message):,} characters in all]"
     return _Facts(message=redactor.text(message), author=redactor.text(commit.author),
-                  hints=redactor.text(_hints(commit)))
+                  hints=redactor.text(_hints(commit)),
+                  pull_request=_pull_request_text(commit, redactor))
+
+
+def _pull_request_text(commit: Commit, redactor: Redactor) -> str:
+    """The commit's pull request (when the hosting API gave one): the *why* a squash commit's
+    empty body leaves out. Redacted like the diff, and bounded so the diff keeps its budget."""
+    if commit.pull_request is None:
+        return ""
+    from commitdigest.hosting.prompt import pull_request_text
+
+    return pull_request_text(commit.pull_request, redactor, _PR_CHARS)
 
 
 def _hints(commit: Commit) -> str:
@@ -531,7 +544,7 @@ def _user(commit: Commit, facts: _Facts, selection: budget.Selection) -> str:
     listed = selection.files[:selection.listed]
     return _render(
         "user.j2", sha=commit.sha, author=facts.author, date=commit.author_time.isoformat(),
-        parents=len(commit.parents), message=facts.message,
+        parents=len(commit.parents), message=facts.message, pull_request=facts.pull_request,
         files_total=len(commit.files), insertions=commit.insertions, deletions=commit.deletions,
         file_lines=[budget.file_line(v) for v in listed],
         unlisted=len(selection.files) - selection.listed,
