@@ -115,7 +115,7 @@ def test_report_counts_every_planted_secret_and_sends_none(make_repo, tmp_path):
     127.0.0.1; no request carries a secret, and each commit's coverage line counts its own."""
     from datetime import date
 
-    from llm_server import FakeLLM
+    from llm_server import FakeLLM, answer, completion
 
     from commitdigest import pipeline
     from commitdigest.window import parse_zone
@@ -132,7 +132,7 @@ def test_report_counts_every_planted_secret_and_sends_none(make_repo, tmp_path):
         return None
 
     settings = LLMSettings(base_url="", model="fake-1", retries=0, concurrency=4)
-    with FakeLLM() as server:
+    with FakeLLM(lambda req: completion(answer("en"))) as server:  # an English report: English answers
         analyzer = LLMAnalyzer(settings.model_copy(update={"base_url": server.base_url}), sleep=no_wait)
         req = pipeline.ReportRequest(repos=[pipeline.RepoSpec(path=str(repo.path))], since=date(2026, 1, 13),
                                      until=date(2026, 1, 13), zone=parse_zone("Asia/Shanghai"), language="en",
