@@ -34,7 +34,7 @@ from commitdigest.git.repo import open_repo
 from commitdigest.llm.items import in_language
 from commitdigest.llm.settings import LLMSettings
 
-EXAMPLES = Path("/work/shared/examples")
+EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "examples"
 
 
 def example_averages(folder: Path) -> dict:
