@@ -186,55 +186,28 @@ class Store:
                 raise
 
     def get_many(self, shas: Iterable[str], fingerprint: str) -> dict[str, CommitAnalysis]:
-        shas = list(shas)
         found: dict[str, CommitAnalysis] = {}
-        if self.db is None:
-            return found
-        for i in range(0, len(shas), 500):  # stay under SQLite's bound-parameter limit
-            chunk = shas[i:i + 500]
-            marks = ",".join("?" * len(chunk))
+        rows = self._select("SELECT sha, analysis FROM analyses WHERE fingerprint=? AND sha IN ({marks})",
+                            (fingerprint,), list(shas), again="analysing again")
+        for sha, text in rows:
             try:
-                rows = self.db.execute(
-                    f"SELECT sha, analysis FROM analyses WHERE fingerprint=? AND sha IN ({marks})",
-                    (fingerprint, *chunk),
-                ).fetchall()
-            except sqlite3.Error as exc:
-                if not self._read_warned:
-                    log.warning("cannot read the cache in %s (%s); analysing again", self.directory, exc)
-                    self._read_warned = True
-                return found
-            for sha, text in rows:
-                try:
-                    found[sha] = CommitAnalysis.model_validate_json(text)
-                except ValidationError:
-                    continue  # a record from an incompatible version: analyse again
+                found[sha] = CommitAnalysis.model_validate_json(text)
+            except ValidationError:
+                continue  # a record from an incompatible version: analyse again
         return found
 
     def put_many(self, items: Iterable[tuple[str, str, CommitAnalysis]]) -> None:
         now = datetime.now(UTC).isoformat()
-        rows = [(sha, fp, a.model_dump_json(), now) for sha, fp, a in items]
-        if not rows or self.db is None or not self.writable:
-            return
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?)", rows)
-            self.db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            try:
-                self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            # The analyses are in hand and go into the report; only the next run pays for this.
-            # Said once: a full disk fails every write of the run the same way.
-            if not self._write_warned:
-                log.warning("cannot write the cache in %s (%s); new analyses are not cached this run",
-                            self.directory, exc)
-                self._write_warned = True
+        # The analyses are in hand and go into the report; only the next run pays for a failure.
+        self._write("INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?)",
+                    [(sha, fp, a.model_dump_json(), now) for sha, fp, a in items], what="new analyses are")
 
     # Pull-request metadata (``hosting``): same failure policy as the analyses, one table per
     # question asked of the API, so a rerun or a backfill asks nothing twice.
 
-    def _select(self, sql: str, head: tuple, keys: list) -> list[tuple]:
+    def _select(self, sql: str, head: tuple, keys: list, again: str = "asking again") -> list[tuple]:
+        """Rows for ``keys`` in chunks under SQLite's bound-parameter limit; none when unreadable
+        (said once a run)."""
         rows: list[tuple] = []
         if self.db is None:
             return rows
@@ -244,12 +217,14 @@ class Store:
                 rows += self.db.execute(sql.format(marks=",".join("?" * len(chunk))), (*head, *chunk)).fetchall()
             except sqlite3.Error as exc:
                 if not self._read_warned:
-                    log.warning("cannot read the cache in %s (%s); asking again", self.directory, exc)
+                    log.warning("cannot read the cache in %s (%s); %s", self.directory, exc, again)
                     self._read_warned = True
                 return []
         return rows
 
-    def _write(self, sql: str, rows: list[tuple]) -> None:
+    def _write(self, sql: str, rows: list[tuple], what: str = "new entries are") -> None:
+        """All rows in one transaction, or none; a failure (a full disk fails every write of the
+        run the same way) is said once."""
         if not rows or self.db is None or not self.writable:
             return
         try:
@@ -262,7 +237,7 @@ class Store:
             except sqlite3.Error:
                 pass
             if not self._write_warned:
-                log.warning("cannot write the cache in %s (%s); not cached this run", self.directory, exc)
+                log.warning("cannot write the cache in %s (%s); %s not cached this run", self.directory, exc, what)
                 self._write_warned = True
 
     def get_pull_requests(self, host: str, repo: str, numbers: Iterable[int]) -> dict[int, PullRequest | None]:

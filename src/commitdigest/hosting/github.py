@@ -3,8 +3,6 @@ of up to 100 (REST one by one when asking without a token, as GraphQL needs one)
 
 from __future__ import annotations
 
-from typing import Any
-
 from commitdigest.hosting.common import MAX_ISSUES, MAX_LABELS, dig, make_pull_request
 from commitdigest.hosting.http import Api, ItemFailed
 from commitdigest.models import PullRequest
@@ -56,18 +54,9 @@ class GitHub:
 
     def pull_for_commit(self, sha: str) -> int | None:
         """The PR that brought ``sha`` in: the one it is the merge commit of, else a merged one."""
-        url: str | None = f"{self.base}/repos/{self.owner}/{self.repo}/commits/{sha}/pulls"
-        params: dict[str, Any] | None = {"per_page": 100}
-        found: list[dict] = []
-        while url:
-            r = self.api.request("GET", url, params=params)
-            if r is None:
-                return None
-            page = self.api.json(r)
-            if not isinstance(page, list):
-                raise ItemFailed(f"{self.name} answered an unexpected shape")
-            found += [p for p in page if isinstance(p, dict) and isinstance(p.get("number"), int)]
-            url, params = r.links.get("next", {}).get("url"), None  # the next link carries its query
+        found = self.api.paged(f"{self.base}/repos/{self.owner}/{self.repo}/commits/{sha}/pulls", "number", self.name)
+        if found is None:
+            return None
         for pick in (lambda p: p.get("merge_commit_sha") == sha, lambda p: p.get("merged_at")):
             for p in found:
                 if pick(p):

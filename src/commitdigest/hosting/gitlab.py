@@ -3,7 +3,6 @@ GraphQL has no batch-by-iid that older self-managed servers all answer."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from commitdigest.hosting.common import dig, make_pull_request
@@ -25,18 +24,9 @@ class GitLab:
         self.project = f"{base}/projects/{quote(project, safe='')}"
 
     def pull_for_commit(self, sha: str) -> int | None:
-        url: str | None = f"{self.project}/repository/commits/{sha}/merge_requests"
-        params: dict[str, Any] | None = {"per_page": 100}
-        found: list[dict] = []
-        while url:
-            r = self.api.request("GET", url, params=params)
-            if r is None:
-                return None
-            page = self.api.json(r)
-            if not isinstance(page, list):
-                raise ItemFailed(f"{self.name} answered an unexpected shape")
-            found += [m for m in page if isinstance(m, dict) and isinstance(m.get("iid"), int)]
-            url, params = r.links.get("next", {}).get("url"), None
+        found = self.api.paged(f"{self.project}/repository/commits/{sha}/merge_requests", "iid", self.name)
+        if found is None:
+            return None
         for pick in (lambda m: sha in (m.get("merge_commit_sha"), m.get("squash_commit_sha")),
                      lambda m: m.get("state") == "merged"):
             for m in found:

@@ -120,6 +120,23 @@ class Api:
         except ValueError:
             raise self._fail(f"{self.name} answered something that is not JSON") from None
 
+    def paged(self, url: str, key: str, forge: str) -> list[dict] | None:
+        """Every object of a paged list answer that carries an integer ``key``, following the
+        ``next`` links (which carry their own query); None when a request was not made."""
+        next_url: str | None = url
+        params: dict[str, Any] | None = {"per_page": 100}
+        found: list[dict] = []
+        while next_url:
+            r = self.request("GET", next_url, params=params)
+            if r is None:
+                return None
+            page = self.json(r)
+            if not isinstance(page, list):
+                raise ItemFailed(f"{forge} answered an unexpected shape")
+            found += [p for p in page if isinstance(p, dict) and isinstance(p.get(key), int)]
+            next_url, params = r.links.get("next", {}).get("url"), None
+        return found
+
     @staticmethod
     def _limited(r: httpx.Response) -> bool:
         return (r.status_code == 429 or _header(r, "x-ratelimit-remaining", "ratelimit-remaining") == "0"
