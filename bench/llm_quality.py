@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _llama import start_server  # noqa: E402
 
 from commitdigest.analysis import importance
 from commitdigest.analysis.grounding import first_ungrounded
@@ -71,32 +72,13 @@ def _mean(xs: list[float]) -> float | None:
     return round(statistics.mean(xs), 1) if xs else None
 
 
-def start_server(gguf: str, n_ctx: int) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", "127.0.0.1",
-                             "--port", str(port), "--n_threads", "2", "--n_ctx", str(n_ctx)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"{base}/models", timeout=2):
-                return proc, base
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.5)
-    proc.kill()
-    sys.exit("llama.cpp server did not start")
-
-
 def commits_of(repo_path: str, rev: str, n: int, picked: list[str] | None = None):
     repo = open_repo(repo_path, None)
     shas = picked or subprocess.run(["git", "-C", repo_path, "rev-list", "--first-parent", f"-{n}", rev],
                                     capture_output=True, text=True, check=True).stdout.split()
-    shas = [subprocess.run(["git", "-C", repo_path, "rev-parse", s], capture_output=True, text=True,
-                           check=True).stdout.strip() for s in shas]
+    # one git process resolves every abbreviated sha
+    shas = subprocess.run(["git", "-C", repo_path, "rev-parse", *shas], capture_output=True, text=True,
+                          check=True).stdout.split()
     return gitlog.read_commits(repo, shas)
 
 

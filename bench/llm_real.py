@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _commits import T0, day  # noqa: E402
+from _llama import start_server  # noqa: E402
 
 from commitdigest.analysis.budget import estimate_tokens  # noqa: E402
 from commitdigest.analysis.llm import LLMAnalyzer  # noqa: E402
@@ -39,26 +37,6 @@ def commits() -> list[Commit]:
                        path="tests/test_parse.py", status="M", insertions=3, deletions=0,
                        patch="--- a/tests/test_parse.py\n+++ b/tests/test_parse.py\n@@ -9,0 +10,3 @@\n+def test_empty():\n+    assert parse('') == []\n+")])
     return src + [docs, tests]
-
-
-def start_server(model: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
-                             "--port", str(port), "--n_threads", "2", "--n_ctx", "4096"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"{base}/models", timeout=2):
-                return proc, base
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.5)
-    proc.kill()
-    sys.exit("llama.cpp server did not start")
 
 
 def run(base: str, batch: list[Commit], triage: str | None) -> dict:
@@ -87,7 +65,7 @@ def main() -> None:
     model = os.environ.get("COMMITDIGEST_TEST_MODEL")
     if not model or not Path(model).is_file():
         sys.exit("set COMMITDIGEST_TEST_MODEL to the GGUF path printed by scripts/local_llm.sh")
-    proc, base = start_server(model)
+    proc, base = start_server(model, 4096)
     try:
         batch = commits()
         off = run(base, batch, None)
