@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from commitdigest.errors import InputError
+from commitdigest.outputs.formats import FORMATS as _REGISTRY
 
-FORMATS = ("md", "json", "html", "feed")
+FORMATS = tuple(_REGISTRY)  # the names, in the registry's order (outputs/formats.py)
 
 
 def check_formats(formats: Sequence[str], allowed: Sequence[str] = FORMATS) -> list[str]:

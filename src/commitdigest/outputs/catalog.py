@@ -1,18 +1,79 @@
-"""The reports in an output directory, read back from their JSON twins.
+"""Reports read back from their JSON twins: the only reader of the twin.
 
-The site index and the feed are built from what is on disk, not from the current run, so a run
-that writes one day still lists every earlier report. Only the few fields they need are parsed;
-a file that is not a report twin (or is damaged) is skipped and counted, never fatal.
+:func:`load_report` turns a twin into the ``Report`` it was written from; everything that reads
+what is on disk (the site index and the feed through :func:`scan`, ``run``'s "is this day
+done", the notifications of a day written earlier) goes through it. The site index and the feed
+are built from what is on disk, not from the current run, so a run that writes one day still
+lists every earlier report; a file that is not a report twin (or is damaged) is skipped and
+counted, never fatal.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from commitdigest.errors import InputError
+from commitdigest.git.repo import web_links
+from commitdigest.models import (
+    CommitAnalysis,
+    CommitEntry,
+    FileEntry,
+    Generator,
+    Report,
+    RepoSection,
+    Stats,
+    Usage,
+    Window,
+)
+from commitdigest.report.build import _unique, slugify
+
+
+def load_report(path: str | Path) -> Report:
+    """A report read back from its JSON twin (REPORT_FORMAT.md §3). Fields the twin does not
+    carry are derived as the report builder would: anchors from short SHAs, section slugs from
+    names, whether it is a period from its window."""
+    source = Path(path)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{source}: not a readable report twin ({exc})") from None
+    try:
+        return report_from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"{source}: not a report twin ({type(exc).__name__}: {exc})") from None
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    window = Window(start=datetime.fromisoformat(data["window"]["start"]),
+                    end=datetime.fromisoformat(data["window"]["end"]))
+    anchors: set[str] = set()
+    slugs: set[str] = set()
+    sections = []
+    for repo in data["repos"]:
+        slug = _unique(slugify(repo["name"]), slugs)
+        links = web_links(repo.get("url"))
+        commits = []
+        for c in repo["commits"]:
+            commits.append(CommitEntry(
+                sha=c["sha"], short_sha=c["short_sha"], anchor=_unique(f"c-{c['short_sha']}", anchors),
+                url=c.get("url"), pr_url_base=links.pr_base if links else None,
+                time=datetime.fromisoformat(c["time"]), author=c["author"],
+                subject=c["subject"], pr=c.get("pr"),
+                files=[FileEntry.model_validate(f) for f in c.get("files", [])], read_error=c.get("read_error"),
+                analysis=CommitAnalysis.model_validate(c["analysis"])))
+        sections.append(RepoSection(name=repo["name"], url=repo.get("url"), branch=repo.get("branch", ""),
+                                    slug=slug, stats=Stats.model_validate(repo.get("stats", {})), commits=commits,
+                                    error=repo.get("error")))
+    return Report(title=data["title"], language=data["language"], timezone=data["timezone"], window=window,
+                  period=(window.end - window.start) > timedelta(hours=25),
+                  generator=Generator.model_validate(data["generator"]), repos=sections,
+                  usage=Usage.model_validate(data.get("usage", {})))
 
 # Report stems: a day, or a period "since_until". Anything else in the directory is not ours.
 STEM = re.compile(r"^\d{4}-\d{2}-\d{2}(_\d{4}-\d{2}-\d{2})?$")
@@ -77,16 +138,15 @@ class Catalog(BaseModel):
 
 
 def _entry(path: Path) -> Entry:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    repos = []
-    for r in data["repos"]:
-        stats = r.get("stats") or {}
-        commits = [{**c, "importance": (c.get("analysis") or {}).get("importance", "low")} for c in r.get("commits", [])]
-        repos.append({"name": r["name"], "error": r.get("error"), "commits": commits,
-                      **{k: stats.get(k, 0) for k in ("total", "high", "medium", "low")}})
+    report = load_report(path)
+    repos = [RepoItem(name=r.name, error=r.error, total=r.stats.total, high=r.stats.high, medium=r.stats.medium,
+                      low=r.stats.low,
+                      commits=[CommitItem(short_sha=c.short_sha, url=c.url, subject=c.subject, time=c.time,
+                                          importance=c.analysis.importance.value) for c in r.commits])
+             for r in report.repos]
     page = next((f"{path.stem}.{ext}" for ext in ("html", "md") if path.with_suffix(f".{ext}").is_file()), path.name)
-    return Entry(stem=path.stem, page=page, title=data["title"], language=data.get("language", "zh"),
-                 window_start=data["window"]["start"], window_end=data["window"]["end"],
+    return Entry(stem=path.stem, page=page, title=report.title, language=report.language,
+                 window_start=report.window.start, window_end=report.window.end,
                  generated=datetime.fromtimestamp(path.stat().st_mtime).astimezone(), repos=repos)
 
 
@@ -97,7 +157,7 @@ def scan(directory: Path) -> Catalog:
             continue
         try:
             entries.append(_entry(path))
-        except (OSError, ValueError, KeyError, TypeError, ValidationError):
+        except (OSError, InputError, ValidationError):
             skipped.append(path.name)
     # Newest first by the day the report ends on, then by its start (a day before a period ending then).
     entries.sort(key=lambda e: (e.window_end, e.window_start), reverse=True)
