@@ -214,7 +214,7 @@ class RollupPlace:
     The flat layout: ``DIR/rollups/<label>.*``, the days at ``DIR/<date>.md``. ``layout =
     "per-repo"``: one rollup per repository, ``DIR/<year>/<repo>/rollups/<label>.*`` (the year
     the label names), beside that repository's daily reports; a day of another year (an ISO week
-    across New Year) is reached through ``../../<year>/<repo>/``."""
+    across New Year) is reached through ``../../../<year>/<repo>/``."""
 
     folder: Path  # the rollup goes to folder/rollups/
     report_link: str  # from folder/rollups/ to a day's Markdown: {day} and {year} filled in
@@ -226,7 +226,7 @@ def rollup_places(config: Config | None, out_dir: Path, period) -> list[RollupPl
     if config is None or config.output.layout != "per-repo":
         return [RollupPlace(folder=out_dir, report_link="../{day}.md", day_folder=lambda _day: out_dir)]
     folders = repo_folders([rc.display_name() for rc in config.repos])
-    return [RollupPlace(folder=out_dir / period.year / f, report_link=f"../../{{year}}/{f}/{{day}}.md",
+    return [RollupPlace(folder=out_dir / period.year / f, report_link=f"../../../{{year}}/{f}/{{day}}.md",
                         day_folder=lambda day, f=f: out_dir / f"{day.year:04d}" / f, only=name)
             for name, f in folders.items()]
 

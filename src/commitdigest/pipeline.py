@@ -291,8 +291,9 @@ def generate(
         outcomes.append(attach_pull_requests(kept, t.repo, store, settings))
     scorings = [analyzer.scoring.merged(t.importance) if t.importance else None for t in sources]
     if progress:
-        progress.start("analyse", sum(len(cs) for by_source in picked for cs in by_source.values()))
+        progress.start("analyse", len({(j, c.sha) for by_source in picked for j, cs in by_source.items() for c in cs}))
     reports = []
+    done: dict[tuple[int, str], CommitAnalysis] = {}
     try:
         for i, w in enumerate(windows):
             if len(windows) > 1:
@@ -301,9 +302,14 @@ def generate(
             results, hits = [], 0
             for j, t in enumerate(sources):
                 commits = picked[i].get(j, [])
-                analyses, n = analyze_commits(commits, analyzer, language, store, progress,
-                                              scoring=scorings[j]) if commits else ([], 0)
-                hits += n
+                # A commit in two windows (a day and the period around it) is analysed once: its
+                # patch text is released after the first analysis.
+                todo = [c for c in commits if (j, c.sha) not in done]
+                fresh, n = analyze_commits(todo, analyzer, language, store, progress,
+                                           scoring=scorings[j]) if todo else ([], 0)
+                done.update(((j, c.sha), a) for c, a in zip(todo, fresh, strict=True))
+                analyses = [done[(j, c.sha)] for c in commits]
+                hits += n + len(commits) - len(todo)
                 if t.repo is not None and errors[j] is None:
                     results.append(_result(t.repo, commits, analyses))
                 else:
