@@ -71,7 +71,7 @@ def days_to_do(days: Sequence[date], out_dir: Path, formats: Sequence[str], forc
     for day in sorted(set(days)):
         stem = pipeline.report_stem(day, day)
         where = folder(day) if folder else out_dir
-        done = all((where / f"{stem}.{s}").is_file() for s in suffixes) and not _had_failures(where / f"{stem}.json")
+        done = all((where / f"{stem}.{s}").is_file() for s in suffixes) and not _had_failures(where / f"{stem}.{formats_mod.TWIN}")
         (skipped if done and not force else todo).append(day)
     return todo, skipped
 
@@ -429,7 +429,7 @@ def _notify_pages(config: Config, day: date, pages: Sequence[Path], out_dir: Pat
     """The day's repositories, each from its own twin, announced as one report (what a daily
     layout would have said); the link points at the published directory."""
     stem = pipeline.report_stem(day, day)
-    loaded = [r for r in (_loaded(base.with_name(f"{stem}.json")) for base in pages) if r is not None]
+    loaded = [r for r in (_loaded(base.with_name(f"{stem}.{formats_mod.TWIN}")) for base in pages) if r is not None]
     if not loaded:
         return []
     merged = loaded[0].model_copy(update={"repos": [section for r in loaded for section in r.repos]})
