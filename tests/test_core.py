@@ -186,3 +186,20 @@ def test_previous_period_counts_need_no_patch(repo):
         [(c.sha, [(f.path, f.insertions, f.deletions) for f in c.files]) for c in full]
     assert all(f.patch == "" for c in counts for f in c.files)
     assert any(f.patch for c in full for f in c.files)
+
+
+def test_the_catalog_is_read_again_when_a_twin_or_page_changes(repo, tmp_path):
+    """The index and the feed share one reading of the directory, but never a stale one."""
+    from commitdigest.outputs.catalog import scan
+
+    [report] = pipeline.generate([pipeline.Span(D1, D1)], [pipeline.Tracked.of(open_repo(repo.path))], zone=SH,
+                                 language="en")
+    pipeline.write_report(report, tmp_path, ["json"], D1, D1, site=False)
+    first = scan(tmp_path)
+    assert [e.page for e in first.entries] == ["2026-01-13.json"] and scan(tmp_path) is first
+    pipeline.write_report(report, tmp_path, ["html"], D1, D1)  # the page and index.html appear
+    second = scan(tmp_path)
+    assert [e.page for e in second.entries] == ["2026-01-13.html"]
+    assert scan(tmp_path) is second  # index.html itself is no reason to read the twins again
+    pipeline.write_report(report.model_copy(update={"title": "Renamed day"}), tmp_path, ["json"], D1, D1, site=False)
+    assert [e.title for e in scan(tmp_path).entries] == ["Renamed day"]

@@ -481,7 +481,8 @@ def run(ctx, config_path, date_, since, until, backfill, force, allow_future, tz
 @click.option("--format", "formats", default="md,json,html", show_default=True, metavar="LIST",
               help="Any of md, json, html (with inline SVG charts).")
 @click.option("--out", "out_dir", metavar="DIR", help="Output directory (default: the config's, else reports); "
-                                                       "the rollup goes to DIR/rollups/.")
+                                                       "the rollup goes to DIR/rollups/, or under layout = "
+                                                       "\"per-repo\" to DIR/<year>/<repo>/rollups/.")
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
 @click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")

@@ -128,7 +128,7 @@ class Catalog(BaseModel):
     skipped: list[str]  # files that looked like reports but could not be read
 
 
-def _entry(path: Path, names: set[str], mtime: float) -> Entry:
+def _entry(path: Path, names: frozenset[str], mtime: float) -> Entry:
     report = load_report(path)
     # The values come from a validated Report: constructed as they are, not validated again.
     repos = [RepoItem.model_construct(
@@ -161,10 +161,11 @@ def scan(directory: Path) -> Catalog:
             except OSError:
                 continue
             twins.append((name, st.st_mtime_ns, st.st_size, st.st_mtime))
-    key = (str(Path(directory).resolve()), tuple(twins), frozenset(n for n in listing if n.endswith((".html", ".md"))))
+    # the report pages beside the twins (an entry links to its page): index.html is not one of them
+    names = frozenset(n for n in listing if n.endswith((".html", ".md")) and STEM.match(n.rsplit(".", 1)[0]))
+    key = (str(Path(directory).resolve()), tuple(twins), names)
     if _last is not None and _last[0] == key:
         return _last[1]
-    names = set(listing)
     entries, skipped = [], []
     for name, _ns, _size, mtime in twins:
         try:
