@@ -18,30 +18,17 @@ subclasses for bad input — the same checks and messages as the command line.
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 from commitdigest import pipeline
 from commitdigest.analysis.base import Analyzer
 from commitdigest.errors import InputError
-from commitdigest.git.repo import web_links
-from commitdigest.models import (
-    CommitAnalysis,
-    CommitEntry,
-    FileEntry,
-    Generator,
-    Report,
-    RepoSection,
-    Stats,
-    Usage,
-    Window,
-)
-from commitdigest.report.build import _unique, slugify
+from commitdigest.models import CommitEntry, Report
+from commitdigest.outputs.catalog import load_report, report_from_json
 from commitdigest.window import Zone, parse_day, parse_zone
 
-__all__ = ["analyze_commit", "build_report", "build_rollup", "load_report"]
+__all__ = ["analyze_commit", "build_report", "build_rollup", "load_report", "report_from_json"]
 
 
 def _day(value: date | str, zone: Zone) -> date:
@@ -58,8 +45,7 @@ def build_report(repos: str | Path | list[str | Path], since: date | str, until:
     last = _day(until, zone) if until is not None else first
     paths = repos if isinstance(repos, list) else [repos]
     request = pipeline.ReportRequest(
-        repos=[pipeline.RepoSpec(path=str(Path(p).expanduser()) if not _is_url(str(p)) else str(p), branch=branch)
-               for p in paths],
+        repos=[pipeline.RepoSpec(path=_location(p), branch=branch) for p in paths],
         since=first, until=last, zone=zone, language=pipeline.check_language(language), use_cache=use_cache,
         cache_dir=cache_dir)
     return pipeline.generate_report(request, analyzer=analyzer)
@@ -69,7 +55,7 @@ def analyze_commit(repo: str | Path, rev: str, *, tz: str | None = None, languag
                    analyzer: Analyzer | None = None, use_cache: bool = True,
                    cache_dir: Path | None = None) -> CommitEntry:
     """One commit's facts and analysis, as a report shows it."""
-    entry, _ = pipeline.analyze_one(str(Path(repo).expanduser()), rev, pipeline.check_language(language),
+    entry, _ = pipeline.analyze_one(_location(repo), rev, pipeline.check_language(language),
                                     parse_zone(tz), analyzer=analyzer, use_cache=use_cache, cache_dir=cache_dir)
     return entry
 
@@ -95,8 +81,8 @@ def build_rollup(repos: str | Path | list[str | Path], *, week: str | None = Non
         first = _day(since, zone)
         period = rollup.period_between(first, _day(until, zone) if until is not None else first)
     paths = repos if isinstance(repos, list) else [repos]
-    opened = pipeline.open_repos([pipeline.RepoSpec(path=str(p)) for p in paths], cache_dir=cache_dir)
-    tracked = [pipeline.Tracked(name=r.name, repo=r) for r in opened]
+    opened = pipeline.open_repos([pipeline.RepoSpec(path=_location(p)) for p in paths], cache_dir=cache_dir)
+    tracked = [pipeline.Tracked.of(r) for r in opened]
     store = Store(cache_dir) if use_cache else None
     try:
         result, _ = pipeline.generate_rollup(tracked, period, zone, language=pipeline.check_language(language),
@@ -107,52 +93,8 @@ def build_rollup(repos: str | Path | list[str | Path], *, week: str | None = Non
     return result
 
 
-def _is_url(value: str) -> bool:
+def _location(value: str | Path) -> str:
+    """A path (``~`` expanded) or a URL, as ``pipeline.open_source`` takes it."""
     from commitdigest.git.mirror import is_url
 
-    return is_url(value)
-
-
-# ----------------------------------------------------------------------------- the JSON twin
-
-
-def load_report(path: str | Path) -> Report:
-    """A report read back from its JSON twin (REPORT_FORMAT.md §3). Fields the twin does not
-    carry are derived as the report builder would: anchors from short SHAs, section slugs from
-    names, whether it is a period from its window."""
-    source = Path(path)
-    try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{source}: not a readable report twin ({exc})") from None
-    try:
-        return report_from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{source}: not a report twin ({type(exc).__name__}: {exc})") from None
-
-
-def report_from_json(data: dict[str, Any]) -> Report:
-    window = Window(start=datetime.fromisoformat(data["window"]["start"]),
-                    end=datetime.fromisoformat(data["window"]["end"]))
-    anchors: set[str] = set()
-    slugs: set[str] = set()
-    sections = []
-    for repo in data["repos"]:
-        slug = _unique(slugify(repo["name"]), slugs)
-        links = web_links(repo.get("url"))
-        commits = []
-        for c in repo["commits"]:
-            commits.append(CommitEntry(
-                sha=c["sha"], short_sha=c["short_sha"], anchor=_unique(f"c-{c['short_sha']}", anchors),
-                url=c.get("url"), pr_url_base=links.pr_base if links else None,
-                time=datetime.fromisoformat(c["time"]), author=c["author"],
-                subject=c["subject"], pr=c.get("pr"),
-                files=[FileEntry.model_validate(f) for f in c.get("files", [])], read_error=c.get("read_error"),
-                analysis=CommitAnalysis.model_validate(c["analysis"])))
-        sections.append(RepoSection(name=repo["name"], url=repo.get("url"), branch=repo.get("branch", ""),
-                                    slug=slug, stats=Stats.model_validate(repo.get("stats", {})), commits=commits,
-                                    error=repo.get("error")))
-    return Report(title=data["title"], language=data["language"], timezone=data["timezone"], window=window,
-                  period=(window.end - window.start) > timedelta(hours=25),
-                  generator=Generator.model_validate(data["generator"]), repos=sections,
-                  usage=Usage.model_validate(data.get("usage", {})))
+    return str(value) if is_url(str(value)) else str(Path(value).expanduser())

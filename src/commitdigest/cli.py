@@ -12,8 +12,10 @@ from pathlib import Path
 
 import click
 
-from commitdigest import __version__, pipeline
-from commitdigest.analysis.factory import analyzer_from_options, llm_options
+# Only what declaring the commands needs is imported here: `--help` and `--version` must not
+# load the report stack (pydantic models, jinja, git). Each command imports what it runs.
+from commitdigest import __version__
+from commitdigest.analysis.factory import llm_options
 from commitdigest.errors import (
     EXIT_INTERNAL,
     EXIT_OUTPUT,
@@ -25,7 +27,7 @@ from commitdigest.errors import (
 from commitdigest.outputs import check_formats
 from commitdigest.outputs.files import check_writable, write_atomic
 from commitdigest.outputs.urls import is_web_url
-from commitdigest.window import check_not_future, make_window, parse_day, parse_zone
+from commitdigest.progress import Progress
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -42,7 +44,7 @@ Exit codes:
   8  another run holds the lock on the output directory"""
 
 
-class _Progress(pipeline.Progress):
+class _Progress(Progress):
     """A rich progress bar on stderr: only for a human watching a terminal."""
 
     def __init__(self) -> None:
@@ -100,13 +102,15 @@ def _warn_model_trouble(reports) -> bool:
     return message is not None
 
 
-def _progress(quiet: bool) -> pipeline.Progress | None:
+def _progress(quiet: bool) -> Progress | None:
     if quiet or not sys.stderr.isatty():
         return None
     return _Progress()
 
 
 def _window_days(date_: str | None, since: str | None, until: str | None, zone) -> tuple:
+    from commitdigest.window import parse_day
+
     if date_ and (since or until):
         raise InputError("use either --date or --since/--until, not both")
     if until and not since:
@@ -122,6 +126,7 @@ def _window_days(date_: str | None, since: str | None, until: str | None, zone) 
 def _analyzer(ctx: click.Context, config_path: str | None, llm_kwargs: dict):
     """Flags, then the environment, then the config file's analyzer and [llm] table."""
     from commitdigest import config as config_mod
+    from commitdigest.analysis.factory import analyzer_from_options
 
     cfg = config_mod.load_optional(config_path)
     if cfg and ctx.get_parameter_source("analyzer") == click.core.ParameterSource.DEFAULT:
@@ -221,6 +226,9 @@ def report(ctx, repos, branch, names, web_urls, date_, since, until, tz, date_fi
       COMMITDIGEST_LLM_BASE_URL=http://127.0.0.1:8080/v1 COMMITDIGEST_LLM_MODEL=qwen \\
         commitdigest report --repo . --analyzer llm --llm-min-importance medium
     """
+    from commitdigest import pipeline
+    from commitdigest.window import check_not_future, make_window, parse_zone
+
     allow_future = llm_kwargs.pop("allow_future")  # not an LLM setting: keep it out of those
     zone = parse_zone(tz)
     first, last = _window_days(date_, since, until, zone)
@@ -264,7 +272,9 @@ def _repo_specs(repos, branch, names, web_urls) -> list:
     for flag, given in (("--name", names), ("--web-url", web_urls)):
         if len(given) > len(repos):
             raise InputError(f"{flag} given {len(given)} times for {len(repos)} --repo; give at most one per --repo")
-    return [pipeline.RepoSpec(path=p, branch=branch, name=names[i] if i < len(names) else None,
+    from commitdigest.pipeline import RepoSpec
+
+    return [RepoSpec(path=p, branch=branch, name=names[i] if i < len(names) else None,
                               web_url=web_urls[i] if i < len(web_urls) else None)
             for i, p in enumerate(repos)]
 
@@ -297,6 +307,9 @@ def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, exp
       commitdigest analyze HEAD --analyzer llm --show-prompt
       commitdigest analyze HEAD --explain                 # why this tier: the score, weight by weight
     """
+    from commitdigest import pipeline
+    from commitdigest.window import parse_zone
+
     zone = parse_zone(tz)
     lang = pipeline.check_language(lang)
     analyzer = _analyzer(ctx, config_path, llm_kwargs)
@@ -404,6 +417,7 @@ def run(ctx, config_path, date_, since, until, backfill, force, allow_future, tz
 
     from commitdigest import config as config_mod
     from commitdigest import job
+    from commitdigest.window import check_not_future, make_window, parse_day, parse_zone
 
     cfg = config_mod.load(config_path)
     zone = parse_zone(tz or cfg.timezone)
@@ -467,7 +481,8 @@ def run(ctx, config_path, date_, since, until, backfill, force, allow_future, tz
 @click.option("--format", "formats", default="md,json,html", show_default=True, metavar="LIST",
               help="Any of md, json, html (with inline SVG charts).")
 @click.option("--out", "out_dir", metavar="DIR", help="Output directory (default: the config's, else reports); "
-                                                       "the rollup goes to DIR/rollups/.")
+                                                       "the rollup goes to DIR/rollups/, or under layout = "
+                                                       "\"per-repo\" to DIR/<year>/<repo>/rollups/.")
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
 @click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
@@ -491,9 +506,10 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
       commitdigest rollup --since 2026-11-01 --until 2026-11-14 --format md
     """
     from commitdigest import config as config_mod
-    from commitdigest import job
+    from commitdigest import job, pipeline
     from commitdigest import rollup as rollup_mod
     from commitdigest.outputs import rollup as rollup_out
+    from commitdigest.window import make_window, parse_day, parse_zone
 
     chosen = [name for name, v in (("--week", week), ("--month", month), ("--since", since)) if v]
     if len(chosen) > 1:
@@ -526,21 +542,22 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
     out = Path(out_dir) if out_dir else (cfg.resolve(cfg.output.dir) if cfg else Path("reports"))
     cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg and cfg.cache_dir else None)
     check_writable(out)
-    if repos:
-        tracked = [pipeline.Tracked(name=r.name, repo=r)
-                   for r in pipeline.open_repos([pipeline.RepoSpec(path=p) for p in repos], cache_dir=cache)]
-    elif cfg:
+    if repos or not cfg:
+        tracked = [pipeline.Tracked.of(r)
+                   for r in pipeline.open_repos([pipeline.RepoSpec(path=p) for p in repos or (".",)], cache_dir=cache)]
+    else:
         from commitdigest.store import default_cache_dir
 
         tracked = job.open_tracked(cfg, cache or default_cache_dir(), 300.0)
-    else:
-        tracked = [pipeline.Tracked(name=r.name, repo=r) for r in pipeline.open_repos([pipeline.RepoSpec(path=".")])]
     progress = _progress(quiet)
+    written = []
     with job.output_lock(out, wait=_lock_wait()):
-        written = job.write_rollup(tracked, period, zone, analyzer, language=language,
-                                   date_field=cfg.date_field if cfg else "committer", formats=fmts, out_dir=out,
-                                   use_cache=not no_cache, cache_dir=cache, progress=progress,
-                                   hosting=cfg.hosting if cfg else None)
+        # the config's layout decides where its repositories' rollups go; --repo: the flat one
+        for place in job.rollup_places(None if repos else cfg, out, period):
+            written += job.write_rollup(tracked, period, zone, analyzer, language=language,
+                                        date_field=cfg.date_field if cfg else "committer", formats=fmts, out_dir=out,
+                                        use_cache=not no_cache, cache_dir=cache, progress=progress,
+                                        hosting=cfg.hosting if cfg else None, place=place)
     for path in written:
         click.echo(str(path))
 

@@ -8,7 +8,6 @@ A lock on the output directory keeps two runs (a slow cron job and the next one)
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -23,9 +22,10 @@ from commitdigest import pipeline
 from commitdigest.analysis.base import Analyzer
 from commitdigest.config import Config
 from commitdigest.errors import CommitdigestError, LockedError, OutputError
-from commitdigest.git.mirror import ensure_mirror, redact_url
-from commitdigest.git.repo import open_repo, web_links
+from commitdigest.git.mirror import redact_url
 from commitdigest.models import Report
+from commitdigest.outputs import formats as formats_mod
+from commitdigest.outputs.catalog import load_report
 from commitdigest.outputs.files import (
     check_writable,
     ensure_dir,
@@ -56,23 +56,22 @@ def _had_failures(twin: Path) -> bool:
     if not twin.is_file():
         return False
     try:
-        repos = json.loads(twin.read_text(encoding="utf-8")).get("repos", [])
-        return any(r.get("error") or any((c.get("analysis") or {}).get("fallback") for c in r.get("commits", []))
-                   for r in repos)
-    except (OSError, ValueError, AttributeError):
+        report = load_report(twin)
+    except CommitdigestError:
         return True  # a damaged twin: regenerate it
+    return any(r.error or any(c.analysis.fallback for c in r.commits) for r in report.repos)
 
 
 def days_to_do(days: Sequence[date], out_dir: Path, formats: Sequence[str], force: bool,
                folder: Callable[[date], Path] | None = None) -> tuple[list[date], list[date]]:
     """(to generate, skipped): a day counts as reported when all its files exist and none of
     its repositories failed. ``folder`` gives a day's directory when it is not ``out_dir``."""
-    suffixes = pipeline.report_files(formats)
+    suffixes = formats_mod.report_files(formats)
     todo, skipped = [], []
     for day in sorted(set(days)):
         stem = pipeline.report_stem(day, day)
         where = folder(day) if folder else out_dir
-        done = all((where / f"{stem}.{s}").is_file() for s in suffixes) and not _had_failures(where / f"{stem}.json")
+        done = all((where / f"{stem}.{s}").is_file() for s in suffixes) and not _had_failures(where / f"{stem}.{formats_mod.TWIN}")
         (skipped if done and not force else todo).append(day)
     return todo, skipped
 
@@ -109,14 +108,9 @@ def open_tracked(config: Config, cache_dir: Path, timeout: float,
             continue
         t = pipeline.Tracked(name=name, include=rc.include, exclude=rc.exclude, importance=rc.importance)
         try:
-            if rc.url:
-                note(f"fetching {name}")
-                path = ensure_mirror(rc.url, cache_dir, timeout=timeout, kind=rc.mirror or config.mirror).path
-            else:
-                path = config.resolve(rc.path or ".")
-            t.repo = open_repo(path, rc.branch, name, timeout=timeout)
-            if rc.web_url:
-                t.repo = dataclasses.replace(t.repo, links=web_links(rc.web_url))
+            t.repo = pipeline.open_source(rc.url or config.resolve(rc.path or "."), branch=rc.branch, name=name,
+                                          web_url=rc.web_url, cache_dir=cache_dir, timeout=timeout,
+                                          mirror=rc.mirror or config.mirror, strict_links=False, note=note)
         except CommitdigestError as exc:
             t.error = redact_url(exc.message)
         tracked.append(t)
@@ -213,26 +207,55 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     return result
 
 
+@dataclass
+class RollupPlace:
+    """Where one rollup goes and how it reaches its daily reports.
+
+    The flat layout: ``DIR/rollups/<label>.*``, the days at ``DIR/<date>.md``. ``layout =
+    "per-repo"``: one rollup per repository, ``DIR/<year>/<repo>/rollups/<label>.*`` (the year
+    the label names), beside that repository's daily reports; a day of another year (an ISO week
+    across New Year) is reached through ``../../../<year>/<repo>/``."""
+
+    folder: Path  # the rollup goes to folder/rollups/
+    report_link: str  # from folder/rollups/ to a day's Markdown: {day} and {year} filled in
+    day_folder: Callable[[date], Path]  # where a day's report is written when it is missing
+    only: str | None = None  # the one repository of a per-repo rollup
+
+
+def rollup_places(config: Config | None, out_dir: Path, period) -> list[RollupPlace]:
+    if config is None or config.output.layout != "per-repo":
+        return [RollupPlace(folder=out_dir, report_link="../{day}.md", day_folder=lambda _day: out_dir)]
+    folders = repo_folders([rc.display_name() for rc in config.repos])
+    return [RollupPlace(folder=out_dir / period.year / f, report_link=f"../../../{{year}}/{f}/{{day}}.md",
+                        day_folder=lambda day, f=f: out_dir / f"{day.year:04d}" / f, only=name)
+            for name, f in folders.items()]
+
+
 def write_rollup(tracked: Sequence[pipeline.Tracked], period, zone: Zone, analyzer: Analyzer, *, language: str,
                  date_field: str, formats: Sequence[str], out_dir: Path, use_cache: bool = True,
                  cache_dir: Path | None = None, progress: pipeline.Progress | None = None,
-                 git_timeout: float = 300.0, hosting=None) -> list[Path]:
+                 git_timeout: float = 300.0, hosting=None, place: RollupPlace | None = None) -> list[Path]:
     """One rollup's files, and the daily reports it links to when they are not on disk yet."""
     from commitdigest.outputs import rollup as rollup_out
 
+    place = place or rollup_places(None, out_dir, period)[0]
+    if place.only is not None:
+        tracked = [t for t in tracked if t.name == place.only]
     store = Store(cache_dir) if use_cache else None
     try:
         rollup, daily = pipeline.generate_rollup(tracked, period, zone, language=language, date_field=date_field,
                                                  analyzer=analyzer, store=store, progress=progress,
-                                                 git_timeout=git_timeout, hosting=hosting)
+                                                 git_timeout=git_timeout, hosting=hosting,
+                                                 report_link=place.report_link)
     finally:
         if store:
             store.close()
     written: list[Path] = []
     for day, report in daily:
-        if any(r.commits for r in report.repos) and not (out_dir / f"{pipeline.report_stem(day, day)}.md").is_file():
-            written += pipeline.write_report(report, out_dir, ["md", "json"], day, day, site=False)
-    return written + rollup_out.write(rollup, out_dir, formats)
+        folder = place.day_folder(day)
+        if any(r.commits for r in report.repos) and not (folder / f"{pipeline.report_stem(day, day)}.md").is_file():
+            written += pipeline.write_report(report, folder, ["md", "json"], day, day, site=False)
+    return written + rollup_out.write(rollup, place.folder, formats)
 
 
 _KINDS = {"weekly": "week_period", "monthly": "month_period"}
@@ -242,7 +265,7 @@ def _due_rollups(config: Config, days: Sequence[date], zone: Zone, analyzer: Ana
                  force: bool, use_cache: bool, cache_dir: Path | None, progress, git_timeout: float, note,
                  tracked: Sequence[pipeline.Tracked] | None = None) -> list[Path]:
     """``[output] rollups``: every period of the run's days, and the one before, that is over
-    and not written yet (all of them with --force)."""
+    and not written yet (all of them with --force); per repository under ``layout = "per-repo"``."""
     from commitdigest import rollup as rollup_mod
     from commitdigest.outputs import rollup as rollup_out
     from commitdigest.window import parse_day
@@ -250,24 +273,28 @@ def _due_rollups(config: Config, days: Sequence[date], zone: Zone, analyzer: Ana
     if not config.output.rollups:
         return []
     today = parse_day("today", zone)
-    due = {}
+    over = {}
     for kind in config.output.rollups:
         make = getattr(rollup_mod, _KINDS[kind])
         for day in days:
             for period in (make(day), make(day).previous()):
-                if period.until < today and (force or not rollup_out.path_of(out_dir, period.label).is_file()):
-                    due[period.label] = period
+                if period.until < today:
+                    over[period.label] = period
+    due = [(period, place) for period in sorted(over.values(), key=lambda p: (p.since, p.kind))
+           for place in rollup_places(config, out_dir, period)
+           if force or not rollup_out.path_of(place.folder, period.label).is_file()]
     if not due:
         return []
     if tracked is None:
-        tracked = open_tracked(config, cache_dir or default_cache_dir(), git_timeout, note)
+        only = {place.only for _, place in due if place.only is not None} or None
+        tracked = open_tracked(config, cache_dir or default_cache_dir(), git_timeout, note, only=only)
     fmts = [f for f in config.output.formats if f in rollup_out.FORMATS] or ["md", "json"]
     written: list[Path] = []
-    for period in sorted(due.values(), key=lambda p: (p.since, p.kind)):
+    for period, place in due:
         written += write_rollup(tracked, period, zone, analyzer, language=config.language,
                                 date_field=config.date_field, formats=fmts, out_dir=out_dir, use_cache=use_cache,
                                 cache_dir=cache_dir, progress=progress, git_timeout=git_timeout,
-                                hosting=config.hosting)
+                                hosting=config.hosting, place=place)
     return written
 
 
@@ -342,6 +369,8 @@ def _run_per_repo(config, days, zone, analyzer, *, formats, out_dir, force, use_
                 store.close()
         for folder in sorted(touched):
             result.written += pipeline.write_site(folder, formats, config.language, config.output.base_url)
+    result.written += _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
+                                   cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
     if notify and config.notify:
         newest = max(days)
         pages = [where(name)(newest) / pipeline.report_stem(newest, newest) for name in folders]
@@ -382,12 +411,7 @@ def _notify(config: Config, day: date, report: Report | None, out_dir: Path,
         return _notify_pages(config, day, pages, out_dir, state, state_path, done, pending)
     base = pages[0] if pages else out_dir / stem
     md_path, html_path, twin = (base.with_name(f"{stem}.{ext}") for ext in ("md", "html", "json"))
-    source: Report | dict | None = report
-    if source is None and twin.is_file():
-        try:
-            source = json.loads(twin.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            source = None
+    source = report if report is not None else _loaded(twin)
     if source is None:
         return []
     base_url = config.output.base_url
@@ -405,24 +429,26 @@ def _notify_pages(config: Config, day: date, pages: Sequence[Path], out_dir: Pat
     """The day's repositories, each from its own twin, announced as one report (what a daily
     layout would have said); the link points at the published directory."""
     stem = pipeline.report_stem(day, day)
-    merged: dict | None = None
-    for base in pages:
-        try:
-            data = json.loads(base.with_name(f"{stem}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if merged is None:
-            merged = data
-        else:
-            merged["repos"] = merged.get("repos", []) + data.get("repos", [])
-    if merged is None:
+    loaded = [r for r in (_loaded(base.with_name(f"{stem}.{formats_mod.TWIN}")) for base in pages) if r is not None]
+    if not loaded:
         return []
+    merged = loaded[0].model_copy(update={"repos": [section for r in loaded for section in r.repos]})
     base_url = config.output.base_url
     report_url = f"{base_url.rstrip('/')}/" if base_url else None
     return _deliver(config, merged, pending, state, state_path, done, stem, report_url, None, None)
 
 
-def _deliver(config, source, pending, state, state_path, done, stem, report_url, markdown, html) -> list[str]:
+def _loaded(twin: Path) -> Report | None:
+    """The report of a twin written earlier; None when it is missing or damaged (nothing to announce)."""
+    if not twin.is_file():
+        return None
+    try:
+        return load_report(twin)
+    except CommitdigestError:
+        return None
+
+
+def _deliver(config, source: Report, pending, state, state_path, done, stem, report_url, markdown, html) -> list[str]:
     from commitdigest.notify import deliver
 
     def record(n: int, d) -> None:

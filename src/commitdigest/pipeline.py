@@ -1,13 +1,16 @@
-"""The library entry points: repositories + window → ``Report`` → files.
+"""The generation core: sources + windows → ``Report`` records → files.
 
-This is the only module that strings the stages together; the CLI only parses arguments and
-calls it. Each stage it calls is a function of the previous stage's records.
+This is the only module that strings the stages together. :func:`generate` is the core every
+command calls — ``report`` (one window over N repositories), ``run`` (a window per day),
+``analyze`` (one named commit) and rollups (the days of a period) — and :func:`open_source` the
+one way a path or URL becomes a repository. The CLI only parses arguments and calls them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
@@ -29,8 +32,9 @@ from commitdigest.hosting import (
     coverage_line,
 )
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
+from commitdigest.outputs import formats as formats_mod
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
-from commitdigest.report import render
+from commitdigest.progress import Progress
 from commitdigest.report.build import RepoResult, build_report
 from commitdigest.rollup import Period
 from commitdigest.store import Store
@@ -38,16 +42,6 @@ from commitdigest.window import Zone, make_window
 
 if TYPE_CHECKING:
     from commitdigest.rollup import Rollup
-
-
-class Progress:
-    """Progress sink; the default one is silent. The CLI passes a rich progress bar."""
-
-    def start(self, label: str, total: int) -> None: ...
-
-    def advance(self, n: int = 1) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 @dataclass
@@ -147,90 +141,48 @@ def release_patches(commits: Sequence[Commit]) -> None:
             f.patch = ""
 
 
+def open_source(location: str | Path, *, branch: str | None = None, name: str | None = None,
+                web_url: str | None = None, cache_dir: Path | None = None, timeout: float = 300.0,
+                mirror: str | None = None, strict_links: bool = True,
+                note: Callable[[str], None] | None = None) -> Repo:
+    """Path or URL → repository: the one way every command opens a source. A URL is mirrored
+    into the cache first (cloned once, fetched after). ``web_url`` gives the commit and PR
+    links; with ``strict_links`` one that names no GitHub or GitLab project is bad input,
+    without it (a config file already checked for http) it is ignored and the remote's links
+    stay. Raises the repository's error: the caller decides whether it is fatal."""
+    from commitdigest.git.mirror import ensure_mirror, is_url
+    from commitdigest.git.repo import checked_web_links, web_links
+    from commitdigest.store import default_cache_dir
+
+    if web_url and strict_links:
+        checked_web_links(web_url)
+    elif web_url and web_links(web_url) is None:
+        web_url = None
+    path = str(location)
+    if is_url(path):
+        if note:
+            note(f"fetching {name or path}")
+        kind = {"kind": mirror} if mirror else {}
+        path = str(ensure_mirror(path, cache_dir or default_cache_dir(), timeout=timeout, **kind).path)
+    return open_repo(path, branch, name, timeout=timeout, web_url=web_url)
+
+
 def open_repos(specs: Sequence[RepoSpec], timeout: float = 300.0, cache_dir: Path | None = None) -> list[Repo]:
-    """Open every repository before any work starts, so bad input fails fast. A URL is mirrored
-    into the cache first (cloned once, fetched after), exactly as ``run`` does. Unnamed
+    """Open every repository before any work starts, so bad input fails fast. Unnamed
     repositories are named after their remote (a mirror's is its URL), else their folder; two
     sections never share a name."""
-    from commitdigest.git.mirror import ensure_mirror, is_url
     from commitdigest.git.repo import checked_web_links
-    from commitdigest.store import default_cache_dir
 
     for s in specs:  # bad input fails before any clone
         if s.web_url:
             checked_web_links(s.web_url)
-    repos = []
-    for s in specs:
-        path = s.path
-        if is_url(s.path):
-            path = ensure_mirror(s.path, cache_dir or default_cache_dir(), timeout=timeout).path
-        repos.append(open_repo(path, s.branch, s.name, timeout=timeout, web_url=s.web_url))
-    return distinct_names(repos)
-
-
-def generate_report(
-    request: ReportRequest,
-    analyzer: Analyzer | None = None,
-    progress: Progress | None = None,
-    repos: list[Repo] | None = None,
-) -> Report:
-    started = time.monotonic()
-    request.language = check_language(request.language)
-    analyzer = analyzer or default_analyzer()
-    window = make_window(request.since, request.until, request.zone)
-    repos = repos if repos is not None else open_repos(request.repos, request.git_timeout)
-    store = Store(request.cache_dir) if request.use_cache else None
-    hosting = HostingSettings.resolve(request.hosting)
-    outcomes: list[Outcome | None] = []
-    results: list[RepoResult] = []
-    hits = 0
-    try:
-        for repo in repos:
-            if progress:
-                progress.start(f"git log {repo.name}", 0)
-            prefetch_window(repo.path, repo.rev, window, request.date_field, request.git_timeout)
-            commits = gitlog.commits_in_window(repo, window, request.date_field,
-                                               request.patch_limits, request.git_timeout)
-            outcomes.append(attach_pull_requests(commits, repo, store, hosting))
-            if progress:
-                progress.start(f"analyse {repo.name}", len(commits))
-            analyses, repo_hits = analyze_commits(commits, analyzer, request.language, store, progress)
-            hits += repo_hits
-            results.append(_result(repo, commits, analyses))
-    finally:
-        if progress:
-            progress.stop()
-        if store:
-            store.close()
-    usage = analyzer.usage().model_copy(update={
-        "cache_hits": hits, "seconds": round(time.monotonic() - started, 1),
-    })
-    return with_pull_requests(build_report(
-        results, window=window, zone=request.zone, language=request.language,
-        since=request.since, until=request.until, date_field=request.date_field,
-        analyzer=analyzer.name, version=__version__, usage=usage,
-    ), results, outcomes)
-
-
-def with_pull_requests(report: Report, results: Sequence[RepoResult], outcomes: Sequence[Outcome | None]) -> Report:
-    """The report's commits with their pull requests, and the coverage line in its usage. With
-    no outcome (the API not asked) the report is returned as it was."""
-    from commitdigest.report.labels import LABELS
-
-    line = coverage_line([c for r in results for c in r.commits], outcomes, LABELS[report.language]["pr_coverage"])
-    if line is None:
-        return report
-    prs = {c.sha: c.pull_request for r in results for c in r.commits if c.pull_request is not None}
-    for section in report.repos:
-        for entry in section.commits:
-            entry.pull_request = prs.get(entry.sha)
-    report.usage = report.usage.model_copy(update={"pr_meta": line})
-    return report
+    return distinct_names([open_source(s.path, branch=s.branch, name=s.name, web_url=s.web_url,
+                                       cache_dir=cache_dir, timeout=timeout) for s in specs])
 
 
 @dataclass
 class Tracked:
-    """A repository of a multi-repository run: opened, or the reason it could not be."""
+    """A source of a report: a repository opened, or the reason it could not be."""
 
     name: str
     repo: Repo | None = None
@@ -239,6 +191,20 @@ class Tracked:
     exclude: list[str] = field(default_factory=list)
     #: the repository's own ``[importance]`` table, laid over the analyzer's scoring
     importance: dict[str, Any] = field(default_factory=dict)
+    #: the commits to report instead of the windows' log (``analyze``: one named commit)
+    commits: list[Commit] | None = None
+
+    @classmethod
+    def of(cls, repo: Repo) -> Tracked:
+        return cls(name=repo.name, repo=repo)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A report's days, ``since`` to ``until`` inclusive."""
+
+    since: date
+    until: date
 
 
 def keep_commit(commit: Commit, include: Sequence[str], exclude: Sequence[str]) -> bool:
@@ -260,6 +226,150 @@ def _usage_delta(after: Usage, before: Usage) -> Usage:
                                         fallbacks=after.fallbacks - before.fallbacks, cost=cost))
 
 
+def generate(
+    windows: Sequence[Span],
+    sources: Sequence[Tracked],
+    analyzer: Analyzer | None = None,
+    store: Store | None = None,
+    *,
+    zone: Zone,
+    language: str = "zh",
+    date_field: str = "committer",
+    progress: Progress | None = None,
+    limits: gitlog.PatchLimits | None = None,
+    git_timeout: float = 300.0,
+    hosting: HostingSettings | None = None,
+    fail_fast: bool = False,
+) -> list[Report]:
+    """The core every command calls: one report per window, every source a section, in order.
+
+    git runs once per repository for the whole span of the windows, not once per window: a
+    year of daily reports costs two git processes per repository. A source that fails to read
+    becomes a section that says why (``fail_fast``: its error is raised instead, as ``report``
+    wants); the others are unaffected. Analyses come from ``store`` where it has them. Each
+    report carries its own model usage; with one window its time includes reading git."""
+    started = time.monotonic()
+    language = check_language(language)
+    analyzer = analyzer or default_analyzer()
+    if not windows:
+        return []
+    span = make_window(min(w.since for w in windows), max(w.until for w in windows), zone)
+    # keyed by the source's position: two sections may share a name (--name given twice)
+    picked: list[dict[int, list[Commit]]] = [{} for _ in windows]
+    errors: dict[int, str | None] = {}
+    settings = HostingSettings.resolve(hosting)
+    outcomes: list[Outcome | None] = []
+    for j, t in enumerate(sources):
+        errors[j] = t.error
+        if t.repo is None:
+            continue
+        if progress:
+            progress.start(f"git log {t.name}", 0)
+        try:
+            if t.commits is not None:
+                commits = t.commits
+            else:
+                prefetch_window(t.repo.path, t.repo.rev, span, date_field, git_timeout)  # lean mirrors: one request
+                commits = gitlog.commits_in_window(t.repo, span, date_field, limits, git_timeout)
+        except RepoError as exc:
+            if fail_fast:
+                raise
+            errors[j] = exc.message
+            continue
+        kept = []
+        for c in commits:
+            when = (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
+            if not keep_commit(c, t.include, t.exclude):
+                continue
+            hit = False
+            for i, w in enumerate(windows):
+                if w.since <= when <= w.until or t.commits is not None:
+                    picked[i].setdefault(j, []).append(c)
+                    hit = True
+            if hit:
+                kept.append(c)
+        outcomes.append(attach_pull_requests(kept, t.repo, store, settings))
+    scorings = [analyzer.scoring.merged(t.importance) if t.importance else None for t in sources]
+    if progress:
+        progress.start("analyse", len({(j, c.sha) for by_source in picked for j, cs in by_source.items() for c in cs}))
+    reports = []
+    done: dict[tuple[int, str], CommitAnalysis] = {}
+    try:
+        for i, w in enumerate(windows):
+            if len(windows) > 1:
+                started = time.monotonic()
+            before = analyzer.usage()
+            results, hits = [], 0
+            for j, t in enumerate(sources):
+                commits = picked[i].get(j, [])
+                # A commit in two windows (a day and the period around it) is analysed once: its
+                # patch text is released after the first analysis.
+                todo = [c for c in commits if (j, c.sha) not in done]
+                fresh, n = analyze_commits(todo, analyzer, language, store, progress,
+                                           scoring=scorings[j]) if todo else ([], 0)
+                done.update(((j, c.sha), a) for c, a in zip(todo, fresh, strict=True))
+                analyses = [done[(j, c.sha)] for c in commits]
+                hits += n + len(commits) - len(todo)
+                if t.repo is not None and errors[j] is None:
+                    results.append(_result(t.repo, commits, analyses))
+                else:
+                    results.append(RepoResult(name=t.name, branch=t.repo.branch if t.repo else "",
+                                              error=errors[j] or "not read"))
+            usage = _usage_delta(analyzer.usage(), before).model_copy(update={
+                "cache_hits": hits, "seconds": round(time.monotonic() - started, 1)})
+            reports.append(with_pull_requests(build_report(
+                results, window=make_window(w.since, w.until, zone), zone=zone, language=language,
+                since=w.since, until=w.until, date_field=date_field, analyzer=analyzer.name,
+                version=__version__, usage=usage), results, outcomes))
+    finally:
+        if progress:
+            progress.stop()
+    return reports
+
+
+@contextmanager
+def _store(use_cache: bool, cache_dir: Path | None) -> Iterator[Store | None]:
+    store = Store(cache_dir) if use_cache else None
+    try:
+        yield store
+    finally:
+        if store:
+            store.close()
+
+
+def generate_report(
+    request: ReportRequest,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    repos: list[Repo] | None = None,
+) -> Report:
+    """``report``: one window over the request's repositories; a repository git cannot read
+    fails the whole report, as bad input does."""
+    request.language = check_language(request.language)
+    repos = repos if repos is not None else open_repos(request.repos, request.git_timeout, request.cache_dir)
+    with _store(request.use_cache, request.cache_dir) as store:
+        return generate([Span(request.since, request.until)], [Tracked.of(r) for r in repos], analyzer, store,
+                        zone=request.zone, language=request.language, date_field=request.date_field,
+                        progress=progress, limits=request.patch_limits, git_timeout=request.git_timeout,
+                        hosting=request.hosting, fail_fast=True)[0]
+
+
+def with_pull_requests(report: Report, results: Sequence[RepoResult], outcomes: Sequence[Outcome | None]) -> Report:
+    """The report's commits with their pull requests, and the coverage line in its usage. With
+    no outcome (the API not asked) the report is returned as it was."""
+    from commitdigest.report.labels import LABELS
+
+    line = coverage_line([c for r in results for c in r.commits], outcomes, LABELS[report.language]["pr_coverage"])
+    if line is None:
+        return report
+    prs = {c.sha: c.pull_request for r in results for c in r.commits if c.pull_request is not None}
+    for section in report.repos:
+        for entry in section.commits:
+            entry.pull_request = prs.get(entry.sha)
+    report.usage = report.usage.model_copy(update={"pr_meta": line})
+    return report
+
+
 def generate_days(
     tracked: Sequence[Tracked],
     days: Sequence[date],
@@ -274,71 +384,12 @@ def generate_days(
     git_timeout: float = 300.0,
     hosting: HostingSettings | None = None,
 ) -> list[tuple[date, Report]]:
-    """One report per day, every repository a section, in the order given.
-
-    git runs once per repository for the whole span, not once per day: a year of daily reports
-    costs two git processes per repository. A repository that fails to read becomes a section
-    that says why; the others are unaffected."""
-    language = check_language(language)
-    analyzer = analyzer or default_analyzer()
+    """``run``: one report per day, every repository a section, in the order given."""
     days = sorted(set(days))
-    if not days:
-        return []
-    span = make_window(days[0], days[-1], zone)
-    wanted = set(days)
-    per_day: dict[date, dict[str, list[Commit]]] = {d: {} for d in days}
-    errors: dict[str, str | None] = {}
-    settings = HostingSettings.resolve(hosting)
-    outcomes: list[Outcome | None] = []
-    for t in tracked:
-        errors[t.name] = t.error
-        if t.repo is None:
-            continue
-        if progress:
-            progress.start(f"git log {t.name}", 0)
-        try:
-            prefetch_window(t.repo.path, t.repo.rev, span, date_field, git_timeout)  # lean mirrors: one request
-            commits = gitlog.commits_in_window(t.repo, span, date_field, limits, git_timeout)
-        except RepoError as exc:
-            errors[t.name] = exc.message
-            continue
-        kept = []
-        for c in commits:
-            when = (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
-            if when in wanted and keep_commit(c, t.include, t.exclude):
-                per_day[when].setdefault(t.name, []).append(c)
-                kept.append(c)
-        outcomes.append(attach_pull_requests(kept, t.repo, store, settings))
-    reports = []
-    base = analyzer.scoring
-    scorings = {t.name: base.merged(t.importance) if t.importance else None for t in tracked}
-    total = sum(len(cs) for by_repo in per_day.values() for cs in by_repo.values())
-    if progress:
-        progress.start("analyse", total)
-    try:
-        for day in days:
-            started, before = time.monotonic(), analyzer.usage()
-            results, hits = [], 0
-            for t in tracked:
-                commits = per_day[day].get(t.name, [])
-                analyses, n = analyze_commits(commits, analyzer, language, store, progress,
-                                              scoring=scorings[t.name]) if commits else ([], 0)
-                hits += n
-                if t.repo is not None and errors[t.name] is None:
-                    results.append(_result(t.repo, commits, analyses))
-                else:
-                    results.append(RepoResult(name=t.name, branch=t.repo.branch if t.repo else "",
-                                              error=errors[t.name] or "not read"))
-            usage = _usage_delta(analyzer.usage(), before).model_copy(update={
-                "cache_hits": hits, "seconds": round(time.monotonic() - started, 1)})
-            reports.append((day, with_pull_requests(build_report(
-                results, window=make_window(day, day, zone), zone=zone, language=language, since=day,
-                until=day, date_field=date_field, analyzer=analyzer.name, version=__version__, usage=usage),
-                results, outcomes)))
-    finally:
-        if progress:
-            progress.stop()
-    return reports
+    reports = generate([Span(d, d) for d in days], tracked, analyzer, store, zone=zone, language=language,
+                       date_field=date_field, progress=progress, limits=limits, git_timeout=git_timeout,
+                       hosting=hosting)
+    return list(zip(days, reports, strict=True))
 
 
 def _result(repo: Repo, commits: list[Commit], analyses: list[CommitAnalysis]) -> RepoResult:
@@ -354,29 +405,13 @@ def report_stem(since: date, until: date) -> str:
     return since.isoformat() if since == until else f"{since.isoformat()}_{until.isoformat()}"
 
 
-def _render_html(report: Report) -> str:
-    from commitdigest.outputs.html import render_html
-
-    return render_html(report)
-
-
-# Per-report files: format → file suffix. "feed" is a directory-level file (feed.xml), and "html"
-# also refreshes the site index; both are built from the JSON twins in the directory, so they
-# imply writing the JSON twin.
-_SUFFIX = {"md": "md", "json": "json", "html": "html"}
-
-
 def report_files(formats: Sequence[str]) -> list[str]:
-    """The per-report file suffixes the formats produce."""
-    wanted = set(formats) | ({"json"} if {"html", "feed"} & set(formats) else set())
-    return [_SUFFIX[f] for f in ("md", "json", "html") if f in wanted]
+    """The per-report file suffixes the formats produce (see ``outputs.formats``)."""
+    return formats_mod.report_files(formats)
 
 
 def render_report(report: Report, formats: Sequence[str]) -> dict[str, str]:
-    renderers: dict[str, Callable[[Report], str]] = {
-        "md": render.render_markdown, "json": render.render_json, "html": _render_html,
-    }
-    return {suffix: renderers[suffix](report) for suffix in report_files(formats)}
+    return formats_mod.render_report(report, formats)
 
 
 def write_report(report: Report, out_dir: Path, formats: Sequence[str], since: date,
@@ -396,23 +431,15 @@ def write_report(report: Report, out_dir: Path, formats: Sequence[str], since: d
 
 def write_site(out_dir: Path, formats: Sequence[str], language: str, base_url: str | None = None,
                feed_quiet_days: bool = False) -> list[Path]:
-    """The directory-level files: the HTML index and the feed, from every report in ``out_dir``."""
-    written = []
-    if "html" in formats:
-        from commitdigest.outputs.site import render_index
-
-        written.append(write_atomic(out_dir / "index.html", render_index(out_dir, language)))
-    if "feed" in formats:
-        from commitdigest.outputs.feed import render_feed
-
-        written.append(write_atomic(out_dir / "feed.xml", render_feed(out_dir, language, base_url,
-                                                                           quiet_days=feed_quiet_days)))
-    return written
+    """The directory-level files (the HTML index, the feed), from every report in ``out_dir``."""
+    ctx = formats_mod.SiteContext(language=language, base_url=base_url, feed_quiet_days=feed_quiet_days)
+    return [write_atomic(out_dir / f.site_file, f.render_site(out_dir, ctx))
+            for f in formats_mod.site_formats(formats) if f.site_file and f.render_site]
 
 
 def read_one(path: str, rev: str, branch: str | None = None) -> Commit:
     """One commit's facts, read as a report reads them."""
-    repo = open_repo(path, branch)
+    repo = open_source(path, branch=branch)
     return gitlog.read_commits(repo, [resolve_rev(repo, rev)])[0]
 
 
@@ -427,29 +454,16 @@ def analyze_one(
     cache_dir: Path | None = None,
     hosting: HostingSettings | None = None,
 ) -> tuple[CommitEntry, Usage]:
-    """One commit's facts and analysis, as the report would show it."""
-    language = check_language(language)
-    repo = open_repo(path, branch)
-    analyzer = analyzer or default_analyzer()
+    """One commit's facts and analysis, as the report of its day shows it: the core's report of
+    that day with the commit as its only content."""
+    repo = open_source(path, branch=branch, cache_dir=cache_dir)
     commits = gitlog.read_commits(repo, [resolve_rev(repo, rev)])
-    store = Store(cache_dir) if use_cache else None
-    try:
-        outcome = attach_pull_requests(commits, repo, store, HostingSettings.resolve(hosting))
-        analyses, hits = analyze_commits(commits, analyzer, language, store)
-    finally:
-        if store:
-            store.close()
-    from datetime import timedelta
-
     day = commits[0].committer_time.astimezone(zone.tz).date()
-    result = _result(repo, commits, analyses)
-    report = with_pull_requests(build_report(
-        [result], window=make_window(day, day, zone), zone=zone,
-        language=language, since=day, until=day + timedelta(0), date_field="committer",
-        analyzer=analyzer.name, version=__version__, usage=Usage(),
-    ), [result], [outcome])
-    usage = analyzer.usage().model_copy(update={"cache_hits": hits})
-    return report.repos[0].commits[0], usage
+    source = Tracked(name=repo.name, repo=repo, commits=commits)
+    with _store(use_cache, cache_dir) as store:
+        report = generate([Span(day, day)], [source], analyzer, store, zone=zone, language=language,
+                          hosting=hosting, fail_fast=True)[0]
+    return report.repos[0].commits[0], report.usage
 
 
 def generate_rollup(
@@ -464,12 +478,14 @@ def generate_rollup(
     progress: Progress | None = None,
     git_timeout: float = 300.0,
     hosting: HostingSettings | None = None,
+    report_link: str = "../{day}.md",
 ) -> tuple[Rollup, list[tuple[date, Report]]]:
     """The rollup of ``period`` and the daily reports it was folded from.
 
     The days come through ``generate_days``, so analyses already in the cache cost nothing and
     the others are made first. The previous period is read for its counts only: tiers from the
-    importance score over git facts, no analyzer."""
+    importance score over git facts, no analyzer. ``report_link`` is where a highlight's daily
+    report is, from the rollup's folder (``{day}`` and ``{year}`` are filled in)."""
     from commitdigest.outputs.rollup import title as rollup_title
     from commitdigest.rollup import Rollup, fold, score_totals
 
@@ -479,17 +495,16 @@ def generate_rollup(
     before = period.previous()
     window = make_window(before.since, before.until, zone)
     previous: dict[str, Any] = {}
-    lean = gitlog.PatchLimits(per_file=0, per_commit=0)  # counts only: no patch text is kept
     for t in tracked:
         previous[t.name] = None
         if t.repo is None:
             continue
-        try:
-            commits = gitlog.commits_in_window(t.repo, window, date_field, lean, git_timeout)
+        try:  # counts only: git prints line counts and no patch
+            commits = gitlog.commits_in_window(t.repo, window, date_field, gitlog.COUNTS_ONLY, git_timeout)
         except RepoError:
             continue
         scoring = analyzer.scoring.merged(t.importance) if t.importance else analyzer.scoring
         previous[t.name] = score_totals([c for c in commits if keep_commit(c, t.include, t.exclude)], scoring)
     rollup = Rollup(period=period, title=rollup_title(period, language), language=language, timezone=zone.name,
-                    generator=analyzer.name, repos=fold(period, daily, previous))
+                    generator=analyzer.name, repos=fold(period, daily, previous, report_link=report_link))
     return rollup, daily

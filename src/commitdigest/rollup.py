@@ -33,6 +33,11 @@ class Period(BaseModel):
     until: date  # inclusive
 
     @property
+    def year(self) -> str:
+        """The year the label names (an ISO week's year, which may differ from its Monday's)."""
+        return self.label[:4]
+
+    @property
     def days(self) -> list[date]:
         return [self.since + timedelta(n) for n in range((self.until - self.since).days + 1)]
 
@@ -227,7 +232,7 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
                 highlights.append(Highlight(
                     day=day, sha=c.sha, short_sha=c.short_sha, subject=c.subject,
                     summary=_one_line(c.analysis.summary), url=c.url,
-                    report=report_link.format(day=day.isoformat()) + f"#{c.anchor}"))
+                    report=report_link.format(day=day.isoformat(), year=f"{day.year:04d}") + f"#{c.anchor}"))
         totals.contributors = len(people)
         ranked_areas = sorted(areas.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), -kv[1][0], kv[0]))
         highlights.sort(key=lambda h: (h.day, h.sha))

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from commitdigest.analysis.base import Analyzer
-from commitdigest.analysis.importance import Scoring, scoring_from_table
 from commitdigest.errors import LLMConfigError
-from commitdigest.llm.settings import LLMSettings, parse_headers
-from commitdigest.models import Importance
+
+if TYPE_CHECKING:  # the flags are declared at CLI start-up: `--help` must not load the models
+    from commitdigest.analysis.base import Analyzer
+    from commitdigest.analysis.importance import Scoring
+    from commitdigest.llm.settings import LLMSettings
+
+# The tiers for --llm-min-importance, lowest first (models.Importance; a test keeps them equal).
+TIERS = ("low", "medium", "high")
 
 KINDS = ("auto", "heuristic", "llm")
 
@@ -47,6 +51,7 @@ def build_analyzer(kind: str, settings: LLMSettings | None, min_importance: str 
             f"--analyzer llm needs an LLM {' and '.join(missing)}: set COMMITDIGEST_LLM_BASE_URL and "
             "COMMITDIGEST_LLM_MODEL (or --llm-base-url / --llm-model)")
     from commitdigest.analysis.llm import LLMAnalyzer
+    from commitdigest.models import Importance
 
     assert settings is not None
     return LLMAnalyzer(settings, min_importance=Importance(min_importance) if min_importance else None,
@@ -81,7 +86,7 @@ def llm_options(f: F) -> F:
         click.option("--llm-response-format", type=click.Choice(["json_schema", "json_object", "prompt"]),
                      help="Structured-output mode to start with; weaker ones are tried automatically "
                           "when the server rejects it [default json_schema]."),
-        click.option("--llm-min-importance", type=click.Choice([i.value for i in reversed(list(Importance))]),
+        click.option("--llm-min-importance", type=click.Choice(TIERS),
                      help="Triage: commits whose importance score is below this tier keep the offline "
                           "analysis and cost no call."),
         click.option("--importance-source", type=click.Choice(["score", "model"]),
@@ -101,6 +106,9 @@ def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None 
     """Pops the ``llm_options`` keys from a command's ``kwargs`` and builds the analyzer.
     ``file_values`` is the config file's ``[llm]`` table and ``importance`` its ``[importance]``
     table, when there is one."""
+    from commitdigest.analysis.importance import scoring_from_table
+    from commitdigest.llm.settings import LLMSettings, parse_headers
+
     scoring = scoring_from_table(importance)
     source = kwargs.pop("importance_source", None)
     if source:

@@ -41,6 +41,8 @@ from commitdigest.models import Commit, FileChange, Window
 
 _DIFF_ARGS = ["--diff-merges=first-parent", "-M", "--raw", "--no-abbrev", "--numstat", "-z", "-p",
               "--no-color", "--no-ext-diff", "--no-textconv", "--submodule=short"]
+# Line counts without the patch: what a previous period's totals need, at a fraction of the cost.
+_COUNT_ARGS = [a for a in _DIFF_ARGS if a != "-p"]
 # Trees only: no rename detection and no line counts, so no blob is ever opened.
 _TREE_ARGS = ["--diff-merges=first-parent", "--raw", "--no-renames", "--no-abbrev", "-z",
               "--no-color", "--no-ext-diff"]
@@ -66,6 +68,10 @@ class PatchLimits:
 
     per_file: int = 64 * 1024
     per_commit: int = 2 * 1024 * 1024
+
+
+#: no patch text at all: git is not asked for it (``--numstat`` without ``-p``)
+COUNTS_ONLY = PatchLimits(per_file=0, per_commit=0)
 
 
 @dataclass(frozen=True)
@@ -472,8 +478,9 @@ def _read_files(repo: Repo, metas: list[_Meta], limits: PatchLimits, marks: _Mar
     done: dict[str, Commit] = {}
     by_sha = {m.sha: m for m in metas}
     pending = [m.sha for m in metas]
+    args = _COUNT_ARGS if limits == COUNTS_ONLY else _DIFF_ARGS
     while pending:
-        outcome = _stream(repo, pending, marks, limits, _DIFF_ARGS, timeout)
+        outcome = _stream(repo, pending, marks, limits, args, timeout)
         if outcome.failure is None:
             for sec in outcome.sections:
                 done[sec.sha] = _from_section(by_sha[sec.sha], sec)
@@ -499,7 +506,7 @@ def _read_files(repo: Repo, metas: list[_Meta], limits: PatchLimits, marks: _Mar
         suspect, reason = pending[0], _reason(outcome.failure)
         if not known:
             # git did not name what it could not read: read the suspect alone to find out.
-            alone = _stream(repo, [suspect], marks, limits, _DIFF_ARGS, timeout)
+            alone = _stream(repo, [suspect], marks, limits, args, timeout)
             if alone.failure is None and alone.sections:
                 done[suspect] = _from_section(by_sha[suspect], alone.sections[0])
                 pending = pending[1:]

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from commitdigest.errors import InputError
+from commitdigest.outputs.formats import FORMATS as _REGISTRY
 
-FORMATS = ("md", "json", "html", "feed")
+FORMATS = tuple(_REGISTRY)  # the names, in the registry's order (outputs/formats.py)
 
 
-def check_formats(formats: Sequence[str], allowed: Sequence[str] = FORMATS) -> list[str]:
+def check_formats(formats: Sequence[str], allowed: Sequence[str] | None = None) -> list[str]:
     """The output formats asked for, normalised and deduplicated; a flag and a config file key
-    share this check, so both say the same thing about a bad name."""
+    share this check, so both say the same thing about a bad name. By default every format of
+    the registry is allowed."""
+    allowed = tuple(_REGISTRY) if allowed is None else allowed
     out = []
     for f in formats:
         f = f.strip().lower()

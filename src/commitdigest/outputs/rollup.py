@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from commitdigest.outputs import charts
 from commitdigest.outputs.files import ensure_dir, write_all
+from commitdigest.outputs.formats import rollup_names
 from commitdigest.outputs.html import csp, html_lang
 from commitdigest.outputs.text import clean, clean_tree
 from commitdigest.outputs.urls import web_url_or_none
@@ -23,7 +24,7 @@ from commitdigest.report.render import md_cell, md_code, md_heading, md_inline, 
 from commitdigest.rollup import Rollup
 
 FOLDER = "rollups"
-FORMATS = ("md", "json", "html")
+FORMATS = rollup_names()  # the registry's formats that have a rollup page
 
 WORDS = {
     "zh": {
@@ -144,19 +145,20 @@ def render_html(rollup: Rollup) -> str:
         csp=csp(None)))
 
 
+def render_json(rollup: Rollup) -> str:
+    return json.dumps(clean_tree(rollup.to_json_dict()), ensure_ascii=False, indent=2) + "\n"
+
+
 def render(rollup: Rollup, formats: tuple[str, ...] | list[str] = FORMATS) -> dict[str, str]:
-    out = {}
-    if "md" in formats:
-        out["md"] = render_markdown(rollup)
-    if "json" in formats or "html" in formats:
-        out["json"] = json.dumps(clean_tree(rollup.to_json_dict()), ensure_ascii=False, indent=2) + "\n"
-    if "html" in formats:
-        out["html"] = render_html(rollup)
-    return out
+    """suffix → text, through the registry of formats (an HTML page implies its JSON twin)."""
+    from commitdigest.outputs.formats import render_rollup
+
+    return render_rollup(rollup, formats)
 
 
 def write(rollup: Rollup, out_dir: Path, formats: tuple[str, ...] | list[str] = FORMATS) -> list[Path]:
-    """The rollup's files under ``out_dir/rollups/``: written together, or not at all."""
+    """The rollup's files under ``out_dir/rollups/``: written together, or not at all. Under
+    ``layout = "per-repo"`` ``out_dir`` is the repository's folder of the period's year."""
     rendered = render(rollup, formats)  # everything rendered before the first byte is written
     folder = ensure_dir(out_dir / FOLDER)
     order = sorted(rendered, key=lambda suffix: suffix == "md")  # the Markdown last: never without its twin
