@@ -69,5 +69,5 @@ def backoff(attempt: int, *, base: float, cap: float, spread: float = 0.5,
     ``cap``), less a random share of up to ``spread`` of it. ``spread = 0.5`` waits 50–100 % of
     the step ("equal jitter"), ``spread = 1`` anything up to it ("full jitter"): either way,
     concurrent calls that failed together do not retry together."""
-    step = min(base * (2 ** min(attempt, 64)), cap)  # the exponent bounded: no float overflow
+    step = min(base * 2.0 ** min(attempt, 64), cap)  # the exponent bounded: no float overflow
     return step * (1.0 - spread + spread * rng())

@@ -70,6 +70,7 @@ def send(channel: Email, message: Message, env: Mapping[str, str], timeout: floa
 
     msg = build_message(channel, message.digest, message.markdown, message.html, message.stem)
     password = channel.password_value(env)
+    smtp: smtplib.SMTP
     try:
         if channel.security == "ssl":
             smtp = smtplib.SMTP_SSL(channel.host, channel.port, timeout=timeout,

@@ -70,7 +70,7 @@ class ChannelType:
     #: (settings, message, environment, timeout in seconds) → None, for channels that are not a POST
     send: Callable[[Any, Message, Mapping[str, str], float], None] | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if (self.build is None) == (self.send is None):
             raise ValueError(f"{self.settings.__name__}: give exactly one of build (an HTTP channel) or send")
         if not self.names:
@@ -84,7 +84,7 @@ class ChannelType:
 
 
 _TYPES: dict[str, ChannelType] = {}
-_adapter: TypeAdapter | None = None
+_adapter: TypeAdapter[list[Channel]] | None = None
 
 
 def register(kind: ChannelType) -> ChannelType:
@@ -120,7 +120,7 @@ def of(channel: Channel) -> ChannelType:
     return types()[channel.type]  # type: ignore[attr-defined]
 
 
-def validator() -> TypeAdapter:
+def validator() -> TypeAdapter[list[Channel]]:
     """Validates a list of ``[[notify]]`` tables into the settings classes, told apart by ``type``."""
     global _adapter
     known = types()
