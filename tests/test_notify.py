@@ -20,7 +20,7 @@ from conftest import run_cli
 
 from commitdigest import pipeline
 from commitdigest.notify import build_digest, deliver, parse_channels
-from commitdigest.notify.channels import WECOM_MAX_BYTES
+from commitdigest.notify.wecom import MAX_BYTES as WECOM_MAX_BYTES
 from commitdigest.window import parse_zone
 
 TOKEN = "tok-5ecret-0123456789"
@@ -307,10 +307,11 @@ def test_when_skips_quiet_days(report):
 def test_retry_after_is_capped_at_a_minute():
     from tenacity import RetryCallState, Retrying
 
-    from commitdigest.notify.send import RETRY_AFTER_MAX, _Transient, _waiter
+    from commitdigest.notify.registry import Transient
+    from commitdigest.notify.send import RETRY_AFTER_MAX, _waiter
 
     state = RetryCallState(Retrying(), fn=None, args=(), kwargs={})
-    state.set_exception((_Transient, _Transient("429", retry_after=300.0), None))
+    state.set_exception((Transient, Transient("429", retry_after=300.0), None))
     assert RETRY_AFTER_MAX == 60.0 and _waiter(1.0)(state) == 60.0
 
 

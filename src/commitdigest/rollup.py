@@ -8,11 +8,13 @@ functions: days in, ``Rollup`` out; rendering and files live in ``outputs.rollup
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from commitdigest.errors import InputError
 from commitdigest.models import Importance, Report
@@ -160,6 +162,23 @@ class Rollup(BaseModel):
 
     def to_json_dict(self) -> dict:
         return {"schema_version": 1, "kind": "rollup", **self.model_dump(mode="json")}
+
+
+def load_rollup(path: str | Path) -> Rollup:
+    """A rollup read back from its JSON twin (``outputs.rollup.path_of``); ``InputError`` when
+    the file is unreadable or not a rollup twin."""
+    source = Path(path)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{source}: not a readable rollup ({exc})") from None
+    if not isinstance(data, dict) or data.get("kind") != "rollup":
+        raise InputError(f"{source}: not a rollup twin")
+    try:
+        return Rollup.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{source}: not a rollup twin ({exc.error_count()} problem(s), first at "
+                         f"{'.'.join(map(str, exc.errors()[0]['loc']))})") from None
 
 
 # ---------------------------------------------------------------------------- aggregation

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from commitdigest.retry import retry_after
+
 log = logging.getLogger("commitdigest")
 
 SHORT_WAIT = 2.0  # seconds a retry-after may ask for before we give up instead of waiting
@@ -88,12 +90,8 @@ class Api:
             except httpx.HTTPError as exc:
                 raise self._fail(f"{self.name} unreachable ({type(exc).__name__})") from None
             if r.status_code in (403, 429) and self._limited(r):
-                wait = _header(r, "retry-after")
-                try:
-                    seconds = float(wait) if wait is not None else None
-                except ValueError:
-                    seconds = None
-                if attempt == 0 and seconds is not None and 0 <= seconds <= SHORT_WAIT:
+                seconds = retry_after(r.headers)
+                if attempt == 0 and seconds is not None and seconds <= SHORT_WAIT:
                     time.sleep(seconds)
                     continue
                 raise self.stop(f"{self.name} rate limit reached{_reset_text(r)}")

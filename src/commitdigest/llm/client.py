@@ -20,11 +20,8 @@ body beyond a status line.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import random
 import re
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +29,7 @@ from typing import Any
 import openai
 
 from commitdigest.llm.settings import LLMSettings, ResponseFormat
+from commitdigest.retry import RETRY_AFTER_MAX, backoff, retry_after
 
 log = logging.getLogger("commitdigest.llm")
 
@@ -39,7 +37,6 @@ FORMATS: tuple[ResponseFormat, ...] = ("json_schema", "json_object", "prompt")
 RETRY_STATUS = frozenset({408, 409, 429})
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 8.0
-RETRY_AFTER_MAX = 60.0  # a server asking for longer is treated as down; the deadline decides
 
 # Words in an error body that mean "I do not understand this response_format".
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "response format")
@@ -133,38 +130,6 @@ def response_format(mode: ResponseFormat, schema: dict[str, Any], name: str) -> 
     return None
 
 
-def retry_after(headers: Any) -> float | None:
-    """Seconds the server asked us to wait: ``retry-after-ms``, ``Retry-After`` as seconds or as
-    an HTTP date. None when absent or unreadable."""
-    if headers is None:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms is not None:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
-    """Exponential backoff with jitter in [50 %, 100 %] of the step, so that concurrent calls
-    that failed together do not retry together."""
-    step = min(BACKOFF_BASE * (2 ** attempt), BACKOFF_MAX)
-    return step * (0.5 + 0.5 * rng())
-
-
 def _rejects_format(exc: openai.APIStatusError) -> bool:
     if exc.status_code not in (400, 415, 422, 500, 501):
         return False
@@ -245,7 +210,7 @@ class LLMClient:
                     raise LLMCallError("connection failed" + _retry_note(attempt)) from None
                 why = "connection error"
             if delay is None:
-                delay = backoff(attempt)
+                delay = backoff(attempt, base=BACKOFF_BASE, cap=BACKOFF_MAX)  # 50–100 % of the step
             attempt += 1
             self.meter.retries += 1
             log.info("LLM call failed (%s); retry %d of %d in %.2fs", why, attempt, self.settings.retries, delay)

@@ -1,4 +1,4 @@
-"""Notifications: a digest of a finished report, pushed to chat webhooks or sent by e-mail.
+"""Notifications: a digest of a finished report or rollup, pushed to chat webhooks or sent by e-mail.
 
 The names are loaded on first use: checking a config file's [[notify]] tables needs only
 ``notify.config``, and should not pay for importing the HTTP and SMTP machinery.
@@ -10,7 +10,8 @@ import importlib
 from typing import Any
 
 _HOME = {"ChannelSettings": "config", "parse_channels": "config", "Digest": "digest", "build_digest": "digest",
-         "Delivery": "send", "deliver": "send"}
+         "rollup_digest": "digest", "ChannelType": "registry", "register": "registry",
+         "Delivery": "send", "deliver": "send", "deliver_rollup": "send"}
 
 __all__ = sorted(_HOME)
 

@@ -1,17 +1,29 @@
-"""What a notification says: headline counts, the high-importance commits, the link."""
+"""What a notification says: headline counts, the high-importance commits, the link — of a daily
+report, or of a weekly/monthly rollup (which adds how the period compares with the one before)."""
 
 from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from commitdigest.models import Importance, Report
 from commitdigest.report.labels import EMOJI, IMPORTANCE_WORD, counted
 
+if TYPE_CHECKING:
+    from commitdigest.rollup import Rollup
+
 WORDS = {
     "zh": {"total": "共 {n} 个提交", "high": "高重要度变更", "more": "…… 另有 {n} 条", "link": "查看完整报告",
-           "failed": "⚠️ 无法读取：{repos}", "none": "今日无高重要度变更"},
+           "failed": "⚠️ 无法读取：{repos}", "none": "今日无高重要度变更", "none_rollup": "本期无高重要度变更",
+           "versus": "较{prev}：提交 {commits}，🔴高 {high}，🟡中 {medium}，🟢低 {low}",
+           "prev_week": "上周", "prev_month": "上月", "prev_period": "上期"},
     "en": {"total": "{n} commit{s}", "high": "High-importance changes", "more": "… and {n} more",
-           "link": "Full report", "failed": "⚠️ Could not read: {repos}", "none": "No high-importance changes"},
+           "link": "Full report", "failed": "⚠️ Could not read: {repos}", "none": "No high-importance changes",
+           "none_rollup": "No high-importance changes in this period",
+           "versus": "Versus {prev}: commits {commits}, 🔴High {high}, 🟡Medium {medium}, 🟢Low {low}",
+           "prev_week": "last week", "prev_month": "last month", "prev_period": "the previous period"},
 }
 
 
@@ -29,8 +41,14 @@ class Digest(BaseModel):
     total: int
     counts: dict[str, int]  # high / medium / low
     failed_repos: list[str]
-    items: list[Item]  # the high-importance commits, newest first per repository
+    items: list[Item]  # the high-importance commits, newest first per repository (a rollup's: oldest first)
     report_url: str | None
+    #: "report" (a day or a period of days), or a rollup's period: "week", "month", "period"
+    kind: Literal["report", "week", "month", "period"] = "report"
+    #: high-importance commits the source itself left out (a rollup lists at most 30 per repository)
+    more: int = 0
+    #: a rollup's difference from the previous period, when that was read
+    versus: str | None = None
 
     def headline(self) -> str:
         w = WORDS[self.language]
@@ -39,29 +57,88 @@ class Digest(BaseModel):
                   for i in (Importance.high, Importance.medium, Importance.low)]
         return " | ".join(parts)
 
+    @property
+    def nothing_high(self) -> str:
+        """The line that stands for the list when there is nothing of high importance."""
+        return WORDS[self.language]["none" if self.kind == "report" else "none_rollup"]
+
+
+class Message(BaseModel):
+    """Everything a channel may draw on: the digest, and the document it announces."""
+
+    digest: Digest
+    #: the report's (or rollup's) JSON twin, exactly as written to disk
+    document: dict[str, Any]
+    markdown: str | None = None
+    html: str | None = None
+    stem: str = "report"
+
 
 def _one_line(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build_digest(report: Report | dict, report_url: str | None = None) -> Digest:
-    """From the report record, or from its JSON twin as written to disk (so a delivery that
-    failed can be retried by a later run without rebuilding the report)."""
-    data = report.to_json_dict() if isinstance(report, Report) else report
+def build_digest(report: Report, report_url: str | None = None) -> Digest:
+    """The digest of a report record (a report read back from disk: ``commitdigest.api.load_report``)."""
     counts = {i.value: 0 for i in Importance}
     items, total = [], 0
-    for repo in data["repos"]:
-        stats = repo.get("stats") or {}
-        total += stats.get("total", 0)
+    for repo in report.repos:
+        total += repo.stats.total
         for level in counts:
-            counts[level] += stats.get(level, 0)
-        for c in repo.get("commits", []):
-            a = c.get("analysis") or {}
-            if a.get("importance") == Importance.high.value:
-                summary = (a.get("summary") or [a.get("importance_reason", "")])[0]
-                items.append(Item(repo=repo["name"], short_sha=c["short_sha"], subject=_one_line(c["subject"]),
-                                  summary=_one_line(summary), url=c.get("url")))
-    return Digest(title=data["title"], language=data["language"], total=total, counts=counts,
-                  failed_repos=[r["name"] for r in data["repos"] if r.get("error")], items=items,
-                  report_url=report_url)
+            counts[level] += getattr(repo.stats, level)
+        for c in repo.commits:
+            a = c.analysis
+            if a.importance == Importance.high:
+                summary = (a.summary or [a.importance_reason])[0]
+                items.append(Item(repo=repo.name, short_sha=c.short_sha, subject=_one_line(c.subject),
+                                  summary=_one_line(summary), url=c.url))
+    return Digest(title=report.title, language=report.language, total=total, counts=counts,
+                  failed_repos=[r.name for r in report.repos if r.error], items=items, report_url=report_url)
+
+
+def _delta(now: int, before: int) -> str:
+    d = now - before
+    return f"+{d}" if d > 0 else str(d) if d < 0 else "±0"
+
+
+def rollup_digest(rollup: Rollup, report_url: str | None = None) -> Digest:
+    """The digest of a weekly/monthly rollup: its totals, its high-importance changes, and the
+    difference from the previous period (over the repositories whose previous period was read)."""
+    w = WORDS[rollup.language]
+    counts = {i.value: sum(getattr(r.totals, i.value) for r in rollup.repos) for i in Importance}
+    items = [Item(repo=r.name, short_sha=h.short_sha, subject=_one_line(h.subject), summary=_one_line(h.summary),
+                  url=h.url) for r in rollup.repos for h in r.highlights]
+    compared = [r for r in rollup.repos if r.previous is not None]
+    versus = None
+    if compared:
+        def now(field: str) -> int:
+            return sum(getattr(r.totals, field) for r in compared)
+
+        def before(field: str) -> int:
+            return sum(getattr(r.previous, field) for r in compared)
+
+        versus = w["versus"].format(prev=w[f"prev_{rollup.period.kind}"],
+                                    **{f: _delta(now(f), before(f)) for f in ("commits", "high", "medium", "low")})
+    return Digest(title=rollup.title, language=rollup.language, kind=rollup.period.kind,  # type: ignore[arg-type]
+                  total=sum(r.totals.commits for r in rollup.repos), counts=counts,
+                  failed_repos=[r.name for r in rollup.repos if r.error], items=items,
+                  more=sum(r.highlights_more for r in rollup.repos), versus=versus, report_url=report_url)
+
+
+def report_message(report: Report, *, report_url: str | None = None, markdown: str | None = None,
+                   html: str | None = None, stem: str = "report") -> Message:
+    from commitdigest.report.render import render_json
+
+    # The twin as written (cleaned of control characters), so a webhook receiver gets the same
+    # record whether it reads the message or the file.
+    return Message(digest=build_digest(report, report_url), document=json.loads(render_json(report)),
+                   markdown=markdown, html=html, stem=stem)
+
+
+def rollup_message(rollup: Rollup, *, report_url: str | None = None, markdown: str | None = None,
+                   html: str | None = None, stem: str = "rollup") -> Message:
+    from commitdigest.outputs.rollup import render
+
+    return Message(digest=rollup_digest(rollup, report_url), document=json.loads(render(rollup, ("json",))["json"]),
+                   markdown=markdown, html=html, stem=stem)

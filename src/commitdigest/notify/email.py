@@ -1,15 +1,37 @@
-"""E-mail: the report as HTML (the site's page when there is one), the Markdown attached."""
+"""E-mail over SMTP: the report as HTML (the site's page when there is one), the Markdown attached.
+
+``smtplib`` and ``ssl`` are imported when a message is sent: checking a config file's tables
+needs only the settings.
+"""
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
 from html import escape
+from typing import Literal
 
-from commitdigest.notify.config import Email
-from commitdigest.notify.digest import WORDS, Digest
+from pydantic import Field, SecretStr
+
+from commitdigest.notify.config import Channel, secret_value
+from commitdigest.notify.digest import WORDS, Digest, Message
+from commitdigest.notify.registry import ChannelType, Final, Transient
+
+
+class Email(Channel):
+    type: Literal["email"]
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    password_env: str | None = None
+    sender: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    subject_prefix: str = "[commitdigest]"
+
+    def password_value(self, env: Mapping[str, str] | None = None) -> str | None:
+        return secret_value(self.password, self.password_env, "password", env)
 
 
 def digest_html(d: Digest) -> str:
@@ -17,8 +39,11 @@ def digest_html(d: Digest) -> str:
     items = "".join(
         f'<li>{escape(i.repo)} <a href="{escape(i.url)}">{escape(i.short_sha)}</a> {escape(i.subject)}</li>'
         if i.url else f"<li>{escape(i.repo)} {escape(i.short_sha)} {escape(i.subject)}</li>" for i in d.items)
+    if d.more:
+        items += f"<li>{escape(w['more'].format(n=d.more))}</li>"
+    versus = f"<p>{escape(d.versus)}</p>" if d.versus else ""
     link = f'<p><a href="{escape(d.report_url)}">{escape(w["link"])}</a></p>' if d.report_url else ""
-    return (f"<!doctype html><html><body><h2>{escape(d.title)}</h2><p>{escape(d.headline())}</p>"
+    return (f"<!doctype html><html><body><h2>{escape(d.title)}</h2><p>{escape(d.headline())}</p>{versus}"
             f"<ul>{items}</ul>{link}</body></html>")
 
 
@@ -27,7 +52,9 @@ def build_message(channel: Email, d: Digest, markdown: str | None, html: str | N
     msg["Subject"] = f"{channel.subject_prefix} {d.title} — {d.headline()}".strip()
     msg["From"] = channel.sender
     msg["To"] = ", ".join(channel.to)
-    plain = d.title + "\n" + d.headline() + "\n" + "\n".join(f"- {i.repo} {i.short_sha} {i.subject}" for i in d.items)
+    lines = [d.title, d.headline(), *([d.versus] if d.versus else []),
+             *(f"- {i.repo} {i.short_sha} {i.subject}" for i in d.items)]
+    plain = "\n".join(lines)
     if d.report_url:
         plain += f"\n\n{d.report_url}"
     msg.set_content(plain)
@@ -37,13 +64,13 @@ def build_message(channel: Email, d: Digest, markdown: str | None, html: str | N
     return msg
 
 
-def send_email(channel: Email, d: Digest, *, markdown: str | None, html: str | None, stem: str,
-               env: Mapping[str, str], timeout: float | None = None) -> None:
-    from commitdigest.notify.send import _Final, _Transient
+def send(channel: Email, message: Message, env: Mapping[str, str], timeout: float) -> None:
+    import smtplib
+    import ssl
 
-    msg = build_message(channel, d, markdown, html, stem)
+    msg = build_message(channel, message.digest, message.markdown, message.html, message.stem)
     password = channel.password_value(env)
-    timeout = channel.timeout if timeout is None else timeout
+    smtp: smtplib.SMTP
     try:
         if channel.security == "ssl":
             smtp = smtplib.SMTP_SSL(channel.host, channel.port, timeout=timeout,
@@ -57,9 +84,12 @@ def send_email(channel: Email, d: Digest, *, markdown: str | None, html: str | N
                 smtp.login(channel.username, password or "")
             smtp.send_message(msg)
     except smtplib.SMTPAuthenticationError:
-        raise _Final(f"{channel.host}: SMTP authentication refused") from None
+        raise Final(f"{channel.host}: SMTP authentication refused") from None
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
             smtplib.SMTPNotSupportedError, smtplib.SMTPHeloError) as exc:
-        raise _Final(f"{channel.host}: {type(exc).__name__}") from None
+        raise Final(f"{channel.host}: {type(exc).__name__}") from None
     except OSError as exc:  # refused, reset, timed out, dropped: worth another try
-        raise _Transient(f"cannot deliver through {channel.host}:{channel.port}: {type(exc).__name__}") from None
+        raise Transient(f"cannot deliver through {channel.host}:{channel.port}: {type(exc).__name__}") from None
+
+
+CHANNEL = ChannelType(settings=Email, send=send)

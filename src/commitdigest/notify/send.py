@@ -1,7 +1,8 @@
 """Delivery: post each channel's message, retrying what is worth retrying, never raising.
 
-Timeouts, connection errors, 429 and 5xx are retried with exponential backoff and jitter
-(tenacity), honouring ``Retry-After`` up to a minute; other 4xx are final. A 200 that carries an
+Every channel type (``notify.registry``) goes through the same path. Timeouts, connection errors,
+429 and 5xx are retried with exponential backoff and jitter, honouring ``Retry-After`` up to a
+minute (``commitdigest.retry``); other 4xx are final. A 200 that carries an
 application error (Feishu ``code``, DingTalk/WeCom ``errcode``, a Slack-compatible ``"ok": false``)
 is a failure too, and so is a redirect: only a 307/308 to the same scheme, host and port is
 followed (a webhook URL is a credential and its message is not for another host).
@@ -12,37 +13,25 @@ Errors name the channel and its host, never the URL.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import os
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 from pydantic import BaseModel
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    wait_random_exponential,
-)
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from commitdigest.models import Report
-from commitdigest.notify import channels
-from commitdigest.notify.config import (
-    DingTalk,
-    Email,
-    Feishu,
-    NotifyError,
-    Slack,
-    Webhook,
-    WeCom,
-)
-from commitdigest.notify.digest import Digest, build_digest
+from commitdigest.notify import registry
+from commitdigest.notify.config import Channel, NotifyError
+from commitdigest.notify.digest import Digest, Message, report_message, rollup_message
+from commitdigest.notify.registry import Final, Request, Transient
+from commitdigest.retry import RETRY_AFTER_MAX, backoff, retry_after
+
+if TYPE_CHECKING:
+    from commitdigest.rollup import Rollup
 
 
 class Delivery(BaseModel):
@@ -55,34 +44,15 @@ class Delivery(BaseModel):
     skipped: bool = False  # the channel's `when` said there was nothing worth sending
 
 
+#: the rollup period each rollup ``when`` asks for
+ROLLUP_WHEN = {"weekly": "week", "monthly": "month"}
+
+
 def _worth_sending(when: str, digest: Digest) -> bool:
+    """Whether a channel wants this daily report (rollup channels want no daily message)."""
     return when == "always" or (when == "commits" and digest.total > 0) or (when == "high" and bool(digest.items))
 
 
-class _Transient(Exception):
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class _Final(Exception):
-    pass
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
-RETRY_AFTER_MAX = 60.0  # a server asking for longer is treated as down for this run
 MAX_REDIRECTS = 3
 
 
@@ -96,14 +66,16 @@ class _Budget:
         return float("inf") if self.until is None else self.until - time.monotonic()
 
 
-def _waiter(backoff: float):
-    jitter = wait_random_exponential(multiplier=backoff, max=max(backoff * 30, 0.001))
+def _waiter(base: float):
+    """Retry-After when the server gave one (up to a minute), else exponential backoff with full
+    jitter: a wait anywhere up to ``base · 2^n``, at most 30 times ``base``."""
+    cap = max(base * 30, 0.001)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Transient) and exc.retry_after is not None:
+        if isinstance(exc, Transient) and exc.retry_after is not None:
             return min(exc.retry_after, RETRY_AFTER_MAX)
-        return jitter(state) if backoff else 0.0
+        return backoff(state.attempt_number - 1, base=base, cap=cap, spread=1.0) if base else 0.0
 
     return wait
 
@@ -112,57 +84,23 @@ def _host(url: str) -> str:
     return urllib.parse.urlsplit(url).hostname or "?"
 
 
-def sign_feishu(secret: str, timestamp: int) -> str:
-    # Feishu/Lark: HMAC-SHA256 keyed with "timestamp\nsecret" over an empty message, base64.
-    key = f"{timestamp}\n{secret}".encode()
-    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
-
-
-def sign_dingtalk(secret: str, timestamp_ms: int) -> str:
-    # DingTalk: HMAC-SHA256 keyed with the secret over "timestamp\nsecret", base64, URL-encoded.
-    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
-    return urllib.parse.quote_plus(base64.b64encode(digest).decode())
-
-
-def _app_error(kind: str, response: httpx.Response) -> str | None:
-    if kind == "slack":
-        # Slack answers a plain "ok" and reports errors with 4xx/5xx; Slack-compatible servers
-        # (Rocket.Chat, Mattermost) answer 2xx with JSON, whose explicit false is their error.
-        try:
-            data = response.json()
-        except ValueError:
-            return None
-        if isinstance(data, dict) and (data.get("ok") is False or data.get("success") is False):
-            return f"answered {response.text.strip()[:80]!r}"
-        return None
-    if kind in ("feishu", "lark", "dingtalk", "wecom"):
-        try:
-            data = response.json()
-        except ValueError:
-            return f"answer is not JSON: {response.text[:80]!r}"
-        code = data.get("code", data.get("StatusCode", 0)) if kind in ("feishu", "lark") else data.get("errcode", 0)
-        if code not in (0, None):
-            message = data.get("msg") or data.get("errmsg") or data.get("StatusMessage") or ""
-            return f"error {code}: {message}"[:200]
-    return None
-
-
 def _same_origin(a: str, b: str) -> bool:
     x, y = urllib.parse.urlsplit(a), urllib.parse.urlsplit(b)
     return (x.scheme, x.hostname, x.port) == (y.scheme, y.hostname, y.port)
 
 
-def _post(client: httpx.Client, kind: str, url: str, payload: dict[str, Any], headers: Mapping[str, str],
+def _post(client: httpx.Client, request: Request, check: Callable[[httpx.Response], str | None] | None,
           timeout: float) -> None:
+    url = request.url
     host = _host(url)
     target = url
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            response = client.post(target, json=payload, headers=dict(headers), timeout=timeout)
+            response = client.post(target, json=request.payload, headers=dict(request.headers), timeout=timeout)
         except httpx.TimeoutException:
-            raise _Transient(f"timed out talking to {host}") from None
+            raise Transient(f"timed out talking to {host}") from None
         except httpx.TransportError as exc:
-            raise _Transient(f"cannot reach {host}: {type(exc).__name__}") from None
+            raise Transient(f"cannot reach {host}: {type(exc).__name__}") from None
         if not 300 <= response.status_code < 400:
             break
         location = response.headers.get("Location")
@@ -170,51 +108,25 @@ def _post(client: httpx.Client, kind: str, url: str, payload: dict[str, Any], he
         # 307/308 repeat the POST as is; the others would turn it into a GET, which delivers nothing.
         if response.status_code not in (307, 308) or nxt is None or not _same_origin(url, nxt):
             elsewhere = f" to {_host(nxt)}" if nxt and not _same_origin(url, nxt) else ""
-            raise _Final(f"{host} answered HTTP {response.status_code} (a redirect{elsewhere}, not followed); "
-                         "not delivered")
+            raise Final(f"{host} answered HTTP {response.status_code} (a redirect{elsewhere}, not followed); "
+                        "not delivered")
         target = nxt
     else:
-        raise _Final(f"{host}: more than {MAX_REDIRECTS} redirects; not delivered")
+        raise Final(f"{host}: more than {MAX_REDIRECTS} redirects; not delivered")
     if response.status_code == 429 or response.status_code >= 500:
-        raise _Transient(f"{host} answered HTTP {response.status_code}", _retry_after(response))
+        raise Transient(f"{host} answered HTTP {response.status_code}", retry_after(response.headers))
     if response.status_code >= 400:
-        raise _Final(f"{host} answered HTTP {response.status_code}")
-    problem = _app_error(kind, response)
+        raise Final(f"{host} answered HTTP {response.status_code}")
+    problem = check(response) if check is not None else None
     if problem:
-        raise _Final(f"{host}: {problem}")
-
-
-def _http_message(channel, digest: Digest, report_json: dict, env: Mapping[str, str]) -> tuple[str, dict, dict]:
-    url = channel.url_value(env)
-    headers: dict[str, str] = {}
-    if isinstance(channel, Feishu):
-        payload = channels.feishu(digest)
-        secret = channel.secret_value(env)
-        if secret:
-            ts = int(time.time())
-            payload = {"timestamp": str(ts), "sign": sign_feishu(secret, ts), **payload}
-    elif isinstance(channel, DingTalk):
-        payload = channels.dingtalk(digest)
-        secret = channel.secret_value(env)
-        if secret:
-            ts = int(time.time() * 1000)
-            url += ("&" if "?" in url else "?") + f"timestamp={ts}&sign={sign_dingtalk(secret, ts)}"
-    elif isinstance(channel, WeCom):
-        payload = channels.wecom(digest)
-    elif isinstance(channel, Slack):
-        payload = channels.slack(digest)
-    else:
-        assert isinstance(channel, Webhook)
-        payload = channels.webhook(digest, report_json)
-        headers = dict(channel.headers)
-    return url, payload, headers
+        raise Final(f"{host}: {problem}")
 
 
 class _OutOfTime(Exception):
     pass
 
 
-def _attempts(channel, action, budget: _Budget) -> int:
+def _attempts(channel: Channel, action: Callable[[], None], budget: _Budget) -> int:
     """Runs ``action`` under the channel's retry policy, within ``budget``; returns the number
     of attempts."""
     count = 0
@@ -228,7 +140,7 @@ def _attempts(channel, action, budget: _Budget) -> int:
             raise _OutOfTime(f"{exc}; the run's delivery time ran out before the next attempt") from None
         return False
 
-    for attempt in Retrying(stop=stop, wait=wait, retry=retry_if_exception_type(_Transient), reraise=True):
+    for attempt in Retrying(stop=stop, wait=wait, retry=retry_if_exception_type(Transient), reraise=True):
         with attempt:
             count += 1
             action()
@@ -238,62 +150,88 @@ def _attempts(channel, action, budget: _Budget) -> int:
 DEFAULT_DEADLINE = 120.0
 
 
-def deliver(report: Report | dict, settings: list, *, report_url: str | None = None, markdown: str | None = None,
-            html: str | None = None, stem: str = "report", env: Mapping[str, str] | None = None,
-            deadline: float | None = DEFAULT_DEADLINE,
+def deliver(report: Report, settings: list[Channel], *, report_url: str | None = None,
+            markdown: str | None = None, html: str | None = None, stem: str = "report",
+            env: Mapping[str, str] | None = None, deadline: float | None = DEFAULT_DEADLINE,
             on_delivery: Callable[[int, Delivery], None] | None = None) -> list[Delivery]:
-    """Sends ``report`` (the record, or its JSON twin) to every channel; one Delivery each, in
-    order. Never raises. All channels together take at most ``deadline`` seconds (a channel
-    left without time fails, to be retried by the next run). ``on_delivery(index, delivery)``
-    is called as each channel finishes, so a caller can record it at once."""
+    """Sends ``report`` to every channel that takes daily reports; one Delivery per channel of
+    ``settings``, in order (``skipped`` for a channel whose ``when`` declines it, rollup channels
+    included). Never raises, but for a ``report`` that is not a ``Report``. All channels together take at most ``deadline`` seconds (a channel
+    left without time fails, to be retried by the next run). ``on_delivery(index, delivery)`` is
+    called as each channel finishes, so a caller can record it at once."""
+    if not isinstance(report, Report):  # a caller's bug, not a delivery failure: say so at once
+        raise TypeError("deliver() takes a Report record; read a JSON twin with commitdigest.api.load_report")
+    message = report_message(report, report_url=report_url, markdown=markdown, html=html, stem=stem)
+    wanted = [c.when not in ROLLUP_WHEN and _worth_sending(c.when, message.digest) for c in settings]
+    return _deliver_all(message, settings, wanted, env, deadline, on_delivery)
+
+
+def deliver_rollup(rollup: Rollup, settings: list[Channel], *, report_url: str | None = None,
+                   markdown: str | None = None, html: str | None = None, stem: str | None = None,
+                   env: Mapping[str, str] | None = None, deadline: float | None = DEFAULT_DEADLINE,
+                   on_delivery: Callable[[int, Delivery], None] | None = None) -> list[Delivery]:
+    """Sends a weekly (monthly) rollup to the channels with ``when = "weekly"`` (``"monthly"``):
+    its title, totals, high-importance changes with their links, and the difference from the
+    previous period. One Delivery per channel of ``settings``, in order, the others ``skipped``;
+    retries, deadline and ``on_delivery`` as for ``deliver``. Never raises."""
+    message = rollup_message(rollup, report_url=report_url, markdown=markdown, html=html,
+                             stem=stem or rollup.period.label)
+    wanted = [ROLLUP_WHEN.get(c.when) == rollup.period.kind for c in settings]
+    return _deliver_all(message, settings, wanted, env, deadline, on_delivery)
+
+
+def _deliver_all(message: Message, settings: list[Channel], wanted: list[bool], env: Mapping[str, str] | None,
+                 deadline: float | None, on_delivery: Callable[[int, Delivery], None] | None) -> list[Delivery]:
     env = os.environ if env is None else env
-    report_json = report.to_json_dict() if isinstance(report, Report) else report
-    digest = build_digest(report_json, report_url)
     budget = _Budget(deadline)
     results = []
-    for i, channel in enumerate(settings):
-        if not _worth_sending(channel.when, digest):
-            done = Delivery(channel=channel.label, type=channel.type, ok=True, attempts=0, skipped=True)
+    for i, (channel, send) in enumerate(zip(settings, wanted, strict=True)):
+        if not send:
+            done = Delivery(channel=channel.label, type=channel.type, ok=True, attempts=0,  # type: ignore[attr-defined]
+                            skipped=True)
         elif budget.left() <= 0:
-            done = Delivery(channel=channel.label, type=channel.type, ok=False, attempts=0,
+            done = Delivery(channel=channel.label, type=channel.type, ok=False, attempts=0,  # type: ignore[attr-defined]
                             error=f"not sent: the run's delivery time ({deadline:g}s) ran out")
         else:
-            done = _deliver_one(channel, digest, report_json, markdown, html, stem, env, budget)
+            done = _deliver_one(channel, message, env, budget)
         results.append(done)
         if on_delivery is not None:
             on_delivery(i, done)
     return results
 
 
-def _deliver_one(channel, digest: Digest, report_json: dict, markdown: str | None, html: str | None,
-                 stem: str, env: Mapping[str, str], budget: _Budget) -> Delivery:
+def _deliver_one(channel: Channel, message: Message, env: Mapping[str, str], budget: _Budget) -> Delivery:
     started, attempts, error = time.monotonic(), 0, None
-
-    def counted(send) -> None:
-        nonlocal attempts
-        attempts += 1
-        send()
 
     def timeout() -> float:  # no attempt outlives the budget
         return max(0.1, min(channel.timeout, budget.left()))
 
     try:
-        if isinstance(channel, Email):
-            from commitdigest.notify.email import send_email
+        kind = registry.of(channel)
+        if kind.send is not None:
+            send = kind.send
 
-            _attempts(channel, lambda: counted(lambda: send_email(channel, digest, markdown=markdown, html=html,
-                                                                   stem=stem, env=env, timeout=timeout())),
-                      budget)
+            def action() -> None:
+                nonlocal attempts
+                attempts += 1
+                send(channel, message, env, timeout())
+
+            _attempts(channel, action, budget)
         else:
-            url, payload, headers = _http_message(channel, digest, report_json, env)
+            assert kind.build is not None
+            request = kind.build(channel, message, env)
             with httpx.Client(timeout=channel.timeout, follow_redirects=False) as client:
-                _attempts(channel, lambda: counted(lambda: _post(client, channel.type, url, payload, headers,
-                                                                 timeout())), budget)
-    except (_Transient, _Final, NotifyError, _OutOfTime) as exc:
+                def post() -> None:
+                    nonlocal attempts
+                    attempts += 1
+                    _post(client, request, kind.check, timeout())
+
+                _attempts(channel, post, budget)
+    except (Transient, Final, NotifyError, _OutOfTime) as exc:
         error = str(exc)
-        if isinstance(exc, _Transient) and attempts > 1:
+        if isinstance(exc, Transient) and attempts > 1:
             error += f" (gave up after {attempts} attempts)"
-    except Exception as exc:  # a sender bug must not cost the other channels or the run
+    except Exception as exc:  # a channel's bug must not cost the other channels or the run
         error = f"{type(exc).__name__}: {exc}"
-    return Delivery(channel=channel.label, type=channel.type, ok=error is None, attempts=attempts, error=error,
-                    seconds=round(time.monotonic() - started, 2))
+    return Delivery(channel=channel.label, type=channel.type, ok=error is None,  # type: ignore[attr-defined]
+                    attempts=attempts, error=error, seconds=round(time.monotonic() - started, 2))

@@ -1,0 +1,85 @@
+"""Feishu / Lark custom bot: a "post" (rich text) message, signed when the bot has a secret.
+
+Limit, from the platform's documentation: the request body at most 20 KB.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from commitdigest.notify.config import SignedChannel
+from commitdigest.notify.digest import WORDS, Digest, Item, Message
+from commitdigest.notify.registry import ChannelType, Request
+from commitdigest.notify.text import fit
+
+MAX_BYTES = 20_000
+
+
+class Feishu(SignedChannel):
+    type: Literal["feishu", "lark"]
+
+
+def sign(secret: str, timestamp: int) -> str:
+    # HMAC-SHA256 keyed with "timestamp\nsecret" over an empty message, base64.
+    key = f"{timestamp}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+
+
+def payload(d: Digest) -> dict[str, Any]:
+    """Every piece of commit text is a text element, never markup: Feishu shows it literally."""
+    w = WORDS[d.language]
+
+    def build(shown: list[Item], left: int) -> dict[str, Any]:
+        rows: list[list[dict[str, str]]] = [[{"tag": "text", "text": d.headline()}]]
+        if d.versus:
+            rows.append([{"tag": "text", "text": d.versus}])
+        if d.failed_repos:
+            rows.append([{"tag": "text", "text": w["failed"].format(repos=", ".join(d.failed_repos))}])
+        rows.append([{"tag": "text", "text": w["high"] if (d.items or left) else d.nothing_high}])
+        for it in shown:
+            row = [{"tag": "text", "text": f"• {it.repo} "}]
+            row.append({"tag": "a", "text": it.short_sha, "href": it.url} if it.url else {"tag": "text", "text": it.short_sha})
+            row.append({"tag": "text", "text": f" {it.subject}"})
+            rows.append(row)
+        if left:
+            rows.append([{"tag": "text", "text": w["more"].format(n=left)}])
+        if d.report_url:
+            rows.append([{"tag": "a", "text": w["link"], "href": d.report_url}])
+        lang = "zh_cn" if d.language == "zh" else "en_us"
+        return {"msg_type": "post", "content": {"post": {lang: {"title": d.title, "content": rows}}}}
+
+    body = fit(lambda shown, left: json.dumps(build(shown, left), ensure_ascii=False), d,
+               MAX_BYTES - 200)  # room for timestamp and sign
+    return json.loads(body)
+
+
+def build(channel: Feishu, message: Message, env: Mapping[str, str]) -> Request:
+    body = payload(message.digest)
+    secret = channel.secret_value(env)
+    if secret:
+        ts = int(time.time())
+        body = {"timestamp": str(ts), "sign": sign(secret, ts), **body}
+    return Request(channel.url_value(env), body)
+
+
+def check(response) -> str | None:
+    try:
+        data = response.json()
+    except ValueError:
+        return f"answer is not JSON: {response.text[:80]!r}"
+    if not isinstance(data, dict):
+        return f"answer is not a JSON object: {response.text[:80]!r}"
+    code = data.get("code", data.get("StatusCode", 0))
+    if code not in (0, None):
+        message = data.get("msg") or data.get("errmsg") or data.get("StatusMessage") or ""
+        return f"error {code}: {message}"[:200]
+    return None
+
+
+CHANNEL = ChannelType(settings=Feishu, build=build, check=check)

@@ -1,0 +1,62 @@
+"""Slack incoming webhook (and Slack-compatible ones: Mattermost, Rocket.Chat): blocks of mrkdwn.
+
+Limit, from the platform's documentation: a section block's text at most 3,000 characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from commitdigest.notify.config import WebhookChannel
+from commitdigest.notify.digest import WORDS, Item, Message
+from commitdigest.notify.registry import ChannelType, Request
+from commitdigest.notify.text import fit, slack_escape
+
+SECTION_MAX_CHARS = 3_000
+
+
+class Slack(WebhookChannel):
+    type: Literal["slack"]
+
+
+def build(channel: Slack, message: Message, env: Mapping[str, str]) -> Request:
+    d = message.digest
+    w = WORDS[d.language]
+
+    def items_text(shown: list[Item], left: int) -> str:
+        lines = [f"*{w['high']}*" if (d.items or left) else d.nothing_high]
+        for it in shown:
+            sha = f"<{it.url}|{it.short_sha}>" if it.url else it.short_sha
+            lines.append(f"• {slack_escape(it.repo)} {sha} {slack_escape(it.subject)}")
+        if left:
+            lines.append(w["more"].format(n=left))
+        return "\n".join(lines)
+
+    head = "\n".join(slack_escape(line) for line in (d.headline(), d.versus) if line)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": d.title[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": fit(items_text, d, SECTION_MAX_CHARS, measure=len)}},
+    ]
+    if d.failed_repos:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": slack_escape(w["failed"].format(repos=", ".join(d.failed_repos)))}]})
+    if d.report_url:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{d.report_url}|{w['link']}>"}})
+    return Request(channel.url_value(env), {"text": f"{d.title}: {d.headline()}", "blocks": blocks})
+
+
+def check(response) -> str | None:
+    # Slack answers a plain "ok" and reports errors with 4xx/5xx; Slack-compatible servers
+    # (Rocket.Chat, Mattermost) answer 2xx with JSON, whose explicit false is their error.
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    if isinstance(data, dict) and (data.get("ok") is False or data.get("success") is False):
+        return f"answered {response.text.strip()[:80]!r}"
+    return None
+
+
+CHANNEL = ChannelType(settings=Slack, build=build, check=check)
