@@ -41,6 +41,29 @@ class Importance(StrEnum):
 
 IMPORTANCE_ORDER = (Importance.high, Importance.medium, Importance.low)
 
+
+class Language(StrEnum):
+    """The report languages. A member is its code, so it serialises and formats as ``zh``/``en``."""
+
+    zh = "zh"
+    en = "en"
+
+
+class DateField(StrEnum):
+    """Which of a commit's two dates places it in a window."""
+
+    committer = "committer"
+    author = "author"
+
+
+class AnalyzerKind(StrEnum):
+    """The analyzer a run asks for. ``auto`` is the model when one is configured, the offline
+    analyzer otherwise; the analyzer that ran is named ``heuristic`` or ``llm:<model>``."""
+
+    auto = "auto"
+    heuristic = "heuristic"
+    llm = "llm"
+
 _PR_RE = re.compile(r"\(#(\d+)\)\s*$")
 
 
@@ -300,7 +323,7 @@ class Generator(BaseModel):
 
 class Report(BaseModel):
     title: str
-    language: str
+    language: Language
     timezone: str
     window: Window
     period: bool  # a --since/--until report rather than a single day
@@ -335,7 +358,7 @@ class Report(BaseModel):
         return {
             "schema_version": 1,
             "title": self.title,
-            "language": self.language,
+            "language": str(self.language),  # the code itself, whatever encoder writes the twin
             "timezone": self.timezone,
             "window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
             "generator": self.generator.model_dump(mode="json"),

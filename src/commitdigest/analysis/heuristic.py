@@ -18,7 +18,6 @@ from commitdigest import paths
 from commitdigest.analysis import importance as scoring_module
 from commitdigest.analysis.diff_facts import Definitions, definitions, dependency_bumps
 from commitdigest.analysis.message import gist
-from commitdigest.analysis.wording import WORDS
 from commitdigest.models import (
     ChangeType,
     Commit,
@@ -30,7 +29,7 @@ from commitdigest.models import (
     Risk,
     Usage,
 )
-from commitdigest.report.labels import CHANGE_TYPE_WORD, counted
+from commitdigest.vocab import counted, words
 
 RULES_VERSION = 17
 
@@ -253,7 +252,7 @@ class HeuristicAnalyzer:
         return out
 
     def analyze(self, commit: Commit, language: str, scoring: scoring_module.Scoring | None = None) -> CommitAnalysis:
-        w = WORDS[language]
+        w = words(language).offline
         s = signals(commit)
         source_files = s.areas.get("source", 0)
         score = scoring_module.score(commit, scoring or self.scoring)
@@ -320,13 +319,14 @@ class HeuristicAnalyzer:
                             performance=w["perfi"].format(terms=_terms(_PERF, commit)) if s.performance else "",
                             security=w["sec"].format(terms=_terms(_SECURITY, commit)) if s.security else "")
         reason = scoring_module.reason(score, language)
-        evidence = ("，" if language == "zh" else "; ").join(_evidence(s, w)[:3])
+        evidence = w["evidence_sep"].join(_evidence(s, w)[:3])
         analysed = sum(1 for f in commit.files if f.patch)
         return CommitAnalysis(
             change_type=s.change_type, importance=importance, importance_reason=reason,
             importance_score=score.record(), importance_source="score",
             summary=summary, impact_scope=impact, insights=insights, risks=risks, recommendations=recs,
-            conclusion=w["conclusion"].format(type=CHANGE_TYPE_WORD[language][s.change_type].lower() if language == "en" else CHANGE_TYPE_WORD[language][s.change_type], imp=w["imp"][importance.value], reason=evidence),
+            conclusion=w["conclusion"].format(type=w["conclusion_types"][s.change_type], imp=w["imp"][importance],
+                                              reason=evidence),
             analyzer="heuristic", fallback=False,
             coverage=Coverage(files_total=len(commit.files),
                               files_analyzed=len(commit.files) if not commit.read_error else analysed,

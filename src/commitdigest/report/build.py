@@ -19,7 +19,7 @@ from commitdigest.models import (
     Usage,
     Window,
 )
-from commitdigest.report.labels import title
+from commitdigest.vocab import report_title as title
 from commitdigest.window import Zone
 
 
