@@ -16,9 +16,9 @@ from commitdigest.analysis.base import Analyzer
 from commitdigest.analysis.importance import Scoring, scoring_from_table
 from commitdigest.errors import LLMConfigError
 from commitdigest.llm.settings import LLMSettings, parse_headers
-from commitdigest.models import Importance
+from commitdigest.models import AnalyzerKind, Importance
 
-KINDS = ("auto", "heuristic", "llm")
+KINDS = tuple(k.value for k in AnalyzerKind)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +38,7 @@ def build_analyzer(kind: str, settings: LLMSettings | None, min_importance: str 
     if kind not in KINDS:
         raise LLMConfigError(f"unknown analyzer '{kind}': use {', '.join(KINDS)}")
     configured = settings is not None and settings.configured
-    if kind == "heuristic" or (kind == "auto" and not configured):
+    if kind == AnalyzerKind.heuristic or (kind == AnalyzerKind.auto and not configured):
         return HeuristicAnalyzer(scoring)
     if not configured:
         missing = [name for name, value in (("base URL", settings and settings.base_url),
@@ -117,7 +117,7 @@ def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None 
             raise LLMConfigError(f"--llm-header: {exc}") from None
     if no_redact:
         overrides["redact"] = False
-    if kind == "heuristic":
+    if kind == AnalyzerKind.heuristic:
         return build_analyzer(kind, None, None, scoring)
     settings = LLMSettings.from_sources(overrides, env=os.environ if env is None else env,
                                         file_values=file_values)

@@ -423,8 +423,9 @@ class LLMAnalyzer:
 
 def system_prompt(language: str, depth: str, rate: bool, score: scoring_module.Score, schema: str = "") -> str:
     """The instructions for one commit: its tier, that tier's depth and sections, the caps."""
-    return _render("system.j2", language=language, language_name=words(language).model["language_name"],
-                   change_types=", ".join(t.value for t in ChangeType), schema=schema, depth=depth, rate=rate,
+    model = words(language).model
+    return _render("system.j2", language_name=model["language_name"],
+                   language_note=model["language_note"], change_types=", ".join(t.value for t in ChangeType), schema=schema, depth=depth, rate=rate,
                    tier=score.tier.value, score_reason=scoring_module.reason(score, "en"), caps=CAPS)
 
 
@@ -438,7 +439,7 @@ _USER_FIXED = ("offline hints from a rule-based analyzer, may be wrong\n"
 def _sentence(text: str, language: str) -> str:
     text = text.strip()
     model = words(language).model
-    return text if text.endswith(model["sentence_ends"]) else text + model["full_stop"]
+    return text if text.endswith(tuple(model["sentence_ends"])) else text + model["full_stop"]
 
 
 def _record(draft: Draft, analyzer: str, language: str, tier: Importance | None, reason: str) -> CommitAnalysis:

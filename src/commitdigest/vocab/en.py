@@ -248,8 +248,9 @@ ROLLUP: RollupWords = {
 
 MODEL: ModelWords = {
     "language_name": "English",
+    "language_note": "",
     "full_stop": ".",
-    "sentence_ends": (".", "!", "?", "`", ")"),
+    "sentence_ends": ".!?`)",
     "point_joiner": " ",
 }
 

@@ -248,9 +248,12 @@ class ModelWords(TypedDict):
     with."""
 
     language_name: str
+    #: said in the language itself after the prompt's English instruction to write in it
+    language_note: str
     #: added to a prose point that does not already end a sentence
     full_stop: str
-    sentence_ends: tuple[str, ...]
+    #: any one of these characters already ends a sentence
+    sentence_ends: str
     #: joins an insight's points into one paragraph
     point_joiner: str
 

@@ -248,8 +248,9 @@ ROLLUP: RollupWords = {
 
 MODEL: ModelWords = {
     "language_name": "Simplified Chinese (简体中文)",
+    "language_note": " 所有说明性文字都必须用简体中文书写，不要照抄英文的提交信息；代码标识符和文件路径保持原样。",
     "full_stop": "。",
-    "sentence_ends": ("。", "！", "？", "`", ")", "）"),
+    "sentence_ends": "。！？`)）",
     "point_joiner": "",
 }
 
