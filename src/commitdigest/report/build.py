@@ -13,6 +13,7 @@ from commitdigest.models import (
     FileEntry,
     Generator,
     Importance,
+    Language,
     Report,
     RepoSection,
     Stats,
@@ -105,7 +106,7 @@ def build_report(
         ))
     return Report(
         title=title(language, since.isoformat(), until.isoformat()),
-        language=language, timezone=zone.name, window=window,
+        language=Language(language), timezone=zone.name, window=window,
         period=since != until,
         generator=Generator(version=version, analyzer=analyzer),
         repos=sections, usage=usage,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from commitdigest.vocab import EMOJI, VOCAB, counted
 
-LABELS = {language: v.report for language, v in VOCAB.items()}
-IMPORTANCE_WORD = {language: v.importance for language, v in VOCAB.items()}
+# Keyed by the plain code: callers index them with a bare string.
+LABELS = {language.value: v.report for language, v in VOCAB.items()}
+IMPORTANCE_WORD = {language.value: v.importance for language, v in VOCAB.items()}
 
 __all__ = ["EMOJI", "IMPORTANCE_WORD", "LABELS", "counted"]
