@@ -148,3 +148,22 @@ def test_report_twin_writes_the_language_code():
     assert report.language is Language.en
     text = render_json(report)
     assert json.loads(text)["language"] == "en" and '"language": "en"' in text
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_the_prompt_names_the_language_from_the_vocabulary(language):
+    """The system prompt's language line: English instruction, then the language's own note (only
+    Chinese has one), then the next paragraph on the very next line, as before the move."""
+    from datetime import UTC, datetime
+
+    from commitdigest.analysis import importance
+    from commitdigest.analysis.llm import system_prompt
+    from commitdigest.models import Commit
+
+    now = datetime(2026, 1, 13, tzinfo=UTC)
+    commit = Commit(sha="a" * 40, author="A", author_time=now, committer_time=now, subject="feat: x")
+    model = vocab.words(language).model
+    prompt = system_prompt(language, "high", False, importance.score(commit))
+    line = f"Language: write every prose field in {model['language_name']}.{model['language_note']}\nWriting: "
+    assert line in prompt
+    assert ("简体中文" in model["language_note"]) == (language == Language.zh)
