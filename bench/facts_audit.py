@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from commitdigest.analysis.heuristic import HeuristicAnalyzer
-from commitdigest.analysis.wording import WORDS
 from commitdigest.git.log import commits_in_window
 from commitdigest.git.repo import open_repo
 from commitdigest.models import Commit, CommitAnalysis
+from commitdigest.vocab import words
 from commitdigest.window import make_window, parse_zone
 
-W = WORDS["en"]
+W = words("en").offline
 
 # The conventional types and what each must be reported as (the audit's own table, not the
 # analyzer's). A "deps" scope may also make any of them a dependency change.

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from commitdigest.errors import ConfigError, InputError, LLMConfigError
 from commitdigest.hosting.settings import HostingSettings
+from commitdigest.models import AnalyzerKind, DateField, Language
 
 FILENAME = "commitdigest.toml"
 ENV_CONFIG = "COMMITDIGEST_CONFIG"
@@ -128,9 +129,9 @@ class Config(BaseModel):
     model_config = _Strict
 
     timezone: str | None = None
-    language: Literal["zh", "en"] = "zh"
-    analyzer: Literal["auto", "heuristic", "llm"] = "auto"
-    date_field: Literal["committer", "author"] = "committer"
+    language: Language = Language.zh
+    analyzer: AnalyzerKind = AnalyzerKind.auto
+    date_field: DateField = DateField.committer
     cache_dir: str | None = None
     #: how remote repositories are mirrored in the cache; a repository's own ``mirror`` wins
     mirror: Literal["auto", "lean", "full"] = "auto"

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from commitdigest.kinds import AnalyzerKind, DateField, Language
+
 
 class ChangeType(StrEnum):
     feature = "feature"
@@ -40,6 +42,8 @@ class Importance(StrEnum):
 
 
 IMPORTANCE_ORDER = (Importance.high, Importance.medium, Importance.low)
+
+
 
 _PR_RE = re.compile(r"\(#(\d+)\)\s*$")
 
@@ -300,7 +304,7 @@ class Generator(BaseModel):
 
 class Report(BaseModel):
     title: str
-    language: str
+    language: Language
     timezone: str
     window: Window
     period: bool  # a --since/--until report rather than a single day
@@ -335,7 +339,7 @@ class Report(BaseModel):
         return {
             "schema_version": 1,
             "title": self.title,
-            "language": self.language,
+            "language": str(self.language),  # the code itself, whatever encoder writes the twin
             "timezone": self.timezone,
             "window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
             "generator": self.generator.model_dump(mode="json"),

@@ -31,7 +31,7 @@ from commitdigest.hosting import (
     attach_pull_requests,
     coverage_line,
 )
-from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usage
+from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Language, Report, Usage
 from commitdigest.outputs import formats as formats_mod
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
 from commitdigest.progress import Progress
@@ -78,12 +78,12 @@ def default_analyzer() -> Analyzer:
 LANGUAGE_ALIASES = {"zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "en": "en", "en-us": "en", "en-gb": "en"}
 
 
-def check_language(language: str) -> str:
+def check_language(language: str) -> Language:
     """The report language for ``language`` (``zh`` or ``en``), accepting ``EN``, ``zh-CN``…"""
     found = LANGUAGE_ALIASES.get(language.strip().lower().replace("_", "-"))
     if found is None:
         raise InputError(f"unknown language '{language}': use zh or en (zh-CN, zh-Hans, en-US, en-GB also work)")
-    return found
+    return Language(found)
 
 
 def analyze_commits(
@@ -357,9 +357,9 @@ def generate_report(
 def with_pull_requests(report: Report, results: Sequence[RepoResult], outcomes: Sequence[Outcome | None]) -> Report:
     """The report's commits with their pull requests, and the coverage line in its usage. With
     no outcome (the API not asked) the report is returned as it was."""
-    from commitdigest.report.labels import LABELS
+    from commitdigest.vocab import words
 
-    line = coverage_line([c for r in results for c in r.commits], outcomes, LABELS[report.language]["pr_coverage"])
+    line = coverage_line([c for r in results for c in r.commits], outcomes, words(report.language).report["pr_coverage"])
     if line is None:
         return report
     prs = {c.sha: c.pull_request for r in results for c in r.commits if c.pull_request is not None}

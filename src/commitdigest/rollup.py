@@ -187,11 +187,12 @@ def load_rollup(path: str | Path) -> Rollup:
 def _counts_line():
     """The offline analyzer's file-count line ("1 added, 14 modified, …") and its largest-files
     line, in either language: facts the rollup's tables already give, not what changed."""
-    from commitdigest.analysis.wording import WORDS
+    from commitdigest.vocab import VOCAB
 
+    offline = [v.offline for v in VOCAB.values()]
     counts = ["^" + re.escape(w["facts"]).replace(r"\{", "{").replace(r"\}", "}")
-              .format(a=r"\d+", m=r"\d+", d=r"\d+", r=r"\d+", ins=r"\d+", dels=r"\d+") + "$" for w in WORDS.values()]
-    files = ["^" + re.escape(w["top_files"].split("{")[0]) for w in WORDS.values()]
+              .format(a=r"\d+", m=r"\d+", d=r"\d+", r=r"\d+", ins=r"\d+", dels=r"\d+") + "$" for w in offline]
+    files = ["^" + re.escape(w["top_files"].split("{")[0]) for w in offline]
     return re.compile("|".join(counts + files))
 
 

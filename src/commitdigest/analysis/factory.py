@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from commitdigest.errors import LLMConfigError
+from commitdigest.kinds import AnalyzerKind
 
 if TYPE_CHECKING:  # the flags are declared at CLI start-up: `--help` must not load the models
     from commitdigest.analysis.base import Analyzer
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # the flags are declared at CLI start-up: `--help` must not l
 # The tiers for --llm-min-importance, lowest first (models.Importance; a test keeps them equal).
 TIERS = ("low", "medium", "high")
 
-KINDS = ("auto", "heuristic", "llm")
+KINDS = tuple(k.value for k in AnalyzerKind)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,7 +43,7 @@ def build_analyzer(kind: str, settings: LLMSettings | None, min_importance: str 
     if kind not in KINDS:
         raise LLMConfigError(f"unknown analyzer '{kind}': use {', '.join(KINDS)}")
     configured = settings is not None and settings.configured
-    if kind == "heuristic" or (kind == "auto" and not configured):
+    if kind == AnalyzerKind.heuristic or (kind == AnalyzerKind.auto and not configured):
         return HeuristicAnalyzer(scoring)
     if not configured:
         missing = [name for name, value in (("base URL", settings and settings.base_url),
@@ -125,7 +126,7 @@ def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None 
             raise LLMConfigError(f"--llm-header: {exc}") from None
     if no_redact:
         overrides["redact"] = False
-    if kind == "heuristic":
+    if kind == AnalyzerKind.heuristic:
         return build_analyzer(kind, None, None, scoring)
     settings = LLMSettings.from_sources(overrides, env=os.environ if env is None else env,
                                         file_values=file_values)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Literal
 
 from pydantic import BaseModel, PrivateAttr
 
@@ -18,7 +19,6 @@ from commitdigest import paths
 from commitdigest.analysis import importance as scoring_module
 from commitdigest.analysis.diff_facts import Definitions, definitions, dependency_bumps
 from commitdigest.analysis.message import gist
-from commitdigest.analysis.wording import WORDS
 from commitdigest.models import (
     ChangeType,
     Commit,
@@ -30,7 +30,8 @@ from commitdigest.models import (
     Risk,
     Usage,
 )
-from commitdigest.report.labels import CHANGE_TYPE_WORD, counted
+from commitdigest.vocab import counted, words
+from commitdigest.vocab.tables import OfflineWords
 
 RULES_VERSION = 17
 
@@ -176,7 +177,17 @@ def _terms(rx: re.Pattern, commit: Commit) -> str:
     return ", ".join(list(found)[:4]) or "?"
 
 
-def _architecture(commit: Commit, s: Signals, modules: dict, ranked: list, w: dict) -> str:
+# The offline words a rule can cite by name: literal keys, so each lookup is checked.
+_Evidence = Literal["breaking", "api", "core", "security", "deps", "large"]
+_RiskKey = Literal["r_defaults", "r_migration", "r_notest", "r_deps", "r_api", "r_large", "r_security", "r_unread",
+                   "r_ci"]
+
+
+def _area_word(w: OfflineWords, area: paths.Area) -> str:
+    return w["areas"][area]
+
+
+def _architecture(commit: Commit, s: Signals, modules: dict, ranked: list, w: OfflineWords) -> str:
     parts = []
     if len(modules) > 1 and s.areas.get("source"):
         parts.append(w["arch"].format(n=len(modules), mods=", ".join(m for m, _ in ranked[:4])))
@@ -189,19 +200,19 @@ def _architecture(commit: Commit, s: Signals, modules: dict, ranked: list, w: di
     return w["part_sep"].join(parts)
 
 
-def _names(names: list[str], w: dict, limit: int = 5) -> str:
+def _names(names: list[str], w: OfflineWords, limit: int = 5) -> str:
     shown = w["list_sep"].join(names[:limit])
     # zh says how many in all ("等 12 个"), en how many more ("and 7 more")
     return shown + (" " + w["more_names"].format(n=len(names), rest=len(names) - limit) if len(names) > limit else "")
 
 
-def _diff_bullets(commit: Commit, defs: Definitions, w: dict) -> list[str]:
+def _diff_bullets(commit: Commit, defs: Definitions | None, w: OfflineWords) -> list[str]:
     """What the diff itself says, for commits whose message says little (squash merges often
     carry only trailers): public definitions in and out, dependency versions, the biggest files."""
     out = []
-    if defs.added:
+    if defs is not None and defs.added:
         out.append(w["defs_added"].format(names=_names(defs.added, w)))
-    if defs.removed:
+    if defs is not None and defs.removed:
         out.append(w["defs_removed"].format(names=_names(defs.removed, w)))
     bumps = dependency_bumps((f.path, f.patch) for f in commit.files if _area(f.path) in ("deps", "build", "config"))
     if bumps:
@@ -216,13 +227,14 @@ def _diff_bullets(commit: Commit, defs: Definitions, w: dict) -> list[str]:
     return out
 
 
-def _evidence(s: Signals, w: dict) -> list[str]:
+def _evidence(s: Signals, w: OfflineWords) -> list[str]:
     """What a reader would want to weigh, in plain words, for the conclusion line."""
     source_files = s.areas.get("source", 0)
     only = set(s.areas)
-    found = [name for name, present in (("breaking", s.breaking), ("api", s.removed_api), ("core", source_files),
-                                        ("security", s.security), ("deps", s.deps_touched),
-                                        ("large", s.lines >= 500)) if present]
+    checks: tuple[tuple[_Evidence, object], ...] = (
+        ("breaking", s.breaking), ("api", s.removed_api), ("core", source_files), ("security", s.security),
+        ("deps", s.deps_touched), ("large", s.lines >= 500))
+    found = [name for name, present in checks if present]
     number = {"core": source_files, "large": s.lines, "api": s.removed_api}
     out = [counted(w[name], number.get(name, 0)) for name in found]
     if not out:
@@ -253,12 +265,12 @@ class HeuristicAnalyzer:
         return out
 
     def analyze(self, commit: Commit, language: str, scoring: scoring_module.Scoring | None = None) -> CommitAnalysis:
-        w = WORDS[language]
+        w = words(language).offline
         s = signals(commit)
         source_files = s.areas.get("source", 0)
         score = scoring_module.score(commit, scoring or self.scoring)
         importance = score.tier
-        counts = defaultdict(int)
+        counts: defaultdict[str, int] = defaultdict(int)
         for f in commit.files:
             counts[f.status] += 1
         summary = gist(commit.body)
@@ -289,11 +301,11 @@ class HeuristicAnalyzer:
             if (area := _area(f.path)) not in entry[3]:
                 entry[3].append(area)  # a module can hold source and its tests: name both
         ranked = sorted(modules.items(), key=lambda kv: -(kv[1][1] + kv[1][2] + kv[1][0]))[:8]
-        impact = [ImpactItem(path=mod, note=counted(w["module"], v[0], area="/".join(w["areas"][a] for a in v[3]), ins=v[1], dels=v[2]))
+        impact = [ImpactItem(path=mod, note=counted(w["module"], v[0], area="/".join(_area_word(w, a) for a in v[3]), ins=v[1], dels=v[2]))
                   for mod, v in ranked]
         risks, recs = [], []
 
-        def add(key: str, sev: Importance, n: int = 0, **fmt) -> None:
+        def add(key: _RiskKey, sev: Importance, n: int = 0, **fmt) -> None:
             risk, detail, rec = w[key]
             risks.append(Risk(risk=risk, detail=counted(detail, n, **fmt), severity=sev))
             recs.append(rec)
@@ -320,13 +332,14 @@ class HeuristicAnalyzer:
                             performance=w["perfi"].format(terms=_terms(_PERF, commit)) if s.performance else "",
                             security=w["sec"].format(terms=_terms(_SECURITY, commit)) if s.security else "")
         reason = scoring_module.reason(score, language)
-        evidence = ("，" if language == "zh" else "; ").join(_evidence(s, w)[:3])
+        evidence = w["evidence_sep"].join(_evidence(s, w)[:3])
         analysed = sum(1 for f in commit.files if f.patch)
         return CommitAnalysis(
             change_type=s.change_type, importance=importance, importance_reason=reason,
             importance_score=score.record(), importance_source="score",
             summary=summary, impact_scope=impact, insights=insights, risks=risks, recommendations=recs,
-            conclusion=w["conclusion"].format(type=CHANGE_TYPE_WORD[language][s.change_type].lower() if language == "en" else CHANGE_TYPE_WORD[language][s.change_type], imp=w["imp"][importance.value], reason=evidence),
+            conclusion=w["conclusion"].format(type=w["conclusion_types"][s.change_type], imp=w["imp"][importance],
+                                              reason=evidence),
             analyzer="heuristic", fallback=False,
             coverage=Coverage(files_total=len(commit.files),
                               files_analyzed=len(commit.files) if not commit.read_error else analysed,

@@ -38,6 +38,7 @@ from pydantic import (
 
 from commitdigest.models import Commit, Importance, ImportanceScore
 from commitdigest.paths import is_dependency_manifest
+from commitdigest.vocab import counted, words
 
 _Strict = ConfigDict(extra="forbid", frozen=True)
 
@@ -344,26 +345,17 @@ def score(commit: Commit, scoring: Scoring | None = None) -> Score:
 
 # ---------------------------------------------------------------------------- the reason
 
-_WORDS = {
-    "zh": {"core": "核心代码", "config": "配置", "test": "测试", "doc": "文档", "size": "规模",
-           "files": "{n} 个文件", "other": "无类型", "breaking": "破坏性变更", "security": "安全",
-           "revert": "回滚", "dependency": "依赖"},
-    "en": {"core": "core code", "config": "config", "test": "tests", "doc": "docs", "size": "size",
-           "files": "{n} file{s}", "other": "no type", "breaking": "breaking change", "security": "security",
-           "revert": "revert", "dependency": "dependencies"},
-}
-
-
 def reason(sc: Score, language: str) -> str:
     """The arithmetic, in the report's language:
     ``feat 8 + 核心代码 2 + 规模 +87/-7 1 + 4 个文件 1 = 12 ≥ 10``."""
-    w = _WORDS[language]
+    w = words(language).score
     typ = sc.commit_type if sc.type_known else (w["other"] if sc.commit_type == "other" else sc.commit_type)
     size = f"+{sc.insertions}/-{sc.deletions}" if sc.counts_known else "+?/-?"
-    files = w["files"].format(n=sc.files, s="" if sc.files == 1 else "s")
-    terms = [f"{typ} {sc.parts['type']}", f"{w.get(sc.file_class, sc.file_class)} {sc.parts['file_type']}",
+    files = counted(w["files"], sc.files)
+    named: Mapping[str, str] = w  # type: ignore[assignment]  # file classes and signals arrive as run-time names
+    terms = [f"{typ} {sc.parts['type']}", f"{named.get(sc.file_class, sc.file_class)} {sc.parts['file_type']}",
              f"{w['size']} {size} {sc.parts['size']}", f"{files} {sc.parts['scope']}"]
-    terms += [f"{w[name]} {sc.parts[name]}" for name in ("breaking", "security", "revert", "dependency")
+    terms += [f"{named[name]} {sc.parts[name]}" for name in ("breaking", "security", "revert", "dependency")
               if name in sc.parts]
     high, medium = sc.thresholds
     bound = f"≥ {high}" if sc.total >= high else f"≥ {medium}" if sc.total >= medium else f"< {medium}"

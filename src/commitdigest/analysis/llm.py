@@ -60,9 +60,11 @@ from commitdigest.models import (
     ImpactItem,
     Importance,
     Insights,
+    Language,
     Risk,
     Usage,
 )
+from commitdigest.vocab import words
 
 log = logging.getLogger("commitdigest.llm")
 
@@ -70,7 +72,6 @@ log = logging.getLogger("commitdigest.llm")
 PROMPT_VERSION = "4"
 SCHEMA_NAME = "commit_analysis"
 
-LANGUAGE_NAMES = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
 _LIST_SHARE = 0.2  # of the budget, at most, for the file list
 _HINTS_CHARS = 1500
 _MESSAGE_CHARS = 4000
@@ -390,15 +391,15 @@ class LLMAnalyzer:
         """Every item judged on its own; the answer is invalid only when no summary point is
         left, and the repair turn then says what was wrong with the ones given."""
         system = prompt.messages[0]["content"]
-        echoes = echo_sources(system, _USER_FIXED, scoring_module.reason(score, "en"),
-                              scoring_module.reason(score, "zh"))
+        echoes = echo_sources(system, _USER_FIXED, scoring_module.reason(score, Language.en),
+                              scoring_module.reason(score, Language.zh))
         judge(draft, Context(language=language, subject=commit.subject, corpus=prompt.grounds, echo_lines=echoes))
         if draft.summary:
             return draft
         causes = ", ".join(f"{n} {cause}" for cause, n in sorted(draft.dropped.items())) or "none given"
         detail = f"it has no usable summary point (dropped: {causes})."
         if "language" in draft.dropped:
-            detail += f" Write every prose field in {LANGUAGE_NAMES[language]}."
+            detail += f" Write every prose field in {words(language).model['language_name']}."
         if draft.dropped.keys() & {"identifier", "path"}:
             detail += " Name only functions, options and files that appear in the commit."
         if draft.dropped.keys() & {"echo", "subject"}:
@@ -422,8 +423,9 @@ class LLMAnalyzer:
 
 def system_prompt(language: str, depth: str, rate: bool, score: scoring_module.Score, schema: str = "") -> str:
     """The instructions for one commit: its tier, that tier's depth and sections, the caps."""
-    return _render("system.j2", language=language, language_name=LANGUAGE_NAMES[language],
-                   change_types=", ".join(t.value for t in ChangeType), schema=schema, depth=depth, rate=rate,
+    model = words(language).model
+    return _render("system.j2", language_name=model["language_name"],
+                   language_note=model["language_note"], change_types=", ".join(t.value for t in ChangeType), schema=schema, depth=depth, rate=rate,
                    tier=score.tier.value, score_reason=scoring_module.reason(score, "en"), caps=CAPS)
 
 
@@ -436,16 +438,15 @@ _USER_FIXED = ("offline hints from a rule-based analyzer, may be wrong\n"
 
 def _sentence(text: str, language: str) -> str:
     text = text.strip()
-    if language == "zh":
-        return text if text.endswith(("。", "！", "？", "`", ")", "）")) else text + "。"
-    return text if text.endswith((".", "!", "?", "`", ")")) else text + "."
+    model = words(language).model
+    return text if text.endswith(tuple(model["sentence_ends"])) else text + model["full_stop"]
 
 
 def _record(draft: Draft, analyzer: str, language: str, tier: Importance | None, reason: str) -> CommitAnalysis:
     """The judged answer as the report's record (coverage etc. are set by the caller). The tier
     and reason are the score's unless the model rated the commit. Insight points are joined into
     one paragraph per dimension: the JSON twin keeps its three strings."""
-    joiner = "" if language == "zh" else " "
+    joiner = words(language).model["point_joiner"]
     return CommitAnalysis(
         change_type=draft.change_type,
         importance=tier or draft.importance or Importance.low,

@@ -18,13 +18,12 @@ from pydantic import BaseModel
 from commitdigest.errors import InputError
 from commitdigest.models import Importance
 from commitdigest.outputs.catalog import Entry, scan
-from commitdigest.outputs.html import HTML_WORDS, env
+from commitdigest.outputs.html import env
 from commitdigest.outputs.rollup import FOLDER as ROLLUPS
-from commitdigest.outputs.site import INDEX_TITLE
 from commitdigest.outputs.text import clean
 from commitdigest.outputs.urls import web_url_or_none
-from commitdigest.report.labels import EMOJI, IMPORTANCE_WORD
 from commitdigest.rollup import Rollup, load_rollup
+from commitdigest.vocab import EMOJI, words
 
 MAX_ENTRIES = 50
 
@@ -111,10 +110,11 @@ def render_feed(reports_dir: Path, language: str, base_url: str | None = None, q
     base_url = web_url_or_none(base_url)
     base = base_url.rstrip("/") + "/" if base_url else ""
     updated = max((e.updated for e in entries), default=None)
+    w = words(language)
     return clean(env().get_template("feed.xml.j2").render(
-        entries=entries, base=base, title=INDEX_TITLE[language], H=HTML_WORDS[language],
+        entries=entries, base=base, title=w.html["index_title"], H=w.html,
         feed_id=f"{base}feed.xml" if base else "urn:commitdigest:" + reports_dir.resolve().name,
         updated=updated.isoformat(timespec="seconds") if updated else "1970-01-01T00:00:00+00:00",
-        LEVELS=[(i.value, EMOJI[i], IMPORTANCE_WORD[language][i])
+        LEVELS=[(i.value, EMOJI[i], w.importance[i])
                 for i in (Importance.high, Importance.medium, Importance.low)],
     ))

@@ -18,13 +18,6 @@ from markupsafe import Markup
 from commitdigest.models import CommitEntry, Importance, Report
 from commitdigest.outputs.text import clean
 from commitdigest.outputs.urls import web_url_or_none
-from commitdigest.report.labels import (
-    CHANGE_TYPE_WORD,
-    EMOJI,
-    IMPORTANCE_WORD,
-    LABELS,
-    counted,
-)
 from commitdigest.report.render import (
     _tiers,
     analyzer_label,
@@ -32,16 +25,7 @@ from commitdigest.report.render import (
     finalize,
     thousands,
 )
-
-# Words the Markdown report does not have.
-HTML_WORDS = {
-    "zh": {"filter": "按重要程度筛选", "index": "← 全部报告", "files": "变更文件", "feed": "订阅",
-           "shown": "显示", "repos": "仓库", "commits": "{n} 提交", "reports": "共 {n} 份报告",
-           "quiet": "无提交的报告（{n} 份）"},
-    "en": {"filter": "Filter by importance", "index": "← All reports", "files": "Changed files", "feed": "Feed",
-           "shown": "Show", "repos": "Repositories", "commits": "{n} commit{s}", "reports": "{n} report{s}",
-           "quiet": "{n} report{s} without commits"},
-}
+from commitdigest.vocab import EMOJI, counted, words
 
 # The importance filter. Kept tiny and free of any data from the report: its hash goes in the CSP.
 FILTER_SCRIPT = """
@@ -65,10 +49,6 @@ def csp(script: str | None) -> str:
     scripts = f"'{script_hash(script)}'" if script else "'none'"
     return (f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src 'none'; "
             "base-uri 'none'; form-action 'none'")
-
-
-def html_lang(language: str) -> str:
-    return "zh-CN" if language == "zh" else "en"
 
 
 def page_stats(report: Report) -> dict[str, int]:
@@ -108,11 +88,11 @@ def env() -> Environment:
 
 
 def render_html(report: Report) -> str:
-    lang = report.language
+    w = words(report.language)
     return clean(env().get_template("report.html.j2").render(
-        r=report, L=LABELS[lang], H=HTML_WORDS[lang], IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
-        IMP_BY_NAME={i.value: IMPORTANCE_WORD[lang][i] for i in Importance},
+        r=report, L=w.report, H=w.html, IMP=w.importance, TYPE=w.change_type,
+        IMP_BY_NAME={i.value: w.importance[i] for i in Importance},
         EMOJI_BY_NAME={i.value: EMOJI[i] for i in Importance},
-        lang=html_lang(lang), csp=csp(FILTER_SCRIPT), script=Markup(FILTER_SCRIPT),
-        totals=page_stats(report), analyzer_label=analyzer_label(report.generator.analyzer, lang),
+        lang=w.html["html_lang"], csp=csp(FILTER_SCRIPT), script=Markup(FILTER_SCRIPT),
+        totals=page_stats(report), analyzer_label=analyzer_label(report.generator.analyzer, report.language),
     ))

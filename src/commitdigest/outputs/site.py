@@ -8,18 +8,17 @@ from pathlib import Path
 
 from commitdigest.models import Importance
 from commitdigest.outputs.catalog import scan
-from commitdigest.outputs.html import HTML_WORDS, csp, env, html_lang
+from commitdigest.outputs.html import csp, env
 from commitdigest.outputs.text import clean
-from commitdigest.report.labels import EMOJI, IMPORTANCE_WORD
-
-INDEX_TITLE = {"zh": "更新报告", "en": "Update reports"}
+from commitdigest.vocab import EMOJI, words
 
 
 def render_index(reports_dir: Path, language: str) -> str:
     catalog = scan(reports_dir)
+    w = words(language)
     return clean(env().get_template("index.html.j2").render(
-        catalog=catalog, title=INDEX_TITLE[language], H=HTML_WORDS[language], lang=html_lang(language),
+        catalog=catalog, title=w.html["index_title"], H=w.html, lang=w.html["html_lang"],
         active=[e for e in catalog.entries if not e.quiet], quiet=[e for e in catalog.entries if e.quiet],
-        csp=csp(None), LEVELS=[(i.value, EMOJI[i], IMPORTANCE_WORD[language][i])
+        csp=csp(None), LEVELS=[(i.value, EMOJI[i], w.importance[i])
                                for i in (Importance.high, Importance.medium, Importance.low)],
     ))

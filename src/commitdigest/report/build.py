@@ -13,13 +13,14 @@ from commitdigest.models import (
     FileEntry,
     Generator,
     Importance,
+    Language,
     Report,
     RepoSection,
     Stats,
     Usage,
     Window,
 )
-from commitdigest.report.labels import title
+from commitdigest.vocab import report_title as title
 from commitdigest.window import Zone
 
 
@@ -105,7 +106,7 @@ def build_report(
         ))
     return Report(
         title=title(language, since.isoformat(), until.isoformat()),
-        language=language, timezone=zone.name, window=window,
+        language=Language(language), timezone=zone.name, window=window,
         period=since != until,
         generator=Generator(version=version, analyzer=analyzer),
         repos=sections, usage=usage,

@@ -10,16 +10,10 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Report
+from commitdigest.models import IMPORTANCE_ORDER, AnalyzerKind, CommitAnalysis, CommitEntry, Report
 from commitdigest.outputs.text import clean, clean_tree
-from commitdigest.report.labels import (
-    CHANGE_TYPE_WORD,
-    EMOJI,
-    IMPORTANCE_WORD,
-    LABELS,
-    counted,
-    drop_causes,
-)
+from commitdigest.vocab import EMOJI, counted, drop_causes, words
+from commitdigest.vocab.tables import ReportWords
 
 TOC_TITLE_MAX = 56
 _WS = re.compile(r"\s+")
@@ -143,27 +137,26 @@ def _tiers(commits: list[CommitEntry]) -> list[tuple[str, list[CommitEntry]]]:
     return out
 
 
-def coverage_line(analysis: CommitAnalysis, read_error: str | None, words: dict[str, str]) -> str:
+def coverage_line(analysis: CommitAnalysis, read_error: str | None, labels: ReportWords) -> str:
     """One line saying what the analysis could not see; empty when it saw everything."""
     cov = analysis.coverage
     parts = []
     if read_error or cov.unreadable:
-        parts.append(words["cov_unreadable"].format(error=read_error or "?"))
+        parts.append(labels["cov_unreadable"].format(error=read_error or "?"))
     elif cov.files_analyzed < cov.files_total:
-        parts.append(words["cov_files"].format(analyzed=cov.files_analyzed, total=cov.files_total))
+        parts.append(labels["cov_files"].format(analyzed=cov.files_analyzed, total=cov.files_total))
     if cov.truncated:
-        parts.append(words["cov_truncated"])
+        parts.append(labels["cov_truncated"])
     if analysis.fallback:
-        parts.append(words["cov_fallback"].format(reason=analysis.fallback_reason or "?"))
+        parts.append(labels["cov_fallback"].format(reason=analysis.fallback_reason or "?"))
     if analysis.paths_dropped:
-        parts.append(words["cov_dropped"].format(n=analysis.paths_dropped))
+        parts.append(labels["cov_dropped"].format(n=analysis.paths_dropped))
     if analysis.items_dropped:
         n = sum(analysis.items_dropped.values())
-        causes = drop_causes(words.get("language", "en"), analysis.items_dropped)
-        parts.append(counted(words["cov_items"], n, causes=causes))
+        parts.append(counted(labels["cov_items"], n, causes=drop_causes(labels, analysis.items_dropped)))
     if analysis.redactions:
-        parts.append(words["cov_redacted"].format(n=analysis.redactions))
-    return words["sep"].join(parts)
+        parts.append(labels["cov_redacted"].format(n=analysis.redactions))
+    return labels["sep"].join(parts)
 
 
 def finalize(value: object) -> object:
@@ -195,24 +188,24 @@ def _env() -> Environment:
 
 
 def analyzer_label(name: str, language: str) -> str:
-    if name == "heuristic":
-        return LABELS[language]["offline"]
+    if name == AnalyzerKind.heuristic:
+        return words(language).report["offline"]
     return name.removeprefix("llm:")
 
 
 def render_markdown(report: Report) -> str:
-    lang = report.language
+    w = words(report.language)
     return clean(_env().get_template("report.md.j2").render(
-        r=report, L=LABELS[lang], IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
-        analyzer_label=analyzer_label(report.generator.analyzer, lang),
+        r=report, L=w.report, IMP=w.importance, TYPE=w.change_type,
+        analyzer_label=analyzer_label(report.generator.analyzer, report.language),
     ))
 
 
 def render_commit_markdown(entry: CommitEntry, language: str) -> str:
     """One commit's block at full depth (``commitdigest analyze``)."""
+    w = words(language)
     return clean(_env().get_template("commit.md.j2").render(
-        c=entry, depth="high", L=LABELS[language], IMP=IMPORTANCE_WORD[language],
-        TYPE=CHANGE_TYPE_WORD[language],
+        c=entry, depth="high", L=w.report, IMP=w.importance, TYPE=w.change_type,
     ))
 
 

@@ -1,0 +1,273 @@
+"""The shape of a language's vocabulary: one TypedDict per surface, so mypy checks every
+``words["key"]`` lookup and that ``zh.py`` and ``en.py`` fill the same keys.
+
+A surface is one table: the report (Markdown, HTML, PR line), the HTML site and feed, the
+rollups, the importance score's reason, the offline analyzer's sentences and the model's
+prompt words. A new surface (the notifications, say) is one more TypedDict here, one more
+field of ``Vocabulary`` and one more table in each language file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypedDict
+
+from commitdigest.models import ChangeType, Importance, Language
+
+#: Tier words and change-type words, keyed by the records' own enums.
+TierWords = Mapping[Importance, str]
+ChangeTypeWords = Mapping[ChangeType, str]
+#: Keyed by ``Period.kind`` ("week", "month", "period"), which arrives as a plain string.
+PeriodWords = Mapping[str, str]
+
+#: A risk the offline analyzer can name: (title, detail, recommendation).
+RiskWords = tuple[str, str, str]
+
+
+class DropCauseWords(TypedDict):
+    """Why a model's item was dropped (``CommitAnalysis.items_dropped``)."""
+
+    language: str
+    echo: str
+    duplicate: str
+    subject: str
+    identifier: str
+    path: str
+    placeholder: str
+    malformed: str
+    over_limit: str
+
+
+class ReportWords(TypedDict):
+    """Every fixed string of the report (Markdown and HTML); templates read it as ``L``."""
+
+    title_day: str
+    title_period: str
+    col_time: str
+    col_author: str
+    col_message: str
+    stats: str
+    stats_commits_day: str
+    stats_commits_period: str
+    stats_files: str
+    toc: str
+    repo_toc: str
+    repo_col_repo: str
+    repo_col_commits: str
+    repo_unreadable: str
+    tier: str
+    empty_day: str
+    empty_period: str
+    repo_error: str
+    sha: str
+    view_commit: str
+    files_count: str
+    change_type: str
+    importance: str
+    summary: str
+    short_summary: str
+    impact: str
+    insights: str
+    architecture: str
+    performance: str
+    security: str
+    risks: str
+    risk_col_risk: str
+    risk_col_detail: str
+    risk_col_severity: str
+    no_risks: str
+    recommendations: str
+    conclusion: str
+    colon: str
+    coverage: str
+    cov_files: str
+    cov_truncated: str
+    cov_unreadable: str
+    cov_fallback: str
+    cov_dropped: str
+    cov_redacted: str
+    cov_items: str
+    footer_format: str
+    footer_switch: str
+    footer_model: str
+    footer_warning: str
+    sep: str
+    footer: str
+    footer_cost: str
+    offline: str
+    pr: str
+    pr_linked: str
+    pr_milestone: str
+    pr_coverage: str
+    #: one dropped-item cause with its count, and what separates two of them: word order is
+    #: the language's ("复述提示 1" / "1 prompt echo")
+    drop_item: str
+    drop_sep: str
+    drop_causes: DropCauseWords
+
+
+class HtmlWords(TypedDict):
+    """Words the HTML pages, the site index and the feed have and the Markdown has not."""
+
+    filter: str
+    index: str
+    files: str
+    feed: str
+    shown: str
+    repos: str
+    commits: str
+    reports: str
+    quiet: str
+    index_title: str
+    #: the page's ``<html lang>``
+    html_lang: str
+
+
+class RollupWords(TypedDict):
+    """The weekly, monthly and free-period rollups (Markdown and HTML); templates read ``W``."""
+
+    title: PeriodWords
+    this: PeriodWords
+    prev: PeriodWords
+    summary: str
+    versus: str
+    no_previous: str
+    days: str
+    col_day: str
+    col_total: str
+    highlights: str
+    no_highlights: str
+    more: str
+    daily: str
+    areas: str
+    col_area: str
+    col_commits: str
+    col_lines: str
+    types: str
+    col_type: str
+    people: str
+    col_author: str
+    empty: str
+    error: str
+    chart_days: str
+    chart_areas: str
+    chart_types: str
+    lines: str
+    commits_word: str
+    footer: str
+
+
+class ScoreWords(TypedDict):
+    """The importance score's reason ("feat 8 + 核心代码 2 + …"): file classes and signals."""
+
+    core: str
+    config: str
+    test: str
+    doc: str
+    size: str
+    files: str
+    other: str
+    breaking: str
+    security: str
+    revert: str
+    dependency: str
+
+
+class AreaWords(TypedDict):
+    """The path classifier's areas (``paths.area``) as the offline analyzer names them."""
+
+    source: str
+    test: str
+    ci: str
+    docs: str
+    asset: str
+    deps: str
+    build: str
+    example: str
+    config: str
+
+
+class OfflineWords(TypedDict):
+    """The offline analyzer's sentences: the evidence its conclusion cites, and the templates of
+    its summaries, risks and insights."""
+
+    breaking: str
+    api: str
+    core: str
+    security: str
+    large: str
+    docs: str
+    peripheral: str
+    small: str
+    tests_only: str
+    r_defaults: RiskWords
+    r_migration: RiskWords
+    defs_added: str
+    defs_removed: str
+    more_names: str
+    bumps: str
+    bump: str
+    bump_added: str
+    bump_removed: str
+    top_files: str
+    list_sep: str
+    deps: str
+    facts: str
+    binary: str
+    submodule: str
+    empty: str
+    merge: str
+    unread: str
+    module: str
+    areas: AreaWords
+    r_notest: RiskWords
+    r_deps: RiskWords
+    r_api: RiskWords
+    r_large: RiskWords
+    r_security: RiskWords
+    r_unread: RiskWords
+    r_ci: RiskWords
+    arch: str
+    sec: str
+    perfi: str
+    arch_new: str
+    part_sep: str
+    arch_api: str
+    conclusion: str
+    #: the tier as it reads inside the conclusion's sentence
+    imp: TierWords
+    #: what joins the pieces of evidence in the conclusion
+    evidence_sep: str
+    #: the change type as it reads inside the conclusion's sentence
+    conclusion_types: ChangeTypeWords
+
+
+class ModelWords(TypedDict):
+    """What the model is told about the language, and the punctuation its answers are finished
+    with."""
+
+    language_name: str
+    #: said in the language itself after the prompt's English instruction to write in it
+    language_note: str
+    #: added to a prose point that does not already end a sentence
+    full_stop: str
+    #: any one of these characters already ends a sentence
+    sentence_ends: str
+    #: joins an insight's points into one paragraph
+    point_joiner: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every word of one language, by surface."""
+
+    language: Language
+    report: ReportWords
+    importance: TierWords
+    change_type: ChangeTypeWords
+    score: ScoreWords
+    offline: OfflineWords
+    html: HtmlWords
+    rollup: RollupWords
+    model: ModelWords
