@@ -91,11 +91,11 @@ def _attach(commits, client, api: str, owner_name: str, store, outcome: Outcome,
             if sha in known:
                 continue
             try:
-                asked[sha] = client.pull_for_commit(sha)
+                asked[sha] = number = client.pull_for_commit(sha)
             except ItemFailed:
                 continue
-            if asked[sha] is not None:
-                numbers[sha] = asked[sha]
+            if number is not None:
+                numbers[sha] = number
     except Stop:
         pass
     finally:
