@@ -202,12 +202,6 @@ def _list_window(repo: Repo, window: Window, date_field: str, marks: _Marks,
     return picked
 
 
-def select_shas(repo: Repo, window: Window, date_field: str = "committer",
-                timeout: float = runner.DEFAULT_TIMEOUT) -> list[str]:
-    """First-parent commits of the branch whose chosen date falls in ``window``, newest first."""
-    return [m.sha for m in _list_window(repo, window, date_field, _new_marks(), timeout)]
-
-
 # -------------------------------------------------------------- pass 2: files and patches
 
 _HEAD, _STAT, _PATCH, _SKIP = range(4)

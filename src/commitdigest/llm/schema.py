@@ -41,7 +41,6 @@ COMPACT_CAPS = {
     "summary": 3, "summary_low": 2, "item_chars": 160, "impact_scope": 4, "note_chars": 60,
     "insight_points": 1, "risks": 3, "detail_chars": 120, "recommendations": 3, "conclusion_chars": 120,
 }
-DEPTHS = ("low", "medium", "high")
 INSIGHT_KEYS = ("architecture", "performance", "security")
 
 # For grammar engines the pattern must be anchored (llama.cpp asserts ^…$), and its free parts
