@@ -208,7 +208,7 @@ def _manifest_bumps(path: str, patch: str) -> list[tuple[str, str, str]]:
     name = path.rsplit("/", 1)[-1]
     lower = name.lower()
     out: list[tuple[str, str, str]] = []
-    if re.search(r"^(requirements|constraints)[^/]*\.txt$", lower):
+    if re.search(r"^(requirements|constraints)[^/]*\.(txt|in)$", lower):
         for sign, text in changed_lines(patch):
             m = _REQUIREMENT.match(text.strip())
             if m:
