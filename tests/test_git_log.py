@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from commitdigest.errors import RepoError
-from commitdigest.git.log import PatchLimits, commits_in_window, read_commits, select_shas
+from commitdigest.git.log import PatchLimits, commits_in_window, read_commits
 from commitdigest.git.repo import open_repo, web_links
 from commitdigest.window import make_window, parse_zone
 
@@ -244,10 +244,10 @@ def test_repo_errors(make_repo, tmp_path):
         open_repo(empty.path, "nope")
 
 
-def test_select_shas_newest_first_by_chosen_date(make_repo):
+def test_window_commits_newest_first_by_chosen_date(make_repo):
     repo = make_repo()
     repo.commit("one", {"a": "1"}, when="2026-01-13T10:00:00+08:00")
     repo.commit("two", {"a": "2"}, when="2026-01-13T12:00:00+08:00")
     r = open_repo(repo.path)
-    shas = select_shas(r, day_window("2026-01-13"))
+    shas = [c.sha for c in commits_in_window(r, day_window("2026-01-13"))]
     assert shas == [repo.git("rev-parse", "HEAD"), repo.git("rev-parse", "HEAD~1")]

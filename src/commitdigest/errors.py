@@ -6,8 +6,8 @@ else in the package decides how a failure looks to the user.
 
 from __future__ import annotations
 
-# Exit codes, documented in the README. 2 is also what click uses for malformed options.
-EXIT_OK = 0
+# Exit codes besides 0 (success), documented in the README. 2 is also what click uses for
+# malformed options.
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_REPO = 3

@@ -25,9 +25,9 @@ _TEST = re.compile(r"(^|/)(tests?|__tests__|__snapshots__|spec|specs|testing|tes
                    r"(?-i:[a-z0-9]Tests?)\.(java|kt|cs|swift|scala|php)$", re.IGNORECASE)
 _CI = re.compile(r"^\.github/|^\.gitlab-ci|^\.ci/|^(scripts/)?ci/|Jenkinsfile|^\.circleci/|^\.buildkite/", re.IGNORECASE)
 _BUILD = re.compile(r"(^|/)(Dockerfile[^/]*|container/|Makefile|CMakeLists\.txt|setup\.py|build\.rs)", re.IGNORECASE)
-_DEPS = re.compile(r"(^|/)(Cargo\.lock|Cargo\.toml|package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|go\.(mod|sum)|"
-                   r"requirements[^/]*\.(txt|in)|pyproject\.toml|poetry\.lock|uv\.lock|Pipfile(\.lock)?|"
-                   r"Gemfile(\.lock)?|composer\.(json|lock))$", re.IGNORECASE)
+# Manifests; lockfiles are ``is_lockfile``'s. pip's constraints files pin versions like requirements.
+_DEPS = re.compile(r"(^|/)(Cargo\.toml|package\.json|go\.mod|(requirements|constraints)[^/]*\.(txt|in)|pyproject\.toml|"
+                   r"Pipfile|Gemfile|composer\.json)$", re.IGNORECASE)
 # Configuration by extension, deployment folders, templates of config ("*.example", ".env.sample")
 # and dotfiles at any depth (.gitignore, .editorconfig, .pre-commit-config.yaml).
 _CONFIG = re.compile(r"\.(ya?ml|toml|ini|cfg|json|conf|properties|env)$|(^|/)(deploy|helm|charts|k8s)/|"
@@ -55,7 +55,7 @@ def area(path: str) -> Area:
         return "test"
     if _CI.search(path):
         return "ci"
-    if _DEPS.search(path):
+    if is_dependency_manifest(path):
         return "deps"
     if _DOC.search(path):
         return "docs"
@@ -68,10 +68,6 @@ def area(path: str) -> Area:
     if _CONFIG.search(path) and not _CODE.search(path):
         return "config"
     return "source"
-
-
-def is_code(path: str) -> bool:
-    return bool(_CODE.search(path))
 
 
 def is_lockfile(path: str) -> bool:

@@ -157,32 +157,31 @@ class Store:
                 raise _FailedCheck(f"integrity check failed: {problems[0]}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            self.db = db
-            self._migrate()
+            self._migrate(db)
         except sqlite3.Error:
-            self.db = None
             db.close()
             raise
         return db
 
-    def _migrate(self) -> None:
-        self.db.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-        done = {row[0] for row in self.db.execute("SELECT version FROM migrations")}
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row[0] for row in db.execute("SELECT version FROM migrations")}
         for version, sql in enumerate(MIGRATIONS, start=1):
             if version in done:
                 continue
-            self.db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE")
             try:
                 # Another process may have migrated between our read and the lock.
-                if self.db.execute("SELECT 1 FROM migrations WHERE version=?", (version,)).fetchone():
-                    self.db.execute("COMMIT")
+                if db.execute("SELECT 1 FROM migrations WHERE version=?", (version,)).fetchone():
+                    db.execute("COMMIT")
                     continue
-                self.db.execute(sql)
-                self.db.execute("INSERT INTO migrations VALUES (?, ?)",
-                                (version, datetime.now(UTC).isoformat()))
-                self.db.execute("COMMIT")
+                db.execute(sql)
+                db.execute("INSERT INTO migrations VALUES (?, ?)",
+                           (version, datetime.now(UTC).isoformat()))
+                db.execute("COMMIT")
             except sqlite3.Error:
-                self.db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
                 raise
 
     def get_many(self, shas: Iterable[str], fingerprint: str) -> dict[str, CommitAnalysis]:

@@ -107,7 +107,7 @@ def midnight(day: date, zone: Zone) -> datetime:
     local = datetime(day.year, day.month, day.day, tzinfo=zone.tz)
     # Pin the offset in force at that instant: Python compares and subtracts two datetimes that
     # share a ZoneInfo by wall clock, which would make a DST day 24 hours long.
-    return local.astimezone(timezone(local.utcoffset()))
+    return local.astimezone(timezone(local.utcoffset() or timedelta()))
 
 
 def make_window(since: date, until: date, zone: Zone) -> Window:

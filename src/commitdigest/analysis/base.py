@@ -33,6 +33,3 @@ class Analyzer(Protocol):
     def usage(self) -> Usage:
         """Calls, tokens and fallbacks spent so far (zeros for offline analyzers)."""
         ...
-
-
-LANGUAGES = ("zh", "en")

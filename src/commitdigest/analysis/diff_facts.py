@@ -208,7 +208,7 @@ def _manifest_bumps(path: str, patch: str) -> list[tuple[str, str, str]]:
     name = path.rsplit("/", 1)[-1]
     lower = name.lower()
     out: list[tuple[str, str, str]] = []
-    if re.search(r"^(requirements|constraints)[^/]*\.txt$", lower):
+    if re.search(r"^(requirements|constraints)[^/]*\.(txt|in)$", lower):
         for sign, text in changed_lines(patch):
             m = _REQUIREMENT.match(text.strip())
             if m:
@@ -331,8 +331,8 @@ def _lock_bumps(path: str, patch: str) -> list[tuple[str, str, str]]:
             for s in sides:
                 names[s] = m.group(1)
         elif (m := _LOCK_VERSION.match(body)) and sign in ("+", "-"):
-            if names[sign]:
-                entries.append((sign, names[sign], m.group(1)))
+            if (name := names[sign]):
+                entries.append((sign, name, m.group(1)))
         elif body.startswith("source = "):
             sourced = True
             if re.search(r"\b(?:editable|virtual|path)\s*=", body):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import itertools
 import math
 import re
@@ -68,6 +69,10 @@ _KEY_WORD_IN = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 # Code, not a value: os.environ.get, settings.api_key
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+
+
+# Whether a match is to be left as it is: (the match, the text it would replace) -> truthy to keep.
+_Keep = Callable[[re.Match[str], str], object]
 
 
 def _placeholder(value: str) -> bool:
@@ -190,17 +195,16 @@ def _keys(text: str) -> tuple[str, int]:
     out = list(lines)
     blocks = 0
     inside: str | None = None  # "private" / "other" after a BEGIN line, until its END
-    run: list[int] = []  # candidate body lines outside a known private block
+    run: list[tuple[int, str, str]] = []  # (line, prefix, body) of candidate lines outside a known private block
     private_hit = False  # the current private block replaced at least one line
 
-    def body_of(i: int) -> tuple[str, str, bool] | None:
-        """(prefix, body, is hunk header) of a line that could be key material, else None."""
-        line = lines[i]
+    def body_of(line: str) -> tuple[str, str] | None:
+        """(prefix, body) of a line that could be key material (a hunk header's name included), else None."""
         m = _HUNK.match(line)
         if m:
-            return (m.group(1), m.group(2), True) if m.group(2) and _body_line(m.group(2)) else None
+            return (m.group(1), m.group(2)) if m.group(2) and _body_line(m.group(2)) else None
         prefix, body = _split_prefix(line)
-        return (prefix, body, False) if body and _body_line(body) else None
+        return (prefix, body) if body and _body_line(body) else None
 
     def close_run(next_line: str | None) -> None:
         nonlocal blocks
@@ -208,11 +212,10 @@ def _keys(text: str) -> tuple[str, int]:
             return
         ends_private = bool(next_line is not None and (m := _END.search(next_line)) and _PRIVATE.search(m.group(1)))
         ends_other = bool(next_line is not None and (m := _END.search(next_line)) and not _PRIVATE.search(m.group(1)))
-        certificate = any(_CERT_START.match(body_of(i)[1]) for i in run)
+        certificate = any(_CERT_START.match(body) for _, _, body in run)
         if ends_private or (not ends_other and not certificate and inside != "other"
-                            and any(_keyish(body_of(i)[1]) for i in run)):
-            for i in run:
-                prefix, _body, _ = body_of(i)
+                            and any(_keyish(body) for _, _, body in run)):
+            for i, prefix, _ in run:
                 out[i] = prefix + MARK
             blocks += 1
         run.clear()
@@ -244,8 +247,8 @@ def _keys(text: str) -> tuple[str, int]:
                     blocks += 1
                 inside, private_hit = None, False
             continue
-        if body_of(i) is not None:
-            run.append(i)
+        if (found := body_of(line)) is not None:
+            run.append((i, *found))
         else:
             close_run(line)
     close_run(None)
@@ -300,7 +303,7 @@ class Redactor:
         low = text.lower()
         for name, pattern, group in _SHAPES:
             if name == "secret literal":
-                text = _by_line(text, lambda line, rx=pattern, g=group: self._sub(rx, g, line, keep=_literal_not_secret))
+                text = _by_line(text, functools.partial(self._sub, pattern, group, keep=_literal_not_secret))
             elif any(hint in low for hint in _SHAPE_HINTS[name]):
                 text = self._sub(pattern, group, text, keep=_SHAPE_KEEP.get(name))
         return text
@@ -313,7 +316,7 @@ class Redactor:
         kind = syntax(path)
         if kind == "source":
             return text
-        rules = [(_LINE_ASSIGN, 3, _not_secret)] if kind in ("config", "shell") else \
+        rules: list[tuple[re.Pattern[str], int, _Keep]] = [(_LINE_ASSIGN, 3, _not_secret)] if kind in ("config", "shell") else \
             [(_DOCKER, 3, _not_secret)] if kind == "docker" else [(_DOC_ASSIGN, 3, _not_secret)]
         rules.append((_ENV_ASSIGN, 2, lambda m, value: _not_secret(m, value, name_group=1)))
 
@@ -373,8 +376,7 @@ class Redactor:
                 self.count += 1
         return "\n".join(lines)
 
-    def _sub(self, pattern: re.Pattern[str], group: int, text: str,
-             keep: Callable[[re.Match[str], str], object] | None = None) -> str:
+    def _sub(self, pattern: re.Pattern[str], group: int, text: str, keep: _Keep | None = None) -> str:
         def repl(m: re.Match[str]) -> str:
             secret = m.group(group)
             if not secret or MARK in secret:
@@ -419,7 +421,7 @@ def _literal_not_secret(m: re.Match[str], value: str) -> bool:
 
 # Token shapes (ghp_…, AKIA…) are secrets whatever they say; the generic rules can meet a
 # placeholder, a reference or a dummy value.
-_SHAPE_KEEP: dict[str, Callable[[re.Match[str], str], object]] = {
+_SHAPE_KEEP: dict[str, _Keep] = {
     name: (lambda _m, value: _placeholder(value)) for name in
     ("bearer token", "url credentials", "connection string key", "connection string password", "npm auth")
 }

@@ -33,6 +33,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from commitdigest.errors import GitError
 from commitdigest.git import runner
@@ -207,12 +208,6 @@ def _list_window(repo: Repo, window: Window, date_field: str, marks: _Marks,
     return picked
 
 
-def select_shas(repo: Repo, window: Window, date_field: str = "committer",
-                timeout: float = runner.DEFAULT_TIMEOUT) -> list[str]:
-    """First-parent commits of the branch whose chosen date falls in ``window``, newest first."""
-    return [m.sha for m in _list_window(repo, window, date_field, _new_marks(), timeout)]
-
-
 # -------------------------------------------------------------- pass 2: files and patches
 
 _HEAD, _STAT, _PATCH, _SKIP = range(4)
@@ -231,9 +226,13 @@ class _Section:
         self.raw: list[tuple[str, str, str | None, bool]] = []  # status, path, old path, submodule
         self.counts: list[tuple[int, int, bool]] = []
         self.blobs: set[bytes] = set()  # blob ids this commit's diff reads
-        self._entry: list | None = None  # a raw or numstat entry still waiting for its paths
-        self._need = 0
-        self.sections: list[list] = []  # [header, lines, size, clipped], mutated in place
+        # A raw entry's (status letter, submodule) while its paths are still to come; None while
+        # a numstat rename's paths are read only to be skipped.
+        self._pending: tuple[str, bool] | None = None
+        self._paths: list[str] = []
+        self._need = 0  # paths still to read for the entry
+        # [header, lines, size, clipped] per file: lists mutated in place, the hot loop's cheapest shape
+        self.sections: list[list[Any]] = []
         self.kept = 0
 
     # -- input
@@ -283,7 +282,7 @@ class _Section:
                 return buf[pos:]
             tok, pos = buf[pos:nul], nul + 1
             if self._need:
-                self._entry.append(_dec(tok))
+                self._paths.append(_dec(tok))
                 self._need -= 1
                 if not self._need:
                     self._close_entry()
@@ -309,7 +308,7 @@ class _Section:
         old_mode, new_mode, old_id, new_id, status = parts
         self.blobs.update(b for b in (old_id, new_id) if _is_sha(b) and b.strip(b"0"))
         letter = _dec(status[:1])
-        self._entry = ["raw", letter, b"160000" in (old_mode, new_mode)]
+        self._pending, self._paths = (letter, b"160000" in (old_mode, new_mode)), []
         self._need = 2 if letter in ("R", "C") else 1
 
     def _numstat_token(self, tok: bytes) -> None:
@@ -321,12 +320,13 @@ class _Section:
             return
         self.counts.append((0, 0, True) if binary else (int(ins), int(dels), False))
         if not path:  # a rename: "ins TAB dels TAB" NUL old NUL new
-            self._entry, self._need = ["skip"], 2
+            self._pending, self._paths, self._need = None, [], 2
 
     def _close_entry(self) -> None:
-        entry, self._entry = self._entry, None
-        if entry[0] == "raw":
-            _, letter, submodule, *paths = entry
+        pending, paths = self._pending, self._paths
+        self._pending, self._paths = None, []
+        if pending is not None:
+            letter, submodule = pending
             old, new = (paths[0], paths[1]) if len(paths) == 2 else (None, paths[0])
             self.raw.append((letter, new, old, submodule))
 
@@ -361,10 +361,11 @@ class _Section:
                                     deletions=dels, binary=binary, submodule=submodule))
         # Patch sections follow the raw entries' order. A type change (file → symlink) is one raw
         # entry but two patch sections; then sections are matched by path instead.
+        pairs: Iterable[tuple[FileChange, list[Any]]]
         if len(self.sections) == len(files):
             pairs = zip(files, self.sections, strict=True)
         else:
-            by_path = {}
+            by_path: dict[str, list[Any]] = {}
             for sec in self.sections:
                 p = _section_path(sec[0])
                 if p is not None:

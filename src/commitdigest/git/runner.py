@@ -7,6 +7,7 @@ large output in chunks so a 5,000-file commit never has to sit in memory whole.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import threading
@@ -127,6 +128,9 @@ def stream(
         )
     except FileNotFoundError:
         raise GitError("the git executable was not found on PATH") from None
+    # Both are pipes (opened above), buffered by default: read1 returns what is there, up to a chunk.
+    stdout, stderr_pipe = proc.stdout, proc.stderr
+    assert isinstance(stdout, io.BufferedReader) and stderr_pipe is not None
     timed_out = threading.Event()
 
     def kill() -> None:
@@ -138,13 +142,15 @@ def stream(
     watchdog.start()
     err_chunks: list[bytes] = []
     # stderr is drained on a thread so a chatty git cannot block on a full pipe.
-    err_thread = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+    err_thread = threading.Thread(target=lambda: err_chunks.append(stderr_pipe.read()), daemon=True)
     err_thread.start()
-    if input is not None:
+    if input is not None and proc.stdin is not None:
+        stdin, payload = proc.stdin, input
+
         def feed() -> None:
             try:
-                proc.stdin.write(input)
-                proc.stdin.close()
+                stdin.write(payload)
+                stdin.close()
             except (BrokenPipeError, OSError):
                 pass
         threading.Thread(target=feed, daemon=True).start()
@@ -153,7 +159,7 @@ def stream(
 
     def chunks() -> Iterator[bytes]:
         while True:
-            data = proc.stdout.read1(_CHUNK) if hasattr(proc.stdout, "read1") else proc.stdout.read(_CHUNK)
+            data = stdout.read1(_CHUNK)
             if not data:
                 at_end.set()
                 return
@@ -176,7 +182,7 @@ def stream(
             proc.kill()
             proc.wait()
         err_thread.join(timeout=5)
-        proc.stdout.close()
+        stdout.close()
     stderr = b"".join(err_chunks)
     if timed_out.is_set():
         raise StreamError(f"git {args[0]} timed out after {timeout:g} s in {cwd}", stderr, timed_out=True)

@@ -14,11 +14,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from commitdigest.git.repo import Repo
 from commitdigest.hosting import github, gitlab
 from commitdigest.hosting.http import Api, ItemFailed, Stop
 from commitdigest.hosting.refs import pr_of
 from commitdigest.hosting.settings import HostingSettings
 from commitdigest.models import Commit, PullRequest
+from commitdigest.store import Store
 
 __all__ = ["HostingSettings", "Outcome", "attach_pull_requests", "coverage_line"]
 
@@ -36,7 +38,8 @@ class Outcome:
     requests: int = 0
 
 
-def _client(kind: str, base: str, owner_name: str, settings: HostingSettings, stopped: dict[str, str]):
+def _client(kind: str, base: str, owner_name: str, settings: HostingSettings,
+            stopped: dict[str, str]) -> tuple[str, github.GitHub | gitlab.GitLab]:
     if kind == "github":
         api = github.api_base(base, settings.github_api)
         token = settings.github_token
@@ -52,12 +55,13 @@ def _client(kind: str, base: str, owner_name: str, settings: HostingSettings, st
     return api, gitlab.GitLab(http, api, owner_name, token)
 
 
-def attach_pull_requests(commits: Sequence[Commit], repo, store, settings: HostingSettings | None) -> Outcome | None:
+def attach_pull_requests(commits: Sequence[Commit], repo: Repo, store: Store | None,
+                         settings: HostingSettings | None) -> Outcome | None:
     """Set ``pull_request`` on the commits that came from one; ``None`` when nothing was asked
     (no token, no known host, disabled), in which case no commit changed."""
     if settings is None or not settings.enabled or not commits:
         return None
-    links = getattr(repo, "links", None)
+    links = repo.links
     if links is None or links.kind not in ("github", "gitlab"):
         return None
     token = settings.github_token if links.kind == "github" else settings.gitlab_token
@@ -77,7 +81,8 @@ def attach_pull_requests(commits: Sequence[Commit], repo, store, settings: Hosti
     return outcome
 
 
-def _attach(commits, client, api: str, owner_name: str, store, outcome: Outcome, kind: str) -> None:
+def _attach(commits: Sequence[Commit], client: github.GitHub | gitlab.GitLab, api: str, owner_name: str,
+            store: Store | None, outcome: Outcome, kind: str) -> None:
     numbers = outcome.numbers
     for c in commits:
         if (n := pr_of(c, kind)) is not None:
@@ -91,11 +96,11 @@ def _attach(commits, client, api: str, owner_name: str, store, outcome: Outcome,
             if sha in known:
                 continue
             try:
-                asked[sha] = client.pull_for_commit(sha)
+                asked[sha] = number = client.pull_for_commit(sha)
             except ItemFailed:
                 continue
-            if asked[sha] is not None:
-                numbers[sha] = asked[sha]
+            if number is not None:
+                numbers[sha] = number
     except Stop:
         pass
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from commitdigest.hosting.refs import closing_issues
@@ -20,7 +21,7 @@ def _text(value: Any, limit: int) -> str:
 
 
 def make_pull_request(number: int, *, title: Any, body: Any, labels: list[Any], author: Any,
-                      milestone: Any, url: Any, closing: list[Any] = ()) -> PullRequest:
+                      milestone: Any, url: Any, closing: Sequence[Any] = ()) -> PullRequest:
     from commitdigest.outputs.urls import is_web_url
 
     body_text = _text(body, MAX_BODY)

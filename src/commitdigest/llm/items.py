@@ -56,13 +56,6 @@ def _weights(text: str) -> tuple[int, int]:
     return len(_CJK.findall(prose)), len(re.findall(r"[A-Za-z]{2,}", prose)) * 2
 
 
-def cjk_share(text: str) -> float | None:
-    """CJK characters among the letters of ``text`` once code spans, paths, identifiers and URLs
-    are taken out; None when no letter is left (a code-only item is in no language)."""
-    cjk, latin = _weights(text)
-    return None if cjk + latin == 0 else cjk / (cjk + latin)
-
-
 def in_language(text: str, language: str) -> bool:
     cjk, latin = _weights(text)
     if cjk + latin == 0:

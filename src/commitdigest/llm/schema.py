@@ -41,7 +41,6 @@ COMPACT_CAPS = {
     "summary": 3, "summary_low": 2, "item_chars": 160, "impact_scope": 4, "note_chars": 60,
     "insight_points": 1, "risks": 3, "detail_chars": 120, "recommendations": 3, "conclusion_chars": 120,
 }
-DEPTHS = ("low", "medium", "high")
 INSIGHT_KEYS = ("architecture", "performance", "security")
 
 # For grammar engines the pattern must be anchored (llama.cpp asserts ^…$), and its free parts
@@ -70,6 +69,11 @@ def _prose(cap: int) -> Any:
     return Annotated[str, StringConstraints(max_length=cap)]
 
 
+def _prose_list(cap: int) -> Any:
+    # The caps are chosen at run time: the type is built from them, not spelt as an annotation.
+    return list[Annotated[str, StringConstraints(max_length=cap)]]
+
+
 @cache
 def answer_model(language: str, depth: str = "high", rate: bool = False, compact: bool = False) -> type[BaseModel]:
     """The answer at a tier's ``depth``: low asks for the type and a short summary; medium adds
@@ -78,18 +82,18 @@ def answer_model(language: str, depth: str = "high", rate: bool = False, compact
     schema; replies are read by ``parse_answer``, not by validating against it. ``compact`` takes
     the caps for grammar-constrained servers."""
     caps = COMPACT_CAPS if compact else CAPS
-    item = _prose(caps["item_chars"])
+    item, items = _prose(caps["item_chars"]), _prose_list(caps["item_chars"])
     scope = create_model("ScopeItem", __base__=_Closed,
                          path=(str, Field(description="a path from the commit's file list, or a directory of one")),
                          note=(_prose(caps["note_chars"]), Field(description="what this change does there")))
-    points = (list[item], Field(max_length=caps["insight_points"]))
+    points = (items, Field(max_length=caps["insight_points"]))
     insights = create_model("Insight", __base__=_Closed, architecture=points, performance=points, security=points)
     risk = create_model("RiskItem", __base__=_Closed, risk=(item, ...), detail=(_prose(caps["detail_chars"]), ...),
                         severity=(Importance, ...))
     # Summary first: a model that has described the change types and rates it better.
     low = depth == "low"
     fields: dict[str, Any] = {
-        "summary": (list[item], Field(min_length=1, max_length=caps["summary_low" if low else "summary"])),
+        "summary": (items, Field(min_length=1, max_length=caps["summary_low" if low else "summary"])),
         "change_type": (ChangeType, ...),
     }
     if rate:
@@ -103,7 +107,7 @@ def answer_model(language: str, depth: str = "high", rate: bool = False, compact
         # High-tier commits are asked for at least one concrete risk: "an empty list when there
         # are none" led small models to report none on every commit.
         fields["risks"] = (list[risk], Field(min_length=1 if depth == "high" else 0, max_length=caps["risks"]))
-        fields["recommendations"] = (list[item], Field(max_length=caps["recommendations"]))
+        fields["recommendations"] = (items, Field(max_length=caps["recommendations"]))
     if depth == "high":
         fields["conclusion"] = (_prose(caps["conclusion_chars"]), ...)
     name = f"CommitAnswer_{language}_{depth}{'_rated' if rate else ''}"

@@ -8,7 +8,7 @@ key is a ``SecretStr``: printing, logging or dumping the settings never shows it
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from pydantic import (
@@ -87,7 +87,7 @@ class LLMSettings(BaseModel):
     def _headers(cls, v: Any) -> Any:
         return parse_headers(v) if isinstance(v, (str, list, tuple)) else v
 
-    def __repr_args__(self):  # header values may be credentials (Authorization: …)
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:  # header values may be credentials (Authorization: …)
         for key, value in super().__repr_args__():
             yield key, ({k: "**********" for k in value} if key == "headers" else value)
 

@@ -44,7 +44,7 @@ def stacked_days(days: Sequence[tuple[str, dict[str, int]]], title: str, tier_na
     label_every = max(1, round(n / 10))  # at most ~10 day labels, so they never overlap
     for i, (label, counts) in enumerate(days):
         x = left + i * slot + (slot - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         for tier in ("high", "medium", "low"):
             count = counts.get(tier, 0)
             if not count:
