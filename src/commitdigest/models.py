@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from commitdigest.kinds import AnalyzerKind, DateField, Language
+from commitdigest.kinds import Language
 
 
 class ChangeType(StrEnum):
