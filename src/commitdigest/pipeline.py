@@ -32,7 +32,7 @@ from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Report, Usa
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
 from commitdigest.report import render
 from commitdigest.report.build import RepoResult, build_report
-from commitdigest.rollup import Period
+from commitdigest.rollup import CommitFacts, Period, commit_facts
 from commitdigest.store import Store
 from commitdigest.window import Zone, make_window
 
@@ -273,6 +273,7 @@ def generate_days(
     limits: gitlog.PatchLimits | None = None,
     git_timeout: float = 300.0,
     hosting: HostingSettings | None = None,
+    facts: dict[str, CommitFacts] | None = None,
 ) -> list[tuple[date, Report]]:
     """One report per day, every repository a section, in the order given.
 
@@ -308,6 +309,8 @@ def generate_days(
             if when in wanted and keep_commit(c, t.include, t.exclude):
                 per_day[when].setdefault(t.name, []).append(c)
                 kept.append(c)
+        if facts is not None:  # read now: the patches are dropped once analysed
+            facts.update((c.sha, commit_facts(c)) for c in kept)
         outcomes.append(attach_pull_requests(kept, t.repo, store, settings))
     reports = []
     base = analyzer.scoring
@@ -474,8 +477,9 @@ def generate_rollup(
     from commitdigest.rollup import Rollup, fold, score_totals
 
     analyzer = analyzer or default_analyzer()
+    facts: dict[str, CommitFacts] = {}
     daily = generate_days(tracked, period.days, zone, language=language, date_field=date_field, analyzer=analyzer,
-                          store=store, progress=progress, git_timeout=git_timeout, hosting=hosting)
+                          store=store, progress=progress, git_timeout=git_timeout, hosting=hosting, facts=facts)
     before = period.previous()
     window = make_window(before.since, before.until, zone)
     previous: dict[str, Any] = {}
@@ -491,5 +495,5 @@ def generate_rollup(
         scoring = analyzer.scoring.merged(t.importance) if t.importance else analyzer.scoring
         previous[t.name] = score_totals([c for c in commits if keep_commit(c, t.include, t.exclude)], scoring)
     rollup = Rollup(period=period, title=rollup_title(period, language), language=language, timezone=zone.name,
-                    generator=analyzer.name, repos=fold(period, daily, previous))
+                    generator=analyzer.name, repos=fold(period, daily, previous, facts=facts))
     return rollup, daily
