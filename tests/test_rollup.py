@@ -200,3 +200,20 @@ def test_public_definitions_and_dependencies_net_over_the_period(tmp_path):
     assert "| `httpx` | `0.27.0` | `0.28.1` | 2026-11-19 `" in deps and "rich" not in deps
     html = (out / "rollups" / "2026-W47.html").read_text()
     assert "<code>make_plan</code>" in html and "<code>0.28.1</code>" in html
+
+
+def test_long_lists_show_their_full_count(tmp_path):
+    """A period that adds more definitions than a page lists says how many, and how many are left out."""
+    from conftest import GitRepo
+
+    r = GitRepo(tmp_path / "many")
+    r.commit("chore: init", {"README.md": "x\n"}, when="2026-11-01T09:00:00+08:00")
+    body = "".join(f"def public_{i:02d}():\n    return {i}\n\n" for i in range(35))
+    r.commit("feat: many helpers", {"lib/many.py": body}, when="2026-11-17T10:00:00+08:00")
+    out = tmp_path / "out"
+    rollup(r, out, "--week", "2026-W47", "--lang", "en", "--format", "md,json")
+    [repo] = json.loads((out / "rollups" / "2026-W47.json").read_text())["repos"]
+    assert len(repo["definitions_added"]) == 35  # the record keeps them all
+    md = (out / "rollups" / "2026-W47.md").read_text()
+    assert "Added (35): `public_00`" in md and "`public_29`" in md and "`public_30`" not in md
+    assert "…and 5 more in the daily reports" in md

@@ -22,8 +22,7 @@ from commitdigest.paths import module
 HIGHLIGHTS_MAX = 30
 AREAS_MAX = 10
 CONTRIBUTORS_MAX = 10
-DEFINITIONS_MAX = 30
-DEPENDENCIES_MAX = 30
+SHOWN_MAX = 30  # definitions or dependencies listed on a rollup page, per list
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -182,12 +181,11 @@ class RepoRollup(BaseModel):
     areas: list[AreaChurn] = Field(default_factory=list)
     types: dict[str, int] = Field(default_factory=dict)
     contributors: list[tuple[str, int]] = Field(default_factory=list)
-    #: public definitions that exist at the end of the period and did not at its start, and the reverse
+    #: public definitions the period's diffs added and removed, net (all of them: the pages show
+    #: the first ``SHOWN_MAX`` of each list)
     definitions_added: list[DefinitionChange] = Field(default_factory=list)
     definitions_removed: list[DefinitionChange] = Field(default_factory=list)
-    definitions_more: int = 0  # left out of the two lists above (they keep DEFINITIONS_MAX each)
     dependencies: list[DependencyChange] = Field(default_factory=list)
-    dependencies_more: int = 0
 
 
 class Rollup(BaseModel):
@@ -228,7 +226,7 @@ def _one_line(summary: list[str]) -> str:
 
 def _surface(entries: list, facts: Mapping[str, CommitFacts]) -> tuple[list[DefinitionChange], list[DefinitionChange],
                                                                     list[DependencyChange]]:
-    """Net changes over the period, commits replayed oldest first: a definition added and then
+    """Net changes of the period's diffs, commits replayed oldest first: a definition added and then
     removed again (or the reverse) is neither; a dependency bumped twice shows its first old and
     last new version, and one that ends where it started is left out."""
     defs: dict[str, tuple[str, date, str]] = {}  # name -> ("+" or "-", day, short sha) of its net change
@@ -312,9 +310,7 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
                    for a, v in ranked_areas[:AREAS_MAX]],
             types=dict(types.most_common()),
             contributors=people.most_common(CONTRIBUTORS_MAX),
-            definitions_added=added[:DEFINITIONS_MAX], definitions_removed=removed[:DEFINITIONS_MAX],
-            definitions_more=max(len(added) - DEFINITIONS_MAX, 0) + max(len(removed) - DEFINITIONS_MAX, 0),
-            dependencies=bumps[:DEPENDENCIES_MAX], dependencies_more=max(len(bumps) - DEPENDENCIES_MAX, 0),
+            definitions_added=added, definitions_removed=removed, dependencies=bumps,
         ))
     return out
 

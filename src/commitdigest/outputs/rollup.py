@@ -20,7 +20,7 @@ from commitdigest.outputs.text import clean, clean_tree
 from commitdigest.outputs.urls import web_url_or_none
 from commitdigest.report.labels import CHANGE_TYPE_WORD, EMOJI, IMPORTANCE_WORD, LABELS, counted
 from commitdigest.report.render import md_cell, md_code, md_heading, md_inline, md_link_text, thousands
-from commitdigest.rollup import Rollup
+from commitdigest.rollup import SHOWN_MAX, Rollup
 
 FOLDER = "rollups"
 FORMATS = ("md", "json", "html")
@@ -121,7 +121,7 @@ def _common(rollup: Rollup) -> dict:
     analyzer = LABELS[lang]["offline"] if rollup.generator == "heuristic" else rollup.generator.removeprefix("llm:")
     return dict(r=rollup, analyzer=analyzer, W=WORDS[lang], EMOJI=EMOJI, IMP=IMPORTANCE_WORD[lang], TYPE=CHANGE_TYPE_WORD[lang],
                 summary=lambda repo: _summary(repo, rollup), versus=lambda repo: _versus(repo, rollup),
-                counted=counted)
+                counted=counted, SHOWN=SHOWN_MAX)
 
 
 @lru_cache(maxsize=1)
