@@ -204,6 +204,10 @@ def test_summary_takes_the_pr_description_not_its_boilerplate(make_repo):
     assert gist("Bumps h2.\n\n<details>\n<summary>Release notes</summary>\n<p>From h2's log.</p>\n</details>") == [
         "Bumps h2.", "Release notes From h2's log."]
     assert gist("Returns Vec<u8> and Option<T> now.") == ["Returns Vec<u8> and Option<T> now."]
+    # bold labels lose their markers as pairs: no dangling "**" that turns the next words bold
+    assert gist("**Description**\n\n**Issue:** the rotator fails.\n**Reason:** it ignores the proxy.") == [
+        "Issue: the rotator fails. Reason: it ignores the proxy."]
+    assert gist("__init__ now takes a `*args` glob like **/*.py") == ["__init__ now takes a `*args` glob like **/*.py"]
 
 
 def test_changed_defaults_and_migrations_are_risks(make_repo):

@@ -163,3 +163,57 @@ def test_run_writes_each_rollup_once_its_period_is_over(repo, tmp_path):
     assert again.returncode == 0 and "rollups" not in again.stdout  # written once: nothing new
     forced = run_cli("run", "--config", str(cfg), "--date", "2026-11-20", "--force", "-q")
     assert {Path(p).name for p in forced.stdout.split() if "/rollups/" in p} >= {"2026-W47.md"}
+
+
+def test_public_definitions_and_dependencies_net_over_the_period(tmp_path):
+    """The rollup names the public definitions and dependency versions the period changed, net:
+    a definition added and removed again within the week is not listed, a dependency bumped
+    twice shows its first old and last new version. Each fact is checkable in the diffs."""
+    from conftest import GitRepo
+
+    r = GitRepo(tmp_path / "svc")
+    r.commit("chore: init", {"svc/api.py": "def old_entry():\n    return 1\n", "requirements.txt": "httpx==0.27.0\nrich==13.0\n"},
+             when="2026-11-01T09:00:00+08:00")
+    r.commit("feat: add the planner", {"svc/plan.py": "def make_plan(x):\n    return x\n\n\nclass Planner:\n    pass\n"},
+             when="2026-11-16T10:00:00+08:00")
+    r.commit("feat: try a helper", {"svc/tmp.py": "def scratch():\n    return 0\n"}, when="2026-11-16T11:00:00+08:00")
+    (r.path / "svc" / "tmp.py").unlink()
+    r.commit("refactor: drop the helper and the old entry", {"svc/api.py": "X = 1\n"},
+             when="2026-11-17T10:00:00+08:00")
+    r.commit("deps: bump httpx", {"requirements.txt": "httpx==0.28.0\nrich==13.0\n"}, when="2026-11-18T10:00:00+08:00")
+    r.commit("deps: bump httpx again", {"requirements.txt": "httpx==0.28.1\nrich==13.0\n"},
+             when="2026-11-19T10:00:00+08:00")
+    r.commit("deps: rich there and back", {"requirements.txt": "httpx==0.28.1\nrich==14.0\n"},
+             when="2026-11-20T10:00:00+08:00")
+    r.commit("deps: rich back", {"requirements.txt": "httpx==0.28.1\nrich==13.0\n"}, when="2026-11-21T10:00:00+08:00")
+    out = tmp_path / "out"
+    rollup(r, out, "--week", "2026-W47", "--lang", "en", "--format", "md,json,html")
+    [repo] = json.loads((out / "rollups" / "2026-W47.json").read_text())["repos"]
+    assert [d["name"] for d in repo["definitions_added"]] == ["make_plan", "Planner"]
+    assert [d["name"] for d in repo["definitions_removed"]] == ["old_entry"]
+    assert [(d["name"], d["old"], d["new"]) for d in repo["dependencies"]] == [("httpx", "0.27.0", "0.28.1")]
+    md = (out / "rollups" / "2026-W47.md").read_text()
+    assert "### 🧩 Public definitions" in md and "Added (2): `make_plan`, `Planner`" in md
+    section = md.split("### 🧩 Public definitions", 1)[1].split("\n### ", 1)[0]
+    assert "Removed (1): `old_entry`" in section and "scratch" not in section
+    deps = md.split("### 📦 Dependency changes", 1)[1].split("\n### ", 1)[0]
+    assert "| `httpx` | `0.27.0` | `0.28.1` | 2026-11-19 `" in deps and "rich" not in deps
+    html = (out / "rollups" / "2026-W47.html").read_text()
+    assert "<code>make_plan</code>" in html and "<code>0.28.1</code>" in html
+
+
+def test_long_lists_show_their_full_count(tmp_path):
+    """A period that adds more definitions than a page lists says how many, and how many are left out."""
+    from conftest import GitRepo
+
+    r = GitRepo(tmp_path / "many")
+    r.commit("chore: init", {"README.md": "x\n"}, when="2026-11-01T09:00:00+08:00")
+    body = "".join(f"def public_{i:02d}():\n    return {i}\n\n" for i in range(35))
+    r.commit("feat: many helpers", {"lib/many.py": body}, when="2026-11-17T10:00:00+08:00")
+    out = tmp_path / "out"
+    rollup(r, out, "--week", "2026-W47", "--lang", "en", "--format", "md,json")
+    [repo] = json.loads((out / "rollups" / "2026-W47.json").read_text())["repos"]
+    assert len(repo["definitions_added"]) == 35  # the record keeps them all
+    md = (out / "rollups" / "2026-W47.md").read_text()
+    assert "Added (35): `public_00`" in md and "`public_29`" in md and "`public_30`" not in md
+    assert "…and 5 more in the daily reports" in md

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from commitdigest.errors import ConfigError, InputError, LLMConfigError
 from commitdigest.hosting.settings import HostingSettings
-from commitdigest.models import AnalyzerKind, DateField, Language
+from commitdigest.kinds import AnalyzerKind, DateField, Language
 
 FILENAME = "commitdigest.toml"
 ENV_CONFIG = "COMMITDIGEST_CONFIG"

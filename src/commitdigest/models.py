@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from commitdigest.kinds import AnalyzerKind as AnalyzerKind  # re-exported: the records and their enums
+from commitdigest.kinds import DateField as DateField
 from commitdigest.kinds import Language
 
 

@@ -36,7 +36,7 @@ from commitdigest.outputs import formats as formats_mod
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
 from commitdigest.progress import Progress
 from commitdigest.report.build import RepoResult, build_report
-from commitdigest.rollup import Period
+from commitdigest.rollup import CommitFacts, Period, commit_facts
 from commitdigest.store import Store
 from commitdigest.window import Zone, make_window
 
@@ -240,6 +240,7 @@ def generate(
     git_timeout: float = 300.0,
     hosting: HostingSettings | None = None,
     fail_fast: bool = False,
+    facts: dict[str, CommitFacts] | None = None,
 ) -> list[Report]:
     """The core every command calls: one report per window, every source a section, in order.
 
@@ -247,7 +248,9 @@ def generate(
     year of daily reports costs two git processes per repository. A source that fails to read
     becomes a section that says why (``fail_fast``: its error is raised instead, as ``report``
     wants); the others are unaffected. Analyses come from ``store`` where it has them. Each
-    report carries its own model usage; with one window its time includes reading git."""
+    report carries its own model usage; with one window its time includes reading git.
+    ``facts`` receives each kept commit's ``commit_facts`` (what a rollup lists), read before
+    the analysis releases its patch."""
     started = time.monotonic()
     language = check_language(language)
     analyzer = analyzer or default_analyzer()
@@ -288,6 +291,8 @@ def generate(
                     hit = True
             if hit:
                 kept.append(c)
+        if facts is not None:
+            facts.update((c.sha, commit_facts(c)) for c in kept)
         outcomes.append(attach_pull_requests(kept, t.repo, store, settings))
     scorings = [analyzer.scoring.merged(t.importance) if t.importance else None for t in sources]
     if progress:
@@ -383,12 +388,13 @@ def generate_days(
     limits: gitlog.PatchLimits | None = None,
     git_timeout: float = 300.0,
     hosting: HostingSettings | None = None,
+    facts: dict[str, CommitFacts] | None = None,
 ) -> list[tuple[date, Report]]:
     """``run``: one report per day, every repository a section, in the order given."""
     days = sorted(set(days))
     reports = generate([Span(d, d) for d in days], tracked, analyzer, store, zone=zone, language=language,
                        date_field=date_field, progress=progress, limits=limits, git_timeout=git_timeout,
-                       hosting=hosting)
+                       hosting=hosting, facts=facts)
     return list(zip(days, reports, strict=True))
 
 
@@ -490,8 +496,9 @@ def generate_rollup(
     from commitdigest.rollup import Rollup, fold, score_totals
 
     analyzer = analyzer or default_analyzer()
+    facts: dict[str, CommitFacts] = {}
     daily = generate_days(tracked, period.days, zone, language=language, date_field=date_field, analyzer=analyzer,
-                          store=store, progress=progress, git_timeout=git_timeout, hosting=hosting)
+                          store=store, progress=progress, git_timeout=git_timeout, hosting=hosting, facts=facts)
     before = period.previous()
     window = make_window(before.since, before.until, zone)
     previous: dict[str, Any] = {}
@@ -506,5 +513,5 @@ def generate_rollup(
         scoring = analyzer.scoring.merged(t.importance) if t.importance else analyzer.scoring
         previous[t.name] = score_totals([c for c in commits if keep_commit(c, t.include, t.exclude)], scoring)
     rollup = Rollup(period=period, title=rollup_title(period, language), language=language, timezone=zone.name,
-                    generator=analyzer.name, repos=fold(period, daily, previous, report_link=report_link))
+                    generator=analyzer.name, repos=fold(period, daily, previous, report_link=report_link, facts=facts))
     return rollup, daily

@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
 from commitdigest.errors import InputError
-from commitdigest.models import Importance, Report
+from commitdigest.models import Commit, Importance, Report
 from commitdigest.paths import module
 
 HIGHLIGHTS_MAX = 30
 AREAS_MAX = 10
 CONTRIBUTORS_MAX = 10
+SHOWN_MAX = 30  # definitions or dependencies listed on a rollup page, per list
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -137,6 +139,42 @@ class Totals(BaseModel):
     contributors: int = 0
 
 
+class DefinitionChange(BaseModel):
+    """A public definition that came or went during the period (the last commit that did it)."""
+
+    name: str
+    day: date
+    short_sha: str
+
+
+class DependencyChange(BaseModel):
+    """A dependency's version at the start and at the end of the period, as the diffs read."""
+
+    name: str
+    old: str | None  # None: added during the period
+    new: str | None  # None: removed during the period
+    day: date  # the last commit that changed it
+    short_sha: str
+
+
+class CommitFacts(BaseModel):
+    """What a commit's diff states about the public surface, read before its patch is dropped:
+    the same readers and the same file areas as the offline analysis's summary lines."""
+
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    bumps: list[tuple[str, str | None, str | None]] = Field(default_factory=list)
+
+
+def commit_facts(commit: Commit) -> CommitFacts:
+    from commitdigest.analysis.diff_facts import definitions, dependency_bumps
+    from commitdigest.paths import area
+
+    defs = definitions(f for f in commit.files if area(f.path) == "source")
+    bumps = dependency_bumps((f.path, f.patch) for f in commit.files if area(f.path) in ("deps", "build", "config"))
+    return CommitFacts(added=defs.added, removed=defs.removed, bumps=[(b.name, b.old, b.new) for b in bumps])
+
+
 class RepoRollup(BaseModel):
     name: str
     url: str | None = None
@@ -150,6 +188,11 @@ class RepoRollup(BaseModel):
     areas: list[AreaChurn] = Field(default_factory=list)
     types: dict[str, int] = Field(default_factory=dict)
     contributors: list[tuple[str, int]] = Field(default_factory=list)
+    #: public definitions the period's diffs added and removed, net (all of them: the pages show
+    #: the first ``SHOWN_MAX`` of each list)
+    definitions_added: list[DefinitionChange] = Field(default_factory=list)
+    definitions_removed: list[DefinitionChange] = Field(default_factory=list)
+    dependencies: list[DependencyChange] = Field(default_factory=list)
 
 
 class Rollup(BaseModel):
@@ -206,9 +249,36 @@ def _one_line(summary: list[str]) -> str:
     return text if len(text) <= 160 else text[:159].rstrip() + "…"
 
 
+def _surface(entries: list, facts: Mapping[str, CommitFacts]) -> tuple[list[DefinitionChange], list[DefinitionChange],
+                                                                    list[DependencyChange]]:
+    """Net changes of the period's diffs, commits replayed oldest first: a definition added and then
+    removed again (or the reverse) is neither; a dependency bumped twice shows its first old and
+    last new version, and one that ends where it started is left out."""
+    defs: dict[str, tuple[str, date, str]] = {}  # name -> ("+" or "-", day, short sha) of its net change
+    deps: dict[str, list] = {}  # name -> [old, new, day, short sha]
+    for day, c in entries:
+        f = facts.get(c.sha)
+        if f is None:
+            continue
+        for sign, names in (("+", f.added), ("-", f.removed)):
+            for name in names:
+                was = defs.pop(name, None)
+                if was is None or was[0] == sign:
+                    defs[name] = (sign, day, c.short_sha)
+        for name, old, new in f.bumps:
+            slot = deps.setdefault(name, [old, new, day, c.short_sha])
+            slot[1:] = [new, day, c.short_sha]
+    added = [DefinitionChange(name=n, day=d, short_sha=s) for n, (sign, d, s) in defs.items() if sign == "+"]
+    removed = [DefinitionChange(name=n, day=d, short_sha=s) for n, (sign, d, s) in defs.items() if sign == "-"]
+    bumps = [DependencyChange(name=n, old=o, new=nw, day=d, short_sha=s)
+             for n, (o, nw, d, s) in sorted(deps.items()) if o != nw]
+    return added, removed, bumps
+
+
 def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, Totals | None] | None = None,
-         report_link: str = "../{day}.md") -> list[RepoRollup]:
-    """The period's repositories, in the order of the daily reports' sections."""
+         report_link: str = "../{day}.md", facts: Mapping[str, CommitFacts] | None = None) -> list[RepoRollup]:
+    """The period's repositories, in the order of the daily reports' sections. ``facts`` are
+    the commits' ``commit_facts`` by sha, read while their patches were in memory."""
     names: list[str] = []
     urls: dict[str, str | None] = {}
     errors: dict[str, str | None] = {}
@@ -256,6 +326,7 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
         totals.contributors = len(people)
         ranked_areas = sorted(areas.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), -kv[1][0], kv[0]))
         highlights.sort(key=lambda h: (h.day, h.sha))
+        added, removed, bumps = _surface(entries, facts or {})
         out.append(RepoRollup(
             name=name, url=urls[name], error=errors.get(name), days=list(tiers.values()), totals=totals,
             previous=(previous or {}).get(name),
@@ -264,6 +335,7 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
                    for a, v in ranked_areas[:AREAS_MAX]],
             types=dict(types.most_common()),
             contributors=people.most_common(CONTRIBUTORS_MAX),
+            definitions_added=added, definitions_removed=removed, dependencies=bumps,
         ))
     return out
 

@@ -33,7 +33,7 @@ from commitdigest.models import (
 from commitdigest.vocab import counted, words
 from commitdigest.vocab.tables import OfflineWords
 
-RULES_VERSION = 17
+RULES_VERSION = 18
 
 # "type(scope)!: text", and the colon-less "type(scope) text" some teams write.
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*"

@@ -46,8 +46,15 @@ def _unwrap(lines: list[str]) -> list[str]:
     return [i for i in items if i]
 
 
+# Bold in a PR description ("**Issue:** the rotator fails …") is layout, not words; a line keeps
+# the words. Only "**" pairs: "__" is also Python's dunder (__init__), and single * or _ are
+# everywhere in identifiers and globs.
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+
 def _cut(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip().strip("*_").strip()
+    text = _BOLD.sub(r"\1", re.sub(r"\s+", " ", text).strip())
+    text = re.sub(r"^\*\*\s*|\s*\*\*$", "", text).strip()  # a pair that the unwrapping split
     if len(text) <= limit:
         return text
     end = max(text.rfind(". ", 0, limit), text.rfind("。", 0, limit))

@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from commitdigest.models import AnalyzerKind
+from commitdigest.kinds import AnalyzerKind
 from commitdigest.outputs import charts
 from commitdigest.outputs.files import ensure_dir, write_all
 from commitdigest.outputs.formats import rollup_names
@@ -21,7 +21,7 @@ from commitdigest.outputs.html import csp
 from commitdigest.outputs.text import clean, clean_tree
 from commitdigest.outputs.urls import web_url_or_none
 from commitdigest.report.render import md_cell, md_code, md_heading, md_inline, md_link_text, thousands
-from commitdigest.rollup import Period, RepoRollup, Rollup
+from commitdigest.rollup import SHOWN_MAX, Period, RepoRollup, Rollup
 from commitdigest.vocab import EMOJI, counted, words
 
 FOLDER = "rollups"
@@ -75,7 +75,7 @@ def _common(rollup: Rollup) -> dict:
                 else rollup.generator.removeprefix("llm:"))
     return dict(r=rollup, analyzer=analyzer, W=v.rollup, EMOJI=EMOJI, IMP=v.importance, TYPE=v.change_type,
                 summary=lambda repo: _summary(repo, rollup), versus=lambda repo: _versus(repo, rollup),
-                counted=counted)
+                counted=counted, SHOWN=SHOWN_MAX)
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,8 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from commitdigest.models import IMPORTANCE_ORDER, AnalyzerKind, CommitAnalysis, CommitEntry, Report
+from commitdigest.kinds import AnalyzerKind
+from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Report
 from commitdigest.outputs.text import clean, clean_tree
 from commitdigest.vocab import EMOJI, counted, drop_causes, words
 from commitdigest.vocab.tables import ReportWords

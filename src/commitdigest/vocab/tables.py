@@ -155,6 +155,17 @@ class RollupWords(TypedDict):
     chart_types: str
     lines: str
     commits_word: str
+    definitions: str
+    defs_added: str
+    defs_removed: str
+    defs_more: str
+    sep: str
+    dependencies: str
+    col_dependency: str
+    col_before: str
+    col_after: str
+    col_commit: str
+    deps_more: str
     footer: str
 
 

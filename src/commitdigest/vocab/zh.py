@@ -243,6 +243,17 @@ ROLLUP: RollupWords = {
     "chart_types": "变更类型分布",
     "lines": "行",
     "commits_word": "个提交",
+    "definitions": "🧩 公开定义",
+    "defs_added": "新增 {n} 个：",
+    "defs_removed": "删除 {n} 个：",
+    "defs_more": "…另有 {n} 个，见各日报告",
+    "sep": "、",
+    "dependencies": "📦 依赖变更",
+    "col_dependency": "依赖",
+    "col_before": "期初",
+    "col_after": "期末",
+    "col_commit": "最后一次变更",
+    "deps_more": "…另有 {n} 个依赖变更，见各日报告",
     "footer": "由 {name} 生成 | 分析器：{analyzer}",
 }
 
