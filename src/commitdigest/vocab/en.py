@@ -166,6 +166,7 @@ OFFLINE: OfflineWords = {
         "config": "configuration",
     },
     "r_notest": ("Source changed without tests", "source files changed but no test was touched", "Check that existing tests cover the change"),
+    "r_deps": ("Dependency change", "dependencies or lockfiles changed, which can change behaviour", "Read the dependency changelog and run the full test suite"),
     "r_api": ("Public API removed", "externally visible functions or types were deleted", "Check downstream callers"),
     "r_large": ("Large change", "many files or lines changed; hard to review", "Review module by module"),
     "r_security": ("Security-sensitive", "mentions a security advisory, or touches authentication, secrets, permissions or crypto", "Ask for a security review"),
