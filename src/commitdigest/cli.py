@@ -9,8 +9,12 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 # Only what declaring the commands needs is imported here: `--help` and `--version` must not
 # load the report stack (pydantic models, jinja, git). Each command imports what it runs.
@@ -53,7 +57,7 @@ class _Progress(Progress):
 
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                              TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self._task = None
+        self._task: TaskID | None = None
         self._bar.start()
 
     def start(self, label: str, total: int) -> None:
@@ -584,6 +588,8 @@ def _reader_gone() -> bool:
 
     try:
         poller = select.poll()
+        if sys.__stdout__ is None:  # no stdout at all (pythonw, a closed descriptor): no reader to lose
+            return False
         poller.register(sys.__stdout__.fileno(), select.POLLOUT)
         return any(events & select.POLLERR for _, events in poller.poll(0))
     except (AttributeError, OSError, ValueError):

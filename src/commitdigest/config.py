@@ -294,7 +294,7 @@ def _check_importance(config: Config, path: Path) -> None:
     scoring, so a typo in a weight is reported against its key before any work."""
     from commitdigest.analysis.importance import scoring_from_table
 
-    tables = [("importance", config.importance, None)]
+    tables: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [("importance", config.importance, None)]
     tables += [(f"repos[{i}].importance", repo.importance, config.importance)
                for i, repo in enumerate(config.repos) if repo.importance]
     for where, table, base in tables:
@@ -319,7 +319,8 @@ def _check_notify(config: Config, path: Path) -> None:
     except ValidationError as exc:
         err = exc.errors(include_input=False, include_url=False)[0]
         loc = list(err["loc"])
-        if len(loc) > 1 and isinstance(loc[1], str) and loc[1] == config.notify[loc[0]].get("type"):
+        if (len(loc) > 1 and isinstance(loc[0], int) and isinstance(loc[1], str)
+                and loc[1] == config.notify[loc[0]].get("type")):
             del loc[1]  # pydantic names the union member; readers want the key
         where = f"notify[{loc[0]}]" + "".join(f".{p}" for p in loc[1:])
         if err["type"] == "extra_forbidden":

@@ -67,7 +67,8 @@ def days_to_do(days: Sequence[date], out_dir: Path, formats: Sequence[str], forc
     """(to generate, skipped): a day counts as reported when all its files exist and none of
     its repositories failed. ``folder`` gives a day's directory when it is not ``out_dir``."""
     suffixes = formats_mod.report_files(formats)
-    todo, skipped = [], []
+    todo: list[date] = []
+    skipped: list[date] = []
     for day in sorted(set(days)):
         stem = pipeline.report_stem(day, day)
         where = folder(day) if folder else out_dir
@@ -226,8 +227,12 @@ def rollup_places(config: Config | None, out_dir: Path, period) -> list[RollupPl
     if config is None or config.output.layout != "per-repo":
         return [RollupPlace(folder=out_dir, report_link="../{day}.md", day_folder=lambda _day: out_dir)]
     folders = repo_folders([rc.display_name() for rc in config.repos])
+
+    def day_folder(folder: str) -> Callable[[date], Path]:
+        return lambda day: out_dir / f"{day.year:04d}" / folder
+
     return [RollupPlace(folder=out_dir / period.year / f, report_link=f"../../../{{year}}/{f}/{{day}}.md",
-                        day_folder=lambda day, f=f: out_dir / f"{day.year:04d}" / f, only=name)
+                        day_folder=day_folder(f), only=name)
             for name, f in folders.items()]
 
 

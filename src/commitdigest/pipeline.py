@@ -23,7 +23,7 @@ from commitdigest.analysis.grounding import ground
 from commitdigest.analysis.importance import Scoring
 from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
-from commitdigest.git.mirror import prefetch_window
+from commitdigest.git.mirror import MirrorKind, prefetch_window
 from commitdigest.git.repo import Repo, distinct_names, open_repo, resolve_rev
 from commitdigest.hosting import (
     HostingSettings,
@@ -143,7 +143,7 @@ def release_patches(commits: Sequence[Commit]) -> None:
 
 def open_source(location: str | Path, *, branch: str | None = None, name: str | None = None,
                 web_url: str | None = None, cache_dir: Path | None = None, timeout: float = 300.0,
-                mirror: str | None = None, strict_links: bool = True,
+                mirror: MirrorKind | None = None, strict_links: bool = True,
                 note: Callable[[str], None] | None = None) -> Repo:
     """Path or URL → repository: the one way every command opens a source. A URL is mirrored
     into the cache first (cloned once, fetched after). ``web_url`` gives the commit and PR
@@ -162,8 +162,7 @@ def open_source(location: str | Path, *, branch: str | None = None, name: str | 
     if is_url(path):
         if note:
             note(f"fetching {name or path}")
-        kind = {"kind": mirror} if mirror else {}
-        path = str(ensure_mirror(path, cache_dir or default_cache_dir(), timeout=timeout, **kind).path)
+        path = str(ensure_mirror(path, cache_dir or default_cache_dir(), timeout=timeout, kind=mirror or "auto").path)
     return open_repo(path, branch, name, timeout=timeout, web_url=web_url)
 
 

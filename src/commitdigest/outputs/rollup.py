@@ -7,6 +7,7 @@ reports they link to, and never among them: the site index and the feed read the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -110,14 +111,14 @@ def render_json(rollup: Rollup) -> str:
     return json.dumps(clean_tree(rollup.to_json_dict()), ensure_ascii=False, indent=2) + "\n"
 
 
-def render(rollup: Rollup, formats: tuple[str, ...] | list[str] = FORMATS) -> dict[str, str]:
+def render(rollup: Rollup, formats: Sequence[str] = FORMATS) -> dict[str, str]:
     """suffix → text, through the registry of formats (an HTML page implies its JSON twin)."""
     from commitdigest.outputs.formats import render_rollup
 
     return render_rollup(rollup, formats)
 
 
-def write(rollup: Rollup, out_dir: Path, formats: tuple[str, ...] | list[str] = FORMATS) -> list[Path]:
+def write(rollup: Rollup, out_dir: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
     """The rollup's files under ``out_dir/rollups/``: written together, or not at all. Under
     ``layout = "per-repo"`` ``out_dir`` is the repository's folder of the period's year."""
     rendered = render(rollup, formats)  # everything rendered before the first byte is written

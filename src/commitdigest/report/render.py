@@ -11,7 +11,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from commitdigest.kinds import AnalyzerKind
-from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Report
+from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Importance, Report
 from commitdigest.outputs.text import clean, clean_tree
 from commitdigest.vocab import EMOJI, counted, drop_causes, words
 from commitdigest.vocab.tables import ReportWords
@@ -129,8 +129,8 @@ def thousands(n: int) -> str:
     return f"{n:,}"
 
 
-def _tiers(commits: list[CommitEntry]) -> list[tuple[str, list[CommitEntry]]]:
-    out = []
+def _tiers(commits: list[CommitEntry]) -> list[tuple[Importance, list[CommitEntry]]]:
+    out: list[tuple[Importance, list[CommitEntry]]] = []
     for level in IMPORTANCE_ORDER:
         items = [c for c in commits if c.analysis.importance == level]
         if items:
