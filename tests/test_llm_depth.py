@@ -18,8 +18,8 @@ from commitdigest.analysis.llm import LLMAnalyzer, system_prompt
 from commitdigest.llm.schema import answer_schema, sections
 from commitdigest.llm.settings import LLMSettings
 from commitdigest.models import Commit, Importance
-from commitdigest.report.labels import LABELS
 from commitdigest.report.render import md_cell, md_inline, render_json, render_markdown
+from commitdigest.vocab import words as vocab_words
 from commitdigest.window import parse_zone
 
 SH = parse_zone("Asia/Shanghai")
@@ -310,7 +310,7 @@ def test_a_full_answer_fills_every_section_the_seed_shows(make_repo, tmp_path, l
     }
     with FakeLLM(for_tier(answer, low_answer(language))) as server:
         md = render_markdown(report_of(repo, tmp_path, server, language=language))
-    words = LABELS[language]
+    words = vocab_words(language).report
     high, low = md.split("#### docs: fix a typo")
     for label in ("change_type", "importance", "summary", "impact", "insights", "architecture", "performance",
                   "security", "risks", "recommendations", "conclusion"):

@@ -214,3 +214,49 @@ def test_a_registered_channel_type_is_configured_and_delivered(site):
             type: Literal["teams-test"]
 
         register(ChannelType(settings=Other, build=teams_card))
+
+
+def test_run_sends_the_finished_week_once_to_weekly_channels(site, tmp_path):
+    """``run`` writes the week once it is over and sends it to the weekly channel once; the daily
+    channel gets the day; a failed weekly delivery is retried by the next run, and a rerun after
+    success sends nothing. The feed lists the rollup written by the same run."""
+    repo, _ = site
+    with CaptureServer() as daily, CaptureServer(Answer(503)) as weekly:
+        (tmp_path / "commitdigest.toml").write_text(f'''timezone = "Asia/Shanghai"
+language = "en"
+[[repos]]
+path = "{repo.path}"
+[output]
+dir = "out"
+formats = ["md", "json", "html", "feed"]
+base_url = "{BASE}"
+[[notify]]
+type = "webhook"
+name = "day"
+url = "{daily.url('/d')}"
+[[notify]]
+type = "webhook"
+name = "week"
+url = "{weekly.url('/w')}"
+when = "weekly"
+retries = 0
+''')
+        r = run_cli("run", "--date", "2026-11-22", cwd=tmp_path)
+        assert r.returncode == 7, r.stderr  # the weekly hook failed: reports written, the run says so
+        out = tmp_path / "out"
+        assert (out / "rollups" / "2026-W47.json").is_file()  # written because a channel asks for it
+        assert "rollups/2026-W47.html" in (out / "feed.xml").read_text()
+        assert len(daily.posts) == 1 and daily.posts[0].body["title"].startswith("Daily Update Report")
+        assert len(weekly.posts) == 1
+        weekly.default = Answer()
+        r = run_cli("run", "--date", "2026-11-22", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert len(daily.posts) == 1 and len(weekly.posts) == 2
+        body = weekly.posts[-1].body
+        assert body["kind"] == "week" and body["rollup"]["period"]["label"] == "2026-W47"
+        assert body["report_url"] == f"{BASE}/rollups/2026-W47.html"
+        assert body["rollup"]["repos"][0]["totals"]["commits"] == 4
+        r = run_cli("run", "--date", "2026-11-22", cwd=tmp_path)
+        assert r.returncode == 0 and len(daily.posts) == 1 and len(weekly.posts) == 2
+    state = json.loads((tmp_path / "out" / ".commitdigest-deliveries.json").read_text())
+    assert state["rollup-2026-W47"] == {"1:webhook:week": "ok"} and state["2026-11-22"] == {"0:webhook:day": "ok"}

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
@@ -34,6 +36,9 @@ from commitdigest.outputs.files import (
 )
 from commitdigest.store import Store, default_cache_dir
 from commitdigest.window import Zone
+
+if TYPE_CHECKING:
+    from commitdigest.rollup import Period
 
 
 @dataclass
@@ -171,10 +176,15 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     result = RunResult()
     todo, result.skipped = days_to_do(days, out_dir, formats, force)
     if not todo:
-        result.written += _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
-                                       cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
+        rollups = _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
+                               cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
+        result.written += rollups
+        if rollups:  # the feed lists rollups too
+            result.written += pipeline.write_site(out_dir, [f for f in formats if f == "feed"], config.language,
+                                                  config.output.base_url, feed_quiet_days=config.output.feed_quiet_days)
         if notify and config.notify:
             result.delivery_errors = _notify(config, max(days), None, out_dir)
+            result.delivery_errors += _notify_rollups(config, days, zone, out_dir)
         return result
     cache_root = cache_dir or default_cache_dir()
     tracked = open_tracked(config, cache_root, git_timeout, note)
@@ -196,15 +206,18 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     for day, report in result.reports:
         if day not in quiet_days:
             result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
-    result.written += pipeline.write_site(out_dir, formats, config.language, base_url,
-                                          feed_quiet_days=config.output.feed_quiet_days)
+    # rollups before the site: the feed lists them
     result.written += _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
                                    cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note,
                                    tracked=tracked)
+    result.written += pipeline.write_site(out_dir, formats, config.language, base_url,
+                                          feed_quiet_days=config.output.feed_quiet_days)
     newest = max(days)
     if notify and config.notify and newest not in quiet_days:  # no page to point to: nothing to announce
         in_memory = next((r for d, r in result.reports if d == newest), None)
         result.delivery_errors = _notify(config, newest, in_memory, out_dir)
+    if notify and config.notify:
+        result.delivery_errors += _notify_rollups(config, days, zone, out_dir)
     return result
 
 
@@ -266,25 +279,34 @@ def write_rollup(tracked: Sequence[pipeline.Tracked], period, zone: Zone, analyz
 _KINDS = {"weekly": "week_period", "monthly": "month_period"}
 
 
+def rollup_kinds(config: Config) -> list[str]:
+    """The rollups ``run`` writes: ``[output] rollups``, and those a channel is sent
+    (``when = "weekly"``): a message needs its page."""
+    asked = {str(t.get("when")) for t in config.notify if isinstance(t, dict)}
+    return [kind for kind in _KINDS if kind in config.output.rollups or kind in asked]
+
+
+def _periods_over(kind: str, days: Sequence[date], zone: Zone) -> list[Period]:
+    """The periods of ``kind`` of the run's days, and the one before each, that are over."""
+    from commitdigest import rollup as rollup_mod
+    from commitdigest.window import parse_day
+
+    today = parse_day("today", zone)
+    make = getattr(rollup_mod, _KINDS[kind])
+    found = {p.label: p for day in days for p in (make(day), make(day).previous()) if p.until < today}
+    return sorted(found.values(), key=lambda p: p.since)
+
+
 def _due_rollups(config: Config, days: Sequence[date], zone: Zone, analyzer: Analyzer, *, out_dir: Path,
                  force: bool, use_cache: bool, cache_dir: Path | None, progress, git_timeout: float, note,
                  tracked: Sequence[pipeline.Tracked] | None = None) -> list[Path]:
     """``[output] rollups``: every period of the run's days, and the one before, that is over
     and not written yet (all of them with --force); per repository under ``layout = "per-repo"``."""
-    from commitdigest import rollup as rollup_mod
     from commitdigest.outputs import rollup as rollup_out
-    from commitdigest.window import parse_day
 
-    if not config.output.rollups:
+    over = {p.label: p for kind in rollup_kinds(config) for p in _periods_over(kind, days, zone)}
+    if not over:
         return []
-    today = parse_day("today", zone)
-    over = {}
-    for kind in config.output.rollups:
-        make = getattr(rollup_mod, _KINDS[kind])
-        for day in days:
-            for period in (make(day), make(day).previous()):
-                if period.until < today:
-                    over[period.label] = period
     due = [(period, place) for period in sorted(over.values(), key=lambda p: (p.since, p.kind))
            for place in rollup_places(config, out_dir, period)
            if force or not rollup_out.path_of(place.folder, period.label).is_file()]
@@ -374,12 +396,18 @@ def _run_per_repo(config, days, zone, analyzer, *, formats, out_dir, force, use_
                 store.close()
         for folder in sorted(touched):
             result.written += pipeline.write_site(folder, formats, config.language, config.output.base_url)
-    result.written += _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
-                                   cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
+    rollups = _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
+                           cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
+    result.written += rollups
+    # each repository's feed lists its rollups (folder/rollups/<label>.json)
+    for folder in sorted({p.parent.parent for p in rollups if p.parent.name == "rollups"}):
+        result.written += pipeline.write_site(folder, [f for f in formats if f == "feed"], config.language,
+                                              config.output.base_url)
     if notify and config.notify:
         newest = max(days)
         pages = [where(name)(newest) / pipeline.report_stem(newest, newest) for name in folders]
         result.delivery_errors = _notify(config, newest, None, out_dir, pages=pages)
+        result.delivery_errors += _notify_rollups(config, days, zone, out_dir)
     return result
 
 
@@ -402,10 +430,7 @@ def _notify(config: Config, day: date, report: Report | None, out_dir: Path,
 
     stem = pipeline.report_stem(day, day)
     state_path = out_dir / DELIVERIES
-    try:
-        state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
-    except (OSError, ValueError):
-        state = {}
+    state = _read_state(state_path)
     done = state.get(stem, {})
     channels = parse_channels(config.notify)
     pending = [(i, c) for i, c in enumerate(channels) if done.get(_channel_key(i, c)) != "ok"]
@@ -456,6 +481,23 @@ def _loaded(twin: Path) -> Report | None:
 def _deliver(config, source: Report, pending, state, state_path, done, stem, report_url, markdown, html) -> list[str]:
     from commitdigest.notify import deliver
 
+    return _send(lambda channels, on_delivery: deliver(
+        source, channels, report_url=report_url, markdown=markdown, html=html, stem=stem,
+        deadline=config.notify_deadline, on_delivery=on_delivery), pending, state, state_path, done, stem)
+
+
+# Delivery state keys: a day's stem ("2026-11-16"), or a rollup's label behind this prefix.
+ROLLUP_KEY = "rollup-"
+
+
+def _trimmed(state: dict[str, Any]) -> dict[str, Any]:
+    """The 60 newest days and the 60 newest rollups: plenty to retry from, and a small file."""
+    days = sorted(k for k in state if not k.startswith(ROLLUP_KEY))[-60:]
+    rollups = sorted(k for k in state if k.startswith(ROLLUP_KEY))[-60:]
+    return {k: state[k] for k in sorted(days + rollups)}
+
+
+def _send(send: Callable[..., list], pending, state, state_path, done, stem) -> list[str]:
     def record(n: int, d) -> None:
         # Saved as each channel finishes: a run killed during a slow channel must not make the
         # next one announce the day again on the channels that already had it.
@@ -465,13 +507,78 @@ def _deliver(config, source: Report, pending, state, state_path, done, stem, rep
         i, c = pending[n]
         done[_channel_key(i, c)] = "ok" if d.ok else "failed"
         state[stem] = done
-        # Keep the file small: the 60 newest days are plenty to retry from.
-        state = dict(sorted(state.items())[-60:])
+        state = _trimmed(state)
         try:
             write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
         except OutputError:
             pass  # the message went out; at worst the next run sends it once more
 
-    deliveries = deliver(source, [c for _, c in pending], report_url=report_url, markdown=markdown, html=html,
-                         stem=stem, deadline=config.notify_deadline, on_delivery=record)
+    deliveries = send([c for _, c in pending], record)
     return [f"{d.channel}: {d.error}" for d in deliveries if not d.ok]
+
+
+def _read_state(state_path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
+    except (OSError, ValueError):
+        state = {}
+    return state if isinstance(state, dict) else {}
+
+
+def _send_rollup(rollup, channels, on_delivery, **options) -> list:
+    from commitdigest.notify import deliver_rollup
+
+    return deliver_rollup(rollup, channels, on_delivery=on_delivery, **options)
+
+
+def _notify_rollups(config: Config, days: Sequence[date], zone: Zone, out_dir: Path) -> list[str]:
+    """Send each channel with ``when = "weekly"`` (``"monthly"``) the newest rollup of that kind
+    the run's days reach that is over and written, once: like the daily message, what each
+    channel got is kept in the deliveries file (under ``rollup-<label>``), so a failed channel is
+    retried by the next run and a backfill does not post every week it wrote. Under ``layout =
+    "per-repo"`` the period's rollups of every repository go out as one message."""
+    from commitdigest.notify.config import parse_channels
+    from commitdigest.notify.send import ROLLUP_WHEN
+    from commitdigest.outputs import rollup as rollup_out
+    from commitdigest.rollup import load_rollup
+
+    channels = parse_channels(config.notify)
+    state_path = out_dir / DELIVERIES
+    errors: list[str] = []
+    for when in ROLLUP_WHEN:
+        wanted = [(i, c) for i, c in enumerate(channels) if c.when == when]
+        periods = _periods_over(when, days, zone) if wanted else []
+        if not periods:
+            continue
+        period = periods[-1]
+        stem = ROLLUP_KEY + period.label
+        state = _read_state(state_path)
+        done = state.get(stem, {})
+        pending = [(i, c) for i, c in wanted if done.get(_channel_key(i, c)) != "ok"]
+        places = rollup_places(config, out_dir, period)
+        twins = [rollup_out.path_of(place.folder, period.label) for place in places]
+        loaded = []
+        for twin in twins:
+            try:
+                loaded.append(load_rollup(twin))
+            except CommitdigestError:
+                continue  # not written (no repository could be read) or damaged: nothing to announce
+        if not pending or not loaded:
+            continue
+        rollup = loaded[0].model_copy(update={"repos": [r for one in loaded for r in one.repos]})
+        base_url = config.output.base_url
+        page = twins[0].with_suffix(".html") if len(twins) == 1 and twins[0].with_suffix(".html").is_file() \
+            else twins[0].with_suffix(".md")
+        report_url = None
+        if base_url:
+            report_url = (f"{base_url.rstrip('/')}/{page.relative_to(out_dir).as_posix()}" if len(twins) == 1
+                          else f"{base_url.rstrip('/')}/")
+        markdown = html = None
+        if len(twins) == 1:
+            md_path, html_path = twins[0].with_suffix(".md"), twins[0].with_suffix(".html")
+            markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
+            html = html_path.read_text(encoding="utf-8") if html_path.is_file() else None
+        send = partial(_send_rollup, rollup, report_url=report_url, markdown=markdown, html=html,
+                       stem=period.label, deadline=config.notify_deadline)
+        errors += _send(send, pending, state, state_path, done, stem)
+    return errors

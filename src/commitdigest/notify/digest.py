@@ -9,23 +9,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 from commitdigest.models import Importance, Report
-from commitdigest.report.labels import EMOJI, IMPORTANCE_WORD, counted
+from commitdigest.vocab import EMOJI, counted, words
 
 if TYPE_CHECKING:
     from commitdigest.rollup import Rollup
-
-WORDS = {
-    "zh": {"total": "共 {n} 个提交", "high": "高重要度变更", "more": "…… 另有 {n} 条", "link": "查看完整报告",
-           "failed": "⚠️ 无法读取：{repos}", "none": "今日无高重要度变更", "none_rollup": "本期无高重要度变更",
-           "versus": "较{prev}：提交 {commits}，🔴高 {high}，🟡中 {medium}，🟢低 {low}",
-           "prev_week": "上周", "prev_month": "上月", "prev_period": "上期"},
-    "en": {"total": "{n} commit{s}", "high": "High-importance changes", "more": "… and {n} more",
-           "link": "Full report", "failed": "⚠️ Could not read: {repos}", "none": "No high-importance changes",
-           "none_rollup": "No high-importance changes in this period",
-           "versus": "Versus {prev}: commits {commits}, 🔴High {high}, 🟡Medium {medium}, 🟢Low {low}",
-           "prev_week": "last week", "prev_month": "last month", "prev_period": "the previous period"},
-}
-
 
 class Item(BaseModel):
     repo: str
@@ -51,16 +38,17 @@ class Digest(BaseModel):
     versus: str | None = None
 
     def headline(self) -> str:
-        w = WORDS[self.language]
-        parts = [counted(w["total"], self.total)]
-        parts += [f"{EMOJI[i]}{IMPORTANCE_WORD[self.language][i]} {self.counts[i.value]}"
+        v = words(self.language)
+        parts = [counted(v.notify["total"], self.total)]
+        parts += [f"{EMOJI[i]}{v.importance[i]} {self.counts[i.value]}"
                   for i in (Importance.high, Importance.medium, Importance.low)]
         return " | ".join(parts)
 
     @property
     def nothing_high(self) -> str:
         """The line that stands for the list when there is nothing of high importance."""
-        return WORDS[self.language]["none" if self.kind == "report" else "none_rollup"]
+        w = words(self.language).notify
+        return w["none"] if self.kind == "report" else w["none_rollup"]
 
 
 class Message(BaseModel):
@@ -105,7 +93,7 @@ def _delta(now: int, before: int) -> str:
 def rollup_digest(rollup: Rollup, report_url: str | None = None) -> Digest:
     """The digest of a weekly/monthly rollup: its totals, its high-importance changes, and the
     difference from the previous period (over the repositories whose previous period was read)."""
-    w = WORDS[rollup.language]
+    v = words(rollup.language)
     counts = {i.value: sum(getattr(r.totals, i.value) for r in rollup.repos) for i in Importance}
     items = [Item(repo=r.name, short_sha=h.short_sha, subject=_one_line(h.subject), summary=_one_line(h.summary),
                   url=h.url) for r in rollup.repos for h in r.highlights]
@@ -118,7 +106,7 @@ def rollup_digest(rollup: Rollup, report_url: str | None = None) -> Digest:
         def before(field: str) -> int:
             return sum(getattr(r.previous, field) for r in compared)
 
-        versus = w["versus"].format(prev=w[f"prev_{rollup.period.kind}"],
+        versus = v.notify["versus"].format(prev=v.rollup["prev"][rollup.period.kind],
                                     **{f: _delta(now(f), before(f)) for f in ("commits", "high", "medium", "low")})
     return Digest(title=rollup.title, language=rollup.language, kind=rollup.period.kind,  # type: ignore[arg-type]
                   total=sum(r.totals.commits for r in rollup.repos), counts=counts,

@@ -14,8 +14,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from commitdigest.notify.config import Channel, secret_value
-from commitdigest.notify.digest import WORDS, Digest, Message
+from commitdigest.notify.digest import Digest, Message
 from commitdigest.notify.registry import ChannelType, Final, Transient
+from commitdigest.vocab import words
 
 
 class Email(Channel):
@@ -35,7 +36,7 @@ class Email(Channel):
 
 
 def digest_html(d: Digest) -> str:
-    w = WORDS[d.language]
+    w = words(d.language).notify
     items = "".join(
         f'<li>{escape(i.repo)} <a href="{escape(i.url)}">{escape(i.short_sha)}</a> {escape(i.subject)}</li>'
         if i.url else f"<li>{escape(i.repo)} {escape(i.short_sha)} {escape(i.subject)}</li>" for i in d.items)

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from commitdigest.notify.config import SignedChannel
-from commitdigest.notify.digest import WORDS, Digest, Item, Message
+from commitdigest.notify.digest import Digest, Item, Message
 from commitdigest.notify.registry import ChannelType, Request
 from commitdigest.notify.text import fit
+from commitdigest.vocab import words
 
 MAX_BYTES = 20_000
 
@@ -33,7 +34,7 @@ def sign(secret: str, timestamp: int) -> str:
 
 def payload(d: Digest) -> dict[str, Any]:
     """Every piece of commit text is a text element, never markup: Feishu shows it literally."""
-    w = WORDS[d.language]
+    w = words(d.language).notify
 
     def build(shown: list[Item], left: int) -> dict[str, Any]:
         rows: list[list[dict[str, str]]] = [[{"tag": "text", "text": d.headline()}]]
@@ -51,7 +52,7 @@ def payload(d: Digest) -> dict[str, Any]:
             rows.append([{"tag": "text", "text": w["more"].format(n=left)}])
         if d.report_url:
             rows.append([{"tag": "a", "text": w["link"], "href": d.report_url}])
-        lang = "zh_cn" if d.language == "zh" else "en_us"
+        lang = w["feishu_locale"]
         return {"msg_type": "post", "content": {"post": {lang: {"title": d.title, "content": rows}}}}
 
     body = fit(lambda shown, left: json.dumps(build(shown, left), ensure_ascii=False), d,

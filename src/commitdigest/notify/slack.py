@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from commitdigest.notify.config import WebhookChannel
-from commitdigest.notify.digest import WORDS, Item, Message
+from commitdigest.notify.digest import Item, Message
 from commitdigest.notify.registry import ChannelType, Request
 from commitdigest.notify.text import fit, slack_escape
+from commitdigest.vocab import words
 
 SECTION_MAX_CHARS = 3_000
 
@@ -22,7 +23,7 @@ class Slack(WebhookChannel):
 
 def build(channel: Slack, message: Message, env: Mapping[str, str]) -> Request:
     d = message.digest
-    w = WORDS[d.language]
+    w = words(d.language).notify
 
     def items_text(shown: list[Item], left: int) -> str:
         lines = [f"*{w['high']}*" if (d.items or left) else d.nothing_high]

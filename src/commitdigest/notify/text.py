@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from commitdigest.notify.digest import WORDS, Digest, Item
+from commitdigest.notify.digest import Digest, Item
+from commitdigest.vocab import words
 
 # Commit text must not become markup, links or mentions in a chat message. Markdown-like chats
 # differ in what they honour, so the characters that could start any of it are swapped for
@@ -44,7 +45,7 @@ def fit(render: Callable[[list[Item], int], str], d: Digest, limit: int,
 
 
 def markdown(d: Digest, shown: list[Item], left: int, bullet_link: bool = True) -> str:
-    w = WORDS[d.language]
+    w = words(d.language).notify
     lines = [f"### {neutral(d.title)}", "", d.headline()]
     if d.versus:
         lines.append(d.versus)

@@ -8,6 +8,7 @@ from commitdigest.vocab.tables import (
     ChangeTypeWords,
     HtmlWords,
     ModelWords,
+    NotifyWords,
     OfflineWords,
     ReportWords,
     RollupWords,
@@ -265,5 +266,18 @@ MODEL: ModelWords = {
     "point_joiner": " ",
 }
 
+NOTIFY: NotifyWords = {
+    "total": "{n} commit{s}",
+    "high": "High-importance changes",
+    "more": "… and {n} more",
+    "link": "Full report",
+    "failed": "⚠️ Could not read: {repos}",
+    "none": "No high-importance changes",
+    "none_rollup": "No high-importance changes in this period",
+    "versus": "Versus {prev}: commits {commits}, 🔴High {high}, 🟡Medium {medium}, 🟢Low {low}",
+    "feishu_locale": "en_us",
+}
+
 VOCAB = Vocabulary(language=Language.en, report=REPORT, importance=IMPORTANCE, change_type=CHANGE_TYPE, score=SCORE,
-                   offline=OFFLINE, html=HTML, rollup=ROLLUP, model=MODEL)
+                   offline=OFFLINE, html=HTML, rollup=ROLLUP, model=MODEL,
+                   notify=NOTIFY)

@@ -254,6 +254,22 @@ class OfflineWords(TypedDict):
     conclusion_types: ChangeTypeWords
 
 
+class NotifyWords(TypedDict):
+    """Chat and e-mail messages: the headline, the list of high-importance changes, the link.
+    A rollup's "previous period" is the rollup table's ``prev``."""
+
+    total: str
+    high: str
+    more: str
+    link: str
+    failed: str
+    none: str
+    none_rollup: str
+    versus: str
+    #: the locale Feishu's interactive cards are written in
+    feishu_locale: str
+
+
 class ModelWords(TypedDict):
     """What the model is told about the language, and the punctuation its answers are finished
     with."""
@@ -282,3 +298,4 @@ class Vocabulary:
     html: HtmlWords
     rollup: RollupWords
     model: ModelWords
+    notify: NotifyWords

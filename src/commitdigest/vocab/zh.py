@@ -8,6 +8,7 @@ from commitdigest.vocab.tables import (
     ChangeTypeWords,
     HtmlWords,
     ModelWords,
+    NotifyWords,
     OfflineWords,
     ReportWords,
     RollupWords,
@@ -265,5 +266,18 @@ MODEL: ModelWords = {
     "point_joiner": "",
 }
 
+NOTIFY: NotifyWords = {
+    "total": "共 {n} 个提交",
+    "high": "高重要度变更",
+    "more": "…… 另有 {n} 条",
+    "link": "查看完整报告",
+    "failed": "⚠️ 无法读取：{repos}",
+    "none": "今日无高重要度变更",
+    "none_rollup": "本期无高重要度变更",
+    "versus": "较{prev}：提交 {commits}，🔴高 {high}，🟡中 {medium}，🟢低 {low}",
+    "feishu_locale": "zh_cn",
+}
+
 VOCAB = Vocabulary(language=Language.zh, report=REPORT, importance=IMPORTANCE, change_type=CHANGE_TYPE, score=SCORE,
-                   offline=OFFLINE, html=HTML, rollup=ROLLUP, model=MODEL)
+                   offline=OFFLINE, html=HTML, rollup=ROLLUP, model=MODEL,
+                   notify=NOTIFY)
