@@ -257,30 +257,39 @@ def dumps_json(value: Any) -> bytes:
 # json.dumps indents them by 8 spaces and the list's closing bracket by 6.
 _ENTRY_INDENT = b"\n" + b" " * 8
 _LIST_CLOSE = b"\n" + b" " * 6 + b"]"
+# Stands where a section's commits go: no encoded value holds a raw NUL (orjson writes it as
+# \u0000 inside a string, and nowhere else can it occur), so the holes are found without doubt.
+_HOLE = orjson.Fragment(b"\x00")
 
 
-def _commits_fragment(entries: list[CommitEntry]) -> orjson.Fragment:
-    """A section's ``commits`` list, encoded one entry at a time: only one commit's dict tree
-    exists at any moment, not the whole period's. Each entry is encoded at the top level and
-    shifted right; a newline inside an encoded JSON string is always escaped, so every raw
-    newline is a line break of the layout."""
+def _add_commits(out: bytearray, entries: list[CommitEntry]) -> None:
+    """A section's ``commits`` list appended to ``out``, encoded one entry at a time: only one
+    commit's dict tree exists at any moment, not the whole period's. Each entry is encoded at the
+    top level and shifted right; a newline inside an encoded JSON string is always escaped, so
+    every raw newline is a line break of the layout."""
     if not entries:
-        return orjson.Fragment(b"[]")
-    parts = [b"["]
+        out += b"[]"
+        return
+    out += b"["
     for i, entry in enumerate(entries):
-        encoded = dumps_json(entry.to_json_dict())
-        parts.append((_ENTRY_INDENT if i == 0 else b"," + _ENTRY_INDENT) + encoded.replace(b"\n", _ENTRY_INDENT))
-    parts.append(_LIST_CLOSE)
-    return orjson.Fragment(b"".join(parts))
+        out += _ENTRY_INDENT if i == 0 else b"," + _ENTRY_INDENT
+        out += dumps_json(entry.to_json_dict()).replace(b"\n", _ENTRY_INDENT)
+    out += _LIST_CLOSE
 
 
-def render_json_bytes(report: Report) -> bytes:
+def render_json_bytes(report: Report) -> bytearray:
     """The JSON twin (REPORT_FORMAT.md §3), UTF-8. Its text is cleaned like the Markdown's: it
-    feeds the index and the feed, and tools print its strings to terminals."""
+    feeds the index and the feed, and tools print its strings to terminals. Built in one growing
+    buffer: a long period's twin exists once, not as parts and then as their join."""
     head = _json_ready(report.to_json_dict(commits=False))
-    for section, out in zip(report.repos, head["repos"], strict=True):
-        out["commits"] = _commits_fragment(section.commits)
-    return orjson.dumps(head, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    for section in head["repos"]:
+        section["commits"] = _HOLE
+    pieces = orjson.dumps(head, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).split(b"\x00")
+    out = bytearray(pieces[0])
+    for section, tail in zip(report.repos, pieces[1:], strict=True):
+        _add_commits(out, section.commits)
+        out += tail
+    return out
 
 
 def render_json(report: Report) -> str:
