@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import tracemalloc
 from datetime import UTC, datetime
 
 import pytest
@@ -31,7 +32,7 @@ from commitdigest.models import (
     Window,
 )
 from commitdigest.outputs.text import clean_tree
-from commitdigest.report.render import dumps_json, render_json
+from commitdigest.report.render import dumps_json, render_json, render_json_bytes
 
 
 def old_encoding(report: Report) -> str:
@@ -113,3 +114,18 @@ def test_many_sections_and_commits_keep_the_layout():
     report = hostile_report("x", commits=5)
     report.repos.append(report.repos[0].model_copy(update={"name": "again"}))
     assert render_json(report) == old_encoding(report)
+
+
+def test_a_long_twin_is_never_held_as_a_dict_tree():
+    # A long period's twin is built one commit at a time in one buffer: the encoder's peak is
+    # about the twin's own size (json.dumps of the whole cleaned dict tree took ~7x).
+    report = hostile_report("plain text of a commit", commits=2000)
+    tracemalloc.start()
+    try:
+        out = render_json_bytes(report)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(out) > 4_000_000
+    assert peak < 2 * len(out)
+    assert out.decode() == old_encoding(report)
