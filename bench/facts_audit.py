@@ -29,14 +29,10 @@ import sys
 import time
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
 
-from commitdigest.analysis.heuristic import HeuristicAnalyzer
-from commitdigest.git.log import commits_in_window
-from commitdigest.git.repo import open_repo
-from commitdigest.models import Commit, CommitAnalysis
+import commitdigest
+from commitdigest.models import CommitAnalysis, CommitEntry
 from commitdigest.vocab import words
-from commitdigest.window import make_window, parse_zone
 
 W = words("en").offline
 
@@ -190,7 +186,7 @@ class Tally:
             self.failures.append(what)
 
 
-def audit(repo_path: str, commit: Commit, analysis: CommitAnalysis, tallies: dict[str, Tally]) -> None:
+def audit(repo_path: str, commit: CommitEntry, analysis: CommitAnalysis, tallies: dict[str, Tally]) -> None:
     diff: Diff | None = None
     for bullet in analysis.summary:
         for kind, rx in (("definitions", _ADDED), ("definitions", _REMOVED), ("dependencies", _BUMPS)):
@@ -239,17 +235,20 @@ def main() -> int:
     ap.add_argument("--until", required=True)
     ap.add_argument("--branch")
     args = ap.parse_args()
-    repo = open_repo(args.repo, branch=args.branch)
-    window = make_window(date.fromisoformat(args.since), date.fromisoformat(args.until), parse_zone("UTC"))
     started = time.perf_counter()
-    commits = commits_in_window(repo, window)
-    analyzer = HeuristicAnalyzer()
+    # The period's report as published (offline analyzer, no cache), through the library.
+    report = commitdigest.build_report(args.repo, args.since, args.until, tz="UTC", language="en",
+                                       branch=args.branch, use_cache=False)
+    section = report.repos[0]
+    if section.error:
+        sys.exit(f"facts_audit.py: {section.error}")
+    commits = section.commits
     tallies = {k: Tally() for k in ("definitions", "dependencies", "change type")}
     tallies_markup = {"markup": Tally()}
     for c in commits:
-        audit(str(repo.path), c, analyzer.analyze(c, "en"), tallies | tallies_markup)
+        audit(args.repo, c, c.analysis, tallies | tallies_markup)
     seconds = time.perf_counter() - started
-    print(f"{repo.name}: {len(commits)} commits, {args.since} … {args.until} ({seconds:.1f} s)")
+    print(f"{section.name}: {len(commits)} commits, {args.since} … {args.until} ({seconds:.1f} s)")
     total = Tally()
     for kind, t in tallies.items():
         share = f"{t.verified / t.stated:6.1%}" if t.stated else "    — "

@@ -17,12 +17,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
-from commitdigest import pipeline
-from commitdigest.analysis.heuristic import HeuristicAnalyzer
-from commitdigest.window import parse_zone
+import commitdigest
 
 TYPES = {"feat": 8, "fix": 7, "perf": 6, "refactor": 5, "test": 3, "docs": 2, "ci": 2, "chore": 1, "style": 1,
          "build": 1}
@@ -77,12 +74,9 @@ def main() -> None:
     ap.add_argument("--branch")
     ap.add_argument("--tz", default="UTC")
     args = ap.parse_args()
-    zone = parse_zone(args.tz)
-    request = pipeline.ReportRequest(repos=[pipeline.RepoSpec(path=args.repo, branch=args.branch)],
-                                     since=date.fromisoformat(args.since), until=date.fromisoformat(args.until),
-                                     zone=zone, language="en", use_cache=False)
     started = time.monotonic()
-    report = pipeline.generate_report(request, analyzer=HeuristicAnalyzer())
+    report = commitdigest.build_report(args.repo, args.since, args.until, tz=args.tz, language="en",
+                                       branch=args.branch, use_cache=False)  # the offline analyzer
     took = time.monotonic() - started
     repo = Path(args.repo)
     commits = report.repos[0].commits

@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _synth import BUSY_DAY, build  # noqa: E402
 
-from commitdigest import pipeline  # noqa: E402
+import commitdigest  # noqa: E402
+from commitdigest import pipeline  # noqa: E402  (writing pages and the site: not in the library interface)
 from commitdigest.window import make_window, parse_zone  # noqa: E402
 
 
@@ -36,9 +37,7 @@ def main() -> None:
         root = Path(tmp)
         repo = build(root / "repo", 2_000, days=100, busy=30)
         zone = parse_zone("UTC")
-        req = pipeline.ReportRequest(repos=[pipeline.RepoSpec(path=str(repo))], since=BUSY_DAY, until=BUSY_DAY,
-                                     zone=zone, use_cache=False)
-        base = pipeline.generate_report(req)
+        base = commitdigest.build_report(repo, BUSY_DAY, tz="UTC", use_cache=False)
         days = [BUSY_DAY - timedelta(days=i) for i in range(args.days)]
         reports = [(d, base.model_copy(update={"title": base.title.replace(BUSY_DAY.isoformat(), d.isoformat()),
                                                "window": make_window(d, d, zone)})) for d in days]

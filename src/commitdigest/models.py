@@ -265,6 +265,24 @@ class CommitEntry(BaseModel):
     analysis: CommitAnalysis
     pull_request: PullRequest | None = None  # from the hosting API; None without a token
 
+    def to_json_dict(self) -> dict:
+        """One entry of a section's ``commits`` in the JSON twin (REPORT_FORMAT.md §3)."""
+        out = {
+            "sha": self.sha,
+            "short_sha": self.short_sha,
+            "url": self.url,
+            "time": self.time.isoformat(),
+            "author": self.author,
+            "subject": self.subject,
+            "pr": self.pr,
+            "files": [f.model_dump(mode="json") for f in self.files],
+            "read_error": self.read_error,
+            "analysis": self.analysis.model_dump(mode="json"),
+        }
+        if self.pull_request is not None:
+            out["pr_meta"] = self.pull_request.meta()
+        return out
+
 
 class RepoSection(BaseModel):
     name: str
@@ -314,30 +332,10 @@ class Report(BaseModel):
     repos: list[RepoSection]
     usage: Usage
 
-    def to_json_dict(self) -> dict:
-        """The JSON twin of REPORT_FORMAT.md §3: fixed field names, newest commits first."""
-
-        def analysis(a: CommitAnalysis) -> dict:
-            d = a.model_dump(mode="json")
-            return d
-
-        def commit(c: CommitEntry) -> dict:
-            out = {
-                "sha": c.sha,
-                "short_sha": c.short_sha,
-                "url": c.url,
-                "time": c.time.isoformat(),
-                "author": c.author,
-                "subject": c.subject,
-                "pr": c.pr,
-                "files": [f.model_dump(mode="json") for f in c.files],
-                "read_error": c.read_error,
-                "analysis": analysis(c.analysis),
-            }
-            if c.pull_request is not None:
-                out["pr_meta"] = c.pull_request.meta()
-            return out
-
+    def to_json_dict(self, *, commits: bool = True) -> dict:
+        """The JSON twin of REPORT_FORMAT.md §3: fixed field names, newest commits first. With
+        ``commits=False`` every section's ``commits`` is left empty, for a writer that encodes
+        them one at a time (``CommitEntry.to_json_dict``) instead of holding them all as dicts."""
         return {
             "schema_version": 1,
             "title": self.title,
@@ -352,7 +350,7 @@ class Report(BaseModel):
                     "branch": r.branch,
                     "error": r.error,
                     "stats": r.stats.model_dump(mode="json"),
-                    "commits": [commit(c) for c in r.commits],
+                    "commits": [c.to_json_dict() for c in r.commits] if commits else [],
                 }
                 for r in self.repos
             ],

@@ -267,6 +267,9 @@ class _Section:
         elif self.state == _PATCH and self.buf:
             self.add_lines(self.buf.split(b"\n"))
         self.buf = b""
+        # One bytes object per file, not one per line: a long period's stream holds millions of lines.
+        for sec in self.sections:
+            sec[1] = [b"\n".join(sec[1])]
 
     def _fail(self, what: str) -> None:
         self.problem = self.problem or f"git printed {what} for this commit"
@@ -524,7 +527,8 @@ def _reason(failure: runner.StreamError) -> str:
 
 
 def _from_section(meta: _Meta, sec: _Section) -> Commit:
-    return meta.commit(sec.files(), read_error=sec.problem, counts_known=sec.problem is None)
+    files, sec.sections = sec.files(), []  # the patch bytes go as soon as they are text
+    return meta.commit(files, read_error=sec.problem, counts_known=sec.problem is None)
 
 
 def _degraded(repo: Repo, metas: list[_Meta], marks: _Marks, reason: str,

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import Any
 
+import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from commitdigest.kinds import AnalyzerKind
 from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Importance, Report
-from commitdigest.outputs.text import clean, clean_tree
+from commitdigest.outputs.text import clean
 from commitdigest.vocab import EMOJI, counted, drop_causes, words
 from commitdigest.vocab.tables import ReportWords
 
@@ -210,10 +212,82 @@ def render_commit_markdown(entry: CommitEntry, language: str) -> str:
     ))
 
 
+# ------------------------------------------------------------------------------ the JSON twin
+#
+# Written by orjson: the same bytes as ``json.dumps(value, ensure_ascii=False, indent=2)`` (the
+# twin's format since its first version; tests/test_json_twin.py holds the two side by side), at
+# a fraction of the time and without the pure-Python encoder's list of millions of small strings.
+
+_UINT64_MAX = 2**64 - 1
+_INT64_MIN = -(2**63)
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` with every string cleaned (keys too: file paths can be keys), and the two kinds
+    of number orjson would spell differently handed over already spelt as ``json.dumps`` spells
+    them: floats (orjson writes ``1e-07`` as ``1e-7`` and NaN as ``null``) and integers beyond
+    64 bits (which orjson refuses)."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return orjson.Fragment(json.dumps(value))
+    if isinstance(value, int):
+        return value if _INT64_MIN <= value <= _UINT64_MAX else orjson.Fragment(json.dumps(value))
+    if isinstance(value, dict):
+        return {clean(k) if isinstance(k, str) else k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def dumps_json(value: Any) -> bytes:
+    """``json.dumps(clean_tree(value), ensure_ascii=False, indent=2)``, UTF-8 encoded, by orjson."""
+    return orjson.dumps(_json_ready(value), option=orjson.OPT_INDENT_2)
+
+
+# A section's commits sit at depth 4 of the twin (root → "repos" → section → "commits" → entry):
+# json.dumps indents them by 8 spaces and the list's closing bracket by 6.
+_ENTRY_INDENT = b"\n" + b" " * 8
+_LIST_CLOSE = b"\n" + b" " * 6 + b"]"
+# Stands where a section's commits go: no encoded value holds a raw NUL (orjson writes it as
+# \u0000 inside a string, and nowhere else can it occur), so the holes are found without doubt.
+_HOLE = orjson.Fragment(b"\x00")
+
+
+def _add_commits(out: bytearray, entries: list[CommitEntry]) -> None:
+    """A section's ``commits`` list appended to ``out``, encoded one entry at a time: only one
+    commit's dict tree exists at any moment, not the whole period's. Each entry is encoded at the
+    top level and shifted right; a newline inside an encoded JSON string is always escaped, so
+    every raw newline is a line break of the layout."""
+    if not entries:
+        out += b"[]"
+        return
+    out += b"["
+    for i, entry in enumerate(entries):
+        out += _ENTRY_INDENT if i == 0 else b"," + _ENTRY_INDENT
+        out += dumps_json(entry.to_json_dict()).replace(b"\n", _ENTRY_INDENT)
+    out += _LIST_CLOSE
+
+
+def render_json_bytes(report: Report) -> bytearray:
+    """The JSON twin (REPORT_FORMAT.md §3), UTF-8. Its text is cleaned like the Markdown's: it
+    feeds the index and the feed, and tools print its strings to terminals. Built in one growing
+    buffer: a long period's twin exists once, not as parts and then as their join."""
+    head = _json_ready(report.to_json_dict(commits=False))
+    for section in head["repos"]:
+        section["commits"] = _HOLE
+    pieces = orjson.dumps(head, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).split(b"\x00")
+    out = bytearray(pieces[0])
+    for section, tail in zip(report.repos, pieces[1:], strict=True):
+        _add_commits(out, section.commits)
+        out += tail
+    return out
+
+
 def render_json(report: Report) -> str:
-    # The twin carries the same cleaned text as the Markdown: it feeds the index and the feed, and
-    # tools print its strings to terminals.
-    return json.dumps(clean_tree(report.to_json_dict()), ensure_ascii=False, indent=2) + "\n"
+    return render_json_bytes(report).decode("utf-8")
 
 
 RENDERERS = {"md": (render_markdown, "md"), "json": (render_json, "json")}
