@@ -95,6 +95,6 @@ def build_rollup(repos: str | Path | list[str | Path], *, week: str | None = Non
 
 def _location(value: str | Path) -> str:
     """A path (``~`` expanded) or a URL, as ``pipeline.open_source`` takes it."""
-    from commitdigest.git.mirror import is_url
+    from commitdigest.sources import is_remote
 
-    return str(value) if is_url(str(value)) else str(Path(value).expanduser())
+    return str(value) if is_remote(str(value)) else str(Path(value).expanduser())

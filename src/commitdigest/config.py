@@ -69,9 +69,9 @@ class RepoConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
-        from commitdigest.git.mirror import is_url
+        from commitdigest.sources import is_remote
 
-        if v is not None and not is_url(v):
+        if v is not None and not is_remote(v):
             raise ValueError("must be an https://, ssh://, git://, file:// or user@host:path URL")
         return v
 
@@ -84,9 +84,9 @@ class RepoConfig(BaseModel):
         if self.name:
             return self.name
         if self.url:
-            from commitdigest.git.mirror import name_from_url
+            from commitdigest.sources import default_name
 
-            return name_from_url(self.url)
+            return default_name(self.url) or self.url
         return Path(self.path or ".").expanduser().resolve().name
 
 

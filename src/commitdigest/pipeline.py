@@ -145,12 +145,12 @@ def open_source(location: str | Path, *, branch: str | None = None, name: str | 
                 web_url: str | None = None, cache_dir: Path | None = None, timeout: float = 300.0,
                 mirror: MirrorKind | None = None, strict_links: bool = True,
                 note: Callable[[str], None] | None = None) -> Repo:
-    """Path or URL → repository: the one way every command opens a source. A URL is mirrored
-    into the cache first (cloned once, fetched after). ``web_url`` gives the commit and PR
+    """Path or URL → repository: the one way every command opens a source, through the kinds of
+    ``commitdigest.sources`` (a URL is mirrored into the cache first: cloned once, fetched after). ``web_url`` gives the commit and PR
     links; with ``strict_links`` one that names no GitHub or GitLab project is bad input,
     without it (a config file already checked for http) it is ignored and the remote's links
     stay. Raises the repository's error: the caller decides whether it is fatal."""
-    from commitdigest.git.mirror import ensure_mirror, is_url
+    from commitdigest import sources
     from commitdigest.git.repo import checked_web_links, web_links
     from commitdigest.store import default_cache_dir
 
@@ -158,11 +158,9 @@ def open_source(location: str | Path, *, branch: str | None = None, name: str | 
         checked_web_links(web_url)
     elif web_url and web_links(web_url) is None:
         web_url = None
-    path = str(location)
-    if is_url(path):
-        if note:
-            note(f"fetching {name or path}")
-        path = str(ensure_mirror(path, cache_dir or default_cache_dir(), timeout=timeout, kind=mirror or "auto").path)
+    fetching = sources.Fetch(cache_dir=cache_dir or default_cache_dir(), timeout=timeout, mirror=mirror or "auto",
+                             note=note, label=name)
+    path = sources.fetch(str(location), fetching)
     return open_repo(path, branch, name, timeout=timeout, web_url=web_url)
 
 
