@@ -246,6 +246,7 @@ retries = 0
         out = tmp_path / "out"
         assert (out / "rollups" / "2026-W47.json").is_file()  # written because a channel asks for it
         assert "rollups/2026-W47.html" in (out / "feed.xml").read_text()
+        assert 'data-rollup="2026-W47"' in (out / "index.html").read_text()
         assert len(daily.posts) == 1 and daily.posts[0].body["title"].startswith("Daily Update Report")
         assert len(weekly.posts) == 1
         weekly.default = Answer()

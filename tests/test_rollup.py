@@ -217,3 +217,38 @@ def test_long_lists_show_their_full_count(tmp_path):
     md = (out / "rollups" / "2026-W47.md").read_text()
     assert "Added (35): `public_00`" in md and "`public_29`" in md and "`public_30`" not in md
     assert "…and 5 more in the daily reports" in md
+
+
+def test_site_index_shows_the_newest_rollups_with_their_charts(repo, tmp_path):
+    out = tmp_path / "out"
+    rollup(repo, out, "--week", "2026-W46", "--lang", "en")
+    rollup(repo, out, "--week", "2026-W47", "--lang", "en")
+    rollup(repo, out, "--month", "2026-11", "--lang", "en")
+    html = (out / "index.html").read_text()
+    # every rollup listed, newest period first (the month ends after W47, W47 after W46)
+    assert re.findall(r'data-rollup="([^"]+)"', html) == ["2026-11", "2026-W47", "2026-W46"]
+    # charts of the newest month and the newest week: W47's days chart counts W47's commits
+    blocks = dict(re.findall(r'<div class="rollup-charts" data-label="([^"]+)">(.*?)</div>', html, flags=re.S))
+    assert list(blocks) == ["2026-11", "2026-W47"]
+    days, areas, types = _svgs(blocks["2026-W47"])
+    bars = days.findall(f"{SVG_NS}rect")
+    assert sum(int(b.get("data-count")) for b in bars) == 5
+    unit = float(days.get("data-unit"))
+    assert all(abs(float(b.get("height")) - int(b.get("data-count")) * unit) < 0.01 for b in bars)
+    assert sum(int(r.get("data-value")) for r in types.findall(f"{SVG_NS}rect")) == 5
+    month_days = _svgs(blocks["2026-11"])[0]
+    assert sum(int(b.get("data-count")) for b in month_days.findall(f"{SVG_NS}rect")) == 8  # with the 1st's init
+    assert 'href="rollups/2026-W47.html"' in html and "<script" not in html
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_site_index_with_charts_fits_phone_and_desktop(browser, repo, tmp_path, width):  # noqa: F811
+    rollup(repo, tmp_path / "out", "--month", "2026-11", "--lang", "zh")
+    with serve(tmp_path / "out") as base:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{base}/index.html")
+        scroll, client = page.evaluate("() => [document.scrollingElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll <= client, (scroll, client)
+        sizes = page.evaluate("() => [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)")
+        assert len(sizes) == 3 and all(0 < w <= client for w in sizes)
+        page.close()

@@ -562,6 +562,8 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
                                         date_field=cfg.date_field if cfg else "committer", formats=fmts, out_dir=out,
                                         use_cache=not no_cache, cache_dir=cache, progress=progress,
                                         hosting=cfg.hosting if cfg else None, place=place)
+        written += job.site_after_rollups(written, fmts, language, cfg.output.base_url if cfg else None,
+                                          cfg.output.feed_quiet_days if cfg else False)
     for path in written:
         click.echo(str(path))
 

@@ -178,10 +178,8 @@ def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_ca
     if not todo:
         rollups = _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
                                cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
-        result.written += rollups
-        if rollups:  # the feed lists rollups too
-            result.written += pipeline.write_site(out_dir, [f for f in formats if f == "feed"], config.language,
-                                                  config.output.base_url, feed_quiet_days=config.output.feed_quiet_days)
+        result.written += rollups + site_after_rollups(rollups, formats, config.language, config.output.base_url,
+                                                       config.output.feed_quiet_days)
         if notify and config.notify:
             result.delivery_errors = _notify(config, max(days), None, out_dir)
             result.delivery_errors += _notify_rollups(config, days, zone, out_dir)
@@ -277,6 +275,21 @@ def write_rollup(tracked: Sequence[pipeline.Tracked], period, zone: Zone, analyz
 
 
 _KINDS = {"weekly": "week_period", "monthly": "month_period"}
+
+
+def site_after_rollups(written: Sequence[Path], formats: Sequence[str], language: str, base_url: str | None,
+                       feed_quiet_days: bool = False) -> list[Path]:
+    """The index and the feed of each folder a rollup was just written to (they list rollups):
+    the ones ``formats`` ask for, and the ones already there."""
+    from commitdigest.outputs.rollup import FOLDER
+
+    out: list[Path] = []
+    for folder in sorted({p.parent.parent for p in written if p.parent.name == FOLDER}):
+        site = [f.name for f in formats_mod.FORMATS.values()
+                if f.site_file and (f.name in formats or (folder / f.site_file).is_file())]
+        if site:
+            out += pipeline.write_site(folder, site, language, base_url, feed_quiet_days=feed_quiet_days)
+    return out
 
 
 def rollup_kinds(config: Config) -> list[str]:
@@ -398,11 +411,7 @@ def _run_per_repo(config, days, zone, analyzer, *, formats, out_dir, force, use_
             result.written += pipeline.write_site(folder, formats, config.language, config.output.base_url)
     rollups = _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
                            cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
-    result.written += rollups
-    # each repository's feed lists its rollups (folder/rollups/<label>.json)
-    for folder in sorted({p.parent.parent for p in rollups if p.parent.name == "rollups"}):
-        result.written += pipeline.write_site(folder, [f for f in formats if f == "feed"], config.language,
-                                              config.output.base_url)
+    result.written += rollups + site_after_rollups(rollups, formats, config.language, config.output.base_url)
     if notify and config.notify:
         newest = max(days)
         pages = [where(name)(newest) / pipeline.report_stem(newest, newest) for name in folders]

@@ -104,7 +104,37 @@ def render_markdown(rollup: Rollup) -> str:
 def render_html(rollup: Rollup) -> str:
     return clean(_html_env().get_template("rollup.html.j2").render(
         **_common(rollup), charts=lambda repo: _charts(repo, rollup), lang=words(rollup.language).html["html_lang"],
-        csp=csp(None)))
+        H=words(rollup.language).html, csp=csp(None)))
+
+
+def combined(rollup: Rollup) -> RepoRollup:
+    """The period's repositories as one: the days' tiers, types and totals summed, the areas of
+    all of them ranked together (named ``repo: area`` when there are several)."""
+    from collections import Counter
+
+    from commitdigest.rollup import AREAS_MAX, AreaChurn, DayTiers, Totals
+
+    repos = rollup.repos
+    days = {d: DayTiers(day=d) for d in rollup.period.days}
+    for r in repos:
+        for t in r.days:
+            if t.day in days:
+                for tier in ("high", "medium", "low"):
+                    setattr(days[t.day], tier, getattr(days[t.day], tier) + getattr(t, tier))
+    totals = Totals(**{f: sum(getattr(r.totals, f) for r in repos) for f in Totals.model_fields})
+    types: Counter[str] = Counter()
+    for r in repos:
+        types.update(r.types)
+    areas = [a.model_copy(update={"area": f"{r.name}: {a.area}"}) if len(repos) > 1 else a
+             for r in repos for a in r.areas]
+    areas.sort(key=lambda a: (-a.lines, -a.commits, a.area))
+    return RepoRollup(name="", days=list(days.values()), totals=totals, types=dict(types.most_common()),
+                      areas=[AreaChurn.model_validate(a.model_dump()) for a in areas[:AREAS_MAX]])
+
+
+def charts_of(rollup: Rollup) -> dict[str, Markup]:
+    """The three charts of a rollup's repositories taken together (the site index shows them)."""
+    return _charts(combined(rollup), rollup)
 
 
 def render_json(rollup: Rollup) -> str:

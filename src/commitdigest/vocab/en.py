@@ -200,6 +200,7 @@ HTML: HtmlWords = {
     "reports": "{n} report{s}",
     "quiet": "{n} report{s} without commits",
     "index_title": "Update reports",
+    "rollups": "Weekly and monthly reports",
     "html_lang": "en",
 }
 

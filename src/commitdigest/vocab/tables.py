@@ -120,6 +120,8 @@ class HtmlWords(TypedDict):
     reports: str
     quiet: str
     index_title: str
+    #: the site index's section of weekly and monthly rollups
+    rollups: str
     #: the page's ``<html lang>``
     html_lang: str
 

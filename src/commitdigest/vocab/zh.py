@@ -200,6 +200,7 @@ HTML: HtmlWords = {
     "reports": "共 {n} 份报告",
     "quiet": "无提交的报告（{n} 份）",
     "index_title": "更新报告",
+    "rollups": "周报与月报",
     "html_lang": "zh-CN",
 }
 
