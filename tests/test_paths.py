@@ -49,3 +49,25 @@ def test_a_constraints_bump_is_a_dependency_change_with_its_versions(make_repo):
     assert analysis.change_type.value == "deps"
     assert any(s.startswith("dependencies: ") and "httpx 0.27.0 → 0.28.1" in s for s in analysis.summary), \
         analysis.summary
+
+
+@pytest.mark.parametrize(("path", "security"), [
+    ("src/auth/login.py", True), ("oauth2.go", True), ("app/client_secret.py", True), ("src/api_key.rs", True),
+    ("charts/rbac.yaml", True), ("OAuthToken.java", True), ("UserPasswordReset.kt", True),
+    ("src/permissions.py", True), ("lib/encrypt.rs", True), ("src/access_token.rs", True),
+    ("internal/crypto/x.go", True), ("pkg/tls/config.go", True),
+    ("authors.yml", False), ("coauthor.py", False), ("lib/tlsf.c", False), ("src/Author.java", False),
+    ("src/reauth.go", False), ("README.md", False),
+])
+def test_one_security_rule_for_the_analyzer_and_the_score(make_repo, path, security):
+    """The offline analyzer's security risk and the score's security signal read paths with the
+    same rule: a keyword that is a whole word of a name, never part of another word."""
+    from commitdigest.analysis.importance import fired_signals
+
+    assert paths.is_security(path) is security
+    repo = make_repo("sec")
+    sha = repo.commit("chore: tidy", {path: "x = 1\n"})
+    [commit] = read_commits(open_repo(str(repo.path)), [sha])
+    assert ("security" in fired_signals(commit)) is security
+    risks = [r.risk for r in HeuristicAnalyzer().analyze(commit, "en").risks]
+    assert ("Security-sensitive" in risks) is security, risks

@@ -70,6 +70,26 @@ def area(path: str) -> Area:
     return "source"
 
 
+# Security-sensitive code by its path: a keyword that is a whole word of a file or folder name —
+# between separators (auth/, oauth2.go, client_secret.py, api_key.rs, charts/rbac.yaml) or a
+# CamelCase word (OAuthToken.java, UserPasswordReset.kt) — never part of another word
+# (authors.yml, coauthor.py, tlsf.c).
+_SECURITY = re.compile(
+    r"(?:(?<![^/._-])|(?<=[a-z])(?=[A-Z]))"
+    r"(?i:auth|authn|authz|authentication|authorization|oauth2?|oidc|saml|(?:en|de)?crypt(?:o|ion|ography)?|"
+    r"security|tls|ssl|secrets?|passwords?|permissions?|rbac|api[_-]?keys?|access[_-]?tokens?|credentials?)"
+    r"(?=[/._-]|$|[A-Z0-9])")
+
+
+def is_security(path: str) -> bool:
+    return bool(_SECURITY.search(path))
+
+
+def security_terms(path: str) -> list[str]:
+    """The words that make ``path`` security-sensitive (for a reader to judge the rule)."""
+    return [m.group(0).lower() for m in _SECURITY.finditer(path)]
+
+
 def is_lockfile(path: str) -> bool:
     name = path.rsplit("/", 1)[-1].lower()
     return name in _LOCKFILES or name.endswith(".lock")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, PrivateAttr
@@ -144,11 +144,10 @@ def signals(commit: Commit) -> Signals:
         breaking=bang or "BREAKING CHANGE" in text,
         areas=dict(areas), files=len(commit.files), lines=commit.insertions + commit.deletions,
         removed_api=removed,
-        security=bool(_SECURITY.search(commit.subject) or any(_SECURITY.search(f.path) for f in commit.files[:200])),
+        security=bool(_SECURITY.search(commit.subject) or any(paths.is_security(f.path) for f in commit.files[:200])),
         performance=ctype == ChangeType.perf or bool(_PERF.search(commit.subject)),
         tests_touched="test" in areas, deps_touched="deps" in areas,
-        workflows=any(f.path.startswith((".github/workflows/", ".github/actions/")) or f.path.startswith(".gitlab-ci")
-                      for f in commit.files),
+        workflows="ci" in areas,
         migrations=sum(1 for f in commit.files if _MIGRATION.search(f.path)),
         defaults_changed=[f.path for f in commit.files if _area(f.path) in ("source", "config") and _default_changed(f.patch)][:5],
     )
@@ -170,10 +169,13 @@ def _default_changed(patch: str) -> bool:
     return {m.group(1) for m in _DEFAULT_LINE.finditer(patch)} == {"-", "+"}
 
 
-def _terms(rx: re.Pattern, commit: Commit) -> str:
-    """The words that made a rule fire, so the reader can judge whether it fired for a reason."""
-    found = dict.fromkeys(m.group(0).lower() for text in [commit.subject, *(f.path for f in commit.files[:200])]
-                          for m in rx.finditer(text))
+def _terms(rx: re.Pattern, commit: Commit, path_terms: Callable[[str], list[str]] | None = None) -> str:
+    """The words that made a rule fire, so the reader can judge whether it fired for a reason:
+    ``rx`` over the subject, and over the paths unless ``path_terms`` reads those."""
+    found = dict.fromkeys(m.group(0).lower() for m in rx.finditer(commit.subject))
+    for f in commit.files[:200]:
+        found.update(dict.fromkeys(path_terms(f.path) if path_terms else
+                                   [m.group(0).lower() for m in rx.finditer(f.path)]))
     return ", ".join(list(found)[:4]) or "?"
 
 
@@ -330,7 +332,7 @@ class HeuristicAnalyzer:
             add("r_migration", Importance.high, n=s.migrations)
         insights = Insights(architecture=_architecture(commit, s, modules, ranked, w),
                             performance=w["perfi"].format(terms=_terms(_PERF, commit)) if s.performance else "",
-                            security=w["sec"].format(terms=_terms(_SECURITY, commit)) if s.security else "")
+                            security=w["sec"].format(terms=_terms(_SECURITY, commit, paths.security_terms)) if s.security else "")
         reason = scoring_module.reason(score, language)
         evidence = w["evidence_sep"].join(_evidence(s, w)[:3])
         analysed = sum(1 for f in commit.files if f.patch)

@@ -37,7 +37,7 @@ from pydantic import (
 )
 
 from commitdigest.models import Commit, Importance, ImportanceScore
-from commitdigest.paths import is_dependency_manifest
+from commitdigest.paths import is_dependency_manifest, is_security
 from commitdigest.vocab import counted, words
 
 _Strict = ConfigDict(extra="forbid", frozen=True)
@@ -51,9 +51,6 @@ _BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE:", re.MULTILINE)
 _ADVISORY = re.compile(r"\b(?:CVE-\d{4}-\d{4,}|GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}|RUSTSEC-\d{4}-\d{4})\b", re.IGNORECASE)
 # A path component that names authentication or cryptography code: "auth/", "oauth2.py",
 # "crypto_utils.rs" — but not "authors.md" or "author.py".
-_SECURITY_PATH = re.compile(
-    r"(?:^|/)(?:auth|authn|authz|authentication|authorization|oauth2?|oidc|saml|crypto|cryptography|"
-    r"security|tls|ssl|secrets?)(?:/|[._-][^/]*$|$)", re.IGNORECASE)
 _REVERT = re.compile(r'^(?:revert(?:\(.+\))?!?:|Revert\b)', re.IGNORECASE)
 _DEPS_SUBJECT = re.compile(r"^[a-z]+\(deps(?:-dev)?\)!?:|^deps(?:\(.+\))?:|^(?:chore|build)?.*\bbump\b.+\bfrom\b.+\bto\b",
                            re.IGNORECASE)
@@ -306,7 +303,7 @@ def fired_signals(commit: Commit) -> list[str]:
     out = []
     if _BANG.match(subject) or _BREAKING_FOOTER.search(commit.body):
         out.append("breaking")
-    if _ADVISORY.search(commit.message) or any(_SECURITY_PATH.search(f.path) for f in commit.files):
+    if _ADVISORY.search(commit.message) or any(is_security(f.path) for f in commit.files):
         out.append("security")
     if _REVERT.match(subject):
         out.append("revert")
