@@ -69,7 +69,7 @@ def render_index(reports_dir: Path, language: str) -> str:
     w = words(language)
     rollups = rollup_links(reports_dir)
     return clean(env().get_template("index.html.j2").render(
-        rollups=rollups, latest=_latest_of_each_kind(rollups),
+        rollups=rollups, latest=_latest_of_each_kind(rollups), W=w.rollup,
         catalog=catalog, title=w.html["index_title"], H=w.html, lang=w.html["html_lang"],
         active=[e for e in catalog.entries if not e.quiet], quiet=[e for e in catalog.entries if e.quiet],
         csp=csp(None), LEVELS=[(i.value, EMOJI[i], w.importance[i])
