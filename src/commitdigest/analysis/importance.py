@@ -217,10 +217,6 @@ class Scoring(BaseModel):
         data = self.model_dump(mode="json", exclude={"source"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
 
-    @property
-    def is_default(self) -> bool:
-        return self.fingerprint == DEFAULT_SCORING.fingerprint
-
     def merged(self, override: Mapping[str, Any] | None) -> Scoring:
         """These settings with a (partial) table laid over them: a repository's own weights."""
         if not override:
