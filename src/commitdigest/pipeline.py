@@ -237,14 +237,17 @@ def _usage_sum(total: Usage | None, delta: Usage) -> Usage:
                                         fallbacks=total.fallbacks + delta.fallbacks, cost=cost))
 
 
-def _merge_outcomes(total: Outcome | None, part: Outcome | None) -> Outcome | None:
-    """One repository's hosting outcome over its batches, as if its commits had been asked at once."""
+def _merge_outcomes(total: Outcome | None, part: Outcome | None, budget: int) -> Outcome | None:
+    """One repository's hosting outcome over its batches, as if its commits had been asked at
+    once. ``budget`` is the repository's whole request budget: a batch asked with none of it left
+    says "0 requests asked", which the repository's line says with the real number."""
     if part is None or total is None:
         return total or part
     total.numbers.update(part.numbers)
     total.found |= part.found
     total.requests += part.requests
-    total.reason = total.reason or part.reason
+    spent = f"{part.host}: 0 requests asked, the most one run may"
+    total.reason = total.reason or (spent.replace(" 0 ", f" {budget} ", 1) if part.reason == spent else part.reason)
     return total
 
 
@@ -358,7 +361,7 @@ def generate(
                     outcome = _merge_outcomes(outcome, _batch(
                         batch, t, windows, zone, date_field, analyzer, language, store, progress, scorings[j],
                         _share(settings, outcome), facts, done, [s[j] for s in sections], tallies,
-                        all_windows=t.commits is not None))
+                        all_windows=t.commits is not None), settings.max_requests if settings else 0)
             except RepoError as exc:
                 if fail_fast:
                     raise

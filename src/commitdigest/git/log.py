@@ -1,10 +1,12 @@
-"""A time window of a branch → ``Commit`` records, in two git processes when nothing is broken.
+"""A time window of a branch → ``Commit`` records, in two git processes when nothing is broken
+(``commits_in_window``), or in 1 + ⌈n / size⌉ when read in batches (``commits_in_batches``) so
+that a long period never holds more than one batch of patch text.
 
 1. ``git log --first-parent`` lists the candidate commits with their metadata (sha, parents,
    author, both timestamps, message; no diffs), newest first, and is stopped once the walk is
    well past the window. The exact window is applied in Python on instants, by committer or
    author date.
-2. One ``git log --no-walk --stdin`` over the selected commits prints, per commit, the sha,
+2. One ``git log --no-walk --stdin`` over the selected commits (or one per batch) prints, per commit, the sha,
    ``--raw`` (status, modes, blob ids, renames), ``--numstat`` (line counts, binary flag) — both
    ``-z`` so any byte in a path survives — and the patch, diffed against the first parent for
    merges. The output is parsed as a stream; each file keeps at most ``PatchLimits`` of its patch.
