@@ -278,8 +278,20 @@ class _WindowTally:
     seconds: float = 0.0
 
 
-def _in_windows(when: date, windows: Sequence[Span]) -> list[int]:
-    return [i for i, w in enumerate(windows) if w.since <= when <= w.until]
+class _DayIndex:
+    """Day → the windows holding it, in order, worked out once per distinct day (a year of daily
+    reports is 365 windows; trying each for every commit of the year adds up). Built as days
+    are asked, not from the windows' spans, which may be centuries long."""
+
+    def __init__(self, windows: Sequence[Span]):
+        self.windows = windows
+        self.known: dict[date, list[int]] = {}
+
+    def __call__(self, day: date) -> list[int]:
+        found = self.known.get(day)
+        if found is None:
+            found = self.known[day] = [i for i, w in enumerate(self.windows) if w.since <= day <= w.until]
+        return found
 
 
 def generate(
@@ -316,6 +328,7 @@ def generate(
     if not windows:
         return []
     span = make_window(min(w.since for w in windows), max(w.until for w in windows), zone)
+    days = _DayIndex(windows)
     settings = HostingSettings.resolve(hosting)
     # Pass 1 for every source first (metadata only, one git process each): the progress bar's
     # total, and bad input found before any analysis.
@@ -336,8 +349,7 @@ def generate(
             continue
         # Commits of the span that fall in no window (the gaps between the days of a run) are
         # never read.
-        listings[j] = listing.only([bool(_in_windows(w.astimezone(zone.tz).date(), windows))
-                                    for w in listing.when()])
+        listings[j] = listing.only([bool(days(w.astimezone(zone.tz).date())) for w in listing.when()])
     scorings = [analyzer.scoring.merged(t.importance) if t.importance else None for t in sources]
     sections = [[_Section() for _ in sources] for _ in windows]
     tallies = [_WindowTally() for _ in windows]
@@ -359,7 +371,7 @@ def generate(
             try:
                 for batch in batches:
                     outcome = _merge_outcomes(outcome, _batch(
-                        batch, t, windows, zone, date_field, analyzer, language, store, progress, scorings[j],
+                        batch, t, days, len(windows), zone, date_field, analyzer, language, store, progress, scorings[j],
                         _share(settings, outcome), facts, done, [s[j] for s in sections], tallies,
                         all_windows=t.commits is not None), settings.max_requests if settings else 0)
             except RepoError as exc:
@@ -398,7 +410,7 @@ def generate(
     return reports
 
 
-def _batch(batch: list[Commit], t: Tracked, windows: Sequence[Span], zone: Zone, date_field: str,
+def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zone: Zone, date_field: str,
            analyzer: Analyzer, language: str, store: Store | None, progress: Progress | None,
            scoring: Scoring | None, settings: HostingSettings | None, facts: dict[str, CommitFacts] | None,
            done: dict[str, CommitAnalysis], sections: list[_Section], tallies: list[_WindowTally],
@@ -412,7 +424,7 @@ def _batch(batch: list[Commit], t: Tracked, windows: Sequence[Span], zone: Zone,
         if not keep_commit(c, t.include, t.exclude):
             continue
         when = (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
-        hit = range(len(windows)) if all_windows else _in_windows(when, windows)
+        hit = range(n_windows) if all_windows else days(when)
         for i in hit:
             by_window.setdefault(i, []).append(c)
         if hit:
