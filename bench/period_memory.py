@@ -1,6 +1,6 @@
 """Peak memory of an offline period report over 20,000 commits.
 
-    python bench/period_memory.py [--commits 20000] [--days 100] [--src DIR]
+    python bench/period_memory.py [--commits 20000] [--days 100] [--src DIR] [--base DIR]
 
 Builds a synthetic repository whose history holds ``--commits`` commits over ``--days`` days and
 runs ``commitdigest report --since FIRST --until LAST`` over all of them (offline analyzer,
@@ -10,12 +10,14 @@ child; Linux reports KiB), against baselines measured in the same run: a bare in
 git as a separate, streamed process, so git's peak does not add to Python's).
 
 ``--src DIR`` runs the tool from another checkout's ``src`` folder (e.g. an older commit, to
-compare before and after a change on the same repository and machine).
+compare before and after a change on the same repository and machine). ``--base DIR`` also runs
+the report from that ``src`` folder on the same repository and prints the ratio of the two peaks.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,11 +40,17 @@ def peak_mb(cmd: list[str], cwd: Path, env: dict) -> float:
     return int(out.stdout.strip()) / 1024
 
 
+def _timeless(path: Path) -> bytes:
+    """A report's bytes with the run's duration blanked: the one value two runs never share."""
+    return re.sub('("seconds": |耗时 |\\| )[0-9]+\\.[0-9]+'.encode(), rb"\\1#", path.read_bytes())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--commits", type=int, default=20_000)
     ap.add_argument("--days", type=int, default=100)
     ap.add_argument("--src", type=Path, help="run the tool from this src folder instead of the installed one")
+    ap.add_argument("--base", type=Path, help="also run the report from this src folder (the baseline) and compare")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -60,10 +68,17 @@ def main() -> None:
                        f"--until={last}T23:59:59Z"], repo, env)
         bare = peak_mb([sys.executable, "-c", "pass"], repo, env)
         boot = peak_mb([sys.executable, "-m", "commitdigest", "--version"], repo, env)
+
+        def report(env: dict, out: Path) -> float:
+            return peak_mb([sys.executable, "-m", "commitdigest", "report", "--repo", str(repo), "--since", first,
+                            "--until", last, "--tz", "UTC", "--no-cache", "--quiet", "--format", "md,json",
+                            "--out", str(out)], repo, env)
+
+        base = None
+        if args.base:
+            base = report({**env, "PYTHONPATH": str(args.base.resolve())}, root / "out-base")
         started = time.perf_counter()
-        ours = peak_mb([sys.executable, "-m", "commitdigest", "report", "--repo", str(repo), "--since", first,
-                        "--until", last, "--tz", "UTC", "--no-cache", "--quiet", "--format", "md,json",
-                        "--out", str(root / "out")], repo, env)
+        ours = report(env, root / "out")
         took = time.perf_counter() - started
         stem = f"{first}_{last}"
         md = (root / "out" / f"{stem}.md").stat().st_size / 1e6
@@ -76,6 +91,11 @@ def main() -> None:
         print(f"commitdigest report          {ours:7.1f} MB   {ours / boot:5.1f}x its start-up, "
               f"{ours / bare:5.1f}x a bare interpreter, {ours / git:5.1f}x raw git")
         print(f"report minus start-up        {ours - boot:7.1f} MB   ({(ours - boot) * 1e3 / int(count):.1f} KB a commit)")
+        if base is not None:
+            same = all(_timeless(root / "out" / f"{stem}.{s}") == _timeless(root / "out-base" / f"{stem}.{s}")
+                       for s in ("md", "json"))
+            print(f"baseline report ({args.base}) {base:7.1f} MB   this one is {ours / base:.2f}x it; "
+                  f"files {'identical' if same else 'DIFFER'}")
 
 
 if __name__ == "__main__":

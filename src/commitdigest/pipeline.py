@@ -9,7 +9,7 @@ one way a path or URL becomes a repository. The CLI only parses arguments and ca
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -223,6 +223,75 @@ def _usage_delta(after: Usage, before: Usage) -> Usage:
                                         fallbacks=after.fallbacks - before.fallbacks, cost=cost))
 
 
+def _usage_sum(total: Usage | None, delta: Usage) -> Usage:
+    """``total`` plus one analysis's ``delta``; the newest delta's other fields (format, served
+    model, warnings: what the run recorded so far) stand."""
+    if total is None:
+        return delta
+    cost = None if delta.cost is None else round((total.cost or 0.0) + delta.cost, 6)
+    return delta.model_copy(update=dict(llm_calls=total.llm_calls + delta.llm_calls,
+                                        prompt_tokens=total.prompt_tokens + delta.prompt_tokens,
+                                        completion_tokens=total.completion_tokens + delta.completion_tokens,
+                                        fallbacks=total.fallbacks + delta.fallbacks, cost=cost))
+
+
+def _merge_outcomes(total: Outcome | None, part: Outcome | None, budget: int) -> Outcome | None:
+    """One repository's hosting outcome over its batches, as if its commits had been asked at
+    once. ``budget`` is the repository's whole request budget: a batch asked with none of it left
+    says "0 requests asked", which the repository's line says with the real number."""
+    if part is None or total is None:
+        return total or part
+    total.numbers.update(part.numbers)
+    total.found |= part.found
+    total.requests += part.requests
+    spent = f"{part.host}: 0 requests asked, the most one run may"
+    total.reason = total.reason or (spent.replace(" 0 ", f" {budget} ", 1) if part.reason == spent else part.reason)
+    return total
+
+
+def _share(settings: HostingSettings | None, outcome: Outcome | None) -> HostingSettings | None:
+    """The hosting settings for a repository's next batch: what is left of its request budget
+    (``max_requests`` is per repository and run, not per batch). The copy shares the run's
+    record of stopped APIs."""
+    if settings is None or outcome is None:
+        return settings
+    return settings.model_copy(update={"max_requests": max(settings.max_requests - outcome.requests, 0)})
+
+
+@dataclass
+class _Section:
+    """What one window's report has of one source so far: its commits (patch text released) and
+    their analyses, in the order git listed them."""
+
+    commits: list[Commit] = field(default_factory=list)
+    analyses: list[CommitAnalysis] = field(default_factory=list)
+
+
+@dataclass
+class _WindowTally:
+    """One window's model usage, cache hits and analysis time, added up over the batches."""
+
+    usage: Usage | None = None
+    hits: int = 0
+    seconds: float = 0.0
+
+
+class _DayIndex:
+    """Day → the windows holding it, in order, worked out once per distinct day (a year of daily
+    reports is 365 windows; trying each for every commit of the year adds up). Built as days
+    are asked, not from the windows' spans, which may be centuries long."""
+
+    def __init__(self, windows: Sequence[Span]):
+        self.windows = windows
+        self.known: dict[date, list[int]] = {}
+
+    def __call__(self, day: date) -> list[int]:
+        found = self.known.get(day)
+        if found is None:
+            found = self.known[day] = [i for i, w in enumerate(self.windows) if w.since <= day <= w.until]
+        return found
+
+
 def generate(
     windows: Sequence[Span],
     sources: Sequence[Tracked],
@@ -238,95 +307,147 @@ def generate(
     hosting: HostingSettings | None = None,
     fail_fast: bool = False,
     facts: dict[str, CommitFacts] | None = None,
+    batch_size: int = gitlog.BATCH,
 ) -> list[Report]:
     """The core every command calls: one report per window, every source a section, in order.
 
-    git runs once per repository for the whole span of the windows, not once per window: a
-    year of daily reports costs two git processes per repository. A source that fails to read
+    git lists each repository's commits once for the whole span of the windows, not once per
+    window, then reads them in batches of ``batch_size``: 1 + ⌈n / batch_size⌉ git processes
+    per repository (a year of daily reports of a busy repository: a handful). Each batch is
+    filtered, bucketed into its windows, given its pull requests, its ``facts`` (what a rollup
+    lists) and its analyses before the next is read, and the analysis releases its patch text:
+    at most one batch of patches is alive, however long the period. A source that fails to read
     becomes a section that says why (``fail_fast``: its error is raised instead, as ``report``
     wants); the others are unaffected. Analyses come from ``store`` where it has them. Each
-    report carries its own model usage; with one window its time includes reading git.
-    ``facts`` receives each kept commit's ``commit_facts`` (what a rollup lists), read before
-    the analysis releases its patch."""
+    report carries its own model usage; with one window its time includes reading git."""
     started = time.monotonic()
     language = check_language(language)
     analyzer = analyzer or default_analyzer()
     if not windows:
         return []
     span = make_window(min(w.since for w in windows), max(w.until for w in windows), zone)
-    # keyed by the source's position: two sections may share a name (--name given twice)
-    picked: list[dict[int, list[Commit]]] = [{} for _ in windows]
-    errors: dict[int, str | None] = {}
+    days = _DayIndex(windows)
     settings = HostingSettings.resolve(hosting)
-    outcomes: list[Outcome | None] = []
+    # Pass 1 for every source first (metadata only, one git process each): the progress bar's
+    # total, and bad input found before any analysis.
+    listings: dict[int, gitlog.Listing] = {}
+    errors: dict[int, str | None] = {j: t.error for j, t in enumerate(sources)}
     for j, t in enumerate(sources):
-        errors[j] = t.error
-        if t.repo is None:
+        if t.repo is None or t.commits is not None:
             continue
         if progress:
             progress.start(f"git log {t.name}", 0)
         try:
-            if t.commits is not None:
-                commits = t.commits
-            else:
-                prefetch_window(t.repo.path, t.repo.rev, span, date_field, git_timeout)  # lean mirrors: one request
-                commits = gitlog.commits_in_window(t.repo, span, date_field, limits, git_timeout)
+            prefetch_window(t.repo.path, t.repo.rev, span, date_field, git_timeout)  # lean mirrors: one request
+            listing = gitlog.list_window(t.repo, span, date_field, git_timeout)
         except RepoError as exc:
             if fail_fast:
                 raise
             errors[j] = exc.message
             continue
-        kept = []
-        for c in commits:
-            when = (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
-            if not keep_commit(c, t.include, t.exclude):
-                continue
-            hit = False
-            for i, w in enumerate(windows):
-                if w.since <= when <= w.until or t.commits is not None:
-                    picked[i].setdefault(j, []).append(c)
-                    hit = True
-            if hit:
-                kept.append(c)
-        if facts is not None:
-            facts.update((c.sha, commit_facts(c)) for c in kept)
-        outcomes.append(attach_pull_requests(kept, t.repo, store, settings))
+        # Commits of the span that fall in no window (the gaps between the days of a run) are
+        # never read.
+        listings[j] = listing.only([bool(days(w.astimezone(zone.tz).date())) for w in listing.when()])
     scorings = [analyzer.scoring.merged(t.importance) if t.importance else None for t in sources]
+    sections = [[_Section() for _ in sources] for _ in windows]
+    tallies = [_WindowTally() for _ in windows]
+    outcomes: list[Outcome | None] = []
     if progress:
-        progress.start("analyse", len({(j, c.sha) for by_source in picked for j, cs in by_source.items() for c in cs}))
-    reports = []
-    done: dict[tuple[int, str], CommitAnalysis] = {}
+        progress.start("analyse", sum(len(t.commits) for t in sources if t.repo is not None and t.commits is not None)
+                       + sum(len(listing) for listing in listings.values()))
     try:
+        for j, t in enumerate(sources):
+            if t.repo is None or (t.commits is None and j not in listings):
+                continue
+            batches: Iterable[list[Commit]] = (
+                [t.commits] if t.commits is not None
+                else gitlog.read_batches(listings.pop(j), limits, git_timeout, batch_size))
+            outcome: Outcome | None = None
+            # A commit in two windows (a day and the period around it) is analysed once: its
+            # patch text is released after the first analysis.
+            done: dict[str, CommitAnalysis] = {}
+            try:
+                for batch in batches:
+                    outcome = _merge_outcomes(outcome, _batch(
+                        batch, t, days, len(windows), zone, date_field, analyzer, language, store, progress, scorings[j],
+                        _share(settings, outcome), facts, done, [s[j] for s in sections], tallies,
+                        all_windows=t.commits is not None), settings.max_requests if settings else 0)
+            except RepoError as exc:
+                if fail_fast:
+                    raise
+                errors[j] = exc.message
+                for s in sections:
+                    s[j] = _Section()
+            outcomes.append(outcome)
+        reports = []
         for i, w in enumerate(windows):
-            if len(windows) > 1:
-                started = time.monotonic()
-            before = analyzer.usage()
-            results, hits = [], 0
+            tally = tallies[i]
+            seconds = time.monotonic() - started if len(windows) == 1 else tally.seconds
+            usage = (tally.usage or _usage_delta(analyzer.usage(), analyzer.usage())).model_copy(update={
+                "cache_hits": tally.hits, "seconds": round(seconds, 1)})
+            results = []
             for j, t in enumerate(sources):
-                commits = picked[i].get(j, [])
-                # A commit in two windows (a day and the period around it) is analysed once: its
-                # patch text is released after the first analysis.
-                todo = [c for c in commits if (j, c.sha) not in done]
-                fresh, n = analyze_commits(todo, analyzer, language, store, progress,
-                                           scoring=scorings[j]) if todo else ([], 0)
-                done.update(((j, c.sha), a) for c, a in zip(todo, fresh, strict=True))
-                analyses = [done[(j, c.sha)] for c in commits]
-                hits += n + len(commits) - len(todo)
+                sec = sections[i][j]
                 if t.repo is not None and errors[j] is None:
-                    results.append(_result(t.repo, commits, analyses))
+                    results.append(_result(t.repo, sec.commits, sec.analyses))
                 else:
                     results.append(RepoResult(name=t.name, branch=t.repo.branch if t.repo else "",
                                               error=errors[j] or "not read"))
-            usage = _usage_delta(analyzer.usage(), before).model_copy(update={
-                "cache_hits": hits, "seconds": round(time.monotonic() - started, 1)})
-            reports.append(with_pull_requests(build_report(
+            if (line := _pr_line(results, outcomes, language)) is not None:
+                usage.pr_meta = line
+            # build_report lets each commit go once its entry is made; the window's own list of
+            # them goes first, so a commit of this window alone is not kept alive by it.
+            sections[i] = []
+            reports.append(build_report(
                 results, window=make_window(w.since, w.until, zone), zone=zone, language=language,
                 since=w.since, until=w.until, date_field=date_field, analyzer=analyzer.name,
-                version=__version__, usage=usage), results, outcomes))
+                version=__version__, usage=usage))
     finally:
         if progress:
             progress.stop()
     return reports
+
+
+def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zone: Zone, date_field: str,
+           analyzer: Analyzer, language: str, store: Store | None, progress: Progress | None,
+           scoring: Scoring | None, settings: HostingSettings | None, facts: dict[str, CommitFacts] | None,
+           done: dict[str, CommitAnalysis], sections: list[_Section], tallies: list[_WindowTally],
+           all_windows: bool) -> Outcome | None:
+    """One batch of one source: kept, bucketed into windows, given its pull requests and facts,
+    then analysed window by window so each report counts its own model usage."""
+    assert t.repo is not None
+    kept: list[Commit] = []
+    by_window: dict[int, list[Commit]] = {}
+    for c in batch:
+        if not keep_commit(c, t.include, t.exclude):
+            continue
+        when = (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
+        hit = range(n_windows) if all_windows else days(when)
+        for i in hit:
+            by_window.setdefault(i, []).append(c)
+        if hit:
+            kept.append(c)
+    if progress and len(batch) > len(kept):
+        progress.advance(len(batch) - len(kept))  # left out by the path filters: nothing to analyse
+    if facts is not None:
+        facts.update((c.sha, commit_facts(c)) for c in kept)
+    outcome = attach_pull_requests(kept, t.repo, store, settings)
+    for i in sorted(by_window):
+        commits = by_window[i]
+        todo = [c for c in commits if c.sha not in done]
+        tally = tallies[i]
+        if todo:
+            began, before = time.monotonic(), analyzer.usage()
+            fresh, n = analyze_commits(todo, analyzer, language, store, progress, scoring=scoring)
+            tally.usage = _usage_sum(tally.usage, _usage_delta(analyzer.usage(), before))
+            tally.seconds += time.monotonic() - began
+            done.update((c.sha, a) for c, a in zip(todo, fresh, strict=True))
+            tally.hits += n
+        tally.hits += len(commits) - len(todo)
+        sections[i].commits.extend(commits)
+        sections[i].analyses.extend(done[c.sha] for c in commits)
+    release_patches(batch)  # those the path filters left out: no batch's patches outlive it
+    return outcome
 
 
 @contextmanager
@@ -356,20 +477,12 @@ def generate_report(
                         hosting=request.hosting, fail_fast=True)[0]
 
 
-def with_pull_requests(report: Report, results: Sequence[RepoResult], outcomes: Sequence[Outcome | None]) -> Report:
-    """The report's commits with their pull requests, and the coverage line in its usage. With
-    no outcome (the API not asked) the report is returned as it was."""
+def _pr_line(results: Sequence[RepoResult], outcomes: Sequence[Outcome | None], language: str) -> str | None:
+    """The report's pull-request coverage line for its usage; ``None`` when the API was not asked
+    (then no commit has a pull request and the report is what it was without the API)."""
     from commitdigest.vocab import words
 
-    line = coverage_line([c for r in results for c in r.commits], outcomes, words(report.language).report["pr_coverage"])
-    if line is None:
-        return report
-    prs = {c.sha: c.pull_request for r in results for c in r.commits if c.pull_request is not None}
-    for section in report.repos:
-        for entry in section.commits:
-            entry.pull_request = prs.get(entry.sha)
-    report.usage = report.usage.model_copy(update={"pr_meta": line})
-    return report
+    return coverage_line([c for r in results for c in r.commits], outcomes, words(language).report["pr_coverage"])
 
 
 def generate_days(
@@ -419,14 +532,15 @@ def render_report(report: Report, formats: Sequence[str]) -> dict[str, str]:
 
 def write_report(report: Report, out_dir: Path, formats: Sequence[str], since: date,
                  until: date, base_url: str | None = None, site: bool = True) -> list[Path]:
-    """Render every format first, then write them all or none: no half-written report, and
-    the Markdown renamed into place last, so it is never there without its twin."""
-    rendered = render_report(report, formats)
+    """Write every format all or none: each is rendered into its temp file and let go before
+    the next is rendered (a long period holds one rendered file at a time), then all are renamed
+    into place, the Markdown last, so it is never there without its twin."""
+    contents = formats_mod.report_contents(report, formats)
     ensure_dir(out_dir)
     stem = report_stem(since, until)
-    order = sorted(rendered, key=lambda suffix: suffix == "md")
-    write_all({out_dir / f"{stem}.{suffix}": rendered[suffix] for suffix in order})
-    written = [out_dir / f"{stem}.{suffix}" for suffix in rendered]
+    order = sorted(contents, key=lambda suffix: suffix == "md")
+    write_all({out_dir / f"{stem}.{suffix}": contents[suffix] for suffix in order})
+    written = [out_dir / f"{stem}.{suffix}" for suffix in contents]
     if site:
         written += write_site(out_dir, formats, report.language, base_url)
     return written

@@ -1,10 +1,12 @@
-"""A time window of a branch → ``Commit`` records, in two git processes when nothing is broken.
+"""A time window of a branch → ``Commit`` records, in two git processes when nothing is broken
+(``commits_in_window``), or in 1 + ⌈n / size⌉ when read in batches (``commits_in_batches``) so
+that a long period never holds more than one batch of patch text.
 
 1. ``git log --first-parent`` lists the candidate commits with their metadata (sha, parents,
    author, both timestamps, message; no diffs), newest first, and is stopped once the walk is
    well past the window. The exact window is applied in Python on instants, by committer or
    author date.
-2. One ``git log --no-walk --stdin`` over the selected commits prints, per commit, the sha,
+2. One ``git log --no-walk --stdin`` over the selected commits (or one per batch) prints, per commit, the sha,
    ``--raw`` (status, modes, blob ids, renames), ``--numstat`` (line counts, binary flag) — both
    ``-z`` so any byte in a path survives — and the patch, diffed against the first parent for
    merges. The output is parsed as a stream; each file keeps at most ``PatchLimits`` of its patch.
@@ -580,9 +582,64 @@ def read_commits(repo: Repo, shas: list[str], limits: PatchLimits | None = None,
     return [by_sha[s] for s in shas]
 
 
+#: commits read per batch by :func:`commits_in_batches`: a batch's patch text is what is alive at
+#: once (~1,000 ordinary commits are a few MB), and each batch costs one git process
+BATCH = 1000
+
+
+@dataclass
+class Listing:
+    """A window's commits as pass 1 found them (metadata only, newest first), to be read in
+    batches by :func:`read_batches`."""
+
+    repo: Repo
+    metas: list[_Meta]
+    marks: _Marks
+    date_field: str
+
+    def __len__(self) -> int:
+        return len(self.metas)
+
+    def when(self) -> list[datetime]:
+        """Each commit's instant by the listing's date field, in order."""
+        return [_instant(m.ct if self.date_field == "committer" else m.at) for m in self.metas]
+
+    def only(self, keep: list[bool]) -> Listing:
+        """The commits whose flag is set (one flag per commit, in order): those left out are never
+        read, their patches never printed."""
+        return Listing(self.repo, [m for m, k in zip(self.metas, keep, strict=True) if k], self.marks,
+                       self.date_field)
+
+
+def list_window(repo: Repo, window: Window, date_field: str = "committer",
+                timeout: float = runner.DEFAULT_TIMEOUT) -> Listing:
+    """Pass 1 alone: the window's commits, one git process, no file content."""
+    marks = _new_marks()
+    return Listing(repo, _list_window(repo, window, date_field, marks, timeout), marks, date_field)
+
+
+def read_batches(listing: Listing, limits: PatchLimits | None = None, timeout: float = runner.DEFAULT_TIMEOUT,
+                 size: int = BATCH) -> Iterator[list[Commit]]:
+    """Pass 2 in batches of ``size`` commits, in the listing's order: one git process per batch
+    when nothing is broken. Only the batch being yielded holds patch text from here, so a long
+    period costs one batch of patches at a time, not the whole period's."""
+    for start in range(0, len(listing.metas), max(size, 1)):
+        yield _assemble(listing.repo, listing.metas[start:start + size], limits or PatchLimits(),
+                        listing.marks, timeout)
+
+
+def commits_in_batches(repo: Repo, window: Window, date_field: str = "committer",
+                       limits: PatchLimits | None = None, timeout: float = runner.DEFAULT_TIMEOUT,
+                       size: int = BATCH) -> Iterator[list[Commit]]:
+    """The window's commits in batches of ``size``, newest first: 1 + ⌈n / size⌉ git processes
+    (one listing, one read per batch) when nothing is broken."""
+    yield from read_batches(list_window(repo, window, date_field, timeout), limits, timeout, size)
+
+
 def commits_in_window(repo: Repo, window: Window, date_field: str = "committer",
                       limits: PatchLimits | None = None,
                       timeout: float = runner.DEFAULT_TIMEOUT) -> list[Commit]:
-    marks = _new_marks()
-    metas = _list_window(repo, window, date_field, marks, timeout)
-    return _assemble(repo, metas, limits or PatchLimits(), marks, timeout) if metas else []
+    """The window's commits all at once (two git processes): for the callers that keep them all
+    anyway, such as a previous period's counts."""
+    listing = list_window(repo, window, date_field, timeout)
+    return next(read_batches(listing, limits, timeout, size=len(listing)), []) if listing else []

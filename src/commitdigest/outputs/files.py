@@ -14,9 +14,10 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeAlias
 
 from commitdigest.errors import OutputError
 
@@ -47,17 +48,31 @@ def check_writable(path: Path) -> None:
 
 TEMP_SUFFIX = ".tmp"
 
+#: a file's content: text (written as UTF-8), bytes already encoded (written as they are: a
+#: long period's JSON twin is not decoded only to be encoded again), or a function that makes
+#: either, called only when the file's turn comes
+Content: TypeAlias = str | bytes | bytearray | Callable[[], "str | bytes | bytearray"]
 
-def _write_temp(path: Path, text: str) -> str:
-    """``text`` in a synced temp file beside ``path``; the temp is removed if anything fails,
+_SLICE = 1 << 20
+
+
+def _write_temp(path: Path, content: Content) -> str:
+    """``content`` in a synced temp file beside ``path``; the temp is removed if anything fails,
     a KeyboardInterrupt included."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        data = content() if callable(content) else content
+        with os.fdopen(fd, "wb") as fh:
+            if isinstance(data, str):
+                # Encoded a slice at a time: a long report's text is not doubled by its bytes.
+                for at in range(0, len(data), _SLICE):
+                    fh.write(data[at:at + _SLICE].encode("utf-8"))
+            else:
+                fh.write(data)
+            del data  # this file's content goes before the next file's is made
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -95,18 +110,20 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(caught[0])
 
 
-def write_atomic(path: Path, text: str) -> Path:
+def write_atomic(path: Path, content: Content) -> Path:
     """Write to a temp file in the same directory, fsync, then rename over ``path``."""
-    return write_all({path: text})[0]
+    return write_all({path: content})[0]
 
 
-def write_all(files: dict[Path, str]) -> list[Path]:
+def write_all(files: dict[Path, Content]) -> list[Path]:
     """Write every file, all or none: temp files first, then renames in the order given (put
-    the file readers look for first, the Markdown, last)."""
+    the file readers look for first, the Markdown, last). A function as content is called when
+    its file is written, so each file's content can be made, written and let go before the next
+    one's is made: a long period's report holds one rendered file at a time, not all of them."""
     temps: list[tuple[str, Path]] = []
     try:
-        for path, text in files.items():
-            temps.append((_write_temp(path, text), path))
+        for path, content in files.items():
+            temps.append((_write_temp(path, content), path))
         with _signals_held():
             for i, (tmp, path) in enumerate(temps):
                 try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,9 +46,10 @@ class SiteContext:
 @dataclass(frozen=True)
 class Format:
     name: str
-    #: per-report file suffix and its renderer (Report → text); None: no per-report file
+    #: per-report file suffix and its renderer (Report → text, or bytes already UTF-8 encoded,
+    #: which are written as they are); None: no per-report file
     suffix: str | None = None
-    render: Callable[[Report], str] | None = None
+    render: Callable[[Report], str | bytes | bytearray] | None = None
     #: directory-level file name and its renderer (directory, SiteContext → text)
     site_file: str | None = None
     render_site: Callable[[Path, SiteContext], str] | None = None
@@ -74,7 +76,7 @@ def _feed(directory: Path, ctx: SiteContext) -> str:
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("md", suffix="md", render=_lazy("commitdigest.report.render:render_markdown"),
            rollup=_lazy("commitdigest.outputs.rollup:render_markdown")),
-    Format("json", suffix="json", render=_lazy("commitdigest.report.render:render_json"),
+    Format("json", suffix="json", render=_lazy("commitdigest.report.render:render_json_bytes"),
            rollup=_lazy("commitdigest.outputs.rollup:render_json")),
     Format("html", suffix="html", render=_lazy("commitdigest.outputs.html:render_html"),
            site_file="index.html", render_site=_index, rollup=_lazy("commitdigest.outputs.rollup:render_html")),
@@ -104,7 +106,18 @@ def report_files(formats: Sequence[str]) -> list[str]:
 
 def render_report(report: Report, formats: Sequence[str]) -> dict[str, str]:
     """suffix → text of every per-report file."""
-    return {f.suffix: f.render(report) for f in report_formats(formats) if f.suffix and f.render}
+    return {suffix: _text(make()) for suffix, make in report_contents(report, formats).items()}
+
+
+def _text(content: str | bytes | bytearray) -> str:
+    return content if isinstance(content, str) else content.decode("utf-8")
+
+
+def report_contents(report: Report, formats: Sequence[str]) -> dict[str, Callable[[], str | bytes | bytearray]]:
+    """suffix → a function that renders that per-report file (text or UTF-8 bytes). Nothing is
+    rendered until it is called: the writer renders each file in turn and lets it go before the
+    next, so a long period's report never holds its Markdown, twin and page at once."""
+    return {f.suffix: partial(f.render, report) for f in report_formats(formats) if f.suffix and f.render}
 
 
 def site_formats(formats: Sequence[str]) -> list[Format]:

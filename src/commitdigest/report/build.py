@@ -52,15 +52,33 @@ def _unique(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def stats_for(commits: list[Commit], analyses: list[CommitAnalysis]) -> Stats:
-    paths = {f.path for c in commits for f in c.files}
+def stats_for(entries: list[CommitEntry]) -> Stats:
+    paths = {f.path for e in entries for f in e.files}
     counts = {lvl: 0 for lvl in Importance}
-    for a in analyses:
-        counts[a.importance] += 1
+    for e in entries:
+        counts[e.analysis.importance] += 1
     return Stats(
-        total=len(commits), high=counts[Importance.high], medium=counts[Importance.medium],
+        total=len(entries), high=counts[Importance.high], medium=counts[Importance.medium],
         low=counts[Importance.low], files_changed=len(paths),
-        insertions=sum(c.insertions for c in commits), deletions=sum(c.deletions for c in commits),
+        insertions=sum(f.insertions for e in entries for f in e.files),
+        deletions=sum(f.deletions for e in entries for f in e.files),
+    )
+
+
+def _entry(commit: Commit, analysis: CommitAnalysis, res: RepoResult, zone: Zone, date_field: str,
+           anchors: set[str]) -> CommitEntry:
+    when = commit.committer_time if date_field == "committer" else commit.author_time
+    return CommitEntry(
+        sha=commit.sha, short_sha=commit.short_sha,
+        anchor=_unique(f"c-{commit.short_sha}", anchors),
+        url=res.commit_url(commit.sha) if callable(res.commit_url) else None,
+        pr_url_base=res.pr_base,
+        time=when.astimezone(zone.tz), author=commit.author, subject=commit.subject,
+        pr=commit.pr, pull_request=commit.pull_request,
+        files=[FileEntry(path=f.path, status=f.status, insertions=f.insertions,
+                         deletions=f.deletions, old_path=f.old_path, binary=f.binary)
+               for f in commit.files],
+        read_error=commit.read_error, analysis=analysis,
     )
 
 
@@ -77,32 +95,25 @@ def build_report(
     version: str,
     usage: Usage,
 ) -> Report:
+    """The report of ``results``. Each result's commits are taken from it as their entries are
+    made (``res.commits`` is left empty): a ``Commit`` goes as soon as its entry exists, so a long
+    period never holds its commits and its entries at once."""
     anchors: set[str] = set()
     slugs: set[str] = set()
     sections = []
     for res in results:
         slug = _unique(slugify(res.name), slugs)
-        entries = []
-        pairs = list(zip(res.commits, res.analyses, strict=True))
-        for commit, analysis in pairs:
-            when = commit.committer_time if date_field == "committer" else commit.author_time
-            entries.append(CommitEntry(
-                sha=commit.sha, short_sha=commit.short_sha,
-                anchor=_unique(f"c-{commit.short_sha}", anchors),
-                url=res.commit_url(commit.sha) if callable(res.commit_url) else None,
-                pr_url_base=res.pr_base,
-                time=when.astimezone(zone.tz), author=commit.author, subject=commit.subject,
-                pr=commit.pr,
-                files=[FileEntry(path=f.path, status=f.status, insertions=f.insertions,
-                                 deletions=f.deletions, old_path=f.old_path, binary=f.binary)
-                       for f in commit.files],
-                read_error=commit.read_error, analysis=analysis,
-            ))
+        if len(res.commits) != len(res.analyses):
+            raise ValueError(f"{res.name}: {len(res.commits)} commits but {len(res.analyses)} analyses")
+        commits, analyses = res.commits, res.analyses
+        res.commits = []
+        commits.reverse()  # popped from the end, in git's order, and freed one by one
+        entries = [_entry(commits.pop(), analysis, res, zone, date_field, anchors) for analysis in analyses]
         # Newest first; for equal instants keep git's order (already newest first).
         entries.sort(key=lambda e: e.time.timestamp(), reverse=True)
         sections.append(RepoSection(
             name=res.name, url=res.url, branch=res.branch, slug=slug,
-            stats=stats_for(res.commits, res.analyses), commits=entries, error=res.error,
+            stats=stats_for(entries), commits=entries, error=res.error,
         ))
     return Report(
         title=title(language, since.isoformat(), until.isoformat()),
