@@ -13,14 +13,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from commitdigest.git.repo import Repo
-from commitdigest.hosting import github, gitlab
-from commitdigest.hosting.http import Api, ItemFailed, Stop
 from commitdigest.hosting.refs import pr_of
 from commitdigest.hosting.settings import HostingSettings
-from commitdigest.models import Commit, PullRequest
-from commitdigest.store import Store
+
+if TYPE_CHECKING:
+    # The clients (and httpx under them) load only when an API is asked: a report without a
+    # token, the usual case, does not pay their import time.
+    from commitdigest.git.repo import Repo
+    from commitdigest.hosting import github, gitlab
+    from commitdigest.models import Commit, PullRequest
+    from commitdigest.store import Store
 
 __all__ = ["HostingSettings", "Outcome", "attach_pull_requests", "coverage_line"]
 
@@ -40,6 +44,9 @@ class Outcome:
 
 def _client(kind: str, base: str, owner_name: str, settings: HostingSettings,
             stopped: dict[str, str]) -> tuple[str, github.GitHub | gitlab.GitLab]:
+    from commitdigest.hosting import github, gitlab
+    from commitdigest.hosting.http import Api
+
     if kind == "github":
         api = github.api_base(base, settings.github_api)
         token = settings.github_token
@@ -83,6 +90,8 @@ def attach_pull_requests(commits: Sequence[Commit], repo: Repo, store: Store | N
 
 def _attach(commits: Sequence[Commit], client: github.GitHub | gitlab.GitLab, api: str, owner_name: str,
             store: Store | None, outcome: Outcome, kind: str) -> None:
+    from commitdigest.hosting.http import ItemFailed, Stop
+
     numbers = outcome.numbers
     for c in commits:
         if (n := pr_of(c, kind)) is not None:
