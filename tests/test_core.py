@@ -4,6 +4,7 @@ one registry of output formats; per-repo rollups whose links resolve; a light ``
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -203,3 +204,18 @@ def test_the_catalog_is_read_again_when_a_twin_or_page_changes(repo, tmp_path):
     assert scan(tmp_path) is second  # index.html itself is no reason to read the twins again
     pipeline.write_report(report.model_copy(update={"title": "Renamed day"}), tmp_path, ["json"], D1, D1, site=False)
     assert [e.title for e in scan(tmp_path).entries] == ["Renamed day"]
+
+
+def test_a_report_without_a_token_loads_no_http_client(make_repo, tmp_path):
+    """The hosting clients (and httpx under them) load only when an API is asked."""
+    repo = make_repo("svc")
+    repo.commit("feat: x", {"src/x.py": "X = 1\n"}, when="2026-01-13T10:00:00+08:00")
+    code = ("import sys\nfrom commitdigest.cli import main\n"
+            f"sys.argv = ['commitdigest', 'report', '--repo', {str(repo.path)!r}, '--date', '2026-01-13',"
+            f" '--tz', 'Asia/Shanghai', '--no-cache', '--quiet', '--out', {str(tmp_path / 'out')!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', [m for m in ('httpx', 'commitdigest.hosting.http') if m in sys.modules], file=sys.stderr)\n")
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("GITHUB_TOKEN", "GITLAB_TOKEN"))}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert "LOADED []" in r.stderr, r.stderr
+    assert (tmp_path / "out" / "2026-01-13.md").is_file()
