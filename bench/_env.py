@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
+
+# Run each measured command under a tiny wrapper so every figure is one child's own peak.
+_WRAP = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+         "check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def peak_mb(cmd: list[str], cwd: Path, env: dict) -> float:
+    """Peak RSS of ``cmd`` (one child process, waited for), in MB; Linux reports KiB."""
+    out = subprocess.run([sys.executable, "-c", _WRAP, *cmd], cwd=cwd, env=env, capture_output=True,
+                         text=True, check=True)
+    return int(out.stdout.strip()) / 1024
 
 
 def tool_env(cache: Path) -> dict[str, str]:

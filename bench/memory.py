@@ -11,24 +11,13 @@ process, streamed, so git's peak does not add to Python's.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _env import tool_env  # noqa: E402
+from _env import peak_mb, tool_env  # noqa: E402
 from _synth import BUSY_DAY, build  # noqa: E402
-
-# Run each measured command under a tiny wrapper so every figure is one child's own peak.
-_WRAP = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
-         "check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-
-
-def peak_mb(cmd: list[str], cwd: Path, env: dict) -> float:
-    out = subprocess.run([sys.executable, "-c", _WRAP, *cmd], cwd=cwd, env=env, capture_output=True,
-                         text=True, check=True)
-    return int(out.stdout.strip()) / 1024
 
 
 def main() -> None:

@@ -26,18 +26,8 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _env import tool_env  # noqa: E402
+from _env import peak_mb, tool_env  # noqa: E402
 from _synth import END, build  # noqa: E402
-
-# Run each measured command under a tiny wrapper so every figure is one child's own peak.
-_WRAP = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
-         "check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-
-
-def peak_mb(cmd: list[str], cwd: Path, env: dict) -> float:
-    out = subprocess.run([sys.executable, "-c", _WRAP, *cmd], cwd=cwd, env=env, capture_output=True,
-                         text=True, check=True)
-    return int(out.stdout.strip()) / 1024
 
 
 def _timeless(path: Path) -> bytes:

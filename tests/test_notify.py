@@ -8,7 +8,6 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 from datetime import date
 from email import message_from_bytes
 from email.policy import default as email_policy
@@ -17,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from capture_server import Answer, CaptureServer
 from conftest import run_cli
+from smtp_inbox import Inbox, free_port
 
 from commitdigest import pipeline
 from commitdigest.notify import build_digest, deliver, parse_channels
@@ -183,13 +183,6 @@ def test_timeouts_are_retried_then_reported(report):
     assert not d.ok and d.attempts == 2 and "timed out" in d.error
 
 
-def free_port() -> int:
-    """A port nobody listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_unreachable_and_unset_variable(report):
     port = free_port()
     d = one(report, {"type": "webhook", "url": f"http://127.0.0.1:{port}/x", "retries": 1})
@@ -197,14 +190,6 @@ def test_unreachable_and_unset_variable(report):
     d = one(report, {"type": "feishu", "url_env": "NO_SUCH_HOOK"}, env={})
     assert not d.ok and d.attempts == 0 and d.error == "environment variable NO_SUCH_HOOK (from url_env) is not set"
 
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(envelope)
-        return "250 OK"
 
 
 def test_email_html_body_and_markdown_attachment(report):

@@ -5,7 +5,6 @@ type added from outside the package — all against real receivers on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Mapping
 from email import message_from_bytes
 from email.policy import default as email_policy
@@ -15,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from capture_server import Answer, CaptureServer
 from conftest import run_cli
+from smtp_inbox import Inbox, free_port
 
 from commitdigest.api import build_report, load_report
 from commitdigest.errors import InputError
@@ -57,19 +57,6 @@ def site(tmp_path_factory):
     return repo, out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(envelope)
-        return "250 OK"
 
 
 def test_load_rollup_reads_back_what_was_written(site, tmp_path):

@@ -125,11 +125,12 @@ def test_charts_are_drawn_to_scale_and_well_formed(repo, tmp_path):
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_rollup_page_fits_phone_and_desktop(browser, repo, tmp_path, width):  # noqa: F811
+@pytest.mark.parametrize("path", ["rollups/2026-W47.html", "index.html"])  # the index shows the week's charts too
+def test_rollup_page_and_index_fit_phone_and_desktop(browser, repo, tmp_path, width, path):  # noqa: F811
     rollup(repo, tmp_path / "out", "--week", "2026-W47", "--lang", "zh")
     with serve(tmp_path / "out") as base:
         page = browser.new_page(viewport={"width": width, "height": 900})
-        page.goto(f"{base}/rollups/2026-W47.html")
+        page.goto(f"{base}/{path}")
         scroll, client = page.evaluate("() => [document.scrollingElement.scrollWidth, document.documentElement.clientWidth]")
         assert scroll <= client, (scroll, client)
         sizes = page.evaluate("() => [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)")
@@ -239,16 +240,3 @@ def test_site_index_shows_the_newest_rollups_with_their_charts(repo, tmp_path):
     month_days = _svgs(blocks["2026-11"])[0]
     assert sum(int(b.get("data-count")) for b in month_days.findall(f"{SVG_NS}rect")) == 8  # with the 1st's init
     assert 'href="rollups/2026-W47.html"' in html and "<script" not in html
-
-
-@pytest.mark.parametrize("width", [390, 1280])
-def test_site_index_with_charts_fits_phone_and_desktop(browser, repo, tmp_path, width):  # noqa: F811
-    rollup(repo, tmp_path / "out", "--month", "2026-11", "--lang", "zh")
-    with serve(tmp_path / "out") as base:
-        page = browser.new_page(viewport={"width": width, "height": 900})
-        page.goto(f"{base}/index.html")
-        scroll, client = page.evaluate("() => [document.scrollingElement.scrollWidth, document.documentElement.clientWidth]")
-        assert scroll <= client, (scroll, client)
-        sizes = page.evaluate("() => [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)")
-        assert len(sizes) == 3 and all(0 < w <= client for w in sizes)
-        page.close()

@@ -15,7 +15,7 @@ from typing import Literal
 
 from commitdigest.notify.config import SignedChannel
 from commitdigest.notify.digest import Message
-from commitdigest.notify.registry import ChannelType, Request
+from commitdigest.notify.registry import ChannelType, Request, app_error
 from commitdigest.notify.text import fit, markdown
 
 MAX_BYTES = 20_000
@@ -44,17 +44,7 @@ def build(channel: DingTalk, message: Message, env: Mapping[str, str]) -> Reques
 
 def check(response) -> str | None:
     """DingTalk and WeCom answer 200 with ``errcode``, which is 0 when the message was taken."""
-    try:
-        data = response.json()
-    except ValueError:
-        return f"answer is not JSON: {response.text[:80]!r}"
-    if not isinstance(data, dict):
-        return f"answer is not a JSON object: {response.text[:80]!r}"
-    code = data.get("errcode", 0)
-    if code not in (0, None):
-        message = data.get("msg") or data.get("errmsg") or data.get("StatusMessage") or ""
-        return f"error {code}: {message}"[:200]
-    return None
+    return app_error(response, lambda data: data.get("errcode", 0))
 
 
 CHANNEL = ChannelType(settings=DingTalk, build=build, check=check)

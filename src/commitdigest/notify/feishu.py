@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from commitdigest.notify.config import SignedChannel
 from commitdigest.notify.digest import Digest, Item, Message
-from commitdigest.notify.registry import ChannelType, Request
+from commitdigest.notify.registry import ChannelType, Request, app_error
 from commitdigest.notify.text import fit
 from commitdigest.vocab import words
 
@@ -70,17 +70,8 @@ def build(channel: Feishu, message: Message, env: Mapping[str, str]) -> Request:
 
 
 def check(response) -> str | None:
-    try:
-        data = response.json()
-    except ValueError:
-        return f"answer is not JSON: {response.text[:80]!r}"
-    if not isinstance(data, dict):
-        return f"answer is not a JSON object: {response.text[:80]!r}"
-    code = data.get("code", data.get("StatusCode", 0))
-    if code not in (0, None):
-        message = data.get("msg") or data.get("errmsg") or data.get("StatusMessage") or ""
-        return f"error {code}: {message}"[:200]
-    return None
+    """Feishu answers 200 with ``code`` (``StatusCode`` on older bots), 0 when the message was taken."""
+    return app_error(response, lambda data: data.get("code", data.get("StatusCode", 0)))
 
 
 CHANNEL = ChannelType(settings=Feishu, build=build, check=check)

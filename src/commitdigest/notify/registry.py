@@ -48,6 +48,22 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def app_error(response: httpx.Response, code_of: Callable[[dict[str, Any]], Any]) -> str | None:
+    """For a ``check``: the error a chat platform put inside a 2xx answer — its JSON object's
+    code (``code_of``) when not 0 — or that the answer is not a JSON object; None when taken."""
+    try:
+        data = response.json()
+    except ValueError:
+        return f"answer is not JSON: {response.text[:80]!r}"
+    if not isinstance(data, dict):
+        return f"answer is not a JSON object: {response.text[:80]!r}"
+    code = code_of(data)
+    if code not in (0, None):
+        message = data.get("msg") or data.get("errmsg") or data.get("StatusMessage") or ""
+        return f"error {code}: {message}"[:200]
+    return None
+
+
 class Transient(Exception):
     """Worth another attempt (a timeout, a refused connection, 429, 5xx)."""
 
