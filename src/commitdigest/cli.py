@@ -497,10 +497,12 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
     """Write the weekly, monthly or custom-period rollup of the daily reports.
 
     Per repository: commits per day by tier, the high-importance changes with a line each and a
-    link to their daily report, the areas that changed most, the change-type mix, contributors,
-    and the difference from the previous period; the HTML page draws them as charts. Built from
-    the daily analyses in the cache (no model call for days already analysed); days not analysed
-    yet are analysed first, and their daily reports are written when missing. Default: last week.
+    link to their daily report, the areas that changed most, the public definitions and
+    dependency versions the period changed, the change-type mix, contributors, and the
+    difference from the previous period; the HTML page and the site index draw them as charts.
+    Built from the daily analyses in the cache (no model call for days already analysed); days
+    not analysed yet are analysed first, and their daily reports are written when missing.
+    Default: last week.
 
     \b
     Examples:
