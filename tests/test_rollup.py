@@ -145,7 +145,7 @@ def test_monthly_and_bad_periods(repo, tmp_path):
     assert "This month: 8 commits" in md  # the init commit of Nov 1 too
     for args in (("--week", "2026-47"), ("--week", "2026-W54"), ("--month", "2026-13"),
                  ("--week", "2026-W47", "--month", "2026-11"), ("--week", "2026-W47", "--format", "pdf"),
-                 ("--month", "2062-11")):
+                 ("--month", "2062-11"), ("--week", "2026-W47", "--out", "")):
         r = run_cli("rollup", "--repo", str(repo.path), "--out", str(tmp_path / "bad"), *args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
     assert not (tmp_path / "bad" / "rollups").exists()

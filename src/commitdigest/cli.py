@@ -525,10 +525,7 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
     cfg = config_mod.load_optional(config_path)
     zone = parse_zone(tz or (cfg.timezone if cfg else None))
     language = pipeline.check_language(lang or (cfg.language if cfg else "zh"))
-    fmts = [f.strip() for f in formats.split(",") if f.strip()]
-    bad = [f for f in fmts if f not in rollup_out.FORMATS]
-    if bad or not fmts:
-        raise InputError(f"--format: unknown format '{bad[0] if bad else formats}': use md, json, html")
+    fmts = check_formats(formats.split(","), rollup_out.FORMATS)
     yesterday = parse_day("yesterday", zone)
     if week:
         period = rollup_mod.parse_week(week)
@@ -545,7 +542,7 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
         raise InputError(f"{chosen[0] if chosen else '--week'} {period.label} starts after today "
                          f"({parse_day('today', zone).isoformat()} in {zone.name}): check the year")
     analyzer = _analyzer(ctx, config_path, llm_kwargs)
-    out = Path(out_dir) if out_dir else (cfg.resolve(cfg.output.dir) if cfg else Path("reports"))
+    out = _out_dir(out_dir) if out_dir is not None else (cfg.resolve(cfg.output.dir) if cfg else Path("reports"))
     cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg and cfg.cache_dir else None)
     check_writable(out)
     if repos or not cfg:

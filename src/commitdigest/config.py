@@ -328,7 +328,9 @@ def _check_notify(config: Config, path: Path) -> None:
         elif err["type"] == "missing":
             message = f"missing key '{where}'"
         elif err["type"] == "union_tag_invalid":
-            message = f"{where}.type: use one of feishu, lark, dingtalk, wecom, slack, webhook, email"
+            from commitdigest.notify.registry import types
+
+            message = f"{where}.type: use one of {', '.join(types())}"
         elif err["type"] == "union_tag_not_found":
             message = f"missing key '{where}.type'"
         else:
