@@ -235,27 +235,16 @@ def _usage_sum(total: Usage | None, delta: Usage) -> Usage:
                                         fallbacks=total.fallbacks + delta.fallbacks, cost=cost))
 
 
-def _merge_outcomes(total: Outcome | None, part: Outcome | None, budget: int) -> Outcome | None:
+def _merge_outcomes(total: Outcome | None, part: Outcome | None) -> Outcome | None:
     """One repository's hosting outcome over its batches, as if its commits had been asked at
-    once. ``budget`` is the repository's whole request budget: a batch asked with none of it left
-    says "0 requests asked", which the repository's line says with the real number."""
+    once (the request budget is the settings' record per repository, so it holds across them)."""
     if part is None or total is None:
         return total or part
     total.numbers.update(part.numbers)
     total.found |= part.found
     total.requests += part.requests
-    spent = f"{part.host}: 0 requests asked, the most one run may"
-    total.reason = total.reason or (spent.replace(" 0 ", f" {budget} ", 1) if part.reason == spent else part.reason)
+    total.reason = total.reason or part.reason
     return total
-
-
-def _share(settings: HostingSettings | None, outcome: Outcome | None) -> HostingSettings | None:
-    """The hosting settings for a repository's next batch: what is left of its request budget
-    (``max_requests`` is per repository and run, not per batch). The copy shares the run's
-    record of stopped APIs."""
-    if settings is None or outcome is None:
-        return settings
-    return settings.model_copy(update={"max_requests": max(settings.max_requests - outcome.requests, 0)})
 
 
 @dataclass
@@ -370,8 +359,8 @@ def generate(
                 for batch in batches:
                     outcome = _merge_outcomes(outcome, _batch(
                         batch, t, days, len(windows), zone, date_field, analyzer, language, store, progress, scorings[j],
-                        _share(settings, outcome), facts, done, [s[j] for s in sections], tallies,
-                        all_windows=t.commits is not None), settings.max_requests if settings else 0)
+                        settings, facts, done, [s[j] for s in sections], tallies,
+                        all_windows=t.commits is not None))
             except RepoError as exc:
                 if fail_fast:
                     raise

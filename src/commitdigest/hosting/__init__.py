@@ -53,12 +53,13 @@ def _client(kind: str, base: str, owner_name: str, settings: HostingSettings,
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        http = Api("GitHub", headers, settings.timeout, settings.max_requests, stopped, api)
+        http = Api("GitHub", headers, settings.timeout, settings.max_requests, stopped, api,
+                   settings._spent, f"{api} {owner_name}")
         return api, github.GitHub(http, api, owner_name, token)
     api = gitlab.api_base(base, settings.gitlab_api)
     token = settings.gitlab_token
     http = Api("GitLab", {"PRIVATE-TOKEN": token} if token else {}, settings.timeout, settings.max_requests,
-               stopped, api)
+               stopped, api, settings._spent, f"{api} {owner_name}")
     return api, gitlab.GitLab(http, api, owner_name, token)
 
 

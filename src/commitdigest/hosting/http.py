@@ -50,7 +50,7 @@ def _reset_text(r: httpx.Response) -> str:
 
 class Api:
     def __init__(self, name: str, headers: dict[str, str], timeout: float, max_requests: int,
-                 stopped: dict[str, str], key: str):
+                 stopped: dict[str, str], key: str, spent: dict[str, int] | None = None, spent_key: str = ""):
         self.name = name  # "GitHub", "GitLab": what the coverage line calls it
         self.client = httpx.Client(headers={"User-Agent": "commitdigest", **headers}, timeout=timeout,
                                    follow_redirects=True)
@@ -63,6 +63,9 @@ class Api:
         self._key = key
         self._exhausted: str | None = None
         self._budget_spent: str | None = None  # this repository's share, not the API's
+        # The repository's requests of the whole run, this client's and earlier ones' alike.
+        self._spent = {} if spent is None else spent
+        self._spent_key = spent_key
 
     @property
     def stopped(self) -> str | None:
@@ -81,9 +84,11 @@ class Api:
         if self._exhausted:
             raise self.stop(self._exhausted)
         for attempt in range(2):
-            if self.requests >= self.max_requests:
+            used = self._spent.get(self._spent_key, 0)
+            if used >= self.max_requests:
                 self._budget_spent = f"{self.name}: {self.max_requests} requests asked, the most one run may"
                 raise Stop(self._budget_spent)
+            self._spent[self._spent_key] = used + 1
             self.requests += 1
             try:
                 r = self.client.request(method, url, **kwargs)

@@ -42,6 +42,9 @@ class HostingSettings(BaseModel):
     # API base → why the run stopped asking it (rate limit, refused token): one repository's
     # limit holds for every other repository of the run on the same API.
     _stopped: dict[str, str] = PrivateAttr(default_factory=dict)
+    # API base and repository → requests made for it so far: ``max_requests`` holds for the
+    # repository however many times its commits are asked about (a long period, in batches).
+    _spent: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @field_validator("github_api", "gitlab_api")
     @classmethod
