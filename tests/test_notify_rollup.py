@@ -180,10 +180,19 @@ def teams_card(channel: Teams, message: Message, env: Mapping[str, str]) -> Requ
                                             "items": [i.subject for i in d.items]}, {"X-Card": "1"})
 
 
-register(ChannelType(settings=Teams, build=teams_card))
+@pytest.fixture
+def teams(monkeypatch):
+    """The throwaway type registered for one test: the registry is the process's, and other
+    tests list the registered types in messages."""
+    from commitdigest.notify import registry
+
+    registry.types()  # the built-in types first, as any run has them
+    monkeypatch.setattr(registry, "_TYPES", dict(registry._TYPES))
+    monkeypatch.setattr(registry, "_adapter", None)
+    register(ChannelType(settings=Teams, build=teams_card))
 
 
-def test_a_registered_channel_type_is_configured_and_delivered(site):
+def test_a_registered_channel_type_is_configured_and_delivered(site, teams):
     repo, _ = site
     report = build_report(repo.path, "2026-11-16", tz="Asia/Shanghai", language="en", use_cache=False)
     with CaptureServer() as server:
