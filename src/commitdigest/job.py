@@ -295,7 +295,9 @@ def site_after_rollups(written: Sequence[Path], formats: Sequence[str], language
 def rollup_kinds(config: Config) -> list[str]:
     """The rollups ``run`` writes: ``[output] rollups``, and those a channel is sent
     (``when = "weekly"``): a message needs its page."""
-    asked = {str(t.get("when")) for t in config.notify if isinstance(t, dict)}
+    from commitdigest.notify.config import parse_channels
+
+    asked = {c.when for c in parse_channels(config.notify)}
     return [kind for kind in _KINDS if kind in config.output.rollups or kind in asked]
 
 

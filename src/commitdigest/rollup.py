@@ -167,11 +167,9 @@ class CommitFacts(BaseModel):
 
 
 def commit_facts(commit: Commit) -> CommitFacts:
-    from commitdigest.analysis.diff_facts import definitions, dependency_bumps
-    from commitdigest.paths import area
+    from commitdigest.analysis.diff_facts import commit_bumps, commit_definitions
 
-    defs = definitions(f for f in commit.files if area(f.path) == "source")
-    bumps = dependency_bumps((f.path, f.patch) for f in commit.files if area(f.path) in ("deps", "build", "config"))
+    defs, bumps = commit_definitions(commit), commit_bumps(commit)
     return CommitFacts(added=defs.added, removed=defs.removed, bumps=[(b.name, b.old, b.new) for b in bumps])
 
 

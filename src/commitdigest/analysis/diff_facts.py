@@ -13,8 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
+
+from commitdigest.paths import area
+
+if TYPE_CHECKING:
+    from commitdigest.models import Commit
 
 # ------------------------------------------------------------------------------ definitions
 
@@ -388,3 +394,17 @@ def dependency_bumps(files: Iterable[tuple[str, str]]) -> list[Bump]:
         if before != after:
             bumps.append(Bump(name=name, old=before, new=after))
     return bumps
+
+
+# ---------------------------------------------------------------------------------- a commit's
+
+
+def commit_definitions(commit: Commit) -> Definitions:
+    """The public definitions a commit's source files add and remove (what the summary and the
+    rollups state)."""
+    return definitions(f for f in commit.files if area(f.path) == "source")
+
+
+def commit_bumps(commit: Commit) -> list[Bump]:
+    """The dependency versions a commit's manifests, lockfiles and build files change."""
+    return dependency_bumps((f.path, f.patch) for f in commit.files if area(f.path) in ("deps", "build", "config"))

@@ -17,7 +17,7 @@ from pydantic import BaseModel, PrivateAttr
 
 from commitdigest import paths
 from commitdigest.analysis import importance as scoring_module
-from commitdigest.analysis.diff_facts import Definitions, definitions, dependency_bumps
+from commitdigest.analysis.diff_facts import Definitions, commit_bumps, commit_definitions
 from commitdigest.analysis.message import gist
 from commitdigest.models import (
     ChangeType,
@@ -137,7 +137,7 @@ def signals(commit: Commit) -> Signals:
     text = commit.message
     # File changes, not bare patches: a file the log reader clipped or dropped then yields no
     # "removed" claim (its re-added half may be in the part not read).
-    defs = definitions(f for f in commit.files if _area(f.path) == "source")
+    defs = commit_definitions(commit)
     removed = len(defs.removed)
     record = Signals(
         change_type=ctype, type_source=source,
@@ -216,7 +216,7 @@ def _diff_bullets(commit: Commit, defs: Definitions | None, w: OfflineWords) -> 
         out.append(w["defs_added"].format(names=_names(defs.added, w)))
     if defs is not None and defs.removed:
         out.append(w["defs_removed"].format(names=_names(defs.removed, w)))
-    bumps = dependency_bumps((f.path, f.patch) for f in commit.files if _area(f.path) in ("deps", "build", "config"))
+    bumps = commit_bumps(commit)
     if bumps:
         items = [w["bump"].format(name=b.name, old=b.old, new=b.new) if b.old and b.new else
                  w["bump_added"].format(name=b.name, new=b.new) if b.new else w["bump_removed"].format(name=b.name)

@@ -15,14 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
 
-from commitdigest.errors import InputError
 from commitdigest.models import Importance
 from commitdigest.outputs.catalog import Entry, scan
 from commitdigest.outputs.html import env
-from commitdigest.outputs.rollup import FOLDER as ROLLUPS
+from commitdigest.outputs.rollup import written
 from commitdigest.outputs.text import clean
 from commitdigest.outputs.urls import web_url_or_none
-from commitdigest.rollup import Rollup, load_rollup
+from commitdigest.rollup import Rollup
 from commitdigest.vocab import EMOJI, words
 
 MAX_ENTRIES = 50
@@ -72,14 +71,12 @@ def _midnight(day, zone_name: str) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-def _from_rollup(rollup: Rollup, twin: Path) -> FeedEntry:
+def _from_rollup(rollup: Rollup, twin: Path, page: str) -> FeedEntry:
     # The same summary the notification channels send: one wording of a rollup's headline.
     from commitdigest.notify.digest import rollup_digest
 
     d = rollup_digest(rollup)
     label = rollup.period.label
-    page = next((f"{ROLLUPS}/{label}.{ext}" for ext in ("html", "md") if twin.with_suffix(f".{ext}").is_file()),
-                f"{ROLLUPS}/{twin.name}")
     return FeedEntry(key=f"rollup-{label}", title=rollup.title, page=page,
                      updated=datetime.fromtimestamp(twin.stat().st_mtime).astimezone(),
                      published=_midnight(rollup.period.until + timedelta(days=1), rollup.timezone),
@@ -92,10 +89,10 @@ def rollup_entries(reports_dir: Path) -> list[FeedEntry]:
     """The rollups written under ``reports_dir/rollups/`` (``outputs.rollup.write``); a file that
     is not a rollup twin is skipped."""
     entries = []
-    for twin in sorted((reports_dir / ROLLUPS).glob("*.json")):
+    for rollup, twin, page in written(reports_dir):
         try:
-            entries.append(_from_rollup(load_rollup(twin), twin))
-        except (InputError, OSError):
+            entries.append(_from_rollup(rollup, twin, page))
+        except OSError:  # the twin went away while the feed was being built
             continue
     return entries
 

@@ -157,6 +157,25 @@ def write(rollup: Rollup, out_dir: Path, formats: Sequence[str] = FORMATS) -> li
     return write_all({folder / f"{rollup.period.label}.{suffix}": rendered[suffix] for suffix in order})
 
 
+def written(out_dir: Path) -> list[tuple[Rollup, Path, str]]:
+    """The rollups written under ``out_dir/rollups/``: each record, its twin, and the page to
+    link to from ``out_dir`` (the HTML page, else the Markdown, else the twin). A file that is
+    not a rollup twin is skipped: the index and the feed list what they can read."""
+    from commitdigest.errors import InputError
+    from commitdigest.rollup import load_rollup
+
+    found = []
+    for twin in sorted((out_dir / FOLDER).glob("*.json")):
+        try:
+            rollup = load_rollup(twin)
+        except (InputError, OSError):
+            continue
+        page = next((f"{FOLDER}/{twin.stem}.{ext}" for ext in ("html", "md") if twin.with_suffix(f".{ext}").is_file()),
+                    f"{FOLDER}/{twin.name}")
+        found.append((rollup, twin, page))
+    return found
+
+
 def path_of(out_dir: Path, label: str) -> Path:
     """The rollup's JSON twin: its presence says the rollup was written."""
     return out_dir / FOLDER / f"{label}.json"

@@ -10,7 +10,6 @@ from pathlib import Path
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from commitdigest.errors import InputError
 from commitdigest.models import Importance
 from commitdigest.outputs.catalog import scan
 from commitdigest.outputs.html import csp, env
@@ -34,18 +33,9 @@ class RollupLink(BaseModel):
 def rollup_links(reports_dir: Path) -> list[RollupLink]:
     """The rollups under ``reports_dir/rollups/``, newest period first (a month before the week
     that ends on the same day); a file that is not a rollup twin is skipped."""
-    from commitdigest.outputs.rollup import FOLDER
-    from commitdigest.rollup import load_rollup
+    from commitdigest.outputs.rollup import written
 
-    found = []
-    for twin in sorted((reports_dir / FOLDER).glob("*.json")):
-        try:
-            rollup = load_rollup(twin)
-        except (InputError, OSError):
-            continue
-        page = next((f"{FOLDER}/{twin.stem}.{ext}" for ext in ("html", "md") if twin.with_suffix(f".{ext}").is_file()),
-                    f"{FOLDER}/{twin.name}")
-        found.append(RollupLink(rollup=rollup, page=page))
+    found = [RollupLink(rollup=rollup, page=page) for rollup, _twin, page in written(reports_dir)]
     found.sort(key=lambda r: (r.rollup.period.until, r.rollup.period.since), reverse=True)
     return found
 
