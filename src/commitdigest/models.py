@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from commitdigest.kinds import AnalyzerKind as AnalyzerKind  # re-exported: the records and their enums
 from commitdigest.kinds import DateField as DateField
 from commitdigest.kinds import Language
+from commitdigest.semantic.records import Semantic
 
 
 class ChangeType(StrEnum):
@@ -115,6 +116,9 @@ class Commit(BaseModel):
     # The pull request the commit came from, when the hosting API was asked and answered
     # (``hosting.attach_pull_requests``); ``pr`` is only the number a squash subject names.
     pull_request: PullRequest | None = None
+    # What the commit changed in the code's own terms (``semantic``): None when the stage did
+    # not run (counts-only reads), empty when no changed file holds code it reads.
+    semantic: Semantic | None = None
 
     @property
     def short_sha(self) -> str:
