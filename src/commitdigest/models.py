@@ -92,6 +92,10 @@ class FileChange(BaseModel):
     # bound memory on huge commits (``patch_clipped``).
     patch: str = ""
     patch_clipped: bool = False
+    # Blob ids of the two sides, as git's raw diff names them (None: no such side, as for an
+    # added file's old one); the semantic stage reads the contents by them.
+    old_blob: str | None = None
+    new_blob: str | None = None
 
     @property
     def lines(self) -> int:
@@ -268,6 +272,7 @@ class CommitEntry(BaseModel):
     read_error: str | None = None
     analysis: CommitAnalysis
     pull_request: PullRequest | None = None  # from the hosting API; None without a token
+    semantic: Semantic | None = None  # what changed in the code's own terms; None: not read
 
     def to_json_dict(self) -> dict:
         """One entry of a section's ``commits`` in the JSON twin (REPORT_FORMAT.md §3)."""
@@ -282,6 +287,7 @@ class CommitEntry(BaseModel):
             "files": [f.model_dump(mode="json") for f in self.files],
             "read_error": self.read_error,
             "analysis": self.analysis.model_dump(mode="json"),
+            "semantic": self.semantic.model_dump(mode="json") if self.semantic is not None else None,
         }
         if self.pull_request is not None:
             out["pr_meta"] = self.pull_request.meta()

@@ -360,7 +360,7 @@ def generate(
                     outcome = _merge_outcomes(outcome, _batch(
                         batch, t, days, len(windows), zone, date_field, analyzer, language, store, progress, scorings[j],
                         settings, facts, done, [s[j] for s in sections], tallies,
-                        all_windows=t.commits is not None))
+                        all_windows=t.commits is not None, git_timeout=git_timeout))
             except RepoError as exc:
                 if fail_fast:
                     raise
@@ -401,7 +401,7 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
            analyzer: Analyzer, language: str, store: Store | None, progress: Progress | None,
            scoring: Scoring | None, settings: HostingSettings | None, facts: dict[str, CommitFacts] | None,
            done: dict[str, CommitAnalysis], sections: list[_Section], tallies: list[_WindowTally],
-           all_windows: bool) -> Outcome | None:
+           all_windows: bool, git_timeout: float = 300.0) -> Outcome | None:
     """One batch of one source: kept, bucketed into windows, given its pull requests and facts,
     then analysed window by window so each report counts its own model usage."""
     assert t.repo is not None
@@ -418,6 +418,7 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
             kept.append(c)
     if progress and len(batch) > len(kept):
         progress.advance(len(batch) - len(kept))  # left out by the path filters: nothing to analyse
+    attach_semantic(kept, t.repo, store, git_timeout)
     if facts is not None:
         facts.update((c.sha, commit_facts(c)) for c in kept)
     outcome = attach_pull_requests(kept, t.repo, store, settings)
@@ -437,6 +438,28 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
         sections[i].analyses.extend(done[c.sha] for c in commits)
     release_patches(batch)  # those the path filters left out: no batch's patches outlive it
     return outcome
+
+
+def attach_semantic(commits: Sequence[Commit], repo: Repo, store: Store | None, git_timeout: float = 300.0) -> None:
+    """Each commit's semantic facts (``commitdigest.semantic``): from the cache where it has
+    them, else read off the blobs while the patches are still here. Facts of a commit git read
+    whole are cached by sha: they cannot change."""
+    from commitdigest.semantic import stage
+
+    todo = [c for c in commits if c.semantic is None]
+    if not todo:
+        return
+    if store is not None:
+        cached = store.get_semantic([c.sha for c in todo], stage.ENGINE_VERSION)
+        for c in todo:
+            c.semantic = cached.get(c.sha)
+        todo = [c for c in todo if c.semantic is None]
+    if not todo:
+        return
+    stage.attach(repo.path, todo, git_timeout)
+    if store is not None:
+        store.put_semantic(((c.sha, c.semantic) for c in todo
+                            if c.semantic is not None and c.read_error is None and c.counts_known), stage.ENGINE_VERSION)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from commitdigest.models import CommitAnalysis, PullRequest
+from commitdigest.semantic.records import Semantic
 
 log = logging.getLogger("commitdigest")
 
@@ -53,6 +54,16 @@ MIGRATIONS: list[str] = [
         number INTEGER,
         fetched_at TEXT NOT NULL,
         PRIMARY KEY (host, repo, sha)
+    )
+    """,
+    # 4: a commit's semantic facts (``semantic``), by the version of the stage that found them
+    """
+    CREATE TABLE semantic (
+        sha TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        facts TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (sha, engine)
     )
     """,
 ]
@@ -200,6 +211,23 @@ class Store:
         # The analyses are in hand and go into the report; only the next run pays for a failure.
         self._write("INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?)",
                     [(sha, fp, a.model_dump_json(), now) for sha, fp, a in items], what="new analyses are")
+
+    def get_semantic(self, shas: Iterable[str], engine: str) -> dict[str, Semantic]:
+        """Cached semantic facts by sha: a commit's facts never change, only the stage that reads them."""
+        found: dict[str, Semantic] = {}
+        for sha, text in self._select("SELECT sha, facts FROM semantic WHERE engine=? AND sha IN ({marks})",
+                                      (engine,), list(shas), again="reading the code again"):
+            try:
+                found[sha] = Semantic.model_validate_json(text)
+            except ValidationError:
+                continue
+        return found
+
+    def put_semantic(self, items: Iterable[tuple[str, Semantic]], engine: str) -> None:
+        now = datetime.now(UTC).isoformat()
+        self._write("INSERT OR REPLACE INTO semantic VALUES (?, ?, ?, ?)",
+                    [(sha, engine, facts.model_dump_json(), now) for sha, facts in items],
+                    what="semantic facts are")
 
     # Pull-request metadata (``hosting``): same failure policy as the analyses, one table per
     # question asked of the API, so a rerun or a backfill asks nothing twice.

@@ -226,11 +226,12 @@ class _Section:
         self.sha = ""
         self.problem: str | None = None
         self.raw: list[tuple[str, str, str | None, bool]] = []  # status, path, old path, submodule
+        self.ids: list[tuple[str | None, str | None]] = []  # each raw entry's old and new blob id
         self.counts: list[tuple[int, int, bool]] = []
         self.blobs: set[bytes] = set()  # blob ids this commit's diff reads
-        # A raw entry's (status letter, submodule) while its paths are still to come; None while
-        # a numstat rename's paths are read only to be skipped.
-        self._pending: tuple[str, bool] | None = None
+        # A raw entry's (status letter, submodule, old id, new id) while its paths are still to
+        # come; None while a numstat rename's paths are read only to be skipped.
+        self._pending: tuple[str, bool, str | None, str | None] | None = None
         self._paths: list[str] = []
         self._need = 0  # paths still to read for the entry
         # [header, lines, size, clipped] per file: lists mutated in place, the hot loop's cheapest shape
@@ -313,7 +314,9 @@ class _Section:
         old_mode, new_mode, old_id, new_id, status = parts
         self.blobs.update(b for b in (old_id, new_id) if _is_sha(b) and b.strip(b"0"))
         letter = _dec(status[:1])
-        self._pending, self._paths = (letter, b"160000" in (old_mode, new_mode)), []
+        # The all-zero id stands for "no such side" (an added file's old blob).
+        old_blob, new_blob = (_dec(b) if _is_sha(b) and b.strip(b"0") else None for b in (old_id, new_id))
+        self._pending, self._paths = (letter, b"160000" in (old_mode, new_mode), old_blob, new_blob), []
         self._need = 2 if letter in ("R", "C") else 1
 
     def _numstat_token(self, tok: bytes) -> None:
@@ -331,9 +334,10 @@ class _Section:
         pending, paths = self._pending, self._paths
         self._pending, self._paths = None, []
         if pending is not None:
-            letter, submodule = pending
+            letter, submodule, old_blob, new_blob = pending
             old, new = (paths[0], paths[1]) if len(paths) == 2 else (None, paths[0])
             self.raw.append((letter, new, old, submodule))
+            self.ids.append((old_blob, new_blob))
 
     def add_lines(self, lines: list[bytes]) -> None:
         """Patch lines, in order; a block at a time because this is the hot loop of a report."""
@@ -362,8 +366,10 @@ class _Section:
         files = []
         for n, (status, path, old, submodule) in enumerate(self.raw):
             ins, dels, binary = self.counts[n] if n < len(self.counts) else (0, 0, False)
+            old_blob, new_blob = self.ids[n]
             files.append(FileChange(path=path, old_path=old, status=status, insertions=ins,
-                                    deletions=dels, binary=binary, submodule=submodule))
+                                    deletions=dels, binary=binary, submodule=submodule,
+                                    old_blob=old_blob, new_blob=new_blob))
         # Patch sections follow the raw entries' order. A type change (file → symlink) is one raw
         # entry but two patch sections; then sections are matched by path instead.
         pairs: Iterable[tuple[FileChange, list[Any]]]

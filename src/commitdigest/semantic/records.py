@@ -54,8 +54,7 @@ class ValueChange(BaseModel):
     line: int | None = None  # in the new blob
 
 
-BehaviourKind = Literal["raises_added", "raises_removed", "guard_added", "guard_removed", "returns_changed",
-                        "early_return_added", "early_return_removed"]
+BehaviourKind = Literal["raises_added", "raises_removed", "guard_added", "guard_removed", "returns_changed"]
 
 
 class BehaviourChange(BaseModel):
@@ -67,6 +66,7 @@ class BehaviourChange(BaseModel):
     symbol: str
     kind: BehaviourKind
     detail: str  # the exception type, the guard's condition, or "before → after" of a return
+    exit: str | None = None  # a guard's exit: the return or raise it ends in
     line: int | None = None
 
 

@@ -1,0 +1,362 @@
+"""One blob → its definitions, named as the language writes them.
+
+The definitions query of the file's language (``queries/<lang>.scm``) finds each definition
+and its name; the few facts a query cannot state — the scopes a name sits in, what "public"
+means, which wrapper nodes (decorators, ``export``, ``template<…>``) and leading siblings
+(attributes, doc comments) belong to it — come from the language's table row
+(``languages.Spec``). A definition nested in a function is part of that function, not a symbol
+of its own: that is how readers and callers see it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from commitdigest.semantic.languages import Spec, parser
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Tree
+
+_WS = re.compile(r"\s+")
+_GENERICS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")
+_FUNCTIONS = frozenset({"function", "method"})
+#: Go names that make a function a test, a benchmark or a fuzz target (``TestX(t *testing.T)``)
+_GO_TEST = re.compile(r"^(Test|Benchmark|Fuzz|Example)([A-Z_0-9]|$)")
+_RUST_TEST_ATTR = re.compile(r"#\[\s*(?:[\w:]+::)?test\b")
+
+
+def fold(text: str, limit: int = 160) -> str:
+    """Whitespace folded to single spaces, at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = _WS.sub(" ", text).strip()
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+@dataclass
+class Definition:
+    """One definition of a blob."""
+
+    name: str  # qualified: Class.method, Type::method, ns::Class::method
+    kind: str
+    node: Node  # the captured node, without wrappers
+    start: int  # byte range with wrappers and leading attributes / doc comments
+    end: int
+    public: bool
+    test: bool = False
+    parent: int | None = None  # index of the enclosing definition
+    children: list[int] = field(default_factory=list)
+
+    @property
+    def bare(self) -> str:
+        return self.name.rsplit(".", 1)[-1].rsplit("::", 1)[-1]
+
+    @property
+    def line(self) -> int:
+        return self.node.start_point[0] + 1
+
+
+@dataclass
+class Parsed:
+    """A blob's tree and definitions."""
+
+    spec: Spec
+    source: bytes
+    tree: Tree
+    definitions: list[Definition]
+    #: byte ranges git's text holds that the grammar could not read
+    errors: list[tuple[int, int]]
+    #: each source line's start offset, for line ↔ byte arithmetic
+    line_starts: list[int]
+
+    def line_of(self, offset: int) -> int:
+        """0-based line of a byte offset."""
+        from bisect import bisect_right
+
+        return bisect_right(self.line_starts, offset) - 1
+
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def in_error(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.errors)
+
+
+def parse(spec: Spec, source: bytes, deadline: float | None = None) -> Parsed:
+    """The blob's tree and definitions. With a ``deadline`` (``time.monotonic()``), a parse
+    still running then is abandoned: ``ValueError``."""
+    if deadline is None:
+        tree = parser(spec.name).parse(source)
+    else:
+        import time
+
+        # Only a parse fed by a reader can be stopped part-way; the reader costs nothing measurable.
+        tree = parser(spec.name).parse(lambda offset, _point: source[offset:offset + 65536],
+                                       progress_callback=lambda _offset, _error: time.monotonic() > deadline)
+    root = tree.root_node
+    errors = _error_ranges(root) if root.has_error else []
+    starts = [0] + [m.end() for m in re.finditer(rb"\n", source)]
+    parsed = Parsed(spec=spec, source=source, tree=tree, definitions=[], errors=errors, line_starts=starts)
+    parsed.definitions = _definitions(parsed)
+    return parsed
+
+
+def _error_ranges(root: Node) -> list[tuple[int, int]]:
+    """The byte ranges of ERROR and MISSING nodes: what the grammar could not read."""
+    out: list[tuple[int, int]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            out.append((node.start_byte, max(node.end_byte, node.start_byte + 1)))
+            continue
+        if node.has_error:
+            stack.extend(node.children)
+    return out
+
+
+def _definitions(p: Parsed) -> list[Definition]:
+    spec = p.spec
+    seen: dict[int, tuple[int, Node, str, Node | None]] = {}  # node id → (pattern, node, kind, name node)
+    from tree_sitter import QueryCursor
+
+    for pattern, captures in QueryCursor(spec.definitions).matches(p.tree.root_node):
+        kinds = [k for k in captures if k.startswith("definition.")]
+        if not kinds:
+            continue
+        node = captures[kinds[0]][0]
+        name = captures.get("name") or captures.get("declarator")
+        key = node.id
+        if key in seen and seen[key][0] <= pattern:
+            continue  # the first pattern that matched a node is the most specific one
+        seen[key] = (pattern, node, kinds[0].split(".", 1)[1], name[0] if name else None)
+    found: list[Definition] = []
+    for _, node, kind, name_node in sorted(seen.values(), key=lambda v: (v[1].start_byte, -v[1].end_byte)):
+        if name_node is None:
+            continue
+        made = _definition(p, node, kind, name_node)
+        if made is not None:
+            found.append(made)
+    return _nest(found)
+
+
+def _definition(p: Parsed, node: Node, kind: str, name_node: Node) -> Definition | None:
+    spec = p.spec
+    if spec.name in ("c", "cpp") and kind == "function":
+        bare = _declarator_name(p, name_node)
+        if bare is None:
+            return None  # a variable declared with a pointer, not a function
+    elif kind == "test":
+        bare = fold(p.text(name_node).strip("'\"`"), 120)
+    elif spec.name == "go" and kind == "method":
+        bare = p.text(name_node)
+        receiver = _go_receiver(p, node)
+        bare = f"{receiver}.{bare}" if receiver else bare
+    else:
+        bare = p.text(name_node)
+    outer = node
+    while outer.parent is not None and outer.parent.type in spec.wrappers:
+        outer = outer.parent
+    start = outer.start_byte
+    sibling = outer.prev_named_sibling
+    # Attributes and doc comments on the lines right above belong to the definition.
+    while sibling is not None and (sibling.type in spec.leading or sibling.type in spec.comments) \
+            and p.line_of(start) - p.line_of(max(sibling.end_byte - 1, sibling.start_byte)) <= 1:
+        start = sibling.start_byte
+        sibling = sibling.prev_named_sibling
+    scopes = _scopes(p, node)
+    sep = spec.separator
+    name = sep.join([*scopes, bare]) if scopes else bare
+    if kind == "function" and _in_type(spec, node):
+        kind = "method"
+    definition = Definition(name=name, kind=kind, node=node, start=start, end=outer.end_byte,
+                            public=_public(p, node, outer, kind, bare, scopes))
+    definition.test = kind == "test" or _is_test(p, definition, start)
+    return definition
+
+
+def _nest(defs: list[Definition]) -> list[Definition]:
+    """Parents and children by containment; definitions inside a function are part of it."""
+    out: list[Definition] = []
+    stack: list[int] = []
+    for d in defs:
+        while stack and not (out[stack[-1]].start <= d.start and d.end <= out[stack[-1]].end):
+            stack.pop()
+        if stack and (out[stack[-1]].kind in _FUNCTIONS or out[stack[-1]].kind in ("test", "constant")):
+            continue  # a closure, a local class or a test's own helper: part of what holds it
+        if stack:
+            d.parent = stack[-1]
+            out[stack[-1]].children.append(len(out))
+        stack.append(len(out))
+        out.append(d)
+    return out
+
+
+def _scopes(p: Parsed, node: Node) -> list[str]:
+    """Names of the enclosing scopes, outermost first (classes, impls, traits, namespaces)."""
+    names: list[str] = []
+    spec = p.spec
+    parent = node.parent
+    while parent is not None:
+        field_name = spec.scopes.get(parent.type)
+        if field_name:
+            scope = parent.child_by_field_name(field_name)
+            if scope is not None:
+                names.append(_type_name(p.text(scope), spec.separator))
+            elif parent.type == "namespace_definition":
+                names.append("(anonymous namespace)")
+        parent = parent.parent
+    return names[::-1]
+
+
+def _type_name(text: str, sep: str) -> str:
+    """``Foo<T>``, ``&mut bar::Baz<T>``, ``*Server[T]`` → the type's own name."""
+    text = _WS.sub("", text)
+    prev = None
+    while prev != text:
+        prev, text = text, _GENERICS.sub("", text)
+    text = text.lstrip("&*").removeprefix("mut").removeprefix("dyn")
+    return text.rsplit("::", 1)[-1] if sep == "::" and "::" in text else text
+
+
+def _go_receiver(p: Parsed, node: Node) -> str | None:
+    receiver = node.child_by_field_name("receiver")
+    if receiver is None:
+        return None
+    for param in receiver.named_children:
+        kind = param.child_by_field_name("type")
+        if kind is not None:
+            return _type_name(p.text(kind), ".")
+    return None
+
+
+_DECLARATOR_WRAPPERS = frozenset({"pointer_declarator", "reference_declarator", "parenthesized_declarator",
+                                  "attributed_declarator"})
+
+
+def _declarator_name(p: Parsed, node: Node) -> str | None:
+    """The function name a C/C++ declarator declares, or None when it declares no function."""
+    while node.type in _DECLARATOR_WRAPPERS:
+        inner = node.child_by_field_name("declarator")
+        if inner is None:
+            named = [c for c in node.named_children if c.type not in ("type_qualifier", "attribute_declaration")]
+            if not named:
+                return None
+            inner = named[-1]
+        node = inner
+    if node.type != "function_declarator":
+        return None
+    name = node.child_by_field_name("declarator")
+    if name is None:
+        return None
+    text = _WS.sub("", p.text(name))
+    return text or None
+
+
+def _in_type(spec: Spec, node: Node) -> bool:
+    """A function defined inside a class, impl, trait or struct body: a method."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("class_definition", "class_body", "impl_item", "trait_item", "field_declaration_list",
+                           "class_specifier", "struct_specifier", "interface_body", "declaration_list") \
+                and (parent.type != "declaration_list" or (parent.parent is not None
+                                                           and parent.parent.type in ("impl_item", "trait_item"))) \
+                and (parent.type != "field_declaration_list" or spec.name == "cpp"):
+            return True
+        if parent.type in ("function_definition", "function_item", "function_declaration", "method_definition",
+                           "arrow_function", "namespace_definition", "mod_item", "internal_module"):
+            return False
+        parent = parent.parent
+    return False
+
+
+def _public(p: Parsed, node: Node, outer: Node, kind: str, bare: str, scopes: list[str]) -> bool:
+    lang = p.spec.name
+    if lang == "python":
+        return all(not part.startswith("_") or (part.startswith("__") and part.endswith("__"))
+                   for part in [*scopes, bare])
+    if lang == "go":
+        return bare.rsplit(".", 1)[-1][:1].isupper()
+    if lang == "rust":
+        return _rust_public(p, node)
+    if lang in ("typescript", "tsx", "javascript"):
+        return _ecma_public(p, node, outer, bare)
+    return _c_public(p, node, outer)
+
+
+def _rust_public(p: Parsed, node: Node) -> bool:
+    parent = node.parent
+    container = parent.parent if parent is not None and parent.type == "declaration_list" else None
+    if container is not None and container.type == "impl_item" and container.child_by_field_name("trait") is not None:
+        return True  # a trait's method, implemented: as visible as the trait
+    if container is not None and container.type == "trait_item":
+        node = container
+    return any(c.type == "visibility_modifier" and p.text(c).strip() == "pub" for c in node.children)
+
+
+def _ecma_public(p: Parsed, node: Node, outer: Node, bare: str) -> bool:
+    if bare.startswith("#"):
+        return False
+    if any(c.type == "accessibility_modifier" and p.text(c) in ("private", "protected") for c in node.children):
+        return False
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "export_statement":
+            return True
+        if parent.type in ("class_body", "interface_body"):
+            holder = parent.parent
+            return holder is not None and _ecma_public(p, holder, holder, "")
+        if parent.type == "program":
+            return False
+        parent = parent.parent
+    return False
+
+
+def _c_public(p: Parsed, node: Node, outer: Node) -> bool:
+    if any(c.type == "storage_class_specifier" and p.text(c) == "static" for c in node.children) \
+            and not _inside(node, ("field_declaration_list",)):
+        return False
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "namespace_definition" and parent.child_by_field_name("name") is None:
+            return False  # an anonymous namespace: this translation unit only
+        if parent.type == "field_declaration_list" and parent.parent is not None:
+            return _access(p, parent, node) == "public"
+        parent = parent.parent
+    return True
+
+
+def _inside(node: Node, types: tuple[str, ...]) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in types:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _access(p: Parsed, body: Node, member: Node) -> str:
+    """The access of a C++ class member: the last ``public:``/``private:`` label before it, else
+    the default of its class (``struct``: public, ``class``: private)."""
+    holder = body.parent
+    access = "private" if holder is not None and holder.type == "class_specifier" else "public"
+    for child in body.named_children:
+        if child.start_byte >= member.start_byte:
+            break
+        if child.type == "access_specifier":
+            access = p.text(child).strip().rstrip(":").strip()
+    return access
+
+
+def _is_test(p: Parsed, d: Definition, start: int) -> bool:
+    lang = p.spec.name
+    if d.kind not in _FUNCTIONS:
+        return False
+    if lang == "python":
+        return d.bare.startswith("test")
+    if lang == "go":
+        return bool(_GO_TEST.match(d.bare))
+    if lang == "rust":
+        leading = p.source[start:d.node.start_byte].decode("utf-8", "replace")
+        return bool(_RUST_TEST_ATTR.search(leading))
+    return False
