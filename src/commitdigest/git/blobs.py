@@ -10,6 +10,8 @@ read past, never kept; a missing one (a partial clone's blob that is not here) i
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 
@@ -25,19 +27,65 @@ class BlobTooLarge:
         self.size = size
 
 
+#: blobs read ahead of the consumer: git inflates the next ones while the caller parses
+_AHEAD = 32
+_END = object()
+
+
 def read_blobs(path: Path, ids: Iterable[str], limit: int,
                timeout: float = runner.DEFAULT_TIMEOUT) -> Generator[tuple[str, bytes | BlobTooLarge | None]]:
     """(id, content) for each id, in the order given: the bytes, ``BlobTooLarge`` past ``limit``,
-    or ``None`` when git has no such blob. Raises ``runner.StreamError`` when git fails."""
-    wanted = [i for i in ids]
+    or ``None`` when git has no such blob. Raises ``runner.StreamError`` when git fails.
+
+    A thread reads ahead (at most ``_AHEAD`` blobs, so at most that many are held), so git
+    works on the next blobs on the other core while the caller works on this one."""
+    wanted = list(ids)
     if not wanted:
         return
     payload = ("\n".join(wanted) + "\n").encode()
-    # %(objecttype) and %(objectsize) tell blob from anything else; the id itself is echoed so
-    # each answer is matched to its question, whatever the content held.
-    with runner.stream(path, ["cat-file", "--batch=%(objectname) %(objecttype) %(objectsize)"], input=payload,
-                       timeout=timeout) as chunks:
-        yield from _parse(chunks, wanted, limit)
+    ahead: queue.Queue[object] = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            # %(objecttype) and %(objectsize) tell blob from anything else; the id itself is
+            # echoed so each answer is matched to its question, whatever the content held.
+            with runner.stream(path, ["cat-file", "--batch=%(objectname) %(objecttype) %(objectsize)"],
+                               input=payload, timeout=timeout, drain=False) as chunks:
+                for item in _parse(chunks, wanted, limit):
+                    if not put(item):
+                        return
+        except BaseException as exc:  # noqa: BLE001 — handed to the consumer, raised there
+            put(exc)
+        finally:
+            put(_END)
+
+    reader = threading.Thread(target=work, name="cat-file", daemon=True)
+    reader.start()
+    got = 0
+    try:
+        while True:
+            item = ahead.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            got += 1
+            yield item  # type: ignore[misc]
+        if got < len(wanted):
+            raise runner.StreamError("git cat-file stopped before every blob asked for was read")
+    finally:
+        stop.set()
+        reader.join(timeout=5)
 
 
 def _parse(chunks: Iterable[bytes], wanted: list[str], limit: int) -> Iterator[tuple[str, bytes | BlobTooLarge | None]]:

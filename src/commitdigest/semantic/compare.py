@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, cast
 
+from commitdigest.semantic.languages import SPECS
 from commitdigest.semantic.records import BehaviourChange, SymbolChange, SymbolKind, TestChange, ValueChange
 from commitdigest.semantic.syntax import Definition, Parsed, fold
 
@@ -45,9 +46,22 @@ class Lines:
 
     old: list[int] | None = None
     new: list[int] | None = None
+    #: the hunks, when the patch is there whole: (old start, old count, new start, new count)
+    hunks: list[tuple[int, int, int, int]] | None = None
 
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+def hunks(patch: str) -> list[tuple[int, int, int, int]]:
+    """(old start, old count, new start, new count) of each hunk of a unified patch."""
+    out = []
+    for m in _HUNK_FULL.finditer(patch):
+        out.append((int(m.group(1)), int(m.group(2) or 1), int(m.group(3)), int(m.group(4) or 1)))
+    return out
+
+
+_HUNK_FULL = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
 
 
 def changed_lines(patch: str, clipped: bool) -> Lines:
@@ -77,7 +91,7 @@ def changed_lines(patch: str, clipped: bool) -> Lines:
         elif sign == "+":
             new.append(n)
             n += 1
-    return Lines(old=old, new=new)
+    return Lines(old=old, new=new, hunks=hunks(patch))
 
 
 @dataclass
@@ -193,11 +207,19 @@ def _modified(path: str, moved: str | None, name: str, olds: list[Definition], n
         return  # a side the grammar could not read: its tokens say nothing reliable
     if _marked(old, olds, deprecation) is False and _marked(new, news, deprecation):
         facts.deprecated.append(name)
-    a_keys, a_nodes = _tokens(old, olds)
-    b_keys, b_nodes = _tokens(new, news)
-    if a_keys == b_keys:
-        return
     d_old, d_new = olds[0], news[0]
+    if [old.source[d.start:d.end] for d in olds] == [new.source[d.start:d.end] for d in news]:
+        return
+    if _equal(old, olds, new, news):
+        return  # whitespace, comments, docstrings, layout
+    windows = _windows(old, d_old, new, d_new, lines) if len(olds) == 1 and len(news) == 1 else None
+    if windows is not None:
+        # Only where the two texts differ need be walked (each hunk's part of the definition):
+        # around it they are the same text. A long function changed in two places is read in
+        # two small pieces, not from the first change to the last.
+        pieces = [(_tokens(old, olds, a_lo, a_hi), _tokens(new, news, b_lo, b_hi)) for a_lo, a_hi, b_lo, b_hi in windows]
+    else:
+        pieces = [(_tokens(old, olds), _tokens(new, news))]
     sig_old = _signature(old, d_old) if len(olds) == 1 else None
     sig_new = _signature(new, d_new) if len(news) == 1 else None
     changed_sig = sig_old is not None and sig_new is not None and sig_old != sig_new
@@ -205,10 +227,32 @@ def _modified(path: str, moved: str | None, name: str, olds: list[Definition], n
         path=path, name=name, kind=_kind(news), change="modified", public=d_new.public or d_old.public,
         signature_before=sig_old if changed_sig else None, signature_after=sig_new if changed_sig else None,
         line=d_new.line, old_path=moved))
-    values = list(_values(path, name, d_new, old, new, a_keys, a_nodes, b_keys, b_nodes))
+    values = [v for a, b in pieces for v in _values(path, name, d_new, old, new, a[0], a[1], b[0], b[1])]
     facts.values.extend(values)
-    if d_new.kind in ("function", "method") and len(olds) == 1 and len(news) == 1:
-        facts.behaviour.extend(_behaviour(path, name, old, d_old, new, d_new, values))
+    if d_new.kind in ("function", "method") and windows:
+        span = (min(w[0] for w in windows), max(w[1] for w in windows),
+                min(w[2] for w in windows), max(w[3] for w in windows))
+        facts.behaviour.extend(_behaviour(path, name, old, d_old, new, d_new, values, span))
+
+
+def _windows(old: Parsed, d_old: Definition, new: Parsed, d_new: Definition,
+             lines: Lines) -> list[tuple[int, int, int, int]]:
+    """Byte ranges (old lo, old hi, new lo, new hi) of a definition where its two versions
+    differ: each hunk's part of it when the diff is known, else the span between the first and
+    the last differing byte."""
+    if lines.hunks is None:
+        return [_middle(old, d_old, new, d_new)]
+    out = []
+    for o_start, o_count, n_start, n_count in lines.hunks:
+        o_first = o_start if o_count == 0 else o_start - 1
+        n_first = n_start if n_count == 0 else n_start - 1
+        a_lo, a_hi = old.offset(o_first), old.offset(o_first + o_count)
+        b_lo, b_hi = new.offset(n_first), new.offset(n_first + n_count)
+        if a_hi < d_old.start or a_lo > d_old.end:
+            if b_hi < d_new.start or b_lo > d_new.end:
+                continue
+        out.append((max(a_lo, d_old.start), min(a_hi, d_old.end), max(b_lo, d_new.start), min(b_hi, d_new.end)))
+    return out or [_middle(old, d_old, new, d_new)]
 
 
 # ------------------------------------------------------------------------------------ tokens
@@ -230,16 +274,20 @@ def _roots(p: Parsed, d: Definition) -> list[Node]:
     return [*roots[::-1], outer]
 
 
-def _tokens(p: Parsed, defs: list[Definition]) -> tuple[list[Key], list[Node | None]]:
+def _tokens(p: Parsed, defs: list[Definition], lo: int = -1, hi: int = 1 << 62) -> tuple[list[Key], list[Node | None]]:
     """The definition's own syntax as a flat sequence: each named inner node opens and closes,
-    each leaf (and each string, as one token) is (type, text). Comments and nested definitions
-    are left out: a method's change is not its class's."""
+    each leaf (and each string, as one token) is (type, text). Comments, docstrings and nested
+    definitions are left out: a method's change is not its class's. With ``lo``/``hi`` only
+    the nodes reaching into that byte range are walked (the part of a long definition where two
+    versions differ)."""
     spec = p.spec
     keys: list[Key] = []
     nodes: list[Node | None] = []
     source = p.source
+    indented = spec.indented
     for d in defs:
-        skip = [(p.definitions[c].start, p.definitions[c].end) for c in d.children]
+        # nested definitions, by node: each is its outer node and the attributes above it
+        skip = {n.id for c in d.children for n in _roots(p, p.definitions[c])}
         stack: list[Node | None] = list(reversed(_roots(p, d)))
         while stack:
             n = stack.pop()
@@ -247,28 +295,140 @@ def _tokens(p: Parsed, defs: list[Definition]) -> tuple[list[Key], list[Node | N
                 keys.append(")")
                 nodes.append(None)
                 continue
-            t = n.type
-            if t in spec.comments:
+            if n.end_byte < lo or n.start_byte > hi:
                 continue
-            if t == "expression_statement" and spec.indented and n.named_child_count == 1 and \
-                    n.named_children[0].type in ("string", "concatenated_string"):
-                continue  # a docstring: prose, like a comment
-            if skip and any(s <= n.start_byte and n.end_byte <= e for s, e in skip):
+            t = n.type
+            if t in spec.comments or (indented and t == "expression_statement" and _is_docstring(n)):
+                continue
+            if skip and n.id in skip:
                 continue
             if n.child_count == 0 or t in spec.atoms:
-                keys.append((t, source[n.start_byte:n.end_byte]))
+                if t == "," and _trailing(n, spec.comments):
+                    continue  # a trailing comma: layout, not code
+                keys.append((t, _atom(p, n) if t == "concatenated_string" else source[n.start_byte:n.end_byte]))
                 nodes.append(n)
+                continue
+            if t == "parenthesized_expression" and n.child_count == 3:
+                stack.append(n.children[1])  # redundant parentheses: layout, the tree says the rest
                 continue
             if n.is_named:
                 keys.append(t)
                 nodes.append(None)
                 stack.append(None)
-            stack.extend(reversed(n.children))
+            if lo < 0:
+                stack.extend(reversed(n.children))
+                continue
+            # Only the children reaching into the range: found from the first one that does,
+            # so a long body's other statements are never even looked at.
+            c = n.first_child_for_byte(max(lo - 1, n.start_byte))
+            inside = []
+            while c is not None and c.start_byte <= hi:
+                inside.append(c)
+                c = c.next_sibling
+            stack.extend(reversed(inside))
     return keys, nodes
 
 
+_CLOSERS = frozenset({")", "]", "}", ">"})
+
+
+def _trailing(comma: Node, comments: frozenset[str]) -> bool:
+    """A comma with nothing but comments between it and a closing bracket."""
+    nxt = comma.next_sibling
+    while nxt is not None and nxt.type in comments:
+        nxt = nxt.next_sibling
+    return nxt is not None and nxt.type in _CLOSERS
+
+
+def _is_docstring(n: Node) -> bool:
+    """A Python statement that is only a string: prose, like a comment."""
+    return n.type == "expression_statement" and n.named_child_count == 1 and \
+        n.named_children[0].type in ("string", "concatenated_string")
+
+
+def _children(p: Parsed, n: Node, skip: set[int]) -> list[Node]:
+    """A node's children as the comparison sees them: comments, docstrings, trailing commas and
+    nested definitions left out, redundant parentheses looked through."""
+    out = []
+    spec = p.spec
+    for c in n.children:
+        t = c.type
+        if t in spec.comments or c.id in skip or (spec.indented and t == "expression_statement" and _is_docstring(c)):
+            continue
+        if t == "," and _trailing(c, spec.comments):
+            continue
+        while c.type == "parenthesized_expression" and c.child_count == 3:
+            c = c.children[1]
+        out.append(c)
+    return out
+
+
+def _atom(p: Parsed, n: Node) -> bytes:
+    if n.type == "concatenated_string":  # the parts, not the layout between them
+        return b"".join(p.source[c.start_byte:c.end_byte] for c in n.children if c.type not in p.spec.comments)
+    return p.source[n.start_byte:n.end_byte]
+
+
+def _equal(old: Parsed, olds: list[Definition], new: Parsed, news: list[Definition]) -> bool:
+    """Whether two versions of a definition are the same code: the trees walked side by side,
+    the same text taken as the same subtree, the walk ending at the first difference. Comments,
+    docstrings, layout (trailing commas, redundant parentheses) and nested definitions do not
+    count: a method's change is not its class's."""
+    if len(olds) != len(news):
+        return False
+    skip_a = {n.id for d in olds for c in d.children for n in _roots(old, old.definitions[c])}
+    skip_b = {n.id for d in news for c in d.children for n in _roots(new, new.definitions[c])}
+    for d_a, d_b in zip(olds, news, strict=True):
+        roots_a, roots_b = _roots(old, d_a), _roots(new, d_b)
+        roots_a = [r for r in roots_a if r.type not in old.spec.comments]
+        roots_b = [r for r in roots_b if r.type not in new.spec.comments]
+        if len(roots_a) != len(roots_b):
+            return False
+        pending = list(zip(roots_a, roots_b, strict=True))
+        while pending:
+            a, b = pending.pop()
+            if a.type != b.type:
+                return False
+            if old.source[a.start_byte:a.end_byte] == new.source[b.start_byte:b.end_byte]:
+                continue  # the same text: the same code, nested definitions included
+            if a.child_count == 0 or a.type in old.spec.atoms or b.child_count == 0:
+                if _atom(old, a) != _atom(new, b):
+                    return False
+                continue
+            ca, cb = _children(old, a, skip_a), _children(new, b, skip_b)
+            if len(ca) != len(cb):
+                return False
+            pending.extend(zip(ca, cb, strict=True))
+    return True
+
+
+def _common(a: bytes, b: bytes, limit: int, tail: bool = False) -> int:
+    """Length of the common head (or tail) of ``a`` and ``b``, at most ``limit``: a binary search
+    over slice comparisons, each done in C."""
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        same = a[len(a) - mid:] == b[len(b) - mid:] if tail else a[:mid] == b[:mid]
+        if same:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _middle(old: Parsed, d_old: Definition, new: Parsed, d_new: Definition) -> tuple[int, int, int, int]:
+    """The byte ranges (old lo, old hi, new lo, new hi) where two versions of a definition
+    differ: what lies before and after is the same text."""
+    a, b = old.source[d_old.start:d_old.end], new.source[d_new.start:d_new.end]
+    limit = min(len(a), len(b))
+    head = _common(a, b, limit)
+    tail = _common(a, b, limit - head, tail=True)
+    return d_old.start + head, d_old.end - tail, d_new.start + head, d_new.end - tail
+
+
 def _signature(p: Parsed | None, d: Definition) -> str | None:
-    """The declaration head: from the definition's start to its body (decorators left out)."""
+    """The declaration head: from the definition's start to its body (decorators and
+    comments left out), whitespace folded."""
     if p is None:
         return None
     node = d.node
@@ -276,8 +436,15 @@ def _signature(p: Parsed | None, d: Definition) -> str | None:
     if body is None:
         body = next((c for c in node.named_children if c.type in p.spec.bodies), None)
     end = body.start_byte if body is not None else node.end_byte
-    head = p.source[node.start_byte:end].decode("utf-8", "replace")
-    head = fold(head, 200).rstrip("{:; ").rstrip()
+    pieces, pos = [], node.start_byte
+    for c in node.children:
+        if c.start_byte >= end:
+            break
+        if c.type in p.spec.comments:
+            pieces.append(p.source[pos:c.start_byte])
+            pos = c.end_byte
+    pieces.append(p.source[pos:end])
+    head = fold(b" ".join(pieces).decode("utf-8", "replace"), 200).rstrip("{:; ").rstrip()
     return head or None
 
 
@@ -337,7 +504,7 @@ def _replaced(a: list[Key], b: list[Key]) -> Iterable[tuple[int, int]]:
         differ = [i for i, (x, y) in enumerate(zip(mid_a, mid_b, strict=True)) if x != y]
         if len(differ) <= 8:
             return [(head + i, head + i) for i in differ]
-    if len(mid_a) * len(mid_b) > _ALIGN_CELLS:
+    if len(mid_a) * len(mid_b) > _ALIGN_CELLS or not (_any_literal(mid_a) and _any_literal(mid_b)):
         return []
     out: list[tuple[int, int]] = []
     matcher = SequenceMatcher(None, mid_a, mid_b, autojunk=False)
@@ -347,8 +514,16 @@ def _replaced(a: list[Key], b: list[Key]) -> Iterable[tuple[int, int]]:
     return out
 
 
+def _any_literal(keys: list[Key]) -> bool:
+    return any(isinstance(k, tuple) and (k[0] in _LITERAL_TYPES) for k in keys)
+
+
+#: every language's literal token types (a middle with none has no value to find)
+_LITERAL_TYPES: frozenset[str] = frozenset().union(*(spec.literals for spec in SPECS.values()))
+
+
 #: largest alignment (tokens × tokens) tried for values; past it a definition's values are not looked for
-_ALIGN_CELLS = 250_000
+_ALIGN_CELLS = 40_000
 
 
 # parameter node types whose literal is a default, with the field naming the parameter
@@ -423,13 +598,18 @@ class _Acts:
     lines: dict[str, int] = field(default_factory=dict)
 
 
-def _acts(p: Parsed, d: Definition) -> _Acts:
+def _acts(p: Parsed, d: Definition, lo: int, hi: int) -> _Acts:
+    """Raises, guards and returns of a definition that reach into ``lo``…``hi``: outside it the
+    two versions are the same text, so the difference of the two multisets is all there."""
     from tree_sitter import QueryCursor
 
     acts = _Acts()
     exits: set[int] = set()
     go = p.spec.name == "go"
-    matches = QueryCursor(p.spec.behaviour_query).matches(d.node)
+    cursor = QueryCursor(p.spec.behaviour_query)
+    start = min(max(lo - 1, d.node.start_byte), d.node.end_byte)
+    cursor.set_byte_range(start, max(min(hi + 1, d.node.end_byte), start))
+    matches = cursor.matches(d.node)
     for _, caps in matches:
         if "guard" in caps:
             guard = caps["guard"][0]
@@ -458,8 +638,8 @@ def _acts(p: Parsed, d: Definition) -> _Acts:
 
 
 def _behaviour(path: str, symbol: str, old: Parsed, d_old: Definition, new: Parsed,
-               d_new: Definition, values: Sequence[ValueChange]) -> list[BehaviourChange]:
-    a, b = _acts(old, d_old), _acts(new, d_new)
+               d_new: Definition, values: Sequence[ValueChange], ranges: tuple[int, int, int, int]) -> list[BehaviourChange]:
+    a, b = _acts(old, d_old, ranges[0], ranges[1]), _acts(new, d_new, ranges[2], ranges[3])
     out: list[BehaviourChange] = []
 
     def add(kind: str, detail: str, acts: _Acts) -> None:
@@ -546,7 +726,7 @@ def _tests(path: str, before: _Side, after: _Side, old: Parsed | None, new: Pars
             assert old is not None and new is not None
             if not (_touched(old, olds, lines.old) or _touched(new, news, lines.new)):
                 continue
-            if _tokens(old, olds)[0] == _tokens(new, news)[0]:
+            if _equal(old, olds, new, news):
                 continue
             change = "modified"
             side, defs = new, news

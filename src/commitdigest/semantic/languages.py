@@ -50,6 +50,12 @@ class Spec:
     interpolations: frozenset[str] = frozenset()
     #: whether indentation is syntax (Python): kept when texts are compared
     indented: bool = False
+    #: how deep below the root a top-level definition can start (module > ``if`` > block >
+    #: definition), and below a container (class, impl, namespace) one of its members can
+    #: (class > body > decorator > method): the definitions query looks that deep and no deeper,
+    #: then again inside each container found, so function bodies are never walked
+    top_depth: int = 3
+    member_depth: int = 3
 
     @property
     def language(self) -> tree_sitter.Language:
@@ -75,6 +81,7 @@ _ECMA = dict(
     wrappers=frozenset({"export_statement"}),
     interpolations=frozenset({"template_substitution"}),
     behaviour="ecmascript",
+    top_depth=3,
 )
 _C_FAMILY = dict(
     literals=frozenset({"string_literal", "raw_string_literal", "char_literal", "number_literal", "true", "false",
@@ -90,7 +97,7 @@ SPECS: dict[str, Spec] = {
         literals=frozenset({"string", "concatenated_string", "integer", "float", "true", "false", "none"}),
         atoms=frozenset({"string", "concatenated_string"}),
         bodies=frozenset({"block"}), wrappers=frozenset({"decorated_definition"}),
-        interpolations=frozenset({"interpolation"}), indented=True,
+        interpolations=frozenset({"interpolation"}), indented=True, member_depth=5,
     ),
     "rust": Spec(
         name="rust", module="tree_sitter_rust", function="language", queries="rust", behaviour="rust",
@@ -100,12 +107,13 @@ SPECS: dict[str, Spec] = {
         atoms=frozenset({"string_literal", "raw_string_literal", "char_literal"}),
         comments=frozenset({"line_comment", "block_comment"}),
         bodies=frozenset({"block", "field_declaration_list", "enum_variant_list", "declaration_list"}),
-        leading=frozenset({"attribute_item"}),
+        leading=frozenset({"attribute_item"}), top_depth=1, member_depth=2,
     ),
     "go": Spec(
         name="go", module="tree_sitter_go", function="language", queries="go", behaviour="go", separator=".",
         literals=frozenset({"interpreted_string_literal", "raw_string_literal", "rune_literal", "int_literal",
                             "float_literal", "imaginary_literal", "true", "false", "nil", "iota"}),
+        top_depth=2,
         atoms=frozenset({"interpreted_string_literal", "raw_string_literal", "rune_literal"}),
         bodies=frozenset({"block", "field_declaration_list"}),
     ),

@@ -18,12 +18,14 @@ from pydantic import BaseModel, Field
 #: functions are methods of the type it is for)
 SymbolKind = Literal["function", "method", "class", "struct", "enum", "trait", "interface", "type", "union",
                      "namespace", "module", "constant"]
-SymbolChangeKind = Literal["added", "removed", "modified", "renamed"]
+SymbolChangeKind = Literal["added", "removed", "modified", "renamed", "moved"]
 
 
 class SymbolChange(BaseModel):
-    """A definition added, removed, modified (its own text changed) or renamed (same text under
-    another name). A method's change does not make its class modified."""
+    """A definition added, removed, modified (its own code changed: not its comments, docstrings
+    or layout), renamed (the same code under another name in the same scope) or moved (removed
+    from one file, added to another under the same name: ``old_path`` is where it was). A
+    method's change does not make its class modified."""
 
     path: str
     name: str  # as the language writes it: Class.method, Type::method, Type.Method, ns::Class::method
@@ -97,7 +99,7 @@ class TestChange(BaseModel):
 
 
 SkipReason = Literal["syntax_error", "unsupported_language", "generated", "vendored", "too_large", "binary",
-                     "unreadable", "over_limit"]
+                     "unreadable", "over_limit", "failed"]
 
 
 class SkippedFile(BaseModel):

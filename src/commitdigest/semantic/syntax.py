@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
 from typing import TYPE_CHECKING
 
 from commitdigest.semantic.languages import Spec, parser
@@ -33,19 +34,26 @@ def fold(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-@dataclass
 class Definition:
-    """One definition of a blob."""
+    """One definition of a blob. Its name, kind and node are found for every definition (the
+    two sides are matched by name); the rest is worked out only for the few a report names."""
 
-    name: str  # qualified: Class.method, Type::method, ns::Class::method
-    kind: str
-    node: Node  # the captured node, without wrappers
-    start: int  # byte range with wrappers and leading attributes / doc comments
-    end: int
-    public: bool
-    test: bool = False
-    parent: int | None = None  # index of the enclosing definition
-    children: list[int] = field(default_factory=list)
+    __slots__ = ("name", "kind", "node", "end", "parent", "children", "_parsed", "_scopes", "_bare", "_start",
+                 "_public", "_test")
+
+    def __init__(self, parsed: Parsed, name: str, kind: str, node: Node, end: int, scopes: list[str], bare: str):
+        self.name = name  # qualified: Class.method, Type::method, ns::Class::method
+        self.kind = kind
+        self.node = node  # the captured node, without wrappers
+        self.end = end  # end of the definition with its wrappers
+        self.parent: int | None = None  # index of the enclosing definition
+        self.children: list[int] = []
+        self._parsed = parsed
+        self._scopes = scopes
+        self._bare = bare
+        self._start: int | None = None
+        self._public: bool | None = None
+        self._test: bool | None = None
 
     @property
     def bare(self) -> str:
@@ -54,6 +62,46 @@ class Definition:
     @property
     def line(self) -> int:
         return self.node.start_point[0] + 1
+
+    @property
+    def outer(self) -> Node:
+        """The node with its wrappers (decorators, ``export``, ``template<…>``)."""
+        outer = self.node
+        while outer.parent is not None and outer.parent.type in self._parsed.spec.wrappers:
+            outer = outer.parent
+        return outer
+
+    @property
+    def start(self) -> int:
+        """Where the definition starts, its attributes and doc comments on the lines right above
+        included."""
+        if self._start is None:
+            p, spec = self._parsed, self._parsed.spec
+            outer = self.outer
+            start = outer.start_byte
+            sibling = outer.prev_named_sibling
+            while sibling is not None and (sibling.type in spec.leading or sibling.type in spec.comments) \
+                    and p.line_of(start) - p.line_of(max(sibling.end_byte - 1, sibling.start_byte)) <= 1:
+                start = sibling.start_byte
+                sibling = sibling.prev_named_sibling
+            self._start = start
+        return self._start
+
+    @property
+    def public(self) -> bool:
+        if self._public is None:
+            self._public = _public(self._parsed, self.node, self.outer, self.kind, self._bare, self._scopes)
+        return self._public
+
+    @public.setter
+    def public(self, value: bool) -> None:
+        self._public = value
+
+    @property
+    def test(self) -> bool:
+        if self._test is None:
+            self._test = self.kind == "test" or _is_test(self._parsed, self, self.start)
+        return self._test
 
 
 @dataclass
@@ -68,12 +116,18 @@ class Parsed:
     errors: list[tuple[int, int]]
     #: each source line's start offset, for line ↔ byte arithmetic
     line_starts: list[int]
+    #: enclosing scope names by parent node id (``_scopes``)
+    scopes: dict[int, list[str]] = field(default_factory=dict)
 
     def line_of(self, offset: int) -> int:
         """0-based line of a byte offset."""
         from bisect import bisect_right
 
         return bisect_right(self.line_starts, offset) - 1
+
+    def offset(self, line: int) -> int:
+        """Byte offset of a 0-based line's start (the end of the blob past its last line)."""
+        return self.line_starts[line] if 0 <= line < len(self.line_starts) else len(self.source)
 
     def text(self, node: Node) -> str:
         return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
@@ -82,23 +136,68 @@ class Parsed:
         return any(s < end and start < e for s, e in self.errors)
 
 
-def parse(spec: Spec, source: bytes, deadline: float | None = None) -> Parsed:
+def line_starts(source: bytes) -> list[int]:
+    """The offset of each line's first byte (C-level iterators: a large file has many lines)."""
+    lengths = map(len, source.split(b"\n"))
+    starts = list(accumulate(map(int.__add__, lengths, repeat(1)), initial=0))
+    starts.pop()  # past the end: the last line has no newline of its own
+    return starts
+
+
+#: a hunk as line numbers: (old start, old count, new start, new count), as ``@@`` writes them
+Hunk = tuple[int, int, int, int]
+
+
+def parse(spec: Spec, source: bytes, deadline: float | None = None,
+          neighbour: tuple[Parsed, list[Hunk]] | None = None, test_file: bool = False) -> Parsed:
     """The blob's tree and definitions. With a ``deadline`` (``time.monotonic()``), a parse
-    still running then is abandoned: ``ValueError``."""
-    if deadline is None:
-        tree = parser(spec.name).parse(source)
-    else:
+    still running then is abandoned: ``ValueError``. With a ``neighbour`` — the parse of the
+    blob on the other side of a diff and the diff's hunks, written from the neighbour towards
+    this blob — tree-sitter reparses incrementally, reusing what the hunks leave unchanged."""
+    old_tree = None
+    starts = line_starts(source)
+    if neighbour is not None:
+        base, hunks = neighbour
+        old_tree = base.tree.copy()
+        for edit in _edits(base, source, starts, hunks):
+            old_tree.edit(**edit)
+    def reader(offset: int, _point: object) -> bytes:
+        return source[offset:offset + 65536]
+
+    # Only a parse fed by a reader can be stopped part-way; the reader costs nothing measurable.
+    options: dict = {} if old_tree is None else {"old_tree": old_tree}
+    if deadline is not None:
         import time
 
-        # Only a parse fed by a reader can be stopped part-way; the reader costs nothing measurable.
-        tree = parser(spec.name).parse(lambda offset, _point: source[offset:offset + 65536],
-                                       progress_callback=lambda _offset, _error: time.monotonic() > deadline)
+        options["progress_callback"] = lambda _offset, _error: time.monotonic() > deadline
+    tree = parser(spec.name).parse(reader, **options)
     root = tree.root_node
     errors = _error_ranges(root) if root.has_error else []
-    starts = [0] + [m.end() for m in re.finditer(rb"\n", source)]
     parsed = Parsed(spec=spec, source=source, tree=tree, definitions=[], errors=errors, line_starts=starts)
-    parsed.definitions = _definitions(parsed)
+    parsed.definitions = _definitions(parsed, test_file)
     return parsed
+
+
+def _edits(base: Parsed, source: bytes, new_starts: list[int], hunks: list[Hunk]) -> list[dict]:
+    """tree-sitter edits turning ``base``'s text into ``source``, one per hunk, each in the
+    coordinates left by the ones before it (which only changed text above it)."""
+    old_starts = base.line_starts
+
+    def at(starts: list[int], size: int, line: int) -> int:
+        return starts[line] if line < len(starts) else size
+
+    out = []
+    for o_start, o_count, n_start, n_count in hunks:
+        # "@@ -5,0 +6,2 @@" inserts after line 5: a zero count names the line before the change
+        o_first = o_start if o_count == 0 else o_start - 1
+        n_first = n_start if n_count == 0 else n_start - 1
+        start = at(new_starts, len(source), n_first)
+        old_len = at(old_starts, len(base.source), o_first + o_count) - at(old_starts, len(base.source), o_first)
+        new_end = at(new_starts, len(source), n_first + n_count)
+        out.append(dict(start_byte=start, old_end_byte=start + old_len, new_end_byte=new_end,
+                        start_point=(n_first, 0), old_end_point=(n_first + o_count, 0),
+                        new_end_point=(n_first + n_count, 0)))
+    return out
 
 
 def _error_ranges(root: Node) -> list[tuple[int, int]]:
@@ -115,29 +214,54 @@ def _error_ranges(root: Node) -> list[tuple[int, int]]:
     return out
 
 
-def _definitions(p: Parsed) -> list[Definition]:
-    spec = p.spec
-    seen: dict[int, tuple[int, Node, str, Node | None]] = {}  # node id → (pattern, node, kind, name node)
+#: node types whose members are definitions of their own: the definitions query is run again
+#: inside each (with the language's ``member_depth``), and never inside a function
+_CONTAINERS = frozenset({"class_definition", "impl_item", "trait_item", "mod_item", "class_declaration",
+                         "abstract_class_declaration", "class", "internal_module", "interface_declaration",
+                         "namespace_definition", "class_specifier", "struct_specifier", "union_specifier"})
+#: in a test file of these languages tests are calls nested in calls (``describe(() => it(…))``)
+_NESTED_TESTS = frozenset({"typescript", "tsx", "javascript"})
+
+
+def _definitions(p: Parsed, test_file: bool = False) -> list[Definition]:
     from tree_sitter import QueryCursor
 
-    for pattern, captures in QueryCursor(spec.definitions).matches(p.tree.root_node):
-        kinds = [k for k in captures if k.startswith("definition.")]
-        if not kinds:
+    spec = p.spec
+    seen: dict[int, tuple[int, Node, str, Node | None]] = {}  # node id → (pattern, node, kind, name node)
+    todo: list[tuple[Node, int]] = [(p.tree.root_node, spec.top_depth)]
+    if test_file and spec.name in _NESTED_TESTS:
+        todo = [(p.tree.root_node, 64)]
+    searched: set[int] = set()
+    while todo:
+        node, depth = todo.pop()
+        if node.id in searched:
             continue
-        node = captures[kinds[0]][0]
-        name = captures.get("name") or captures.get("declarator")
-        key = node.id
-        if key in seen and seen[key][0] <= pattern:
-            continue  # the first pattern that matched a node is the most specific one
-        seen[key] = (pattern, node, kinds[0].split(".", 1)[1], name[0] if name else None)
-    found: list[Definition] = []
+        searched.add(node.id)
+        cursor = QueryCursor(spec.definitions)
+        cursor.set_max_start_depth(depth)
+        for pattern, captures in cursor.matches(node):
+            if "scope" in captures:
+                todo.append((captures["scope"][0], spec.member_depth))
+                continue
+            kinds = [k for k in captures if k.startswith("definition.")]
+            if not kinds:
+                continue
+            found = captures[kinds[0]][0]
+            name = captures.get("name") or captures.get("declarator")
+            key = found.id
+            if key in seen and seen[key][0] <= pattern:
+                continue  # the first pattern that matched a node is the most specific one
+            seen[key] = (pattern, found, kinds[0].split(".", 1)[1], name[0] if name else None)
+            if found.type in _CONTAINERS and found.id != node.id:
+                todo.append((found, spec.member_depth))
+    found_defs: list[Definition] = []
     for _, node, kind, name_node in sorted(seen.values(), key=lambda v: (v[1].start_byte, -v[1].end_byte)):
         if name_node is None:
             continue
         made = _definition(p, node, kind, name_node)
         if made is not None:
-            found.append(made)
-    return _nest(found)
+            found_defs.append(made)
+    return _nest(found_defs)
 
 
 def _definition(p: Parsed, node: Node, kind: str, name_node: Node) -> Definition | None:
@@ -154,25 +278,19 @@ def _definition(p: Parsed, node: Node, kind: str, name_node: Node) -> Definition
         bare = f"{receiver}.{bare}" if receiver else bare
     else:
         bare = p.text(name_node)
-    outer = node
-    while outer.parent is not None and outer.parent.type in spec.wrappers:
-        outer = outer.parent
-    start = outer.start_byte
-    sibling = outer.prev_named_sibling
-    # Attributes and doc comments on the lines right above belong to the definition.
-    while sibling is not None and (sibling.type in spec.leading or sibling.type in spec.comments) \
-            and p.line_of(start) - p.line_of(max(sibling.end_byte - 1, sibling.start_byte)) <= 1:
-        start = sibling.start_byte
-        sibling = sibling.prev_named_sibling
+    end = node.end_byte
+    parent = node.parent
+    while parent is not None and parent.type in spec.wrappers:
+        end = parent.end_byte
+        parent = parent.parent
     scopes = _scopes(p, node)
-    sep = spec.separator
-    name = sep.join([*scopes, bare]) if scopes else bare
+    name = spec.separator.join([*scopes, bare]) if scopes else bare
     if kind == "function" and _in_type(spec, node):
         kind = "method"
-    definition = Definition(name=name, kind=kind, node=node, start=start, end=outer.end_byte,
-                            public=_public(p, node, outer, kind, bare, scopes))
-    definition.test = kind == "test" or _is_test(p, definition, start)
-    return definition
+    d = Definition(p, name, kind, node, end, scopes, bare)
+    if spec.name == "rust" and _in_test_module(p, node) and not d.test:
+        return None  # a helper of a #[cfg(test)] module: part of the tests
+    return d
 
 
 def _nest(defs: list[Definition]) -> list[Definition]:
@@ -180,7 +298,8 @@ def _nest(defs: list[Definition]) -> list[Definition]:
     out: list[Definition] = []
     stack: list[int] = []
     for d in defs:
-        while stack and not (out[stack[-1]].start <= d.start and d.end <= out[stack[-1]].end):
+        start = d.node.start_byte
+        while stack and not (out[stack[-1]].node.start_byte <= start and d.end <= out[stack[-1]].end):
             stack.pop()
         if stack and (out[stack[-1]].kind in _FUNCTIONS or out[stack[-1]].kind in ("test", "constant")):
             continue  # a closure, a local class or a test's own helper: part of what holds it
@@ -192,11 +311,35 @@ def _nest(defs: list[Definition]) -> list[Definition]:
     return out
 
 
+def _in_test_module(p: Parsed, node: Node) -> bool:
+    """Inside a Rust ``mod`` marked ``#[cfg(test)]``."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "mod_item":
+            sibling = parent.prev_named_sibling
+            while sibling is not None and sibling.type in ("attribute_item", "line_comment", "block_comment"):
+                if sibling.type == "attribute_item" and "test" in p.text(sibling):
+                    return True
+                sibling = sibling.prev_named_sibling
+        parent = parent.parent
+    return False
+
+
 def _scopes(p: Parsed, node: Node) -> list[str]:
-    """Names of the enclosing scopes, outermost first (classes, impls, traits, namespaces)."""
+    """Names of the enclosing scopes, outermost first (classes, impls, traits, namespaces).
+    Definitions side by side share them: found once per parent."""
+    parent = node.parent
+    if parent is None:
+        return []
+    known = p.scopes.get(parent.id)
+    if known is None:
+        known = p.scopes[parent.id] = _scope_names(p, parent)
+    return known
+
+
+def _scope_names(p: Parsed, parent: Node | None) -> list[str]:
     names: list[str] = []
     spec = p.spec
-    parent = node.parent
     while parent is not None:
         field_name = spec.scopes.get(parent.type)
         if field_name:

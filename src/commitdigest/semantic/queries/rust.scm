@@ -7,3 +7,6 @@
 (type_item name: (type_identifier) @name) @definition.type
 (const_item name: (identifier) @name) @definition.constant
 (static_item name: (identifier) @name) @definition.constant
+; scopes whose members are definitions of their own (searched in turn, never function bodies)
+(impl_item) @scope
+(mod_item) @scope
