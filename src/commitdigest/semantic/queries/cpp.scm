@@ -11,3 +11,4 @@
 (alias_declaration name: (type_identifier) @name) @definition.type
 (namespace_definition name: (_) @name) @definition.namespace
 (preproc_def name: (identifier) @name value: (_)) @definition.constant
+(namespace_definition) @scope

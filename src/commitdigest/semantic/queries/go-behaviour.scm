@@ -2,7 +2,4 @@
 (if_statement
   condition: (_) @guard.condition
   consequence: (block (statement_list . [(return_statement) (continue_statement) (break_statement)] @guard.exit .))) @guard
-(if_statement
-  condition: (_) @guard.condition
-  consequence: (block . [(return_statement) (continue_statement) (break_statement)] @guard.exit .)) @guard
 (return_statement) @return
