@@ -170,7 +170,13 @@ def parse(spec: Spec, source: bytes, deadline: float | None = None,
         import time
 
         options["progress_callback"] = lambda _offset, _error: time.monotonic() > deadline
-    tree = parser(spec.name).parse(reader, **options)
+    ts_parser = parser(spec.name)
+    try:
+        tree = ts_parser.parse(reader, **options)
+    except BaseException:
+        # A parse stopped part-way would otherwise be resumed by the next one, on other text.
+        ts_parser.reset()
+        raise
     root = tree.root_node
     errors = _error_ranges(root) if root.has_error else []
     parsed = Parsed(spec=spec, source=source, tree=tree, definitions=[], errors=errors, line_starts=starts)
