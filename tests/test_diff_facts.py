@@ -154,20 +154,28 @@ def test_every_definition_the_report_names_is_on_a_changed_line(make_repo, tmp_p
     report = pipeline.generate_report(req, analyzer=HeuristicAnalyzer())
     named: dict[str, list[str]] = {}
     for c in report.repos[0].commits:
+        show = subprocess.run(["git", "show", "--first-parent", "-M", "--format=", c.sha], cwd=repo.path,
+                              capture_output=True, text=True, check=True).stdout
         for bullet in c.analysis.summary:
-            m = re.match(r"(adds|removes) public definitions: (.*)", bullet)
-            if not m:
-                continue
-            names = re.sub(r" and \d+ more$", "", m.group(2)).split(", ")
-            named.setdefault(c.subject, []).extend(names)
-            show = subprocess.run(["git", "show", "--first-parent", "-M", "--format=", c.sha], cwd=repo.path,
-                                  capture_output=True, text=True, check=True).stdout
-            sign = "+" if m.group(1) == "adds" else "-"
-            for name in names:
-                assert re.search(rf"(?m)^\{sign}(?!\{sign}\{sign} ).*\b(def|class|func|type)\s+{name}\b", show), (c.subject, name)
-    # and the facts a reader should get are there
-    assert named == {"feat: client": ["connect", "Pool"], "refactor: move pool": ["drain"],
-                     "feat(go): server": ["Serve", "Options"], "feat!: drop connect": ["connect"]}
+            m = re.match(r"(adds|removes) public API: (.*)", bullet)
+            if m:
+                names = re.findall(r"`([^`]+)`", re.sub(r" and \d+ more$", "", m.group(2)))
+                named.setdefault(c.subject, []).extend(f"{m.group(1)} {n}" for n in names)
+                sign = "+" if m.group(1) == "adds" else "-"
+                for name in names:
+                    bare = name.removesuffix("()")
+                    assert re.search(rf"(?m)^\{sign}(?!\{sign}\{sign} ).*\b(def|class|func|type)\s+{bare}\b", show), \
+                        (c.subject, name)
+            m = re.match(r"moves `([^`]+)` from `([^`]+)` to `([^`]+)`", bullet)
+            if m:
+                named.setdefault(c.subject, []).append(f"moves {m.group(1)}")
+                bare = m.group(1).removesuffix("()")
+                assert re.search(rf"(?m)^-(?!-- ).*\bclass\s+{bare}\b", show) and \
+                    re.search(rf"(?m)^\+(?!\+\+ ).*\bclass\s+{bare}\b", show)
+    # and the facts a reader should get are there: the spacing commits say nothing
+    assert named == {"feat: client": ["adds connect()", "adds Pool"],
+                     "refactor: move pool": ["moves Pool", "adds drain()"],
+                     "feat(go): server": ["adds Serve()", "adds Options"], "feat!: drop connect": ["removes connect()"]}
 
 
 def test_facts_audit_verifies_every_fact_of_a_fixture_repository(make_repo):
@@ -187,7 +195,7 @@ def test_facts_audit_verifies_every_fact_of_a_fixture_repository(make_repo):
     script = Path(__file__).resolve().parent.parent / "bench" / "facts_audit.py"
     out = subprocess.run([sys.executable, str(script), str(repo.path), "--since", "2026-01-13", "--until", "2026-01-13"],
                          capture_output=True, text=True, check=True).stdout
-    assert re.search(r"definitions\s+100\.0%\s+\(6 of 6", out), out
+    assert re.search(r"semantic\s+100\.0%\s+\(6 of 6", out), out
     assert re.search(r"dependencies\s+100\.0%\s+\(1 of 1", out), out
     assert re.search(r"change type\s+100\.0%\s+\(7 of 7", out), out
     assert "FAIL" not in out

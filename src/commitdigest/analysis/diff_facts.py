@@ -12,7 +12,7 @@ Markdown, whose renderer would have to turn them into entities.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -399,10 +399,10 @@ def dependency_bumps(files: Iterable[tuple[str, str]]) -> list[Bump]:
 # ---------------------------------------------------------------------------------- a commit's
 
 
-def commit_definitions(commit: Commit) -> Definitions:
+def commit_definitions(commit: Commit, only: Callable[[str], bool] | None = None) -> Definitions:
     """The public definitions a commit's source files add and remove (what the summary and the
-    rollups state)."""
-    return definitions(f for f in commit.files if area(f.path) == "source")
+    rollups state), of the files ``only`` accepts when it is given."""
+    return definitions(f for f in commit.files if area(f.path) == "source" and (only is None or only(f.path)))
 
 
 def commit_bumps(commit: Commit) -> list[Bump]:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, PrivateAttr
 
 from commitdigest import paths
 from commitdigest.analysis import importance as scoring_module
+from commitdigest.analysis import semantic_text
 from commitdigest.analysis.diff_facts import Definitions, commit_bumps, commit_definitions
 from commitdigest.analysis.message import gist
 from commitdigest.models import (
@@ -30,10 +31,11 @@ from commitdigest.models import (
     Risk,
     Usage,
 )
+from commitdigest.semantic.languages import spec_for
 from commitdigest.vocab import counted, words
 from commitdigest.vocab.tables import OfflineWords
 
-RULES_VERSION = 18
+RULES_VERSION = 19
 
 # "type(scope)!: text", and the colon-less "type(scope) text" some teams write.
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*"
@@ -208,10 +210,15 @@ def _names(names: list[str], w: OfflineWords, limit: int = 5) -> str:
     return shown + (" " + w["more_names"].format(n=len(names), rest=len(names) - limit) if len(names) > limit else "")
 
 
-def _diff_bullets(commit: Commit, defs: Definitions | None, w: OfflineWords) -> list[str]:
+def _diff_bullets(commit: Commit, defs: Definitions | None, w: OfflineWords, structured: bool = False) -> list[str]:
     """What the diff itself says, for commits whose message says little (squash merges often
-    carry only trailers): public definitions in and out, dependency versions, the biggest files."""
+    carry only trailers): public definitions in and out, dependency versions, the biggest files.
+    With ``structured`` the semantic facts have said what the code did: the definitions named
+    here are those of files in languages the stage does not read, and the largest files are
+    not listed."""
     out = []
+    if structured:
+        defs = commit_definitions(commit, lambda path: spec_for(path) is None)
     if defs is not None and defs.added:
         out.append(w["defs_added"].format(names=_names(defs.added, w)))
     if defs is not None and defs.removed:
@@ -222,7 +229,7 @@ def _diff_bullets(commit: Commit, defs: Definitions | None, w: OfflineWords) -> 
                  w["bump_added"].format(name=b.name, new=b.new) if b.new else w["bump_removed"].format(name=b.name)
                  for b in bumps]
         out.append(w["bumps"].format(items=_names(items, w)))
-    if len(commit.files) > 1:
+    if len(commit.files) > 1 and not structured:
         ranked = sorted(commit.files, key=lambda f: -(f.insertions + f.deletions))[:3]
         out.append(w["top_files"].format(items=w["list_sep"].join(
             f"{f.path} (+{f.insertions}/-{f.deletions})" for f in ranked)))
@@ -279,12 +286,17 @@ class HeuristicAnalyzer:
         if not summary and commit.pull_request is not None:
             # A squash merge's body is often empty or only trailers: the why is in the PR.
             summary = gist(commit.pull_request.body)
-        if commit.files:
+        # What the code did, in its own terms, when the semantic stage read it.
+        said = semantic_text.write(commit.semantic, w) if commit.semantic is not None else None
+        structured = bool(said and said.summary)
+        if said is not None:
+            summary += said.summary
+        if not commit.files:
+            summary.append(w["empty"])
+        elif not structured:
             summary.append(w["facts"].format(a=counts["A"], m=counts["M"] + counts["T"], d=counts["D"],
                                              r=counts["R"] + counts["C"], ins=commit.insertions, dels=commit.deletions))
-        else:
-            summary.append(w["empty"])
-        summary += _diff_bullets(commit, s._defs, w)
+        summary += _diff_bullets(commit, s._defs, w, structured)
         binaries = sum(f.binary for f in commit.files)
         if binaries:
             summary.append(counted(w["binary"], binaries))
@@ -303,7 +315,10 @@ class HeuristicAnalyzer:
             if (area := _area(f.path)) not in entry[3]:
                 entry[3].append(area)  # a module can hold source and its tests: name both
         ranked = sorted(modules.items(), key=lambda kv: -(kv[1][1] + kv[1][2] + kv[1][0]))[:8]
-        impact = [ImpactItem(path=mod, note=counted(w["module"], v[0], area="/".join(_area_word(w, a) for a in v[3]), ins=v[1], dels=v[2]))
+        api = said.impact if said is not None else {}
+        impact = [ImpactItem(path=mod, note=w["part_sep"].join(
+            [counted(w["module"], v[0], area="/".join(_area_word(w, a) for a in v[3]), ins=v[1], dels=v[2]),
+             *([api[mod]] if mod in api else [])]))
                   for mod, v in ranked]
         risks, recs = [], []
 
@@ -314,9 +329,19 @@ class HeuristicAnalyzer:
 
         if commit.read_error:
             add("r_unread", Importance.medium)
-        if s.removed_api or s.breaking:
+        # Read structurally, the evidence names its symbols (semantic_text); the line rules below
+        # stand for what the stage did not read.
+        parsed = said is not None and commit.semantic is not None and commit.semantic.files_parsed > 0
+        if parsed and said is not None:
+            s.removed_api = said.removed  # the conclusion cites what the stage found
+        if said is not None:
+            for title, severity, detail, rec in said.risks:
+                risks.append(Risk(risk=title, detail=detail, severity=severity))
+                recs.append(rec)
+        if (s.removed_api and not parsed) or s.breaking:
             add("r_api", Importance.high)
-        if source_files and not s.tests_touched and s.change_type not in (ChangeType.docs, ChangeType.chore):
+        if source_files and not s.tests_touched and s.change_type not in (ChangeType.docs, ChangeType.chore) \
+                and not parsed:
             add("r_notest", Importance.medium if importance != Importance.low else Importance.low)
         if s.deps_touched:
             add("r_deps", Importance.medium)
@@ -326,11 +351,13 @@ class HeuristicAnalyzer:
             add("r_security", Importance.high)
         if "ci" in s.areas:
             add("r_ci", Importance.low)
-        if s.defaults_changed:
-            add("r_defaults", Importance.medium, paths=", ".join(s.defaults_changed[:3]))
+        defaults = [p for p in s.defaults_changed if not parsed or spec_for(p) is None]
+        if defaults:
+            add("r_defaults", Importance.medium, paths=", ".join(defaults[:3]))
         if s.migrations:
             add("r_migration", Importance.high, n=s.migrations)
-        insights = Insights(architecture=_architecture(commit, s, modules, ranked, w),
+        insights = Insights(architecture=(said.architecture if said is not None and said.architecture
+                                          else _architecture(commit, s, modules, ranked, w)),
                             performance=w["perfi"].format(terms=_terms(_PERF, commit)) if s.performance else "",
                             security=w["sec"].format(terms=_terms(_SECURITY, commit, paths.security_terms)) if s.security else "")
         reason = scoring_module.reason(score, language)

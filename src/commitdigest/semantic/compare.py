@@ -220,8 +220,8 @@ def _modified(path: str, moved: str | None, name: str, olds: list[Definition], n
         pieces = [(_tokens(old, olds, a_lo, a_hi), _tokens(new, news, b_lo, b_hi)) for a_lo, a_hi, b_lo, b_hi in windows]
     else:
         pieces = [(_tokens(old, olds), _tokens(new, news))]
-    sig_old = _signature(old, d_old) if len(olds) == 1 else None
-    sig_new = _signature(new, d_new) if len(news) == 1 else None
+    sig_old = _signature(old, d_old) if len(olds) == 1 and d_old.kind != "constant" else None
+    sig_new = _signature(new, d_new) if len(news) == 1 and d_new.kind != "constant" else None
     changed_sig = sig_old is not None and sig_new is not None and sig_old != sig_new
     facts.symbols.append(SymbolChange(
         path=path, name=name, kind=_kind(news), change="modified", public=d_new.public or d_old.public,
@@ -229,10 +229,8 @@ def _modified(path: str, moved: str | None, name: str, olds: list[Definition], n
         line=d_new.line, old_path=moved))
     values = [v for a, b in pieces for v in _values(path, name, d_new, old, new, a[0], a[1], b[0], b[1])]
     facts.values.extend(values)
-    if d_new.kind in ("function", "method") and windows:
-        span = (min(w[0] for w in windows), max(w[1] for w in windows),
-                min(w[2] for w in windows), max(w[3] for w in windows))
-        facts.behaviour.extend(_behaviour(path, name, old, d_old, new, d_new, values, span))
+    if d_new.kind in ("function", "method") and len(olds) == 1 and len(news) == 1:
+        facts.behaviour.extend(_behaviour(path, name, old, d_old, new, d_new, values))
 
 
 def _windows(old: Parsed, d_old: Definition, new: Parsed, d_new: Definition,
@@ -444,7 +442,8 @@ def _signature(p: Parsed | None, d: Definition) -> str | None:
             pieces.append(p.source[pos:c.start_byte])
             pos = c.end_byte
     pieces.append(p.source[pos:end])
-    head = fold(b" ".join(pieces).decode("utf-8", "replace"), 200).rstrip("{:; ").rstrip()
+    # Whole: a signature is a fact a reader compares, never shown cut (only an absurd one is).
+    head = fold(b" ".join(pieces).decode("utf-8", "replace"), 2000).rstrip("{:; ").rstrip()
     return head or None
 
 
@@ -587,7 +586,7 @@ def _condition(text: str) -> str:
     text = fold(text, 400)
     if text.startswith("(") and text.endswith(")") and _LONG_ARGS.fullmatch(text):
         text = text[1:-1].strip()
-    return fold(text, 100)
+    return _elide(text, 160)
 
 
 @dataclass
@@ -598,18 +597,15 @@ class _Acts:
     lines: dict[str, int] = field(default_factory=dict)
 
 
-def _acts(p: Parsed, d: Definition, lo: int, hi: int) -> _Acts:
-    """Raises, guards and returns of a definition that reach into ``lo``…``hi``: outside it the
-    two versions are the same text, so the difference of the two multisets is all there."""
+def _acts(p: Parsed, d: Definition) -> _Acts:
+    """Raises, guards and returns of a whole definition (a part would not do: the same guard
+    can fall inside one version's part and outside the other's)."""
     from tree_sitter import QueryCursor
 
     acts = _Acts()
     exits: set[int] = set()
     go = p.spec.name == "go"
-    cursor = QueryCursor(p.spec.behaviour_query)
-    start = min(max(lo - 1, d.node.start_byte), d.node.end_byte)
-    cursor.set_byte_range(start, max(min(hi + 1, d.node.end_byte), start))
-    matches = cursor.matches(d.node)
+    matches = QueryCursor(p.spec.behaviour_query).matches(d.node)
     for _, caps in matches:
         if "guard" in caps:
             guard = caps["guard"][0]
@@ -623,7 +619,8 @@ def _acts(p: Parsed, d: Definition, lo: int, hi: int) -> _Acts:
             acts.lines.setdefault(" ".join(key), guard.start_point[0] + 1)
         elif "raise" in caps and "raise.type" in caps:
             kind = fold(p.text(caps["raise.type"][0]), 80).split("(", 1)[0].strip()
-            if kind:
+            if kind and (p.spec.name in ("rust", "go") or re.split(r"\.|::", kind)[-1][:1].isupper()):
+                # a type, not a variable re-raised ("raise exc", "throw err")
                 acts.raises[kind] += 1
                 acts.lines.setdefault(kind, caps["raise"][0].start_point[0] + 1)
     for _, caps in matches:
@@ -631,24 +628,26 @@ def _acts(p: Parsed, d: Definition, lo: int, hi: int) -> _Acts:
             node = caps["return"][0]
             if node.id in exits or (node.parent is not None and node.parent.id in exits):
                 continue  # a guard's own exit: told as the guard
-            text = fold(p.text(node), 100).rstrip(";")
+            text = fold(p.text(node), 2000).rstrip(";")
             acts.returns[text] += 1
             acts.lines.setdefault(text, node.start_point[0] + 1)
     return acts
 
 
 def _behaviour(path: str, symbol: str, old: Parsed, d_old: Definition, new: Parsed,
-               d_new: Definition, values: Sequence[ValueChange], ranges: tuple[int, int, int, int]) -> list[BehaviourChange]:
-    a, b = _acts(old, d_old, ranges[0], ranges[1]), _acts(new, d_new, ranges[2], ranges[3])
+               d_new: Definition, values: Sequence[ValueChange]) -> list[BehaviourChange]:
+    a, b = _acts(old, d_old), _acts(new, d_new)
     out: list[BehaviourChange] = []
 
     def add(kind: str, detail: str, acts: _Acts) -> None:
         out.append(BehaviourChange(path=path, symbol=symbol, kind=kind, detail=detail,  # type: ignore[arg-type]
                                    line=acts.lines.get(detail)))
 
-    for kind in (b.raises - a.raises):
+    # A type is newly raised when the old version raised it nowhere (one more "raise X" where
+    # there was one already is not news), and no longer raised when the new one raises it nowhere.
+    for kind in b.raises.keys() - a.raises.keys():
         add("raises_added", kind, b)
-    for kind in (a.raises - b.raises):
+    for kind in a.raises.keys() - b.raises.keys():
         add("raises_removed", kind, a)
     for kind, acts, guards in (("guard_added", b, b.guards - a.guards), ("guard_removed", a, a.guards - b.guards)):
         for cond, exit_ in guards:
@@ -659,8 +658,14 @@ def _behaviour(path: str, symbol: str, old: Parsed, d_old: Definition, new: Pars
         for before, after in zip(gone, came, strict=True):
             if any(before.replace(v.before, v.after) == after for v in values):
                 continue  # only a value changed in it, and that is told as the value
+            short_before, short_after = _elide(before, 100), _elide(after, 100)
+            if short_before == short_after:
+                # what differs is inside the arguments elided: shown whole, or not at all
+                short_before, short_after = fold(before, 300), fold(after, 300)
+                if short_before == short_after or "…" in short_before + short_after:
+                    continue
             out.append(BehaviourChange(path=path, symbol=symbol, kind="returns_changed",
-                                       detail=f"{before} → {after}", line=b.lines.get(after)))
+                                       detail=f"{short_before} → {short_after}", line=b.lines.get(after)))
     return out
 
 

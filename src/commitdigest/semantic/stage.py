@@ -367,6 +367,15 @@ def _holder(text: str, side: Parsed | None, kind: str, name: str) -> str | None:
     return best
 
 
+_CONSTRUCTORS = frozenset({"__init__", "__new__", "constructor", "new"})
+
+
+def _spoken(name: str) -> str:
+    """The word a test uses for a symbol: its own name, or its type's for a constructor."""
+    parts = re.split(r"\.|::", name)
+    return parts[-2] if parts[-1] in _CONSTRUCTORS and len(parts) > 1 else parts[-1]
+
+
 def _moves(symbols: list[SymbolChange]) -> list[SymbolChange]:
     """A definition removed from one file and added to another under the same name and kind is
     one symbol moved, not two facts."""
@@ -410,12 +419,12 @@ class _Found:
         symbols = _moves([s for f in self.facts for s in f.symbols])
         tests = [t for f in self.facts for t in f.tests]
         texts = {k: v for f in self.facts for k, v in f.test_texts.items()}
-        names = {s.name.rsplit(".", 1)[-1].rsplit("::", 1)[-1] for s in symbols}
-        names = {n for n in names if len(n) >= _COVER_MIN}
-        if tests and names:
+        if tests and symbols:
+            # A test names a symbol by its own name, or a constructor by its type's.
+            spoken: dict[str, str] = {s.name: _spoken(s.name) for s in symbols}
             for t in tests:
                 said = set(_WORD.findall(texts.get(f"{t.path}\0{t.name}", "")))
-                t.covers = sorted(names & said)
+                t.covers = sorted(name for name, word in spoken.items() if len(word) >= _COVER_MIN and word in said)
         # Past the cap the most useful are kept: public before private, code before examples
         symbols.sort(key=lambda s: (not s.public, paths.area(s.path) != "source", _CHANGE_ORDER[s.change]))
         return Semantic(symbols=symbols, values=[v for f in self.facts for v in f.values],

@@ -201,6 +201,67 @@ class AreaWords(TypedDict):
     config: str
 
 
+class SemanticWords(TypedDict):
+    """The offline analyzer's sentences about a commit's semantic facts (``semantic``). Every
+    slot receives text already set as code (``analysis.semantic_text.code``) or a list of it."""
+
+    v_literal: str
+    v_named: str
+    v_default: str
+    v_constant: str
+    v_version: str
+    s_removed: str
+    s_added: str
+    s_modified: str
+    s_internal: str
+    s_renamed: str
+    s_moved: str
+    sig_params_added: str
+    sig_params_removed: str
+    sig_params: str
+    sig_changed: str
+    b_guard_added: str
+    b_guard_removed: str
+    b_raises_added: str
+    b_raises_removed: str
+    b_returns: str
+    u_env_var_added: str
+    u_env_var_removed: str
+    u_cli_option_added: str
+    u_cli_option_removed: str
+    u_config_key_added: str
+    u_config_key_removed: str
+    u_deprecation_added: str
+    u_error_type_added: str
+    u_error_type_removed: str
+    t_tests: str
+    t_added: str
+    t_modified: str
+    t_removed: str
+    t_naming: str
+    not_read: str
+    #: impact: the public API of a module touched, and what happened to each name
+    impact_api: str
+    impact_change: Mapping[str, str]
+    #: architecture insight: the shape of the public API change
+    a_types: str
+    a_counts: str
+    a_count_added: str
+    a_count_modified: str
+    a_count_removed: str
+    a_signatures: str
+    a_behaviour: str
+    #: evidence risks: (title, detail, recommendation)
+    r_api: RiskWords
+    r_signature: RiskWords
+    r_moved: RiskWords
+    r_values: RiskWords
+    r_raises: RiskWords
+    r_surface_added: RiskWords
+    r_surface_removed: RiskWords
+    r_untested: RiskWords
+
+
 class OfflineWords(TypedDict):
     """The offline analyzer's sentences: the evidence its conclusion cites, and the templates of
     its summaries, risks and insights."""
@@ -254,6 +315,8 @@ class OfflineWords(TypedDict):
     evidence_sep: str
     #: the change type as it reads inside the conclusion's sentence
     conclusion_types: ChangeTypeWords
+    #: sentences about the commit's semantic facts
+    sem: SemanticWords
 
 
 class NotifyWords(TypedDict):
