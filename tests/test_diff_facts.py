@@ -195,7 +195,7 @@ def test_facts_audit_verifies_every_fact_of_a_fixture_repository(make_repo):
     script = Path(__file__).resolve().parent.parent / "bench" / "facts_audit.py"
     out = subprocess.run([sys.executable, str(script), str(repo.path), "--since", "2026-01-13", "--until", "2026-01-13"],
                          capture_output=True, text=True, check=True).stdout
-    assert re.search(r"semantic\s+100\.0%\s+\(6 of 6", out), out
+    assert re.search(r"semantic\s+100\.0%\s+\(5 of 5", out), out
     assert re.search(r"dependencies\s+100\.0%\s+\(1 of 1", out), out
     assert re.search(r"change type\s+100\.0%\s+\(7 of 7", out), out
     assert "FAIL" not in out
