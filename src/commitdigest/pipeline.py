@@ -23,7 +23,7 @@ from commitdigest.analysis.grounding import ground
 from commitdigest.analysis.importance import Scoring
 from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
-from commitdigest.git.mirror import MirrorKind, prefetch_window
+from commitdigest.git.mirror import MirrorKind, prefetch_commits, prefetch_window
 from commitdigest.git.repo import Repo, distinct_names, open_repo, resolve_rev
 from commitdigest.hosting import (
     HostingSettings,
@@ -545,8 +545,15 @@ def write_site(out_dir: Path, formats: Sequence[str], language: str, base_url: s
 
 def read_one(path: str, rev: str, branch: str | None = None) -> Commit:
     """One commit's facts, read as a report reads them."""
-    repo = open_source(path, branch=branch)
-    return gitlog.read_commits(repo, [resolve_rev(repo, rev)])[0]
+    return _read_named(open_source(path, branch=branch), rev)[0]
+
+
+def _read_named(repo: Repo, rev: str) -> list[Commit]:
+    """The commit ``rev`` names, its file versions fetched first in one request when the
+    repository is one of the tool's lean mirrors."""
+    sha = resolve_rev(repo, rev)
+    prefetch_commits(repo.path, [sha])
+    return gitlog.read_commits(repo, [sha])
 
 
 def analyze_one(
@@ -563,7 +570,7 @@ def analyze_one(
     """One commit's facts and analysis, as the report of its day shows it: the core's report of
     that day with the commit as its only content."""
     repo = open_source(path, branch=branch, cache_dir=cache_dir)
-    commits = gitlog.read_commits(repo, [resolve_rev(repo, rev)])
+    commits = _read_named(repo, rev)
     day = commits[0].committer_time.astimezone(zone.tz).date()
     source = Tracked(name=repo.name, repo=repo, commits=commits)
     with _store(use_cache, cache_dir) as store:
@@ -606,7 +613,8 @@ def generate_rollup(
         previous[t.name] = None
         if t.repo is None:
             continue
-        try:  # counts only: git prints line counts and no patch
+        try:  # counts only: git prints line counts and no patch (they need the file versions)
+            prefetch_window(t.repo.path, t.repo.rev, window, date_field, git_timeout)
             commits = gitlog.commits_in_window(t.repo, window, date_field, gitlog.COUNTS_ONLY, git_timeout)
         except RepoError:
             continue

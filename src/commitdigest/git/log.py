@@ -63,6 +63,11 @@ _HEX_ID = re.compile(rb"\b[0-9a-f]{40}(?:[0-9a-f]{24})?\b")
 
 SHALLOW_NOTE = ("shallow clone: history is cut at this commit; its parent is not in the clone, "
                 "so its changes cannot be shown")
+# A partial clone of the user's lacks file versions; git would fetch them from the clone's remote,
+# running what its config says. commitdigest fetches only into its own mirrors.
+PARTIAL_NOTE = ("partial clone: file versions this commit needs are not in the clone, and commitdigest "
+                "never fetches into a repository it does not own; fetch them there (git show {sha}) "
+                "or report on the remote's URL")
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,8 @@ class _Marks:
     @property
     def meta_format(self) -> str:
         s = f"%x1f{self.token}%x1f"
-        return f"--format=%x1e{self.token}%x1e%H{s}%P{s}%aN{s}%aE{s}%at{s}%ct{s}%B"
+        # %an/%ae, not %aN/%aE: authors as the commit records them, no .mailmap (README "Odd commits")
+        return f"--format=%x1e{self.token}%x1e%H{s}%P{s}%an{s}%ae{s}%at{s}%ct{s}%B"
 
     @property
     def patch_format(self) -> str:
@@ -197,7 +203,7 @@ def _list_window(repo: Repo, window: Window, date_field: str, marks: _Marks,
     lo, hi = window.start.timestamp(), window.end.timestamp()
     picked: list[_Meta] = []
     old_run = 0
-    with runner.stream(repo.path, args, timeout=timeout, drain=False) as chunks:
+    with runner.stream(repo.read_dir, args, timeout=timeout, drain=False) as chunks:
         for m in _meta_records(chunks, marks):
             old_run = old_run + 1 if m.ct < oldest else 0
             if old_run >= _OLD_RUN:
@@ -447,7 +453,7 @@ def _stream(repo: Repo, shas: list[str], marks: _Marks, limits: PatchLimits, arg
     outcome = _Outcome()
     sections: list[_Section] = []
     try:
-        with runner.stream(repo.path, argv, input=stdin, timeout=timeout) as chunks:
+        with runner.stream(repo.read_dir, argv, input=stdin, timeout=timeout) as chunks:
             sections = parse_sections(chunks, marks, limits)
     except runner.StreamError as exc:
         outcome.failure = exc
@@ -543,7 +549,10 @@ def _degraded(repo: Repo, metas: list[_Meta], marks: _Marks, reason: str,
     for m in metas:
         sec = trees.get(m.sha)
         files = sec.files() if sec is not None and sec.problem is None else []
-        out[m.sha] = m.commit(files, read_error=reason or "diff could not be read", counts_known=False)
+        why = reason or "diff could not be read"
+        if repo.partial:
+            why = f"{PARTIAL_NOTE.format(sha=m.sha[:12])} ({why})"
+        out[m.sha] = m.commit(files, read_error=why, counts_known=False)
     return out
 
 
@@ -571,7 +580,7 @@ def read_commits(repo: Repo, shas: list[str], limits: PatchLimits | None = None,
         return []
     unique = list(dict.fromkeys(shas))  # git prints a commit named twice once
     marks = _new_marks()
-    out = runner.run(repo.path, ["log", "--no-walk=unsorted", "--stdin", marks.meta_format],
+    out = runner.run(repo.read_dir, ["log", "--no-walk=unsorted", "--stdin", marks.meta_format],
                      input=("\n".join(unique) + "\n").encode(), timeout=timeout).stdout
     metas = {m.sha: m for m in _meta_records([out], marks)}
     missing = [s for s in unique if s not in metas]

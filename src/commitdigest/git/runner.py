@@ -3,6 +3,24 @@
 Every git process of the package starts here, with a timeout, a fixed locale (so error text is
 predictable) and no pager, prompt or colour. ``run`` captures small outputs; ``stream`` yields a
 large output in chunks so a 5,000-file commit never has to sit in memory whole.
+
+**One environment for reading.** What git prints must depend on the commits alone, never on
+settings: every process ignores the system and global config (``GIT_CONFIG_NOSYSTEM``,
+``GIT_CONFIG_GLOBAL=/dev/null``), the home and system attributes, replace objects and grafts, and
+gets every setting that changes what is printed pinned on its command line (``_PINNED``: a ``-c``
+there wins over any config file, the repository's own included). The user's ``GIT_*`` variables
+are dropped but for the few that only say how to reach a server. In-tree attributes, a
+repository's ``info/attributes`` and its own config are kept out by reading a user's repository
+through a view of its object store (``git/view.py``).
+
+**Network only in the tool's own mirrors.** Reading never fetches: ``GIT_ALLOW_PROTOCOL`` is empty
+for every process but the clones and fetches of ``git/mirror.py`` (``run(..., network=True)``),
+so git's lazy fetch in a partial clone fails instead of running what the clone's config names as
+its upload-pack; the commit is flagged. Those clones and fetches go only into the mirrors this
+process cloned or updated in the cache (``own_mirror``), with ``--upload-pack`` pinned on their
+command line (git takes the *first* ``uploadpack`` setting it finds, so a ``-c`` cannot override
+one in a config file), hooks off and only ``MIRROR_PROTOCOLS``. They keep the user's global
+config, where ``url.<base>.insteadOf`` tokens, proxies and credential helpers live.
 """
 
 from __future__ import annotations
@@ -13,6 +31,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from commitdigest.errors import GitError
@@ -20,34 +39,120 @@ from commitdigest.errors import GitError
 DEFAULT_TIMEOUT = 300.0
 _CHUNK = 1 << 20
 
-# Options that make git's output independent of the user's configuration.
-_BASE = [
-    "git",
-    "-c", "core.quotepath=false",
-    "-c", "color.ui=never",
-    "-c", "log.showSignature=false",
-    "-c", "diff.noprefix=false",
-    "-c", "diff.mnemonicPrefix=false",
-    "--no-pager",
-]
+# Settings that change what git prints for the same commits, pinned to git's defaults (or to what
+# the parsers expect). Each is here because a user's ~/.gitconfig or a repository's config could
+# otherwise drop files or lines, change the encoding, the prefixes or the counts.
+_PINNED = {
+    "core.quotepath": "false",
+    "color.ui": "never",
+    "log.showSignature": "false",
+    "log.showRoot": "true",  # the root commit's files (false: shown without any)
+    "log.mailmap": "false",  # authors as the commit records them (README "Odd commits")
+    "log.decorate": "false",
+    "log.follow": "false",
+    "i18n.logOutputEncoding": "UTF-8",  # UTF-16 output parses as nothing
+    "core.bigFileThreshold": "512m",  # a file above it is shown as binary, +0/-0
+    "core.attributesFile": "/dev/null",  # ~/.config/git/attributes (-diff hides a change)
+    "core.commitGraph": "false",  # parents come from the commit objects themselves
+    "core.fsmonitor": "false",  # never runs a repository's hook program
+    "core.hooksPath": "/dev/null",  # nor any hook (a fetch runs reference-transaction)
+    "diff.noprefix": "false",
+    "diff.mnemonicPrefix": "false",
+    "diff.srcPrefix": "a/",
+    "diff.dstPrefix": "b/",
+    "diff.relative": "false",
+    "diff.ignoreSubmodules": "none",  # also overrides .gitmodules' submodule.<name>.ignore
+    "diff.submodule": "short",
+    "diff.renames": "true",
+    "diff.renameLimit": "1000",  # 1: every rename of a large commit becomes a delete and an add
+    "diff.algorithm": "myers",  # the line counts depend on the algorithm
+    "diff.indentHeuristic": "true",
+    "diff.context": "3",
+    "diff.interHunkContext": "0",
+    "diff.suppressBlankEmpty": "false",
+    "diff.orderFile": "/dev/null",  # files in git's order, as the raw entries are
+    "diff.colorMoved": "false",
+    "safe.bareRepository": "all",  # the views are bare repositories found by their folder
+}
+
+# The variables of the user's environment a git process keeps: how to reach a server. Every
+# other GIT_* variable (GIT_DIR, GIT_CONFIG_PARAMETERS, GIT_DIFF_OPTS, GIT_NAMESPACE,
+# GIT_REPLACE_REF_BASE, GIT_TRACE…) could redirect or change what is read.
+_KEPT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT", "GIT_ASKPASS", "GIT_PROXY_COMMAND",
+                   "GIT_EXEC_PATH"})
+_KEPT_PREFIXES = ("GIT_SSL_", "GIT_HTTP_")
+# Where the user's own config stays in force: the network processes (see above).
+_USER_CONFIG = frozenset({"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"})
+
+#: the transports a mirror may use: no ext:: (runs a command), fd::, nor other remote helpers
+MIRROR_PROTOCOLS = "file:git:http:https:ssh"
+#: what a mirror's clone and fetches run on the server's side (``--upload-pack``)
+UPLOAD_PACK = "git-upload-pack"
+# Pinned for the clones and fetches, besides the ``_PINNED`` settings.
+_NETWORK_PINS = {
+    "clone.defaultRemoteName": "origin",
+    "fetch.recurseSubmodules": "false",
+}
+
+# Mirrors this process cloned or updated in the cache: the only places git fetches into.
+_mirrors: set[str] = set()
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
+def own_mirror(path: Path) -> None:
+    """Mark ``path`` as one of the tool's own mirrors: git may fetch into it."""
+    _mirrors.add(os.path.realpath(path))
+
+
+def is_own_mirror(path: Path) -> bool:
+    return os.path.realpath(path) in _mirrors
+
+
+@cache
+def _safe_directories() -> tuple[str, ...]:
+    """The user's ``safe.directory`` entries (a repository owned by another account, trusted in
+    ~/.gitconfig): forwarded on the command line, the one scope besides the ignored files that
+    git takes them from. They allow a repository to be opened; they change nothing it prints."""
+    env = {k: v for k, v in os.environ.items() if k in _USER_CONFIG or not k.startswith("GIT_")}
+    try:
+        proc = subprocess.run(["git", "config", "--get-all", "safe.directory"], cwd="/", env=env,
+                              capture_output=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return tuple(line for line in proc.stdout.decode("utf-8", "replace").splitlines() if line)
+
+
+def _command(args: list[str], network: bool) -> list[str]:
+    pins = {**_PINNED, **_NETWORK_PINS} if network else _PINNED
+    cmd = ["git"]
+    for key, value in pins.items():
+        cmd += ["-c", f"{key}={value}"]
+    for entry in _safe_directories():
+        cmd += ["-c", f"safe.directory={entry}"]
+    return [*cmd, "--no-pager", *args]
+
+
+def _env(network: bool = False) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GIT_") or k in _KEPT or k.startswith(_KEPT_PREFIXES)
+           or (network and k in _USER_CONFIG)}
     env.update(
         LC_ALL="C",
         LANG="C",
         GIT_TERMINAL_PROMPT="0",  # never wait for a password on a TTY
         GIT_OPTIONAL_LOCKS="0",  # reading must not take index.lock in the user's working copy
         GIT_PAGER="cat",
+        GIT_ATTR_NOSYSTEM="1",
+        GIT_NO_REPLACE_OBJECTS="1",  # refs/replace would show another commit under a sha
+        GIT_GRAFT_FILE="/dev/null/none",  # info/grafts would rewrite parents (a path that cannot exist)
+        # No transport at all for reading (a lazy fetch fails), a few for a mirror's fetches.
+        GIT_ALLOW_PROTOCOL=MIRROR_PROTOCOLS if network else "",
     )
+    if not network:
+        env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL="/dev/null")
     # ssh must fail rather than ask (an unknown host key, a passphrase) when cron is the only one
     # listening; keys in an agent still work. A user's own ssh command is left alone.
     if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
-    # A user's GIT_DIR would silently redirect every command to another repository.
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
-        env.pop(var, None)
     return env
 
 
@@ -92,11 +197,13 @@ def run(
     input: bytes | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     check: bool = True,
+    network: bool = False,
 ) -> GitResult:
-    cmd = _BASE + args
+    """``network``: a clone or fetch into one of the tool's own mirrors (see the module's notes)."""
+    cmd = _command(args, network)
     try:
         proc = subprocess.run(
-            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(), check=False,
+            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(network), check=False,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
@@ -122,7 +229,7 @@ def stream(
     """
     try:
         proc = subprocess.Popen(
-            _BASE + args, cwd=cwd, env=_env(),
+            _command(args, False), cwd=cwd, env=_env(),
             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
