@@ -219,3 +219,24 @@ def test_output_git_should_never_print_flags_one_commit():
         assert [s.problem is None for s in secs] == [True, False, False, True]
         assert [f.path for f in secs[0].files()] == ["ok.txt"] and secs[0].files()[0].patch == "+ok"
         assert "line counts" in secs[1].problem and "file status" in secs[2].problem
+
+
+def test_a_giant_message_body_is_read_only_as_far_as_its_gist_needs(make_repo, tmp_path):
+    """240,000 short lines in one paragraph (2.4 MB), then a paragraph that only a reader of the
+    whole body would find: the summary comes from the first 64 KB (bench/long_message.py times it)."""
+    from commitdigest.analysis.message import READ_LIMIT
+
+    repo = make_repo()
+    body = "".join(f"ln {n:06d}\n" for n in range(240_000))
+    assert len(body) == 2_400_000 > READ_LIMIT
+    repo.commit(f"docs: changelog\n\n{body}\nSECOND PARAGRAPH far beyond the read bound.\n",
+                {"CHANGES.md": "changes\n"}, when="2026-01-13T10:00:00+08:00")
+    out = tmp_path / "out"
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai", "--lang", "en",
+                "--out", str(out), "--quiet", "--no-cache")
+    assert r.returncode == 0, r.stderr
+    (commit,) = json.loads((out / "2026-01-13.json").read_text())["repos"][0]["commits"]
+    summary = commit["analysis"]["summary"]
+    assert summary[0].startswith("ln 000000 ln 000001 ln 000002") and summary[0].endswith("…")
+    assert not any("SECOND PARAGRAPH" in s for s in summary)
+    assert "SECOND PARAGRAPH" not in (out / "2026-01-13.md").read_text()

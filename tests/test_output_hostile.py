@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 from markdown_it import MarkdownIt
 
@@ -179,3 +180,60 @@ def test_a_planted_template_cache_is_never_loaded(make_repo, tmp_path):
     assert (tmp_path / "out" / "2026-01-13.html").is_file()
     # and nothing template-related is written to the cache any more
     assert sorted(p for p in (cache / "templates").rglob("*") if p.is_file()) == sorted(planted)
+
+
+# ------------------------------------------------------- hostile URLs: links, chat mentions
+
+MENTION_URL = "https://github.com/acme/x><!channel>|x"
+PWN_URL = "https://github.com/acme/x)[pwn](javascript:alert(1)"
+PWN_BASE = "https://reports.example/a)[pwn](javascript:alert(1)|<!channel>"
+
+
+def chat_payloads(make_repo, tmp_path, origin: str):
+    """A `run` whose repository's origin URL and published base URL are hostile, announced on
+    every Markdown-like chat: (the day's Markdown, {channel type: what it was sent})."""
+    from capture_server import CaptureServer
+
+    repo = make_repo("hostile-url")
+    repo.git("remote", "add", "origin", origin)
+    repo.commit("feat!: drop the v1 api", {"src/api.py": "A = 1\n"}, when="2026-01-13T10:00:00+08:00")
+    with CaptureServer() as server:
+        channels = "".join(f'[[notify]]\ntype = "{kind}"\nurl = "{server.url("/" + kind)}"\nbackoff = 0\n'
+                           for kind in ("slack", "dingtalk", "wecom", "feishu"))
+        (tmp_path / "commitdigest.toml").write_text(
+            f'timezone = "Asia/Shanghai"\nlanguage = "en"\n[[repos]]\npath = "{repo.path}"\n'
+            f'[output]\ndir = "out"\nbase_url = "{PWN_BASE}"\n{channels}')
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        sent = {p.path.strip("/"): json.dumps(p.body, ensure_ascii=False) for p in server.posts}
+    return (tmp_path / "out" / "2026-01-13.md").read_text(encoding="utf-8"), sent
+
+
+@pytest.mark.parametrize("origin", [MENTION_URL, PWN_URL], ids=["slack-mention", "javascript-link"])
+def test_hostile_urls_make_no_link_and_no_mention(make_repo, tmp_path, origin):
+    md, sent = chat_payloads(make_repo, tmp_path, origin)
+    hrefs, _, _ = links_and_images(md)
+    assert not [h for h in hrefs if not h.startswith("#")], hrefs  # the origin gives no links at all
+    assert set(sent) == {"slack", "dingtalk", "wecom", "feishu"}
+    for kind, payload in sent.items():
+        assert "<!channel>" not in payload and "<!" not in payload, kind
+        assert "](javascript" not in payload and ")[pwn]" not in payload, kind
+    # The published link is still there, encoded: nothing in it ends the link.
+    encoded = "https://reports.example/a%29[pwn]%28javascript:alert%281%29%7C%3C!channel%3E/2026-01-13.md"
+    assert f"<{encoded}|" in sent["slack"]
+    for kind in ("dingtalk", "wecom"):
+        destinations = re.findall(r"\]\(([^)]*)\)", json.loads(sent[kind])["markdown"].get("text")
+                                  or json.loads(sent[kind])["markdown"]["content"])
+        assert destinations == [encoded], (kind, destinations)
+
+
+@pytest.mark.parametrize("url", [PWN_URL, MENTION_URL, "https://[::1/a/b"])
+def test_a_hostile_web_url_is_refused_in_one_line(make_repo, tmp_path, url):
+    repo = make_repo()
+    repo.commit("feat: one", {"a.py": "A = 1\n"}, when="2026-01-13T10:00:00+08:00")
+    r = run_cli("report", "--repo", str(repo.path), "--web-url", url, "--date", "2026-01-13", "--out",
+                str(tmp_path / "out"))
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("commitdigest: error: ") and "GitHub or GitLab" in lines[0]
+    assert not (tmp_path / "out").exists()

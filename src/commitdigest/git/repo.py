@@ -67,35 +67,51 @@ def _host_kind(host: str) -> str | None:
     return None
 
 
+# What a link is rebuilt from: a host name (letters, digits, dots, dashes: IDNs arrive as punycode)
+# and path segments in the characters GitHub and GitLab allow in owner, group and project names.
+# Anything else (``>``, ``|``, ``)``, ``%``, spaces, quotes) would reach a Markdown link, a chat
+# message or an href as markup: such a URL gives no links at all.
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
 def web_links(remote_url: str | None) -> WebLinks | None:
     """https / ssh / scp-style remotes of GitHub and GitLab → web links; others → None.
 
-    Credentials embedded in the URL (``https://user:token@host/…``) are never carried over.
+    The links are rebuilt from validated parts (``https://`` + host + owner/name), never copied
+    from the URL: credentials, ports, queries and anything that is not a plain name stay out.
     """
-    if not remote_url:
+    if not isinstance(remote_url, str) or not remote_url:
         return None
     url = remote_url.strip()
     host = path = None
     if "://" in url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("https", "http", "ssh", "git", "git+ssh"):
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:  # an unbalanced "[" in the host, a bad port
             return None
-        host, path = parts.hostname, parts.path
+        if parts.scheme.lower() not in ("https", "http", "ssh", "git", "git+ssh"):
+            return None
+        path = parts.path
     else:
         m = _SCP_RE.match(url)
         if m and not url.startswith(("/", ".")):
             host, path = m.group(1), m.group(2)
     if not host or not path:
         return None
+    host = host.lower()
     kind = _host_kind(host)
-    if kind is None:
+    if kind is None or not _HOST.fullmatch(host):
         return None
     path = path.strip("/")
     path = path.removesuffix(".git")
     segments = [s for s in path.split("/") if s]
     if len(segments) < 2 or (kind == "github" and len(segments) != 2):
         return None
-    return WebLinks(base=f"https://{host.lower()}/{'/'.join(segments)}", kind=kind)
+    if not all(_SEGMENT.fullmatch(s) for s in segments):
+        return None
+    return WebLinks(base=f"https://{host}/{'/'.join(segments)}", kind=kind)
 
 
 def checked_web_links(web_url: str) -> WebLinks:
