@@ -237,3 +237,62 @@ def test_a_hostile_web_url_is_refused_in_one_line(make_repo, tmp_path, url):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("commitdigest: error: ") and "GitHub or GitLab" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------ what a terminal or a reader would obey, not read
+
+# A carriage return that would put "docs: typo fix" over the real subject, a backspace, a bell,
+# an OSC 8 hyperlink, an 8-bit CSI (U+009B, as UTF-8) that clears the screen.
+SPOOFED = ("feat!: DISABLE AUTH CHECK\r\x08\x07\x1b]8;;https://evil.example/\x07docs: typo fix\x1b]8;;\x07"
+           " \u009b2J\u202e")
+TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize("args", [["--explain"], ["--explain", "--format", "json"], [], ["--format", "json"]],
+                         ids=["explain", "explain-json", "md", "json"])
+def test_analyze_never_prints_what_drives_a_terminal(make_repo, args):
+    repo = make_repo()
+    sha = raw_commit(repo, SPOOFED.encode() + b"\n\nbody\n", files={"src/auth.py": "def check():\n    return True\n"})
+    r = run_cli("analyze", sha, "--repo", str(repo.path), "--lang", "en", "--tz", "Asia/Shanghai", *args)
+    assert r.returncode == 0, r.stderr
+    assert not TERMINAL.search(r.stdout), TERMINAL.findall(r.stdout)
+    assert "DISABLE AUTH CHECK" in r.stdout
+    if "json" in args:
+        data = json.loads(r.stdout)  # escapes, not raw controls: the same data
+        assert data["subject"].startswith("feat!: DISABLE AUTH CHECK\r") and "\u202e" in data["subject"]
+    else:
+        assert "\\u202e" in r.stdout  # shown, not obeyed
+
+
+BIDI_PATH = "src/invoice_\u202egnp.py"  # shows as "src/invoice_yp.png"
+BIDI_SUBJECT = "fix: access check \u2067/* admin only */\u2069 (#21)"
+BIDI_TITLE = "Harmless \u202etpircs\u202c cleanup"
+
+
+def test_bidirectional_controls_are_shown_escaped_in_every_file(make_repo, tmp_path, monkeypatch):
+    from hosting_server import FakeHost, FakePR
+
+    repo = make_repo("bidi")
+    repo.git("remote", "add", "origin", "https://github.com/acme/bidi.git")
+    repo.commit(BIDI_SUBJECT, {BIDI_PATH: "x = 1\n"}, when="2026-01-13T10:00:00+08:00",
+                author="Mal\u202elory <m@example.com>")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_faketoken")
+    with FakeHost() as host:
+        host.add(FakePR(21, title=BIDI_TITLE, labels=["\u202elabel"]))
+        (tmp_path / "commitdigest.toml").write_text(
+            f'timezone = "Asia/Shanghai"\nlanguage = "en"\n[[repos]]\npath = "{repo.path}"\n'
+            f'[output]\ndir = "out"\nformats = ["md", "json", "html", "feed"]\nbase_url = "https://r.example/"\n'
+            f'[hosting]\ngithub_api = "{host.github_api}"\n')
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out"
+    for name in ("2026-01-13.md", "2026-01-13.json", "2026-01-13.html", "feed.xml", "index.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert not re.search("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", text), name
+    md = (out / "2026-01-13.md").read_text(encoding="utf-8")
+    assert "access check \\u2067/* admin only */\\u2069 (#21)" in md
+    assert "Harmless \\u202etpircs\\u202c cleanup" in md and "Mal\\u202elory" in md
+    (commit,) = json.loads((out / "2026-01-13.json").read_text())["repos"][0]["commits"]
+    assert commit["files"][0]["path"] == "src/invoice_\\u202egnp.py"
+    assert commit["pr_meta"]["title"] == "Harmless \\u202etpircs\\u202c cleanup"
+    assert "invoice_\\u202egnp.py" in (out / "2026-01-13.html").read_text(encoding="utf-8")
