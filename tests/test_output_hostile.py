@@ -4,8 +4,10 @@ no control characters in any file, no live links or images from commit text."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
+import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -296,3 +298,89 @@ def test_bidirectional_controls_are_shown_escaped_in_every_file(make_repo, tmp_p
     assert commit["files"][0]["path"] == "src/invoice_\\u202egnp.py"
     assert commit["pr_meta"]["title"] == "Harmless \\u202etpircs\\u202c cleanup"
     assert "invoice_\\u202egnp.py" in (out / "2026-01-13.html").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------- writes stay inside
+
+
+def one_line_error(r, code: int, fragment: str) -> None:
+    assert r.returncode == code, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("commitdigest: error: ") and fragment in lines[0], r.stderr
+    assert "internal error" not in r.stderr
+
+
+def a_day(make_repo):
+    repo = make_repo()
+    repo.commit("feat: one", {"a.py": "A = 1\n"}, when="2026-01-13T10:00:00+08:00")
+    return repo
+
+
+def test_a_linked_rollups_folder_is_never_written_through(make_repo, tmp_path):
+    repo = a_day(make_repo)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "2026-W03.md"
+    victim.write_text("precious\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "rollups").symlink_to(outside)
+    r = run_cli("rollup", "--week", "2026-W03", "--repo", str(repo.path), "--tz", "Asia/Shanghai", "--out", str(out))
+    one_line_error(r, 5, "a symbolic link")
+    assert victim.read_text() == "precious\n" and sorted(p.name for p in outside.iterdir()) == ["2026-W03.md"]
+    # A folder of the per-repo layout, the same.
+    (tmp_path / "commitdigest.toml").write_text(
+        f'timezone = "Asia/Shanghai"\n[[repos]]\npath = "{repo.path}"\n[output]\ndir = "out2"\nlayout = "per-repo"\n')
+    (tmp_path / "out2").mkdir()
+    (tmp_path / "out2" / "2026").symlink_to(outside)
+    r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+    assert r.returncode != 0 and "internal error" not in r.stderr and "a symbolic link" in r.stderr, r.stderr
+    assert sorted(p.name for p in outside.iterdir()) == ["2026-W03.md"]
+    # The output directory itself may be a link (a published folder elsewhere).
+    (tmp_path / "published").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "published")
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                "--out", str(tmp_path / "link"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "published" / "2026-01-13.md").is_file()
+
+
+def test_a_lock_or_config_that_is_not_a_regular_file_is_refused_in_one_line(make_repo, tmp_path):
+    repo = a_day(make_repo)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".commitdigest.lock").symlink_to(tmp_path / "elsewhere.lock")
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--out", str(out))
+    one_line_error(r, 5, "a symbolic link")
+    assert not (tmp_path / "elsewhere.lock").exists() and not (out / "2026-01-13.md").exists()
+    (out / ".commitdigest.lock").unlink()
+    (out / ".commitdigest.lock").symlink_to(out / ".commitdigest.lock")  # a loop: ELOOP when opened
+    one_line_error(run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--out", str(out)), 5,
+                   "a symbolic link")
+
+    fifo = tmp_path / "fifo.toml"  # a stand-in for a device node: not a regular file
+    os.mkfifo(fifo)
+    one_line_error(run_cli("init", "--force", "--path", str(fifo)), 5, "not a regular file")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    target = tmp_path / "dotfiles.toml"
+    target.write_text("# mine\n")
+    (tmp_path / "linked.toml").symlink_to(target)
+    one_line_error(run_cli("init", "--force", "--path", str(tmp_path / "linked.toml")), 5, "a symbolic link")
+    assert (tmp_path / "linked.toml").is_symlink() and target.read_text() == "# mine\n"
+
+
+def test_links_in_the_cache_are_not_followed(make_repo, tmp_path):
+    repo = a_day(make_repo)
+    cache, outside = tmp_path / "cache", tmp_path / "outside"
+    cache.mkdir()
+    outside.mkdir()
+    (cache / "mirrors").symlink_to(outside)
+    (cache / "cache.sqlite3").symlink_to(outside / "planted.sqlite3")
+    r = run_cli("report", "--repo", f"file://{repo.path}", "--date", "2026-01-13", "--out", str(tmp_path / "out"),
+                "--cache-dir", str(cache))
+    one_line_error(r, 5, "a symbolic link")
+    assert list(outside.iterdir()) == []
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--out", str(tmp_path / "out"),
+                "--cache-dir", str(cache), "--quiet")
+    assert r.returncode == 0 and "cache.sqlite3: a symbolic link" in r.stderr and "not cached" in r.stderr, r.stderr
+    assert list(outside.iterdir()) == []

@@ -27,7 +27,7 @@ from commitdigest.errors import (
     InputError,
 )
 from commitdigest.outputs import check_formats
-from commitdigest.outputs.files import check_writable, write_atomic
+from commitdigest.outputs.files import check_regular, check_writable, write_atomic
 from commitdigest.outputs.text import clean, terminal_json
 from commitdigest.outputs.urls import is_web_url
 from commitdigest.progress import Progress
@@ -363,8 +363,9 @@ def init(force, target) -> None:
     from importlib.resources import files
 
     path = Path(target)
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:
         raise InputError(f"{path} already exists: edit it, or pass --force to overwrite it")
+    check_regular(path, "the config file")  # --force replaces a file, never a device or a link
     check_writable(path.parent if str(path.parent) else Path("."))
     write_atomic(path, files("commitdigest").joinpath("sample_config.toml").read_text(encoding="utf-8"))
     click.echo(str(path))

@@ -29,10 +29,12 @@ from commitdigest.models import Report
 from commitdigest.outputs import formats as formats_mod
 from commitdigest.outputs.catalog import load_report
 from commitdigest.outputs.files import (
+    check_regular,
     check_writable,
     ensure_dir,
     remove_stale_temps,
     write_atomic,
+    writing_inside,
 )
 from commitdigest.store import Store, default_cache_dir
 from commitdigest.window import Zone
@@ -155,14 +157,18 @@ def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[None]:
     its files with a ``run``'s. Holding it, no other writer is alive here, so the temp files a
     killed one left behind can go."""
     ensure_dir(out_dir)
+    check_regular(out_dir / LOCK_NAME, "a lock file")  # a link would have the lock opened elsewhere
     lock = FileLock(str(out_dir / LOCK_NAME))
     try:
         lock.acquire(timeout=wait)
     except Timeout:
         raise LockedError(f"{out_dir}: another commitdigest run is writing here; try again when it ends") from None
+    except OSError as exc:
+        raise OutputError(f"cannot lock {out_dir / LOCK_NAME}: {exc.strerror or exc}") from None
     try:
         remove_stale_temps(out_dir)
-        yield
+        with writing_inside(out_dir):
+            yield
     finally:
         lock.release()
 

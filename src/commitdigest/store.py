@@ -15,7 +15,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from commitdigest.errors import OutputError
 from commitdigest.models import CommitAnalysis, PullRequest
+from commitdigest.outputs.files import check_regular
 
 log = logging.getLogger("commitdigest")
 
@@ -103,6 +105,12 @@ class Store:
         except OSError as exc:
             log.warning("cannot create the cache directory %s (%s); not cached this run",
                         self.directory, exc.strerror or exc)
+            return
+        try:  # SQLite would follow a link planted in the cache and write wherever it points
+            for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
+                check_regular(self.directory / name, "the cache")
+        except OutputError as exc:
+            log.warning("%s; not cached this run", exc.message)
             return
         try:
             self.db, self.writable = self._open(), True

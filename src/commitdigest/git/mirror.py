@@ -36,6 +36,7 @@ from filelock import FileLock, Timeout
 from commitdigest.errors import GitError
 from commitdigest.git import runner
 from commitdigest.models import Window
+from commitdigest.outputs.files import check_inside, check_regular
 
 log = logging.getLogger("commitdigest.mirror")
 
@@ -142,7 +143,13 @@ def ensure_mirror(url: str, cache_dir: Path, timeout: float = runner.DEFAULT_TIM
     An existing full mirror stays full whatever ``kind`` says (it works, and turning it lean
     would mean cloning again); a lean one asked to be ``full`` is cloned again in full."""
     target = mirror_dir(cache_dir, url)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # Nothing in the cache may send a clone or a fetch elsewhere: a linked mirrors/ folder or mirror.
+    check_inside(target, root=cache_dir)
+    check_regular(Path(str(target) + ".lock"), "a lock file")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GitError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
     lean = wants_lean(url, kind)
     lock = FileLock(str(target) + ".lock")
     try:
