@@ -384,3 +384,57 @@ def test_links_in_the_cache_are_not_followed(make_repo, tmp_path):
                 "--cache-dir", str(cache), "--quiet")
     assert r.returncode == 0 and "cache.sqlite3: a symbolic link" in r.stderr and "not cached" in r.stderr, r.stderr
     assert list(outside.iterdir()) == []
+
+
+# ----------------------------------------------------------------------- damaged state files
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("planted", [DEEP, '{"a":' * 900 + "1" + "}" * 900, "{not json", '{"title": 1}'],
+                         ids=["deep-array", "deep-object", "not-json", "wrong-shape"])
+def test_a_damaged_twin_in_the_output_directory_is_skipped(make_repo, tmp_path, planted):
+    repo = a_day(make_repo)
+    out = tmp_path / "out"
+    (out / "rollups").mkdir(parents=True)
+    (out / "2026-01-12.json").write_text(planted)
+    (out / "rollups" / "2026-W01.json").write_text(planted)
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
+                "--format", "md,json,html,feed", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "2026-01-13" in index and "2026-01-12.html" not in index
+    ET.parse(out / "feed.xml")
+    # run's "is this day done" reads the twin: a damaged one is a day to write again, not an error
+    (tmp_path / "commitdigest.toml").write_text(
+        f'timezone = "Asia/Shanghai"\n[[repos]]\npath = "{repo.path}"\n[output]\ndir = "out"\n'
+        f'formats = ["md", "json", "html"]\n')
+    (out / "2026-01-13.json").write_text(planted)
+    r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+    assert r.returncode == 0 and "internal error" not in r.stderr, r.stderr
+    assert json.loads((out / "2026-01-13.json").read_text())["repos"][0]["commits"]
+
+
+@pytest.mark.parametrize("planted", [DEEP, "{not json", '{"2026-01-13": ["ok"]}', "[]", "x" * (5 << 20)],
+                         ids=["deep", "not-json", "wrong-shape", "a-list", "too-large"])
+def test_a_damaged_deliveries_record_is_set_aside_with_one_warning(make_repo, tmp_path, planted):
+    from capture_server import CaptureServer
+
+    repo = a_day(make_repo)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".commitdigest-deliveries.json").write_text(planted)
+    with CaptureServer() as server:
+        (tmp_path / "commitdigest.toml").write_text(
+            f'timezone = "Asia/Shanghai"\n[[repos]]\npath = "{repo.path}"\n[output]\ndir = "out"\n'
+            f'[[notify]]\ntype = "webhook"\nurl = "{server.url("/in")}"\n')
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        warnings = r.stderr.strip().splitlines()
+        assert len(warnings) == 1 and warnings[0].startswith("commitdigest: warning: ") and "set aside" in warnings[0]
+        assert len(server.posts) == 1
+        assert json.loads((out / ".commitdigest-deliveries.json").read_text()) == {"2026-01-13": {"0:webhook:webhook": "ok"}}
+        (aside,) = out.glob(".commitdigest-deliveries.json.damaged-*")
+        assert aside.read_text() == planted
+        r = run_cli("run", "--date", "2026-01-13", cwd=tmp_path)  # recorded: not sent again
+        assert r.returncode == 0 and "warning" not in r.stderr and len(server.posts) == 1

@@ -9,11 +9,13 @@ A lock on the output directory keeps two runs (a slow cron job and the next one)
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,7 @@ from filelock import FileLock, Timeout
 from commitdigest import pipeline
 from commitdigest.analysis.base import Analyzer
 from commitdigest.config import Config
-from commitdigest.errors import CommitdigestError, LockedError, OutputError
+from commitdigest.errors import CommitdigestError, InputError, LockedError, OutputError
 from commitdigest.git.mirror import redact_url
 from commitdigest.models import Report
 from commitdigest.outputs import formats as formats_mod
@@ -41,6 +43,8 @@ from commitdigest.window import Zone
 
 if TYPE_CHECKING:
     from commitdigest.rollup import Period
+
+log = logging.getLogger("commitdigest")
 
 
 @dataclass
@@ -534,12 +538,34 @@ def _send(send: Callable[..., list], pending, state, state_path, done, stem) -> 
     return [f"{d.channel}: {d.error}" for d in deliveries if not d.ok]
 
 
+#: the deliveries record holds 120 keys at most (``_trimmed``): a few KB
+DELIVERIES_BYTES = 4 << 20
+
+
 def _read_state(state_path: Path) -> dict[str, Any]:
+    """What each channel got, by day (``{stem: {channel key: "ok" | "failed"}}``). A record that is
+    damaged — not JSON, too large or deep, or of another shape — is set aside with one warning and
+    the run starts a new one: a channel may then get a day's message once more, never an error."""
+    from commitdigest.outputs import jsonfile
+
+    if not os.path.lexists(state_path):
+        return {}
     try:
-        state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
-    except (OSError, ValueError):
-        state = {}
-    return state if isinstance(state, dict) else {}
+        state = jsonfile.load(state_path, max_bytes=DELIVERIES_BYTES)
+        if not (isinstance(state, dict) and all(
+                isinstance(done, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in done.items())
+                for done in state.values())):
+            raise InputError(f"{state_path}: not a record of deliveries")
+    except InputError as exc:
+        aside = state_path.with_name(f"{state_path.name}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+        try:
+            state_path.rename(aside)
+            where = f"set aside as {aside.name}"
+        except OSError as err:
+            where = f"and cannot be set aside ({err.strerror or err})"
+        log.warning("%s; %s: channels may get this day's message once more", exc.message, where)
+        return {}
+    return state
 
 
 def _send_rollup(rollup, channels, on_delivery, **options) -> list:

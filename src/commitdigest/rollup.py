@@ -8,7 +8,6 @@ functions: days in, ``Rollup`` out; rendering and files live in ``outputs.rollup
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -208,11 +207,13 @@ class Rollup(BaseModel):
 def load_rollup(path: str | Path) -> Rollup:
     """A rollup read back from its JSON twin (``outputs.rollup.path_of``); ``InputError`` when
     the file is unreadable or not a rollup twin."""
+    from commitdigest.outputs import jsonfile
+
     source = Path(path)
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{source}: not a readable rollup ({exc})") from None
+        data = jsonfile.load(source)
+    except InputError as exc:
+        raise InputError(f"{source}: not a readable rollup ({exc.message.removeprefix(f'{source}: ')})") from None
     if not isinstance(data, dict) or data.get("kind") != "rollup":
         raise InputError(f"{source}: not a rollup twin")
     try:

@@ -10,7 +10,6 @@ counted, never fatal.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from commitdigest.errors import InputError
 from commitdigest.git.repo import web_links
 from commitdigest.models import Report
+from commitdigest.outputs import jsonfile
 from commitdigest.report.build import _unique, slugify
 
 
@@ -31,12 +31,12 @@ def load_report(path: str | Path) -> Report:
     names, whether it is a period from its window."""
     source = Path(path)
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{source}: not a readable report twin ({exc})") from None
+        data = jsonfile.load(source)
+    except InputError as exc:
+        raise InputError(f"{source}: not a readable report twin ({exc.message.removeprefix(f'{source}: ')})") from None
     try:
         return report_from_json(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise InputError(f"{source}: not a report twin ({type(exc).__name__}: {exc})") from None
 
 
