@@ -81,7 +81,13 @@ def strip_credentials(url: str) -> str:
     """The URL without userinfo (``user:token@``) and without a query or fragment: what may
     appear in a folder name. Tokens ride in both places (``?private_token=…``)."""
     if _SCHEME.match(url):
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "https://[::1/a": not a URL Python can split; git will say what is wrong
+            scheme, _, rest = url.partition("://")
+            rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+            host, slash, path = rest.partition("/")
+            return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
         netloc = parts.netloc.rpartition("@")[2]
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
     # scp-like user@host:path has no password field: its user (git@) is an account name, and

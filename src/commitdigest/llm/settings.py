@@ -75,6 +75,10 @@ class LLMSettings(BaseModel):
         v = v.strip()
         if not v.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        from commitdigest.outputs.urls import is_web_url
+
+        if not is_web_url(v):  # http://[::1 (no closing bracket), a port that is not a number
+            raise ValueError("is not a valid URL: give http(s)://HOST[:PORT]/PATH")
         return v
 
     @field_validator("model")

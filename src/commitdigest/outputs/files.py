@@ -101,10 +101,13 @@ def check_writable(path: Path) -> None:
     """Fail before any work if ``path`` could not be created or written — without creating it,
     so a run that fails later leaves nothing behind."""
     probe = path
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
+    try:
+        while not probe.exists():
+            if probe.parent == probe:
+                break
+            probe = probe.parent
+    except OSError as exc:  # a name longer than the file system allows, a loop of links
+        raise OutputError(f"cannot create output directory {path}: {exc.strerror or exc}") from None
     if probe.exists() and not probe.is_dir():
         raise OutputError(f"cannot create output directory {path}: {probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):

@@ -23,6 +23,7 @@ def is_web_url(value: str | None) -> bool:
         return False
     try:
         parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises for a port that is not a number below 65536)
     except ValueError:  # e.g. an unbalanced "[" in the host
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
