@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import run_cli
@@ -240,3 +240,50 @@ def test_a_giant_message_body_is_read_only_as_far_as_its_gist_needs(make_repo, t
     assert summary[0].startswith("ln 000000 ln 000001 ln 000002") and summary[0].endswith("…")
     assert not any("SECOND PARAGRAPH" in s for s in summary)
     assert "SECOND PARAGRAPH" not in (out / "2026-01-13.md").read_text()
+
+
+def test_a_commit_dated_after_the_run_is_shown_on_the_day_it_is_first_seen(make_repo, tmp_path):
+    """A committer date in 2100 (or year 10000, as git stores it) would put a commit in no report
+    before that day: it is shown, flagged, on the day a report first sees it on the branch."""
+    from commitdigest.store import Store
+
+    zone = parse_zone("Asia/Shanghai")
+    today = datetime.now(UTC).astimezone(zone.tz).date()
+    yesterday = today - timedelta(days=1)
+    repo = make_repo()
+    head = repo.commit("fix: ordinary", {"a.txt": "a\n"}, when="2026-01-12T10:00:00+08:00")
+    head = literal_commit(repo, head, "1768276800", "4102444800", "feat!: dated 2100")
+    head = literal_commit(repo, head, "1768276800", "253402300800", "feat!: dated year 10000")
+    repo.git("update-ref", "refs/heads/main", head)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+
+    def subjects(day, *extra):
+        r = run_cli("report", "--repo", str(repo.path), "--date", day.isoformat(), "--tz", "Asia/Shanghai",
+                    "--lang", "en", "--out", str(out), "--cache-dir", str(cache), "--quiet", *extra)
+        assert r.returncode == 0, r.stderr
+        (section,) = json.loads((out / f"{day.isoformat()}.json").read_text())["repos"]
+        return {c["subject"]: c.get("first_seen") for c in section["commits"]}
+
+    assert subjects(yesterday) == {}  # neither was seen before today
+    assert subjects(today) == {"feat!: dated 2100": today.isoformat(), "feat!: dated year 10000": today.isoformat()}
+    md = (out / f"{today.isoformat()}.md").read_text()
+    assert md.count("after the day it was first seen on the branch: shown on that day") == 2
+    assert subjects(today, "--no-cache") == subjects(today)  # without the cache: the day of the report
+
+    # Recorded once, a sighting holds: a commit first seen on 2026-01-13 is shown on that day,
+    # whenever that day's report is made, and on no other.
+    late = literal_commit(repo, head, "1768276800", "4102444800", "feat!: seen on the 13th")
+    repo.git("update-ref", "refs/heads/main", late)
+    store = Store(cache)
+    store.put_first_seen({late: date(2026, 1, 13)})
+    store.close()
+    assert subjects(date(2026, 1, 13)) == {"feat!: seen on the 13th": "2026-01-13"}
+    assert "feat!: seen on the 13th" not in subjects(today)
+    # and every command still reads these commits
+    for sha in (head, late):
+        for tz in ("Pacific/Kiritimati", "Etc/GMT+12"):
+            r = run_cli("analyze", sha, "--repo", str(repo.path), "--tz", tz, "--format", "json")
+            assert r.returncode == 0, r.stderr
+    r = run_cli("rollup", "--since", "2026-01-12", "--until", "2026-01-18", "--repo", str(repo.path), "--tz",
+                "Asia/Shanghai", "--out", str(tmp_path / "rollup"), "--cache-dir", str(cache))
+    assert r.returncode == 0, r.stderr

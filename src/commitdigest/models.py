@@ -8,7 +8,7 @@ analyzer; ``Report`` is what the renderers turn into bytes. The JSON report is
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -115,6 +115,9 @@ class Commit(BaseModel):
     # The pull request the commit came from, when the hosting API was asked and answered
     # (``hosting.attach_pull_requests``); ``pr`` is only the number a squash subject names.
     pull_request: PullRequest | None = None
+    # Dated after the run that first saw it on the branch (2100, year 10000): the day it is shown
+    # on, that day, instead of its date's (pipeline.py); ``None`` for every ordinary commit.
+    first_seen: date | None = None
 
     @property
     def short_sha(self) -> str:
@@ -264,6 +267,8 @@ class CommitEntry(BaseModel):
     read_error: str | None = None
     analysis: CommitAnalysis
     pull_request: PullRequest | None = None  # from the hosting API; None without a token
+    #: shown on the day it was first seen, its date being after that day (``Commit.first_seen``)
+    first_seen: date | None = None
 
     def to_json_dict(self) -> dict:
         """One entry of a section's ``commits`` in the JSON twin (REPORT_FORMAT.md §3)."""
@@ -281,6 +286,8 @@ class CommitEntry(BaseModel):
         }
         if self.pull_request is not None:
             out["pr_meta"] = self.pull_request.meta()
+        if self.first_seen is not None:
+            out["first_seen"] = self.first_seen.isoformat()
         return out
 
 

@@ -58,7 +58,8 @@ def report_from_json(data: dict[str, Any]) -> Report:
             "commits": [{"sha": c["sha"], "short_sha": c["short_sha"], "anchor": _unique(f"c-{c['short_sha']}", anchors),
                          "url": c.get("url"), "pr_url_base": pr_base, "time": c["time"], "author": c["author"],
                          "subject": c["subject"], "pr": c.get("pr"), "files": c.get("files", []),
-                         "read_error": c.get("read_error"), "analysis": c["analysis"]} for c in repo["commits"]],
+                         "read_error": c.get("read_error"), "first_seen": c.get("first_seen"),
+                         "analysis": c["analysis"]} for c in repo["commits"]],
         })
     return Report.model_validate({
         "title": data["title"], "language": data["language"], "timezone": data["timezone"],
