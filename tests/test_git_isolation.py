@@ -277,3 +277,18 @@ def test_a_url_rewritten_to_a_command_transport_is_refused(tmp_path):
                 "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "--quiet")
     assert r.returncode == 3, r.stderr
     assert "transport 'ext' not allowed" in r.stderr and not marker.exists()
+
+
+def test_a_mirror_keeps_the_users_transport_settings_and_nothing_else(make_repo, tmp_path):
+    """~/.gitconfig is where a token goes (url.<base>.insteadOf, README "Tracking many
+    repositories"): the clone and fetches get that, and not a remote.origin.url of its own."""
+    up, _ = upstream_with_big_blob(make_repo)
+    evil = make_repo("evil")
+    evil.commit("feat!: from the wrong server", {"x.txt": "x\n"}, when=f"{DAY}T12:00:00+08:00")
+    Path(os.environ["GIT_CONFIG_GLOBAL"]).write_text(
+        f'[url "file://{up.path.parent}/"]\n    insteadOf = https://git.example.invalid/team/\n'
+        f'[remote "origin"]\n    url = file://{evil.path}\n    fetch = +refs/*:refs/*\n')
+    cache = tmp_path / "cache"
+    for n in range(2):  # the clone, then a fetch
+        _, twin = report("https://git.example.invalid/team/upstream", tmp_path / f"out{n}", "--cache-dir", str(cache))
+        assert set(commits_of(twin)) == {"feat: small", "feat: big"}

@@ -19,15 +19,18 @@ so git's lazy fetch in a partial clone fails instead of running what the clone's
 its upload-pack; the commit is flagged. Those clones and fetches go only into the mirrors this
 process cloned or updated in the cache (``own_mirror``), with ``--upload-pack`` pinned on their
 command line (git takes the *first* ``uploadpack`` setting it finds, so a ``-c`` cannot override
-one in a config file), hooks off and only ``MIRROR_PROTOCOLS``. They keep the user's global
-config, where ``url.<base>.insteadOf`` tokens, proxies and credential helpers live.
+one in a config file), hooks off and only ``MIRROR_PROTOCOLS``. Of the user's global config they
+are handed only the transport settings (``_TRANSPORT``: ``url.<base>.insteadOf`` tokens, proxies,
+credential helpers), never the rest (a ``remote.origin.url`` there would be fetched from first).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,8 +84,14 @@ _PINNED = {
 _KEPT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT", "GIT_ASKPASS", "GIT_PROXY_COMMAND",
                    "GIT_EXEC_PATH"})
 _KEPT_PREFIXES = ("GIT_SSL_", "GIT_HTTP_")
-# Where the user's own config stays in force: the network processes (see above).
+# Where the user's config files are found: read once, by _user_settings, and by no git process.
 _USER_CONFIG = frozenset({"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"})
+# The settings of the user's system and global config that a mirror's clone and fetches are
+# given: how to reach and log in to a server (url.<base>.insteadOf, where the README has a
+# token go; http.* proxies and certificates; credential helpers; ssh), nothing that changes
+# what is fetched or from where (a remote.origin.url there would come before the mirror's own).
+_TRANSPORT = re.compile(r"url\..+\.(?:insteadof|pushinsteadof)|https?\..+|credential\..+"
+                        r"|core\.(?:sshcommand|gitproxy|askpass)|ssh\.variant")
 
 #: the transports a mirror may use: no ext:: (runs a command), fd::, nor other remote helpers
 MIRROR_PROTOCOLS = "file:git:http:https:ssh"
@@ -108,17 +117,32 @@ def is_own_mirror(path: Path) -> bool:
 
 
 @cache
-def _safe_directories() -> tuple[str, ...]:
-    """The user's ``safe.directory`` entries (a repository owned by another account, trusted in
-    ~/.gitconfig): forwarded on the command line, the one scope besides the ignored files that
-    git takes them from. They allow a repository to be opened; they change nothing it prints."""
+def _user_settings() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """(the user's ``safe.directory`` entries, their transport settings), from the system and
+    global config as the user's own git reads them, once per process. ``safe.directory`` trusts
+    a repository owned by another account; it changes nothing git prints, and git takes it
+    only from those files or the command scope, so it is handed on there (for every process);
+    the transport settings go to the network processes. Both through ``GIT_CONFIG_COUNT``, which
+    keeps any "=" in a key (a URL with a token) intact."""
     env = {k: v for k, v in os.environ.items() if k in _USER_CONFIG or not k.startswith("GIT_")}
-    try:
-        proc = subprocess.run(["git", "config", "--get-all", "safe.directory"], cwd="/", env=env,
-                              capture_output=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return ()
-    return tuple(line for line in proc.stdout.decode("utf-8", "replace").splitlines() if line)
+    with tempfile.TemporaryDirectory() as nowhere:  # no repository here: no local config
+        try:
+            proc = subprocess.run(["git", "config", "-z", "--list", "--show-scope"], cwd=nowhere, env=env,
+                                  capture_output=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            return (), ()
+    items = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    safe: list[tuple[str, str]] = []
+    transport: list[tuple[str, str]] = []
+    for scope, entry in zip(items[::2], items[1::2], strict=False):
+        if scope not in ("system", "global"):
+            continue
+        key, _, value = entry.partition("\n")
+        if key == "safe.directory":
+            safe.append((key, value))
+        elif _TRANSPORT.fullmatch(key):
+            transport.append((key, value))
+    return tuple(safe), tuple(transport)
 
 
 def _command(args: list[str], network: bool) -> list[str]:
@@ -126,29 +150,31 @@ def _command(args: list[str], network: bool) -> list[str]:
     cmd = ["git"]
     for key, value in pins.items():
         cmd += ["-c", f"{key}={value}"]
-    for entry in _safe_directories():
-        cmd += ["-c", f"safe.directory={entry}"]
     return [*cmd, "--no-pager", *args]
 
 
 def _env(network: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("GIT_") or k in _KEPT or k.startswith(_KEPT_PREFIXES)
-           or (network and k in _USER_CONFIG)}
+           if not k.startswith("GIT_") or k in _KEPT or k.startswith(_KEPT_PREFIXES)}
     env.update(
         LC_ALL="C",
         LANG="C",
         GIT_TERMINAL_PROMPT="0",  # never wait for a password on a TTY
         GIT_OPTIONAL_LOCKS="0",  # reading must not take index.lock in the user's working copy
         GIT_PAGER="cat",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL="/dev/null",
         GIT_ATTR_NOSYSTEM="1",
         GIT_NO_REPLACE_OBJECTS="1",  # refs/replace would show another commit under a sha
         GIT_GRAFT_FILE="/dev/null/none",  # info/grafts would rewrite parents (a path that cannot exist)
         # No transport at all for reading (a lazy fetch fails), a few for a mirror's fetches.
         GIT_ALLOW_PROTOCOL=MIRROR_PROTOCOLS if network else "",
     )
-    if not network:
-        env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL="/dev/null")
+    safe, transport = _user_settings()
+    handed = [*safe, *(transport if network else ())]
+    env["GIT_CONFIG_COUNT"] = str(len(handed))
+    for n, (key, value) in enumerate(handed):
+        env[f"GIT_CONFIG_KEY_{n}"], env[f"GIT_CONFIG_VALUE_{n}"] = key, value
     # ssh must fail rather than ask (an unknown host key, a passphrase) when cron is the only one
     # listening; keys in an agent still work. A user's own ssh command is left alone.
     if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
