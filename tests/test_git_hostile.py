@@ -229,7 +229,8 @@ def test_a_giant_message_body_is_read_only_as_far_as_its_gist_needs(make_repo, t
     repo = make_repo()
     body = "".join(f"ln {n:06d}\n" for n in range(240_000))
     assert len(body) == 2_400_000 > READ_LIMIT
-    repo.commit(f"docs: changelog\n\n{body}\nSECOND PARAGRAPH far beyond the read bound.\n",
+    repo.commit(f"docs: changelog\n\n{body}\nSECOND PARAGRAPH far beyond the read bound.\n\n"
+                "BREAKING CHANGE: the v1 API is gone\n",
                 {"CHANGES.md": "changes\n"}, when="2026-01-13T10:00:00+08:00")
     out = tmp_path / "out"
     r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai", "--lang", "en",
@@ -240,6 +241,10 @@ def test_a_giant_message_body_is_read_only_as_far_as_its_gist_needs(make_repo, t
     assert summary[0].startswith("ln 000000 ln 000001 ln 000002") and summary[0].endswith("…")
     assert not any("SECOND PARAGRAPH" in s for s in summary)
     assert "SECOND PARAGRAPH" not in (out / "2026-01-13.md").read_text()
+    # The signals are looked for at both ends, where a description and its trailers are.
+    r = run_cli("analyze", commit["sha"], "--repo", str(repo.path), "--explain", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert "breaking" in json.loads(r.stdout)["facts"]["signals"]
 
 
 def test_a_commit_dated_after_the_run_is_shown_on_the_day_it_is_first_seen(make_repo, tmp_path):

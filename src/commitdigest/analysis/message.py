@@ -5,9 +5,9 @@ paragraphs, bullet lists, then boilerplate sections ("Related Issues", "Special 
 reviewers", checklists) and trailers. This keeps the first paragraphs or list items of the
 description proper, each unwrapped into one line and cut at a sentence end near ``limit``.
 
-Linear in the body's size, and reading at most ``READ_LIMIT`` characters of it: a body of
-240,000 short lines in one paragraph (a generated changelog, or an attack on the run's time) costs
-what its first 64 KB cost.
+Linear in the body's size, and reading at most ``READ_LIMIT`` characters of it (``readable``: the
+first and last of them for the other analyzers' searches): a body of 240,000 short lines in one
+paragraph (a generated changelog, or an attack on the run's time) costs what 64 KB cost.
 """
 
 from __future__ import annotations
@@ -16,6 +16,15 @@ import re
 
 #: the characters of a body read for its gist: a description's first paragraphs are well inside
 READ_LIMIT = 64 * 1024
+
+
+def readable(text: str) -> str:
+    """What the analyzers search a message for signals (a ``BREAKING CHANGE:`` footer, an advisory
+    id): all of it, or of a giant one its first and last ``READ_LIMIT`` characters, where the
+    description and the trailers are. The scans then cost the same for 5 MB as for 128 KB."""
+    if len(text) <= 2 * READ_LIMIT:
+        return text
+    return f"{text[:READ_LIMIT]}\n…\n{text[-READ_LIMIT:]}"
 # "## Summary", "**Description**", "What's included:" — a line that only names a section. A plain
 # short line counts only when it is a paragraph of its own ("Motivation"), never the first line
 # of wrapped prose.

@@ -116,8 +116,13 @@ def is_own_mirror(path: Path) -> bool:
     return os.path.realpath(path) in _mirrors
 
 
-@cache
 def _user_settings() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """See ``_read_user_settings``: read once per set of variables that say where the files are."""
+    return _read_user_settings(*(os.environ.get(k) for k in (*sorted(_USER_CONFIG), "HOME", "XDG_CONFIG_HOME")))
+
+
+@cache
+def _read_user_settings(*_where: str | None) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """(the user's ``safe.directory`` entries, their transport settings), from the system and
     global config as the user's own git reads them, once per process. ``safe.directory`` trusts
     a repository owned by another account; it changes nothing git prints, and git takes it
