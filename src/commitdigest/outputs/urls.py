@@ -14,8 +14,9 @@ from urllib.parse import quote, urlsplit
 
 # What a link destination keeps as it is: letters, digits, RFC 3986's unreserved marks and the
 # delimiters that give a URL its structure (and "%", so what is encoded stays so). Parentheses,
-# angle brackets, "|", quotes, backticks, backslashes, spaces and anything beyond ASCII are encoded.
-_KEPT = "-._~:/?#[]@!$&+,;=%"
+# angle brackets, "|", "@" (a chat reads "@all" anywhere), quotes, backticks, backslashes, spaces
+# and anything beyond ASCII are encoded.
+_KEPT = "-._~:/?#[]!$&+,;=%"
 
 
 def is_web_url(value: str | None) -> bool:
