@@ -45,6 +45,8 @@ RSA_KEY, RSA_BODY = _pem("RSA PRIVATE KEY", "rsa")
 PKCS8_KEY, PKCS8_BODY = _pem("PRIVATE KEY", "pkcs8")
 CONTEXT_KEY, CONTEXT_BODY = _pem("OPENSSH PRIVATE KEY", "ssh", lines=12)
 INLINE_KEY, INLINE_BODY = _pem("PRIVATE KEY", "inline", lines=4)
+GCP_KEY, GCP_BODY = _pem("PRIVATE KEY", "gcp", lines=4)
+GCP_KEY_ID = _rand("gcpid", 40, "0123456789abcdef")
 
 GHP = "ghp_" + _rand("ghp", 36, _B62)
 GH_FINE = "github_pat_11" + _rand("pat1", 20, _B62) + "_" + _rand("pat2", 59, _B62)
@@ -121,6 +123,23 @@ PLANTS: list[Plant] = [
           ("pgPass-7731",)),
     Plant("readme yaml password", "docs/README.md",
           "# Setup\n\n```yaml\ndatabase:\n  user: app\n  password: Readme-Pw-5510\n```\n", ("Readme-Pw-5510",)),
+    Plant("readme password in prose", "docs/README.demo.md",
+          "# Demo\n\nThe demo's admin password: hunter2-the-real-one\n", ("hunter2-the-real-one",)),
+    Plant("readme password in prose, more words after", "docs/demo.md",
+          "Log in with password: hunter2-the-real-one and change it.\n", ("hunter2-the-real-one",)),
+    Plant("readme password in a code span", "docs/quickstart.md",
+          "Log in as `admin` with `password: hunter2-the-real-one`.\n", ("hunter2-the-real-one",)),
+    Plant("readme password in bold and a list", "docs/defaults.md",
+          "Defaults:\n\n* **password**: hunter2-the-real-one\n", ("hunter2-the-real-one",)),
+    Plant("readme password in a table", "docs/accounts.md",
+          "| setting | value |\n|---|---|\n| password | hunter2-the-real-one |\n", ("hunter2-the-real-one",)),
+    Plant("readme password with CRLF line ends", "docs/SETUP.txt",
+          "Setup\r\n\r\npassword: hunter2-the-real-one\r\n", ("hunter2-the-real-one",)),
+    Plant("gcp service account key", "deploy/gcp-sa.json",
+          '{\n  "type": "service_account",\n  "project_id": "acme-prod",\n  "private_key_id": "'
+          + GCP_KEY_ID + '",\n  "private_key": "' + GCP_KEY.replace("\n", "\\n") + '",\n'
+          '  "client_email": "deploy@acme-prod.iam.gserviceaccount.com"\n}\n',
+          (GCP_KEY_ID, *GCP_BODY), count=2),
     Plant("azure connection string", "src/appsettings.json",
           '{\n  "Storage": "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=' + AZURE_KEY
           + ';EndpointSuffix=core.windows.net"\n}\n', (AZURE_KEY,)),
@@ -148,6 +167,8 @@ ORDINARY: list[tuple[str, str]] = [
     ("Dockerfile", "ENV DB_PASSWORD_FILE /run/secrets/db_password\nARG NPM_TOKEN\n"),
     (".github/workflows/ci.yml", "env:\n  GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n  token: ${{ github.token }}\n"),
     ("README.md", "Set the password: it must be at least 12 characters long.\n"),
+    ("README.md", "Forgot your password: https://example.com/reset\nSet token: configuration values below.\n"),
+    ("docs/auth.md", "| password | required |\n| token | string |\nThe password: see the vault for it.\n"),
     ("README.md", "Export `API_TOKEN=<your token>` before running, or `PGPASSWORD=...`.\n"),
     ("deploy/k8s/app.yaml", ("kind: Deployment\nspec:\n  env:\n    - name: DB_PASSWORD\n"
                             "      valueFrom:\n        secretKeyRef:\n          name: db\n          key: password\n")),

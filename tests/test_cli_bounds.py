@@ -86,3 +86,32 @@ def test_a_model_that_fails_on_a_few_commits_is_not_an_outage(make_repo, tmp_pat
     assert r.returncode == 0 and r.stderr == ""
     data = json.loads((tmp_path / "o" / f"{DAY}.json").read_text())
     assert [c["analysis"]["fallback"] for c in data["repos"][0]["commits"]].count(True) == 1
+
+
+def test_a_server_that_echoes_our_key_and_headers_gets_neither_into_a_report(make_repo, tmp_path):
+    """A model server (or a proxy in front of it) that answers with what it was sent."""
+    repo = build(make_repo)
+    key, header = "sk-echo-" + "k3y" * 10, "org-secret-value-0042"
+
+    def respond(req):
+        sent_key = req.headers.get("authorization", "").removeprefix("Bearer ")
+        sent_header = req.headers.get("x-org-token", "")
+        reply = completion(answer("en", summary=[f"authorized with {sent_key} for {sent_header}"],
+                                  conclusion=f"{sent_key}/{sent_header}"))
+        reply.body["model"] = f"echo:{sent_key}"  # the model name it reports is shown too
+        return reply
+
+    out = tmp_path / "out"
+    with FakeLLM(respond) as server:
+        env = {**llm_env(server.base_url), "COMMITDIGEST_LLM_API_KEY": key}
+        r = run_cli("report", "--repo", str(repo.path), "--date", DAY, "--tz", "Asia/Shanghai", "--out", str(out),
+                    "--lang", "en", "--analyzer", "llm", "--llm-header", f"X-Org-Token={header}", "--no-cache",
+                    "--format", "md,json,html", env=env)
+        assert server.requests and all(req.headers["authorization"] == f"Bearer {key}" for req in server.requests)
+    assert r.returncode == 0, r.stderr
+    for name in (f"{DAY}.md", f"{DAY}.json", f"{DAY}.html", "index.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert key not in text and header not in text, name
+    commits = json.loads((out / f"{DAY}.json").read_text())["repos"][0]["commits"]
+    assert all("authorized with [REDACTED] for [REDACTED]" in c["analysis"]["summary"][0] for c in commits)
+    assert key not in r.stderr and header not in r.stderr

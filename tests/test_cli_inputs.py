@@ -152,3 +152,31 @@ def test_escapes_in_a_repository_name_never_reach_the_progress_display(make_repo
                                  str(tmp_path / "o")], tmp_path)
     assert (tmp_path / "o" / f"{DAY}.md").is_file(), drawn
     assert b"]0;pwned" not in drawn and CLEAR.encode() not in drawn
+
+
+LONG_ZONE = "Area/" + "X" * 295  # 300 characters: a file name too long for the OS's zoneinfo lookup
+
+
+@pytest.mark.parametrize("argv,env,config,code,fragment", [
+    (["report", "--out", "x" * 300], {}, None, 5, "File name too long"),
+    (["report", "--web-url", "https://[::1/a/b"], {}, None, 2, "not a GitHub or GitLab project URL"),
+    (["report", "--analyzer", "llm", "--llm-model", "m", "--llm-base-url", "http://[::1"], {}, None, 6,
+     "base_url"),
+    (["report", "--analyzer", "llm", "--llm-model", "m"], {"COMMITDIGEST_LLM_BASE_URL": "http://[::1"}, None, 6,
+     "base_url"),
+    (["rollup", "--month", "9999-12"], {}, None, 2, "use a period between 1900-01-01 and 9998-12-31"),
+    (["rollup", "--week", "9999-W52"], {}, None, 2, "use a period between 1900-01-01 and 9998-12-31"),
+    (["report", "--tz", LONG_ZONE], {}, None, 2, "unknown time zone"),
+    (["run", "--date", DAY], {"COMMITDIGEST_TIMEZONE": LONG_ZONE}, "", 4, "COMMITDIGEST_TIMEZONE: unknown time zone"),
+    (["run", "--date", DAY], {}, f'timezone = "{LONG_ZONE}"\n', 4, "timezone: unknown time zone"),
+], ids=["long-out", "web-url", "llm-base-url", "llm-base-url-env", "month-9999-12", "week-9999-52", "tz-flag",
+        "tz-env", "tz-config"])
+def test_odd_values_are_one_line_with_their_exit_code(repo, tmp_path, argv, env, config, code, fragment):
+    if config is not None:
+        (tmp_path / "commitdigest.toml").write_text(f'{config}[[repos]]\npath = "{repo.path}"\n')
+    else:
+        argv = [*argv, "--repo", str(repo.path)]
+    r = run_cli(*argv, cwd=tmp_path, env=env)
+    one_line(r, code, fragment)
+    if "time zone" in fragment:
+        assert LONG_ZONE not in r.stderr and "(300 characters)" in r.stderr  # named, not repeated whole

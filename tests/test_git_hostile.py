@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import run_cli
@@ -153,7 +153,7 @@ def test_partial_clone_missing_one_blob_resumes_the_stream(make_repo, tmp_path, 
     commits = commits_in_window(r, DAY)
     assert [c.subject for c in commits] == [f"c{i}" for i in reversed(range(10))]
     bad = commits[-5]
-    assert bad.sha == shas[4] and bad.read_error and "fetch" in bad.read_error
+    assert bad.sha == shas[4] and bad.read_error and "never fetches into a repository it does not own" in bad.read_error
     assert sorted(f.path for f in bad.files) == ["big.bin.txt", "f4.txt"] and not bad.counts_known
     for c in commits:
         if c is not bad:
@@ -219,3 +219,76 @@ def test_output_git_should_never_print_flags_one_commit():
         assert [s.problem is None for s in secs] == [True, False, False, True]
         assert [f.path for f in secs[0].files()] == ["ok.txt"] and secs[0].files()[0].patch == "+ok"
         assert "line counts" in secs[1].problem and "file status" in secs[2].problem
+
+
+def test_a_giant_message_body_is_read_only_as_far_as_its_gist_needs(make_repo, tmp_path):
+    """240,000 short lines in one paragraph (2.4 MB), then a paragraph that only a reader of the
+    whole body would find: the summary comes from the first 64 KB (bench/long_message.py times it)."""
+    from commitdigest.analysis.message import READ_LIMIT
+
+    repo = make_repo()
+    body = "".join(f"ln {n:06d}\n" for n in range(240_000))
+    assert len(body) == 2_400_000 > READ_LIMIT
+    repo.commit(f"docs: changelog\n\n{body}\nSECOND PARAGRAPH far beyond the read bound.\n\n"
+                "BREAKING CHANGE: the v1 API is gone\n",
+                {"CHANGES.md": "changes\n"}, when="2026-01-13T10:00:00+08:00")
+    out = tmp_path / "out"
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai", "--lang", "en",
+                "--out", str(out), "--quiet", "--no-cache")
+    assert r.returncode == 0, r.stderr
+    (commit,) = json.loads((out / "2026-01-13.json").read_text())["repos"][0]["commits"]
+    summary = commit["analysis"]["summary"]
+    assert summary[0].startswith("ln 000000 ln 000001 ln 000002") and summary[0].endswith("…")
+    assert not any("SECOND PARAGRAPH" in s for s in summary)
+    assert "SECOND PARAGRAPH" not in (out / "2026-01-13.md").read_text()
+    # The signals are looked for at both ends, where a description and its trailers are.
+    r = run_cli("analyze", commit["sha"], "--repo", str(repo.path), "--explain", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert "breaking" in json.loads(r.stdout)["facts"]["signals"]
+
+
+def test_a_commit_dated_after_the_run_is_shown_on_the_day_it_is_first_seen(make_repo, tmp_path):
+    """A committer date in 2100 (or year 10000, as git stores it) would put a commit in no report
+    before that day: it is shown, flagged, on the day a report first sees it on the branch."""
+    from commitdigest.store import Store
+
+    zone = parse_zone("Asia/Shanghai")
+    today = datetime.now(UTC).astimezone(zone.tz).date()
+    yesterday = today - timedelta(days=1)
+    repo = make_repo()
+    head = repo.commit("fix: ordinary", {"a.txt": "a\n"}, when="2026-01-12T10:00:00+08:00")
+    head = literal_commit(repo, head, "1768276800", "4102444800", "feat!: dated 2100")
+    head = literal_commit(repo, head, "1768276800", "253402300800", "feat!: dated year 10000")
+    repo.git("update-ref", "refs/heads/main", head)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+
+    def subjects(day, *extra):
+        r = run_cli("report", "--repo", str(repo.path), "--date", day.isoformat(), "--tz", "Asia/Shanghai",
+                    "--lang", "en", "--out", str(out), "--cache-dir", str(cache), "--quiet", *extra)
+        assert r.returncode == 0, r.stderr
+        (section,) = json.loads((out / f"{day.isoformat()}.json").read_text())["repos"]
+        return {c["subject"]: c.get("first_seen") for c in section["commits"]}
+
+    assert subjects(yesterday) == {}  # neither was seen before today
+    assert subjects(today) == {"feat!: dated 2100": today.isoformat(), "feat!: dated year 10000": today.isoformat()}
+    md = (out / f"{today.isoformat()}.md").read_text()
+    assert md.count("after the day it was first seen on the branch: shown on that day") == 2
+    assert subjects(today, "--no-cache") == subjects(today)  # without the cache: the day of the report
+
+    # Recorded once, a sighting holds: a commit first seen on 2026-01-13 is shown on that day,
+    # whenever that day's report is made, and on no other.
+    late = literal_commit(repo, head, "1768276800", "4102444800", "feat!: seen on the 13th")
+    repo.git("update-ref", "refs/heads/main", late)
+    store = Store(cache)
+    store.put_first_seen({late: date(2026, 1, 13)})
+    store.close()
+    assert subjects(date(2026, 1, 13)) == {"feat!: seen on the 13th": "2026-01-13"}
+    assert "feat!: seen on the 13th" not in subjects(today)
+    # and every command still reads these commits
+    for sha in (head, late):
+        for tz in ("Pacific/Kiritimati", "Etc/GMT+12"):
+            r = run_cli("analyze", sha, "--repo", str(repo.path), "--tz", tz, "--format", "json")
+            assert r.returncode == 0, r.stderr
+    r = run_cli("rollup", "--since", "2026-01-12", "--until", "2026-01-18", "--repo", str(repo.path), "--tz",
+                "Asia/Shanghai", "--out", str(tmp_path / "rollup"), "--cache-dir", str(cache))
+    assert r.returncode == 0, r.stderr

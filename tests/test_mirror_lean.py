@@ -74,7 +74,8 @@ class Daemon:
 @pytest.fixture
 def served(make_repo, tmp_path):
     """A history with sizeable files: older days, the day reported (3 commits touching 5 files,
-    with a modification, a rename and a deletion), and a .mailmap at HEAD."""
+    with a modification, a rename and a deletion), and a .mailmap at HEAD (never read: authors are
+    shown as the commits record them)."""
     work = make_repo("work")
 
     def big(n, v):
@@ -136,8 +137,8 @@ def test_run_mirrors_lean_fetches_a_window_in_one_request_and_reports_like_a_ful
     lean = _mirror(lean_cache)
     assert _git(lean, "config", "remote.origin.promisor") == "true"
     assert _git(lean, "config", "remote.origin.partialclonefilter") == "blob:none"
-    # The clone and one batched blob fetch (the day needs 6 file versions, plus HEAD:.mailmap for
-    # the author names): git's own lazy fetching asks once per commit and once for the mailmap.
+    # The clone and one batched blob fetch (the day needs 6 file versions; the .mailmap is not
+    # read): git's own lazy fetching asks once per commit.
     assert daemon.requests() == 2
     lean_facts = _facts(tmp_path / "out-cfg.toml")
 
@@ -259,7 +260,7 @@ def test_a_mirror_grown_to_twice_its_lean_size_is_trimmed_at_the_next_update(ser
     m = mirror.ensure_mirror(url, cache).path
     assert not mirror.ensure_mirror(url, cache).trimmed  # nothing fetched yet: no reason to trim
     window = make_window(date(2026, 1, 13), date(2026, 1, 13), parse_zone("Asia/Shanghai"))
-    assert mirror.prefetch_window(m, "refs/heads/main", window) == 7  # 6 file versions + .mailmap
+    assert mirror.prefetch_window(m, "refs/heads/main", window) == 6  # the 6 file versions the day's diffs need
     assert mirror.prefetch_window(m, "refs/heads/main", window) == 0  # all here now
     assert mirror.ensure_mirror(url, cache).trimmed
-    assert mirror.prefetch_window(m, "refs/heads/main", window) == 7  # dropped, fetched again on demand
+    assert mirror.prefetch_window(m, "refs/heads/main", window) == 6  # dropped, fetched again on demand

@@ -79,7 +79,8 @@ def test_feishu_post_with_signature(report):
     flat = [el for row in post["content"] for el in row]
     texts = "".join(el["text"] for el in flat)
     assert "共 4 个提交 | 🔴高 3" in texts and "高重要度变更" in texts
-    assert INJECTED in texts  # as a text element: Feishu shows it literally
+    # A text element, and mentions (@all, <at user_id="all">) broken with look-alikes.
+    assert "fix: ＠all see [prize](http://evil.example) ‹b›now‹/b› & more" in texts and "@" not in texts
     links = [el["href"] for el in flat if el["tag"] == "a"]
     assert links[-1] == URL and all(h.startswith("https://github.com/acme/svc/commit/") for h in links[:-1])
     assert len(links) == 4

@@ -21,7 +21,7 @@ def change(make_repo, files_before: dict, files_after: dict, message: str = "cha
     sha = repo.commit(message, files_after, when="2026-03-03T10:00:00+00:00")
     r = open_repo(repo.path, None, None)
     commit = gitlog.read_commits(r, [sha])[0]
-    stage.attach(r.path, [commit])
+    stage.attach(r.read_dir, [commit])
     assert commit.semantic is not None
     return commit.semantic
 
@@ -620,7 +620,7 @@ def test_a_git_failure_costs_the_facts_not_the_report(make_repo, monkeypatch):
         yield  # pragma: no cover
 
     monkeypatch.setattr(blobs, "read_blobs", broken)
-    stage.attach(r.path, [commit])
+    stage.attach(r.read_dir, [commit])
     assert commit.semantic is None
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +27,8 @@ from commitdigest.errors import (
     InputError,
 )
 from commitdigest.outputs import check_formats
-from commitdigest.outputs.files import check_writable, write_atomic
+from commitdigest.outputs.files import check_regular, check_writable, write_atomic
+from commitdigest.outputs.text import clean, terminal_json
 from commitdigest.outputs.urls import is_web_url
 from commitdigest.progress import Progress
 
@@ -73,20 +72,12 @@ class _Progress(Progress):
         self._bar.stop()
 
 
-# Escape sequences (CSI such as ESC[2J, OSC such as a window title, 8-bit CSI) and the other
-# control characters: commit text and repository names are someone else's input, and must
-# not clear, retitle or otherwise drive the user's terminal.
-_TERMINAL_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"          # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, ended by BEL or ST (or not at all)
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"      # DCS, SOS, PM, APC strings
-    r"|\x1b.?"                         # any other escape
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"      # other C0 and C1 controls (tab and newline stay)
-)
-
-
 def terminal_safe(text: str) -> str:
-    return _TERMINAL_CONTROL.sub("", text)
+    """Commit text and repository names are someone else's input: no escape sequence (CSI such as
+    ESC[2J, OSC such as a window title or a hyperlink, 8-bit CSI), carriage return, backspace or
+    bell may clear, retitle, overwrite or otherwise drive the user's terminal, and bidirectional
+    controls are shown as escapes (outputs/text.py)."""
+    return clean(text)
 
 
 def _out_dir(value: str) -> Path:
@@ -102,7 +93,7 @@ def _warn_model_trouble(reports) -> bool:
 
     message = model_trouble(reports)
     if message:
-        click.echo(f"commitdigest: warning: {message}", err=True)
+        click.echo(terminal_safe(f"commitdigest: warning: {message}"), err=True)
     return message is not None
 
 
@@ -325,13 +316,12 @@ def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, exp
         if preview is None:
             raise InputError("--show-prompt needs an LLM analyzer: add --analyzer llm and its settings")
         commit = pipeline.read_one(repo, rev)
-        click.echo(json.dumps(preview(commit, lang), ensure_ascii=False, indent=2))
+        click.echo(terminal_json(preview(commit, lang)))
         return
     entry, _ = pipeline.analyze_one(repo, rev, lang, zone, analyzer=analyzer, use_cache=not no_cache,
                                     cache_dir=_cache_dir(cache_dir))
     if fmt == "json":
-        click.echo(json.dumps(entry.model_dump(mode="json", exclude={"anchor", "pr_url_base"}),
-                              ensure_ascii=False, indent=2))
+        click.echo(terminal_json(entry.model_dump(mode="json", exclude={"anchor", "pr_url_base"})))
     else:
         from commitdigest.report.render import render_commit_markdown
 
@@ -343,21 +333,20 @@ def _explain(commit, scoring, lang: str, fmt: str) -> None:
 
     sc = importance.score(commit, scoring)
     if fmt == "json":
-        click.echo(json.dumps({"sha": commit.sha, "subject": commit.subject, "tier": sc.tier.value,
+        click.echo(terminal_json({"sha": commit.sha, "subject": commit.subject, "tier": sc.tier.value,
                                "score": sc.record().model_dump(), "reason": importance.reason(sc, lang),
                                "facts": {"type": sc.commit_type, "insertions": sc.insertions,
                                          "deletions": sc.deletions, "files": sc.files,
                                          "file_class": sc.file_class, "class_counts": sc.class_counts,
-                                         "signals": sc.signals}},
-                              ensure_ascii=False, indent=2))
+                                         "signals": sc.signals}}))
         return
-    click.echo(f"{commit.short_sha} {commit.subject}")
+    click.echo(terminal_safe(f"{commit.short_sha} {commit.subject}"))
     rows = importance.explain(sc, scoring)
     width = max(len(r[0]) for r in rows)
     facts = max(len(r[1]) for r in rows)
     for part, fact, weight in rows:
-        click.echo(f"  {part:<{width}}  {fact:<{facts}}  {weight:>3}")
-    click.echo(importance.reason(sc, lang))
+        click.echo(terminal_safe(f"  {part:<{width}}  {fact:<{facts}}  {weight:>3}"))
+    click.echo(terminal_safe(importance.reason(sc, lang)))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -374,8 +363,9 @@ def init(force, target) -> None:
     from importlib.resources import files
 
     path = Path(target)
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:
         raise InputError(f"{path} already exists: edit it, or pass --force to overwrite it")
+    check_regular(path, "the config file")  # --force replaces a file, never a device or a link
     check_writable(path.parent if str(path.parent) else Path("."))
     write_atomic(path, files("commitdigest").joinpath("sample_config.toml").read_text(encoding="utf-8"))
     click.echo(str(path))
@@ -462,9 +452,9 @@ def run(ctx, config_path, date_, since, until, backfill, force, allow_future, tz
         click.echo(f"commitdigest: {len(result.skipped)} day(s) already reported, skipped: {shown} "
                    "(--force regenerates)", err=True)
     for name, error in result.repo_errors.items():
-        click.echo(f"commitdigest: warning: {name}: {error}", err=True)
+        click.echo(terminal_safe(f"commitdigest: warning: {name}: {error}"), err=True)
     for error in result.delivery_errors:
-        click.echo(f"commitdigest: warning: notification {error}", err=True)
+        click.echo(terminal_safe(f"commitdigest: warning: notification {error}"), err=True)
     model_failed = _warn_model_trouble([r for _, r in result.reports])
     if result.partial or model_failed:
         sys.exit(EXIT_PARTIAL)

@@ -9,11 +9,13 @@ A lock on the output directory keeps two runs (a slow cron job and the next one)
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,22 +25,26 @@ from filelock import FileLock, Timeout
 from commitdigest import pipeline
 from commitdigest.analysis.base import Analyzer
 from commitdigest.config import Config
-from commitdigest.errors import CommitdigestError, LockedError, OutputError
+from commitdigest.errors import CommitdigestError, InputError, LockedError, OutputError
 from commitdigest.git.mirror import redact_url
 from commitdigest.models import Report
 from commitdigest.outputs import formats as formats_mod
 from commitdigest.outputs.catalog import load_report
 from commitdigest.outputs.files import (
+    check_regular,
     check_writable,
     ensure_dir,
     remove_stale_temps,
     write_atomic,
+    writing_inside,
 )
 from commitdigest.store import Store, default_cache_dir
 from commitdigest.window import Zone
 
 if TYPE_CHECKING:
     from commitdigest.rollup import Period
+
+log = logging.getLogger("commitdigest")
 
 
 @dataclass
@@ -155,14 +161,18 @@ def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[None]:
     its files with a ``run``'s. Holding it, no other writer is alive here, so the temp files a
     killed one left behind can go."""
     ensure_dir(out_dir)
+    check_regular(out_dir / LOCK_NAME, "a lock file")  # a link would have the lock opened elsewhere
     lock = FileLock(str(out_dir / LOCK_NAME))
     try:
         lock.acquire(timeout=wait)
     except Timeout:
         raise LockedError(f"{out_dir}: another commitdigest run is writing here; try again when it ends") from None
+    except OSError as exc:
+        raise OutputError(f"cannot lock {out_dir / LOCK_NAME}: {exc.strerror or exc}") from None
     try:
         remove_stale_temps(out_dir)
-        yield
+        with writing_inside(out_dir):
+            yield
     finally:
         lock.release()
 
@@ -528,12 +538,34 @@ def _send(send: Callable[..., list], pending, state, state_path, done, stem) -> 
     return [f"{d.channel}: {d.error}" for d in deliveries if not d.ok]
 
 
+#: the deliveries record holds 120 keys at most (``_trimmed``): a few KB
+DELIVERIES_BYTES = 4 << 20
+
+
 def _read_state(state_path: Path) -> dict[str, Any]:
+    """What each channel got, by day (``{stem: {channel key: "ok" | "failed"}}``). A record that is
+    damaged — not JSON, too large or deep, or of another shape — is set aside with one warning and
+    the run starts a new one: a channel may then get a day's message once more, never an error."""
+    from commitdigest.outputs import jsonfile
+
+    if not os.path.lexists(state_path):
+        return {}
     try:
-        state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
-    except (OSError, ValueError):
-        state = {}
-    return state if isinstance(state, dict) else {}
+        state = jsonfile.load(state_path, max_bytes=DELIVERIES_BYTES)
+        if not (isinstance(state, dict) and all(
+                isinstance(done, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in done.items())
+                for done in state.values())):
+            raise InputError(f"{state_path}: not a record of deliveries")
+    except InputError as exc:
+        aside = state_path.with_name(f"{state_path.name}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+        try:
+            state_path.rename(aside)
+            where = f"set aside as {aside.name}"
+        except OSError as err:
+            where = f"and cannot be set aside ({err.strerror or err})"
+        log.warning("%s; %s: channels may get this day's message once more", exc.message, where)
+        return {}
+    return state
 
 
 def _send_rollup(rollup, channels, on_delivery, **options) -> list:

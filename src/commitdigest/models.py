@@ -8,7 +8,7 @@ analyzer; ``Report`` is what the renderers turn into bytes. The JSON report is
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -123,6 +123,9 @@ class Commit(BaseModel):
     # What the commit changed in the code's own terms (``semantic``): None when the stage did
     # not run (counts-only reads), empty when no changed file holds code it reads.
     semantic: Semantic | None = None
+    # Dated after the run that first saw it on the branch (2100, year 10000): the day it is shown
+    # on, that day, instead of its date's (pipeline.py); ``None`` for every ordinary commit.
+    first_seen: date | None = None
 
     @property
     def short_sha(self) -> str:
@@ -273,6 +276,8 @@ class CommitEntry(BaseModel):
     analysis: CommitAnalysis
     pull_request: PullRequest | None = None  # from the hosting API; None without a token
     semantic: Semantic | None = None  # what changed in the code's own terms; None: not read
+    #: shown on the day it was first seen, its date being after that day (``Commit.first_seen``)
+    first_seen: date | None = None
 
     def to_json_dict(self) -> dict:
         """One entry of a section's ``commits`` in the JSON twin (REPORT_FORMAT.md §3)."""
@@ -291,6 +296,8 @@ class CommitEntry(BaseModel):
         }
         if self.pull_request is not None:
             out["pr_meta"] = self.pull_request.meta()
+        if self.first_seen is not None:
+            out["first_seen"] = self.first_seen.isoformat()
         return out
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from commitdigest.analysis.grounding import ground
 from commitdigest.analysis.importance import Scoring
 from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
-from commitdigest.git.mirror import MirrorKind, prefetch_window
+from commitdigest.git.mirror import MirrorKind, prefetch_commits, prefetch_window
 from commitdigest.git.repo import Repo, distinct_names, open_repo, resolve_rev
 from commitdigest.hosting import (
     HostingSettings,
@@ -190,6 +190,8 @@ class Tracked:
     importance: dict[str, Any] = field(default_factory=dict)
     #: the commits to report instead of the windows' log (``analyze``: one named commit)
     commits: list[Commit] | None = None
+    #: commits shown on the day they were first seen rather than on their date (``first_seen``)
+    first_seen: dict[str, date] = field(default_factory=dict)
 
     @classmethod
     def of(cls, repo: Repo) -> Tracked:
@@ -316,6 +318,7 @@ def generate(
         return []
     span = make_window(min(w.since for w in windows), max(w.until for w in windows), zone)
     days = _DayIndex(windows)
+    now = datetime.now(UTC)
     settings = HostingSettings.resolve(hosting)
     # Pass 1 for every source first (metadata only, one git process each): the progress bar's
     # total, and bad input found before any analysis.
@@ -327,16 +330,20 @@ def generate(
         if progress:
             progress.start(f"git log {t.name}", 0)
         try:
-            prefetch_window(t.repo.path, t.repo.rev, span, date_field, git_timeout)  # lean mirrors: one request
-            listing = gitlog.list_window(t.repo, span, date_field, git_timeout)
+            listing = gitlog.list_window(t.repo, span, date_field, git_timeout, now=now)
+            listing, t.first_seen = first_seen(listing, store, now.astimezone(zone.tz).date(), zone, days,
+                                               git_timeout)
+            # Commits of the span that fall in no window (the gaps between the days of a run) are
+            # never read.
+            listing = listing.only([bool(days(t.first_seen.get(m.sha) or w.astimezone(zone.tz).date()))
+                                    for m, w in zip(listing.metas, listing.when(), strict=True)])
+            prefetch_commits(t.repo.path, [m.sha for m in listing.metas], git_timeout)  # lean mirrors: one request
         except RepoError as exc:
             if fail_fast:
                 raise
             errors[j] = exc.message
             continue
-        # Commits of the span that fall in no window (the gaps between the days of a run) are
-        # never read.
-        listings[j] = listing.only([bool(days(w.astimezone(zone.tz).date())) for w in listing.when()])
+        listings[j] = listing
     scorings = [analyzer.scoring.merged(t.importance) if t.importance else None for t in sources]
     sections = [[_Section() for _ in sources] for _ in windows]
     tallies = [_WindowTally() for _ in windows]
@@ -397,6 +404,33 @@ def generate(
     return reports
 
 
+def first_seen(listing: gitlog.Listing, store: Store | None, today: date, zone: Zone,
+               days: Callable[[date], list[int]], git_timeout: float = 300.0) -> tuple[gitlog.Listing, dict[str, date]]:
+    """Commits dated after the run (2100, or year 10000 as git stores it) would be in no report
+    until that day, if ever: each is shown instead on the day it is first seen, ``today`` in the
+    report's zone, flagged. The cache records that day, so every later report puts it there
+    too, and only there; without the cache it is shown on the day of each report that sees it.
+
+    Returns the listing, with the commits first seen on a day of ``days`` that are dated after
+    the window added, and the day each commit shown on a day other than its date's is shown on."""
+    future = listing.future()
+    asked = [*future, *listing.later]
+    known = store.get_first_seen(asked) if store is not None and asked else {}
+    new = {sha: today for sha in future if sha not in known}
+    if store is not None and new:
+        store.put_first_seen(new)
+    seen = {**known, **new}
+    wanted = [sha for sha in listing.later if sha in known and days(known[sha])]
+    if wanted:
+        listing = listing.with_commits(wanted, git_timeout)
+    shown = {}
+    for m, instant in zip(listing.metas, listing.when(), strict=True):
+        day = seen.get(m.sha)
+        if day is not None and day != instant.astimezone(zone.tz).date():
+            shown[m.sha] = day
+    return listing, shown
+
+
 def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zone: Zone, date_field: str,
            analyzer: Analyzer, language: str, store: Store | None, progress: Progress | None,
            scoring: Scoring | None, settings: HostingSettings | None, facts: dict[str, CommitFacts] | None,
@@ -410,7 +444,8 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
     for c in batch:
         if not keep_commit(c, t.include, t.exclude):
             continue
-        when = (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
+        c.first_seen = t.first_seen.get(c.sha)
+        when = c.first_seen or (c.committer_time if date_field == "committer" else c.author_time).astimezone(zone.tz).date()
         hit = range(n_windows) if all_windows else days(when)
         for i in hit:
             by_window.setdefault(i, []).append(c)
@@ -456,7 +491,7 @@ def attach_semantic(commits: Sequence[Commit], repo: Repo, store: Store | None, 
         todo = [c for c in todo if c.semantic is None]
     if not todo:
         return
-    stage.attach(repo.path, todo, git_timeout)
+    stage.attach(repo.read_dir, todo, git_timeout)
     if store is not None:
         store.put_semantic(((c.sha, c.semantic) for c in todo
                             if c.semantic is not None and c.read_error is None and c.counts_known), stage.ENGINE_VERSION)
@@ -568,8 +603,15 @@ def write_site(out_dir: Path, formats: Sequence[str], language: str, base_url: s
 
 def read_one(path: str, rev: str, branch: str | None = None) -> Commit:
     """One commit's facts, read as a report reads them."""
-    repo = open_source(path, branch=branch)
-    return gitlog.read_commits(repo, [resolve_rev(repo, rev)])[0]
+    return _read_named(open_source(path, branch=branch), rev)[0]
+
+
+def _read_named(repo: Repo, rev: str) -> list[Commit]:
+    """The commit ``rev`` names, its file versions fetched first in one request when the
+    repository is one of the tool's lean mirrors."""
+    sha = resolve_rev(repo, rev)
+    prefetch_commits(repo.path, [sha])
+    return gitlog.read_commits(repo, [sha])
 
 
 def analyze_one(
@@ -586,7 +628,7 @@ def analyze_one(
     """One commit's facts and analysis, as the report of its day shows it: the core's report of
     that day with the commit as its only content."""
     repo = open_source(path, branch=branch, cache_dir=cache_dir)
-    commits = gitlog.read_commits(repo, [resolve_rev(repo, rev)])
+    commits = _read_named(repo, rev)
     day = commits[0].committer_time.astimezone(zone.tz).date()
     source = Tracked(name=repo.name, repo=repo, commits=commits)
     with _store(use_cache, cache_dir) as store:
@@ -629,7 +671,8 @@ def generate_rollup(
         previous[t.name] = None
         if t.repo is None:
             continue
-        try:  # counts only: git prints line counts and no patch
+        try:  # counts only: git prints line counts and no patch (they need the file versions)
+            prefetch_window(t.repo.path, t.repo.rev, window, date_field, git_timeout)
             commits = gitlog.commits_in_window(t.repo, window, date_field, gitlog.COUNTS_ONLY, git_timeout)
         except RepoError:
             continue

@@ -8,7 +8,6 @@ functions: days in, ``Rollup`` out; rendering and files live in ``outputs.rollup
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -72,14 +71,28 @@ def period_between(since: date, until: date) -> Period:
     return Period(kind="period", label=f"{since.isoformat()}_{until.isoformat()}", since=since, until=until)
 
 
+def _in_range(period: Period, option: str, value: str) -> Period:
+    """The days a report may cover (``window.FIRST_DAY`` to ``LAST_DAY``, as ``--date`` allows):
+    past the last, Python's dates end before the period's window does."""
+    from commitdigest.window import FIRST_DAY, LAST_DAY
+
+    if not (FIRST_DAY <= period.since and period.until <= LAST_DAY):
+        raise InputError(f"{option} '{value}': use a period between {FIRST_DAY} and {LAST_DAY}")
+    return period
+
+
 def parse_week(value: str) -> Period:
     m = _WEEK.match(value.strip())
     if not m:
         raise InputError(f"--week '{value}': use an ISO week like 2026-W47")
     try:
-        return week_period(date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1))
+        monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
         raise InputError(f"--week '{value}': no such ISO week") from None
+    try:
+        return _in_range(week_period(monday), "--week", value)
+    except OverflowError:
+        return _in_range(Period(kind="week", label=value, since=monday, until=date.max), "--week", value)
 
 
 def parse_month(value: str) -> Period:
@@ -87,9 +100,13 @@ def parse_month(value: str) -> Period:
     if not m:
         raise InputError(f"--month '{value}': use a month like 2026-11")
     try:
-        return month_period(date(int(m.group(1)), int(m.group(2)), 1))
+        first = date(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
         raise InputError(f"--month '{value}': no such month") from None
+    try:
+        return _in_range(month_period(first), "--month", value)
+    except OverflowError:  # December 9999: the day after it does not exist
+        return _in_range(Period(kind="month", label=value, since=first, until=date.max), "--month", value)
 
 
 # -------------------------------------------------------------------------------- the record
@@ -208,11 +225,13 @@ class Rollup(BaseModel):
 def load_rollup(path: str | Path) -> Rollup:
     """A rollup read back from its JSON twin (``outputs.rollup.path_of``); ``InputError`` when
     the file is unreadable or not a rollup twin."""
+    from commitdigest.outputs import jsonfile
+
     source = Path(path)
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{source}: not a readable rollup ({exc})") from None
+        data = jsonfile.load(source)
+    except InputError as exc:
+        raise InputError(f"{source}: not a readable rollup ({exc.message.removeprefix(f'{source}: ')})") from None
     if not isinstance(data, dict) or data.get("kind") != "rollup":
         raise InputError(f"{source}: not a rollup twin")
     try:

@@ -10,12 +10,14 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from commitdigest.errors import OutputError
 from commitdigest.models import CommitAnalysis, PullRequest
+from commitdigest.outputs.files import check_regular
 from commitdigest.semantic.records import Semantic
 
 log = logging.getLogger("commitdigest")
@@ -56,7 +58,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (host, repo, sha)
     )
     """,
-    # 4: a commit's semantic facts (``semantic``), by the version of the stage that found them
+    # 4: the day a commit dated after the run was first seen on its branch: it is shown on that
+    # day, not on its date (2100, or year 10000), whichever report sees it again later
+    """
+    CREATE TABLE first_seen (
+        sha TEXT PRIMARY KEY,
+        day TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )
+    """,
+    # 5: a commit's semantic facts (``semantic``), by the version of the stage that found them
     """
     CREATE TABLE semantic (
         sha TEXT NOT NULL,
@@ -114,6 +125,12 @@ class Store:
         except OSError as exc:
             log.warning("cannot create the cache directory %s (%s); not cached this run",
                         self.directory, exc.strerror or exc)
+            return
+        try:  # SQLite would follow a link planted in the cache and write wherever it points
+            for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
+                check_regular(self.directory / name, "the cache")
+        except OutputError as exc:
+            log.warning("%s; not cached this run", exc.message)
             return
         try:
             self.db, self.writable = self._open(), True
@@ -294,6 +311,24 @@ class Store:
         now = datetime.now(UTC).isoformat()
         self._write("INSERT OR REPLACE INTO commit_pulls VALUES (?, ?, ?, ?, ?)",
                     [(host, repo, sha, n, now) for sha, n in items.items()])
+
+    def get_first_seen(self, shas: Iterable[str]) -> dict[str, date]:
+        """The recorded first-sight day of each of ``shas`` that has one."""
+        rows = self._select("SELECT sha, day FROM first_seen WHERE sha IN ({marks})", (), list(shas),
+                            again="dates after the run are shown today")
+        found: dict[str, date] = {}
+        for sha, day in rows:
+            try:
+                found[sha] = date.fromisoformat(day)
+            except (TypeError, ValueError):
+                continue
+        return found
+
+    def put_first_seen(self, days: dict[str, date]) -> None:
+        """Record first sights; a commit keeps the day it was first recorded with."""
+        now = datetime.now(UTC).isoformat()
+        self._write("INSERT OR IGNORE INTO first_seen VALUES (?, ?, ?)",
+                    [(sha, day.isoformat(), now) for sha, day in days.items()], what="first sightings are")
 
     def close(self) -> None:
         if self.db is not None:

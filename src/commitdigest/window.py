@@ -59,10 +59,13 @@ def parse_zone(value: str | None) -> Zone:
         name = f"{sign}{hours:02d}:{minutes:02d}"
         return Zone(timezone(delta), name)
     try:
+        if len(text) > 64:  # the longest IANA name has 32 characters; the OS refuses long file names
+            raise ValueError(text)
         return Zone(ZoneInfo(text), text)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        shown = text if len(text) <= 64 else f"{text[:40]}… ({len(text)} characters)"
         raise InputError(
-            f"unknown time zone '{value}': use an IANA name such as Asia/Shanghai or an offset such as +08:00"
+            f"unknown time zone '{shown}': use an IANA name such as Asia/Shanghai or an offset such as +08:00"
         ) from None
 
 

@@ -19,7 +19,7 @@ from commitdigest import paths
 from commitdigest.analysis import importance as scoring_module
 from commitdigest.analysis import semantic_text
 from commitdigest.analysis.diff_facts import Definitions, commit_bumps, commit_definitions
-from commitdigest.analysis.message import gist
+from commitdigest.analysis.message import gist, readable
 from commitdigest.models import (
     ChangeType,
     Commit,
@@ -136,7 +136,7 @@ def signals(commit: Commit) -> Signals:
             ctype = ChangeType.build
         else:
             ctype = _verb_type(commit.subject) or ChangeType.chore
-    text = commit.message
+    text = readable(commit.message)
     # File changes, not bare patches: a file the log reader clipped or dropped then yields no
     # "removed" claim (its re-added half may be in the part not read).
     defs = commit_definitions(commit)

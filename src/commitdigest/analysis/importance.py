@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from commitdigest.analysis.message import readable
 from commitdigest.models import Commit, Importance, ImportanceScore
 from commitdigest.paths import is_dependency_manifest, is_security
 from commitdigest.vocab import counted, words
@@ -297,9 +298,9 @@ def file_class(paths: list[str], scoring: Scoring) -> tuple[str, dict[str, int]]
 def fired_signals(commit: Commit) -> list[str]:
     subject = commit.subject
     out = []
-    if _BANG.match(subject) or _BREAKING_FOOTER.search(commit.body):
+    if _BANG.match(subject) or _BREAKING_FOOTER.search(readable(commit.body)):
         out.append("breaking")
-    if _ADVISORY.search(commit.message) or any(is_security(f.path) for f in commit.files):
+    if _ADVISORY.search(readable(commit.message)) or any(is_security(f.path) for f in commit.files):
         out.append("security")
     if _REVERT.match(subject):
         out.append("revert")

@@ -101,6 +101,8 @@ _SHAPES: list[tuple[str, re.Pattern[str], int]] = [
     ("connection string password", re.compile(r"(?i)(?<=[;\"'])[ \t]*(?:Password|Pwd)=([^;\s\"']+)(?=[;\"'])"), 1),
     # .npmrc / .yarnrc: //registry/:_authToken=…, _auth=…, _password=…
     ("npm auth", re.compile(r"(?:^[+\- ]?|:)_(?:authToken|auth|password)=([^\s\"'#;]+)", re.MULTILINE), 1),
+    # A Google service account file: the id of its private key (the key itself is a PEM block).
+    ("gcp private key id", re.compile(r"[\"']private_key_id[\"'][ \t]*:[ \t]*[\"']([0-9a-fA-F]{32,64})[\"']"), 1),
     # A quoted literal assigned to a secret-sounding name, in any language:
     # password = "hunter2", "apiKey": "…", AWS_SECRET_ACCESS_KEY: '…'
     ("secret literal", re.compile(
@@ -116,7 +118,7 @@ _SHAPE_HINTS: dict[str, tuple[str, ...]] = {
     "api secret key": ("sk-",), "jwt": ("eyj",), "slack webhook": ("hooks.slack.com",),
     "discord webhook": ("/api/webhooks/",), "bearer token": ("bearer", "token"), "url credentials": ("://",),
     "connection string key": ("accountkey", "sharedaccess"), "connection string password": ("password=", "pwd="),
-    "npm auth": ("_auth", "_password"),
+    "npm auth": ("_auth", "_password"), "gcp private key id": ("private_key_id",),
 }
 # The words every name-based rule needs on the line it matches.
 _KEYWORDS = ("pass", "pwd", "secret", "token", "key", "credential")
@@ -264,12 +266,24 @@ _VALUE = r"([^\s\"'`#;&|()<>\[\]{},]+)"
 _LINE_ASSIGN = re.compile(
     r"(?m)^([+\- ]?[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?(" + _SECRET_NAME + r")[ \t]*"
     # "key: value" must end the line: a yaml value with spaces in it is prose, not a secret
-    r"(?:=[ \t]*|:[ \t]*(?=[^\s#\"'][^\s#]*[ \t]*(?:#.*)?$)))([^\s#\"'][^\s#]*)")
+    r"(?:=[ \t]*|:[ \t]*(?=[^\s#\"'][^\s#]*[ \t\r]*(?:#.*)?$)))([^\s#\"'][^\s#]*)")
 # The same in docs, where it must end the line: "password: hunter2" in a yaml snippet, but not
 # "Password: see the vault for it".
 _DOC_ASSIGN = re.compile(
     r"(?m)^([+\- ]?[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?(" + _SECRET_NAME + r")[ \t]*[:=][ \t]*)"
-    + _VALUE + r"[ \t]*$")
+    + _VALUE + r"[ \t\r]*$")
+# The same within a line of prose or Markdown, where the value ends the line, a code span, bold or
+# a table cell: "`password: hunter2`", "**password**: hunter2", "* token = abc", "| password | x |",
+# "The admin password: hunter2". A value followed by more words ("password: see the vault") is prose.
+_DOC_INLINE = re.compile(
+    r"(?<![\w.\-])(" + _SECRET_NAME + r")(?:\*\*|__|`)?[ \t]*(?::|=|\|)[ \t]*[`*]*"
+    r"([^\s\"'`#;&|()<>\[\]{},*]+)(?=[`*]*[.,;:!?]?[ \t\r]*(?:\||$))", re.MULTILINE)
+# ... and where more words follow, only a value that looks made up to be a password: letters and
+# digits and a mark ("the admin password: hunter2-the-real-one to log in").
+_DOC_PROSE = re.compile(
+    r"(?<![\w.\-])(" + _SECRET_NAME + r")(?:\*\*|__|`)?[ \t]*[:=][ \t]*[`*]*"
+    r"([^\s\"'`#;&|()<>\[\]{},*]{8,})(?=[`*]*[.,;:!?]?[ \t]+\w)")
+_MADE_UP = re.compile(r"^(?=.*[0-9])(?=.*[A-Za-z])(?=.*[^A-Za-z0-9]|.*[a-z].*[A-Z]|.*[A-Z].*[a-z])")
 # NAME=value anywhere on a line: docker run -e POSTGRES_PASSWORD=…, PGPASSWORD=… psql, DSNs.
 _ENV_ASSIGN = re.compile(r"(?<![\w$.\-/])(" + _SECRET_NAME + r")=" + _VALUE)
 # Dockerfile ENV/ARG, the space form included: ENV DB_PASSWORD hunter2
@@ -317,7 +331,9 @@ class Redactor:
         if kind == "source":
             return text
         rules: list[tuple[re.Pattern[str], int, _Keep]] = [(_LINE_ASSIGN, 3, _not_secret)] if kind in ("config", "shell") else \
-            [(_DOCKER, 3, _not_secret)] if kind == "docker" else [(_DOC_ASSIGN, 3, _not_secret)]
+            [(_DOCKER, 3, _not_secret)] if kind == "docker" else \
+            [(_DOC_ASSIGN, 3, _not_secret), (_DOC_INLINE, 2, _not_secret_in_prose),
+             (_DOC_PROSE, 2, lambda m, value: not _MADE_UP.match(value) or _not_secret_in_prose(m, value))]
         rules.append((_ENV_ASSIGN, 2, lambda m, value: _not_secret(m, value, name_group=1)))
 
         def by_name(line: str) -> str:
@@ -413,6 +429,11 @@ def _by_line(text: str, fn: Callable[[str], str]) -> str:
         done = end
     out.append(text[done:])
     return "".join(out)
+
+
+def _not_secret_in_prose(m: re.Match[str], value: str) -> bool:
+    # a link ("Forgot your password: https://…"; credentials in a URL have their own rule)
+    return "://" in value or _not_secret(m, value, name_group=1)
 
 
 def _literal_not_secret(m: re.Match[str], value: str) -> bool:

@@ -63,6 +63,11 @@ _HEX_ID = re.compile(rb"\b[0-9a-f]{40}(?:[0-9a-f]{24})?\b")
 
 SHALLOW_NOTE = ("shallow clone: history is cut at this commit; its parent is not in the clone, "
                 "so its changes cannot be shown")
+# A partial clone of the user's lacks file versions; git would fetch them from the clone's remote,
+# running what its config says. commitdigest fetches only into its own mirrors.
+PARTIAL_NOTE = ("partial clone: file versions this commit needs are not in the clone, and commitdigest "
+                "never fetches into a repository it does not own; fetch them there (git show {sha}) "
+                "or report on the remote's URL")
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,8 @@ class _Marks:
     @property
     def meta_format(self) -> str:
         s = f"%x1f{self.token}%x1f"
-        return f"--format=%x1e{self.token}%x1e%H{s}%P{s}%aN{s}%aE{s}%at{s}%ct{s}%B"
+        # %an/%ae, not %aN/%aE: authors as the commit records them, no .mailmap (README "Odd commits")
+        return f"--format=%x1e{self.token}%x1e%H{s}%P{s}%an{s}%ae{s}%at{s}%ct{s}%B"
 
     @property
     def patch_format(self) -> str:
@@ -164,17 +170,23 @@ def _meta(rec: bytes, marks: _Marks) -> _Meta | None:
                  message=_dec(message.rstrip(b"\n")))
 
 
-def _meta_records(chunks: Iterable[bytes], marks: _Marks) -> Iterator[_Meta]:
+def _records(chunks: Iterable[bytes], marks: _Marks) -> Iterator[bytes]:
     parts: list[bytes] | None = None
     for piece in _split_records(chunks, marks.rec):
         if piece is None:
-            if parts is not None and (m := _meta(b"".join(parts), marks)) is not None:
-                yield m
+            if parts is not None:
+                yield b"".join(parts)
             parts = []
         elif parts is not None:
             parts.append(piece)
-    if parts is not None and (m := _meta(b"".join(parts), marks)) is not None:
-        yield m
+    if parts is not None:
+        yield b"".join(parts)
+
+
+def _meta_records(chunks: Iterable[bytes], marks: _Marks) -> Iterator[_Meta]:
+    for rec in _records(chunks, marks):
+        if (m := _meta(rec, marks)) is not None:
+            yield m
 
 
 # git's own --since stops the walk at the first commit older than the bound, so one commit with
@@ -184,30 +196,37 @@ _OLD_RUN = 64
 
 
 def _list_window(repo: Repo, window: Window, date_field: str, marks: _Marks,
-                 timeout: float) -> list[_Meta]:
-    args = ["log", "--first-parent", marks.meta_format]
-    if date_field == "committer":
-        # --until only filters (git still walks past newer commits), so it is safe to hand over.
-        until = (window.end + _SLACK).astimezone(UTC)
-        args.append(f"--until={until.isoformat()}")
-    args += ["--end-of-options", repo.rev]
+                 timeout: float, now: datetime | None = None) -> tuple[list[_Meta], list[str]]:
+    """(the window's commits and, when ``now`` is given, those dated after it; the ids of the others
+    dated after the window). No ``--until``: git would not print a commit dated after the window, and one dated
+    after the run (2100, year 10000) is shown on the day it was first seen (pipeline.py), which a
+    window of an earlier day may hold. Only the commits kept are decoded."""
+    args = ["log", "--first-parent", marks.meta_format, "--end-of-options", repo.rev]
     # Author dates precede committer dates, so "author date in window" implies "committer date
     # after the window's start": walking by committer date is safe for both modes.
     oldest = (window.start - _SLACK).timestamp()
     lo, hi = window.start.timestamp(), window.end.timestamp()
+    after = now.timestamp() if now is not None else float("inf")
     picked: list[_Meta] = []
+    later: list[str] = []
     old_run = 0
-    with runner.stream(repo.path, args, timeout=timeout, drain=False) as chunks:
-        for m in _meta_records(chunks, marks):
-            old_run = old_run + 1 if m.ct < oldest else 0
+    with runner.stream(repo.read_dir, args, timeout=timeout, drain=False) as chunks:
+        for rec in _records(chunks, marks):
+            fields = rec.split(marks.sep, 6)
+            at, ct = (_timestamp(fields[4]), _timestamp(fields[5])) if len(fields) == 7 else (0, 0)
+            old_run = old_run + 1 if ct < oldest else 0
             if old_run >= _OLD_RUN:
                 break
-            if lo <= (m.ct if date_field == "committer" else m.at) < hi:
-                picked.append(m)
+            when = ct if date_field == "committer" else at
+            if lo <= when < hi or when > after:
+                if (m := _meta(rec, marks)) is not None:
+                    picked.append(m)
+            elif when >= hi and _is_sha(sha := fields[0].strip()):
+                later.append(_dec(sha))
     # Newest first by the chosen date; git's order (topological along first parents) breaks ties.
     order = {m.sha: i for i, m in enumerate(picked)}
     picked.sort(key=lambda m: (-(m.ct if date_field == "committer" else m.at), order[m.sha]))
-    return picked
+    return picked, later
 
 
 # -------------------------------------------------------------- pass 2: files and patches
@@ -453,7 +472,7 @@ def _stream(repo: Repo, shas: list[str], marks: _Marks, limits: PatchLimits, arg
     outcome = _Outcome()
     sections: list[_Section] = []
     try:
-        with runner.stream(repo.path, argv, input=stdin, timeout=timeout) as chunks:
+        with runner.stream(repo.read_dir, argv, input=stdin, timeout=timeout) as chunks:
             sections = parse_sections(chunks, marks, limits)
     except runner.StreamError as exc:
         outcome.failure = exc
@@ -549,7 +568,10 @@ def _degraded(repo: Repo, metas: list[_Meta], marks: _Marks, reason: str,
     for m in metas:
         sec = trees.get(m.sha)
         files = sec.files() if sec is not None and sec.problem is None else []
-        out[m.sha] = m.commit(files, read_error=reason or "diff could not be read", counts_known=False)
+        why = reason or "diff could not be read"
+        if repo.partial:
+            why = f"{PARTIAL_NOTE.format(sha=m.sha[:12])} ({why})"
+        out[m.sha] = m.commit(files, read_error=why, counts_known=False)
     return out
 
 
@@ -577,7 +599,7 @@ def read_commits(repo: Repo, shas: list[str], limits: PatchLimits | None = None,
         return []
     unique = list(dict.fromkeys(shas))  # git prints a commit named twice once
     marks = _new_marks()
-    out = runner.run(repo.path, ["log", "--no-walk=unsorted", "--stdin", marks.meta_format],
+    out = runner.run(repo.read_dir, ["log", "--no-walk=unsorted", "--stdin", marks.meta_format],
                      input=("\n".join(unique) + "\n").encode(), timeout=timeout).stdout
     metas = {m.sha: m for m in _meta_records([out], marks)}
     missing = [s for s in unique if s not in metas]
@@ -602,6 +624,11 @@ class Listing:
     metas: list[_Meta]
     marks: _Marks
     date_field: str
+    #: the other commits dated after the window (ids only): one of them may have been first seen
+    #: on a day of the window (:meth:`with_commits` adds those)
+    later: list[str] = field(default_factory=list)
+    #: the instant of the run, when commits dated after it were listed too
+    now: datetime | None = None
 
     def __len__(self) -> int:
         return len(self.metas)
@@ -610,18 +637,41 @@ class Listing:
         """Each commit's instant by the listing's date field, in order."""
         return [_instant(m.ct if self.date_field == "committer" else m.at) for m in self.metas]
 
+    def future(self) -> list[str]:
+        """The commits dated after the run."""
+        if self.now is None:
+            return []
+        after = self.now.timestamp()
+        return [m.sha for m in self.metas if (m.ct if self.date_field == "committer" else m.at) > after]
+
     def only(self, keep: list[bool]) -> Listing:
         """The commits whose flag is set (one flag per commit, in order): those left out are never
         read, their patches never printed."""
         return Listing(self.repo, [m for m, k in zip(self.metas, keep, strict=True) if k], self.marks,
-                       self.date_field)
+                       self.date_field, self.later, self.now)
+
+    def with_commits(self, shas: list[str], timeout: float = runner.DEFAULT_TIMEOUT) -> Listing:
+        """The listing and the commits ``shas`` (of its ``later`` ones), read in one git process,
+        in the order of their dates."""
+        known = {m.sha for m in self.metas}
+        wanted = [s for s in dict.fromkeys(shas) if s not in known]
+        if not wanted:
+            return self
+        out = runner.run(self.repo.read_dir, ["log", "--no-walk=unsorted", "--stdin", self.marks.meta_format],
+                         input=("\n".join(wanted) + "\n").encode(), timeout=timeout).stdout
+        metas = [*self.metas, *(m for m in _meta_records([out], self.marks) if m.sha in wanted)]
+        order = {m.sha: i for i, m in enumerate(metas)}
+        metas.sort(key=lambda m: (-(m.ct if self.date_field == "committer" else m.at), order[m.sha]))
+        return Listing(self.repo, metas, self.marks, self.date_field, self.later, self.now)
 
 
 def list_window(repo: Repo, window: Window, date_field: str = "committer",
-                timeout: float = runner.DEFAULT_TIMEOUT) -> Listing:
-    """Pass 1 alone: the window's commits, one git process, no file content."""
+                timeout: float = runner.DEFAULT_TIMEOUT, now: datetime | None = None) -> Listing:
+    """Pass 1 alone: the window's commits (and, given ``now``, those dated after it), one git
+    process, no file content."""
     marks = _new_marks()
-    return Listing(repo, _list_window(repo, window, date_field, marks, timeout), marks, date_field)
+    metas, later = _list_window(repo, window, date_field, marks, timeout, now)
+    return Listing(repo, metas, marks, date_field, later, now)
 
 
 def read_batches(listing: Listing, limits: PatchLimits | None = None, timeout: float = runner.DEFAULT_TIMEOUT,

@@ -9,7 +9,8 @@ that looks like a mirror.
 **Lean mirrors.** A remote reached over the network is cloned without file contents
 (``--filter=blob:none``): commits and trees only, a few per cent of a full mirror. Before a
 window is read, ``prefetch_window`` asks the server for the blobs that window's diffs need in one
-request, so git never falls back to fetching them one object at a time. The blobs fetched for
+request; reading never fetches (git/runner.py), so what that request could not bring flags its
+commit. The blobs fetched for
 old windows are dropped again from time to time (``TRIM_*`` below), so a mirror followed daily
 for a year stays the size of its history, not of every diff ever read. A server that does not allow
 filters gets a full mirror and one line saying so.
@@ -35,6 +36,7 @@ from filelock import FileLock, Timeout
 from commitdigest.errors import GitError
 from commitdigest.git import runner
 from commitdigest.models import Window
+from commitdigest.outputs.files import check_inside, check_regular
 
 log = logging.getLogger("commitdigest.mirror")
 
@@ -59,9 +61,6 @@ _UPDATES_KEY = "commitdigest.updatesSinceTrim"
 _BASE_KEY = "commitdigest.trimmedBytes"
 _NO_FILTER = "filtering not recognized by server"
 _ZERO = "0" * 40
-# git log reads HEAD:.mailmap on start (log.mailmap is on by default); in a partial clone that
-# alone is a lazy fetch. These listings print no names, so they skip it.
-_NO_MAILMAP = ["-c", "log.mailmap=false"]
 
 
 @dataclass
@@ -82,7 +81,13 @@ def strip_credentials(url: str) -> str:
     """The URL without userinfo (``user:token@``) and without a query or fragment: what may
     appear in a folder name. Tokens ride in both places (``?private_token=…``)."""
     if _SCHEME.match(url):
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "https://[::1/a": not a URL Python can split; git will say what is wrong
+            scheme, _, rest = url.partition("://")
+            rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+            host, slash, path = rest.partition("/")
+            return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
         netloc = parts.netloc.rpartition("@")[2]
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
     # scp-like user@host:path has no password field: its user (git@) is an account name, and
@@ -144,11 +149,19 @@ def ensure_mirror(url: str, cache_dir: Path, timeout: float = runner.DEFAULT_TIM
     An existing full mirror stays full whatever ``kind`` says (it works, and turning it lean
     would mean cloning again); a lean one asked to be ``full`` is cloned again in full."""
     target = mirror_dir(cache_dir, url)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # Nothing in the cache may send a clone or a fetch elsewhere: a linked mirrors/ folder or mirror.
+    check_inside(target, root=cache_dir)
+    check_regular(Path(str(target) + ".lock"), "a lock file")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GitError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
     lean = wants_lean(url, kind)
     lock = FileLock(str(target) + ".lock")
     try:
         with lock.acquire(timeout=lock_wait):
+            # Only here may git fetch (runner.py): into the cache's own mirrors.
+            runner.own_mirror(target)
             if (target / "HEAD").is_file():
                 is_lean = is_partial(target, timeout)
                 if is_lean and kind == "full":
@@ -174,8 +187,10 @@ def _clone(url: str, target: Path, timeout: float, lean: bool) -> bool:
     """Clone into a temporary folder, then rename into place. Returns whether it is lean."""
     tmp = Path(tempfile.mkdtemp(prefix=".clone-", dir=target.parent))
     try:
-        args = ["clone", "--bare", "--quiet", *(["--filter=blob:none"] if lean else []), "--", url, str(tmp)]
-        r = runner.run(target.parent, args, check=False, timeout=timeout)
+        # No template: nothing (hooks) is copied in from the user's or the system's template folder.
+        args = ["clone", "--bare", "--quiet", "--template=", "--origin=origin", f"--upload-pack={runner.UPLOAD_PACK}",
+                *(["--filter=blob:none"] if lean else []), "--", url, str(tmp)]
+        r = runner.run(target.parent, args, check=False, timeout=timeout, network=True)
         if not r.ok:
             raise GitError(f"{redact_url(url)}: clone failed: {redact_url(runner.first_line(r.stderr))}")
         if lean and _NO_FILTER in r.stderr.decode("utf-8", "replace"):
@@ -221,7 +236,8 @@ def _replace_with_full(url: str, target: Path, timeout: float) -> None:
 
 
 def _fetch(target: Path, timeout: float) -> None:
-    r = runner.run(target, ["fetch", "--prune", "--quiet", "origin"], check=False, timeout=timeout)
+    r = runner.run(target, ["fetch", "--prune", "--quiet", "--recurse-submodules=no",
+                            f"--upload-pack={runner.UPLOAD_PACK}", "origin"], check=False, timeout=timeout, network=True)
     if not r.ok:
         url = runner.run(target, ["config", "--get", "remote.origin.url"], check=False).text().strip()
         raise GitError(f"{redact_url(url)}: fetch failed: {redact_url(runner.first_line(r.stderr))}")
@@ -235,10 +251,10 @@ def prefetch_window(path: Path, rev: str, window: Window, date_field: str = "com
     """Fetch, in one request, every blob the diffs of ``window`` need that a partial clone lacks.
     Returns how many were asked for (0: not a partial clone, or nothing missing).
 
-    Without this, reading the window's patches makes git fetch what each commit's diff lacks on
-    its own: one round trip per commit (15 for a day of 15 commits in bench/lean_mirror.py),
-    and one more for the mailmap. A failed fetch is one warning: the read that follows still
-    fetches what it lacks itself, or flags the commit it cannot read."""
+    git's own lazy fetching would make one round trip per commit (15 for a day of 15 commits in
+    bench/lean_mirror.py); reading does not fetch at all (git/runner.py). Only the tool's own
+    mirrors are fetched into. A failed fetch is one warning, and the read that follows flags the
+    commits it cannot read."""
     try:
         return _prefetch(path, rev, window, date_field, timeout)
     except GitError as exc:  # a timeout, say: the read that follows says what it could not read
@@ -247,17 +263,34 @@ def prefetch_window(path: Path, rev: str, window: Window, date_field: str = "com
 
 
 def _prefetch(path: Path, rev: str, window: Window, date_field: str, timeout: float) -> int:
-    if not is_partial(path, timeout):
+    if not runner.is_own_mirror(path) or not is_partial(path, timeout):
+        return 0  # a repository of the user's is never fetched into (git/runner.py)
+    return _prefetch_commits(path, _window_commits(path, rev, window, date_field, timeout), timeout)
+
+
+def prefetch_commits(path: Path, shas: Sequence[str], timeout: float = runner.DEFAULT_TIMEOUT) -> int:
+    """``prefetch_window`` for named commits (``analyze REV``): one request for what their diffs
+    need, in the tool's own lean mirrors only. Returns how many file versions were asked for."""
+    if not shas:
         return 0
-    commits = _window_commits(path, rev, window, date_field, timeout)
+    try:
+        if not runner.is_own_mirror(path) or not is_partial(path, timeout):
+            return 0
+        args = ["log", "--no-walk=unsorted", "--stdin", "--format=%H %P"]
+        r = runner.run(path, args, input=("\n".join(shas) + "\n").encode(), check=False, timeout=timeout)
+        commits = [(f[0], f[1] if len(f) > 1 else None) for f in (ln.split() for ln in r.text().splitlines()) if f]
+        return _prefetch_commits(path, commits, timeout)
+    except GitError as exc:
+        log.warning("%s: %s", path.name, redact_url(exc.message))
+        return 0
+
+
+def _prefetch_commits(path: Path, commits: Sequence[tuple[str, str | None]], timeout: float) -> int:
+    """(sha, first parent) pairs → one fetch of the file versions their diffs need and lack."""
     if not commits:
         return 0
     needed = _diff_blobs(path, [sha for sha, _ in commits], timeout)
-    # In a bare repository git log reads names and addresses through HEAD:.mailmap.
-    mailmap = runner.run(path, ["rev-parse", "--verify", "-q", "HEAD:.mailmap"], check=False, timeout=timeout)
-    if mailmap.ok:
-        needed.add(mailmap.text().strip())
-    tips = [sha for sha, _ in commits] + [p for _, p in commits if p] + (["HEAD"] if mailmap.ok else [])
+    tips = [sha for sha, _ in commits] + [p for _, p in commits if p]
     missing = _missing(path, tips, timeout) & needed
     if not missing:
         return 0
@@ -269,12 +302,13 @@ def fetch_missing(path: Path, oids: Sequence[str], timeout: float = runner.DEFAU
     """One fetch request for ``oids``, as git's own lazy fetch makes it for a single object: no
     negotiation (we have none of them), no tags, ids on stdin (a year's worth passes no
     command-line limit)."""
-    args = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags",
-            "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin"]
-    r = runner.run(path, args, input=("\n".join(oids) + "\n").encode(), check=False, timeout=timeout)
+    args = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+            "--recurse-submodules=no", "--filter=blob:none", f"--upload-pack={runner.UPLOAD_PACK}", "--stdin", "origin"]
+    r = runner.run(path, args, input=("\n".join(oids) + "\n").encode(), check=False, timeout=timeout,
+                   network=runner.is_own_mirror(path))
     if not r.ok:
-        log.warning("%s: could not fetch the %d file versions this report reads in one request (%s); "
-                    "git fetches them one by one", path.name, len(oids),
+        log.warning("%s: could not fetch the %d file versions this report reads (%s); the commits "
+                    "that need them are listed without their changes", path.name, len(oids),
                     redact_url(runner.first_line(r.stderr)))
 
 
@@ -283,7 +317,7 @@ def _window_commits(path: Path, rev: str, window: Window, date_field: str,
     """(sha, first parent) of the branch's first-parent commits whose date is in ``window`` —
     the same selection the log reader makes, with the same two days of clock-skew slack."""
     slack = timedelta(days=2)
-    args = [*_NO_MAILMAP, "log", "--first-parent", "--format=%H %ct %at %P",
+    args = ["log", "--first-parent", "--format=%H %ct %at %P",
             f"--since={(window.start - slack).astimezone(UTC).isoformat()}"]
     if date_field == "committer":
         args.append(f"--until={(window.end + slack).astimezone(UTC).isoformat()}")
@@ -307,7 +341,7 @@ def _diff_blobs(path: Path, shas: Sequence[str], timeout: float) -> set[str]:
     """Both sides of every changed file of ``shas`` against their first parent (what ``-p``,
     ``--numstat`` and rename detection open). ``--raw`` without renames compares trees only,
     so this reads no blob."""
-    args = [*_NO_MAILMAP, "log", "--no-walk=unsorted", "--stdin", "--format=%x00", "--diff-merges=first-parent",
+    args = ["log", "--no-walk=unsorted", "--stdin", "--format=%x00", "--diff-merges=first-parent",
             "--raw", "--no-renames", "-z", "--no-abbrev"]
     r = runner.run(path, args, input=("\n".join(shas) + "\n").encode(), check=False, timeout=timeout)
     blobs: set[str] = set()

@@ -3,6 +3,7 @@ whether its history is cut (a shallow clone)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 from commitdigest.errors import GitError, InputError, RepoError
 from commitdigest.git import runner
+from commitdigest.git.view import view_of
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Repo:
     git_dir: Path
     name: str
     branch: str  # display name of the branch reported on
-    rev: str  # full ref name or sha handed to git log
+    rev: str  # the commit id of the branch's tip when the repository was opened
     links: WebLinks | None
     # Commits whose parents a shallow clone cut away (the lines of ``<git dir>/shallow``).
     shallow: frozenset[str] = frozenset()
@@ -42,6 +44,15 @@ class Repo:
     # when both would be called ``name`` (see ``distinct_names``).
     aliases: tuple[str, ...] = ()
     named: bool = False  # the user chose ``name``: it is never replaced
+    #: where git reads the commits: a view of the object store (``git/view.py``); ``None``
+    #: for the tool's own mirrors, read in place
+    view: Path | None = None
+    #: a partial clone of the user's: file versions it lacks are never fetched (see git/log.py)
+    partial: bool = False
+
+    @property
+    def read_dir(self) -> Path:
+        return self.view or self.path
 
 
 _SCP_RE = re.compile(r"^(?:[^@/]+@)?([^:/]+):(.+)$")  # git@github.com:owner/name.git
@@ -56,35 +67,51 @@ def _host_kind(host: str) -> str | None:
     return None
 
 
+# What a link is rebuilt from: a host name (letters, digits, dots, dashes: IDNs arrive as punycode)
+# and path segments in the characters GitHub and GitLab allow in owner, group and project names.
+# Anything else (``>``, ``|``, ``)``, ``%``, spaces, quotes) would reach a Markdown link, a chat
+# message or an href as markup: such a URL gives no links at all.
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
 def web_links(remote_url: str | None) -> WebLinks | None:
     """https / ssh / scp-style remotes of GitHub and GitLab → web links; others → None.
 
-    Credentials embedded in the URL (``https://user:token@host/…``) are never carried over.
+    The links are rebuilt from validated parts (``https://`` + host + owner/name), never copied
+    from the URL: credentials, ports, queries and anything that is not a plain name stay out.
     """
-    if not remote_url:
+    if not isinstance(remote_url, str) or not remote_url:
         return None
     url = remote_url.strip()
     host = path = None
     if "://" in url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("https", "http", "ssh", "git", "git+ssh"):
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:  # an unbalanced "[" in the host, a bad port
             return None
-        host, path = parts.hostname, parts.path
+        if parts.scheme.lower() not in ("https", "http", "ssh", "git", "git+ssh"):
+            return None
+        path = parts.path
     else:
         m = _SCP_RE.match(url)
         if m and not url.startswith(("/", ".")):
             host, path = m.group(1), m.group(2)
     if not host or not path:
         return None
+    host = host.lower()
     kind = _host_kind(host)
-    if kind is None:
+    if kind is None or not _HOST.fullmatch(host):
         return None
     path = path.strip("/")
     path = path.removesuffix(".git")
     segments = [s for s in path.split("/") if s]
     if len(segments) < 2 or (kind == "github" and len(segments) != 2):
         return None
-    return WebLinks(base=f"https://{host.lower()}/{'/'.join(segments)}", kind=kind)
+    if not all(_SEGMENT.fullmatch(s) for s in segments):
+        return None
+    return WebLinks(base=f"https://{host}/{'/'.join(segments)}", kind=kind)
 
 
 def checked_web_links(web_url: str) -> WebLinks:
@@ -174,13 +201,14 @@ def open_repo(path: str | Path, branch: str | None = None, name: str | None = No
     if not p.is_dir():
         raise RepoError(f"{path}: not a directory")
     p = p.resolve()
-    probe = runner.run(p, ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-shallow-repository"],
-                       check=False, timeout=timeout)
+    probe = runner.run(p, ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-shallow-repository",
+                           "--show-object-format"], check=False, timeout=timeout)
     lines = probe.text().splitlines()
-    if not probe.ok or len(lines) < 3:
+    if not probe.ok or len(lines) < 4:
         raise RepoError(f"{path}: not a git repository")
     git_dir = Path(lines[0].strip())
-    shallow = _shallow_commits(p / lines[1].strip()) if lines[2].strip() == "true" else frozenset()
+    common_dir = Path(os.path.normpath(p / lines[1].strip()))
+    shallow = _shallow_commits(common_dir) if lines[2].strip() == "true" else frozenset()
 
     if branch is None:
         head = runner.run(p, ["symbolic-ref", "-q", "HEAD"], check=False, timeout=timeout)
@@ -199,7 +227,7 @@ def open_repo(path: str | Path, branch: str | None = None, name: str | None = No
         r = runner.run(p, ["rev-parse", "--verify", "-q", "--end-of-options", f"{ref}^{{commit}}"],
                        check=False, timeout=timeout)
         if r.ok:
-            resolved = ref
+            resolved = r.text().strip()
             break
     if resolved is None:
         any_ref = runner.run(p, ["for-each-ref", "--count=1", "--format=%(refname)"], check=False,
@@ -210,12 +238,21 @@ def open_repo(path: str | Path, branch: str | None = None, name: str | None = No
             raise RepoError(f"{path}: HEAD points to branch '{display}', which has no commits")
         raise RepoError(f"{path}: unknown branch '{branch}'")
 
-    remote = runner.run(p, ["config", "--get", "remote.origin.url"], check=False, timeout=timeout)
-    remote_url = remote.text().strip() if remote.ok else None
+    # The remote's URL (names and links) and whether this is a partial clone, in one process.
+    found = runner.run(p, ["config", "-z", "--get-regexp",
+                           r"^(remote\.origin\.url|extensions\.partialclone|remote\..*\.promisor)$"],
+                       check=False, timeout=timeout)
+    settings = [item.partition("\n")[::2] for item in found.text().split("\0") if item]
+    remote_url = next((v.strip() for k, v in reversed(settings) if k == "remote.origin.url"), "") or None
+    partial = any(k == "extensions.partialclone" or v.strip().lower() not in ("false", "no", "off", "0", "")
+                  for k, v in settings if k != "remote.origin.url")
     links = links_override or web_links(remote_url)
     names = _names(p, links, remote_url)
+    own = runner.is_own_mirror(p)
+    view = None if own else view_of(common_dir, lines[3].strip(), shallow)
     return Repo(path=p, git_dir=git_dir, name=name or names[0], branch=display, rev=resolved, links=links,
-                shallow=shallow, aliases=tuple(names[1:]), named=bool(name))
+                shallow=shallow, aliases=tuple(names[1:]), named=bool(name), view=view,
+                partial=partial and not own)
 
 
 def _shallow_commits(common_dir: Path) -> frozenset[str]:

@@ -3,16 +3,38 @@
 Every git process of the package starts here, with a timeout, a fixed locale (so error text is
 predictable) and no pager, prompt or colour. ``run`` captures small outputs; ``stream`` yields a
 large output in chunks so a 5,000-file commit never has to sit in memory whole.
+
+**One environment for reading.** What git prints must depend on the commits alone, never on
+settings: every process ignores the system and global config (``GIT_CONFIG_NOSYSTEM``,
+``GIT_CONFIG_GLOBAL=/dev/null``), the home and system attributes, replace objects and grafts, and
+gets every setting that changes what is printed pinned on its command line (``_PINNED``: a ``-c``
+there wins over any config file, the repository's own included). The user's ``GIT_*`` variables
+are dropped but for the few that only say how to reach a server. In-tree attributes, a
+repository's ``info/attributes`` and its own config are kept out by reading a user's repository
+through a view of its object store (``git/view.py``).
+
+**Network only in the tool's own mirrors.** Reading never fetches: ``GIT_ALLOW_PROTOCOL`` is empty
+for every process but the clones and fetches of ``git/mirror.py`` (``run(..., network=True)``),
+so git's lazy fetch in a partial clone fails instead of running what the clone's config names as
+its upload-pack; the commit is flagged. Those clones and fetches go only into the mirrors this
+process cloned or updated in the cache (``own_mirror``), with ``--upload-pack`` pinned on their
+command line (git takes the *first* ``uploadpack`` setting it finds, so a ``-c`` cannot override
+one in a config file), hooks off and only ``MIRROR_PROTOCOLS``. Of the user's global config they
+are handed only the transport settings (``_TRANSPORT``: ``url.<base>.insteadOf`` tokens, proxies,
+credential helpers), never the rest (a ``remote.origin.url`` there would be fetched from first).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from commitdigest.errors import GitError
@@ -20,34 +42,148 @@ from commitdigest.errors import GitError
 DEFAULT_TIMEOUT = 300.0
 _CHUNK = 1 << 20
 
-# Options that make git's output independent of the user's configuration.
-_BASE = [
-    "git",
-    "-c", "core.quotepath=false",
-    "-c", "color.ui=never",
-    "-c", "log.showSignature=false",
-    "-c", "diff.noprefix=false",
-    "-c", "diff.mnemonicPrefix=false",
-    "--no-pager",
-]
+# Settings that change what git prints for the same commits, pinned to git's defaults (or to what
+# the parsers expect). Each is here because a user's ~/.gitconfig or a repository's config could
+# otherwise drop files or lines, change the encoding, the prefixes or the counts.
+_PINNED = {
+    "core.quotepath": "false",
+    "color.ui": "never",
+    "log.showSignature": "false",
+    "log.showRoot": "true",  # the root commit's files (false: shown without any)
+    "log.mailmap": "false",  # authors as the commit records them (README "Odd commits")
+    "log.decorate": "false",
+    "log.follow": "false",
+    "i18n.logOutputEncoding": "UTF-8",  # UTF-16 output parses as nothing
+    "core.bigFileThreshold": "512m",  # a file above it is shown as binary, +0/-0
+    "core.attributesFile": "/dev/null",  # ~/.config/git/attributes (-diff hides a change)
+    "core.commitGraph": "false",  # parents come from the commit objects themselves
+    "core.fsmonitor": "false",  # never runs a repository's hook program
+    "core.hooksPath": "/dev/null",  # nor any hook (a fetch runs reference-transaction)
+    "diff.noprefix": "false",
+    "diff.mnemonicPrefix": "false",
+    "diff.srcPrefix": "a/",
+    "diff.dstPrefix": "b/",
+    "diff.relative": "false",
+    "diff.ignoreSubmodules": "none",  # also overrides .gitmodules' submodule.<name>.ignore
+    "diff.submodule": "short",
+    "diff.renames": "true",
+    "diff.renameLimit": "1000",  # 1: every rename of a large commit becomes a delete and an add
+    "diff.algorithm": "myers",  # the line counts depend on the algorithm
+    "diff.indentHeuristic": "true",
+    "diff.context": "3",
+    "diff.interHunkContext": "0",
+    "diff.suppressBlankEmpty": "false",
+    "diff.orderFile": "/dev/null",  # files in git's order, as the raw entries are
+    "diff.colorMoved": "false",
+    "safe.bareRepository": "all",  # the views are bare repositories found by their folder
+}
+
+# The variables of the user's environment a git process keeps: how to reach a server. Every
+# other GIT_* variable (GIT_DIR, GIT_CONFIG_PARAMETERS, GIT_DIFF_OPTS, GIT_NAMESPACE,
+# GIT_REPLACE_REF_BASE, GIT_TRACE…) could redirect or change what is read.
+_KEPT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT", "GIT_ASKPASS", "GIT_PROXY_COMMAND",
+                   "GIT_EXEC_PATH"})
+_KEPT_PREFIXES = ("GIT_SSL_", "GIT_HTTP_")
+# Where the user's config files are found: read once, by _user_settings, and by no git process.
+_USER_CONFIG = frozenset({"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"})
+# The settings of the user's system and global config that a mirror's clone and fetches are
+# given: how to reach and log in to a server (url.<base>.insteadOf, where the README has a
+# token go; http.* proxies and certificates; credential helpers; ssh), nothing that changes
+# what is fetched or from where (a remote.origin.url there would come before the mirror's own).
+_TRANSPORT = re.compile(r"url\..+\.(?:insteadof|pushinsteadof)|https?\..+|credential\..+"
+                        r"|core\.(?:sshcommand|gitproxy|askpass)|ssh\.variant")
+
+#: the transports a mirror may use: no ext:: (runs a command), fd::, nor other remote helpers
+MIRROR_PROTOCOLS = "file:git:http:https:ssh"
+#: what a mirror's clone and fetches run on the server's side (``--upload-pack``)
+UPLOAD_PACK = "git-upload-pack"
+# Pinned for the clones and fetches, besides the ``_PINNED`` settings.
+_NETWORK_PINS = {
+    "clone.defaultRemoteName": "origin",
+    "fetch.recurseSubmodules": "false",
+}
+
+# Mirrors this process cloned or updated in the cache: the only places git fetches into.
+_mirrors: set[str] = set()
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
+def own_mirror(path: Path) -> None:
+    """Mark ``path`` as one of the tool's own mirrors: git may fetch into it."""
+    _mirrors.add(os.path.realpath(path))
+
+
+def is_own_mirror(path: Path) -> bool:
+    return os.path.realpath(path) in _mirrors
+
+
+def _user_settings() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """See ``_read_user_settings``: read once per set of variables that say where the files are."""
+    return _read_user_settings(*(os.environ.get(k) for k in (*sorted(_USER_CONFIG), "HOME", "XDG_CONFIG_HOME")))
+
+
+@cache
+def _read_user_settings(*_where: str | None) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """(the user's ``safe.directory`` entries, their transport settings), from the system and
+    global config as the user's own git reads them, once per process. ``safe.directory`` trusts
+    a repository owned by another account; it changes nothing git prints, and git takes it
+    only from those files or the command scope, so it is handed on there (for every process);
+    the transport settings go to the network processes. Both through ``GIT_CONFIG_COUNT``, which
+    keeps any "=" in a key (a URL with a token) intact."""
+    env = {k: v for k, v in os.environ.items() if k in _USER_CONFIG or not k.startswith("GIT_")}
+    with tempfile.TemporaryDirectory() as nowhere:  # no repository here: no local config
+        try:
+            proc = subprocess.run(["git", "config", "-z", "--list", "--show-scope"], cwd=nowhere, env=env,
+                                  capture_output=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            return (), ()
+    items = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    safe: list[tuple[str, str]] = []
+    transport: list[tuple[str, str]] = []
+    for scope, entry in zip(items[::2], items[1::2], strict=False):
+        if scope not in ("system", "global"):
+            continue
+        key, _, value = entry.partition("\n")
+        if key == "safe.directory":
+            safe.append((key, value))
+        elif _TRANSPORT.fullmatch(key):
+            transport.append((key, value))
+    return tuple(safe), tuple(transport)
+
+
+def _command(args: list[str], network: bool) -> list[str]:
+    pins = {**_PINNED, **_NETWORK_PINS} if network else _PINNED
+    cmd = ["git"]
+    for key, value in pins.items():
+        cmd += ["-c", f"{key}={value}"]
+    return [*cmd, "--no-pager", *args]
+
+
+def _env(network: bool = False) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GIT_") or k in _KEPT or k.startswith(_KEPT_PREFIXES)}
     env.update(
         LC_ALL="C",
         LANG="C",
         GIT_TERMINAL_PROMPT="0",  # never wait for a password on a TTY
         GIT_OPTIONAL_LOCKS="0",  # reading must not take index.lock in the user's working copy
         GIT_PAGER="cat",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL="/dev/null",
+        GIT_ATTR_NOSYSTEM="1",
+        GIT_NO_REPLACE_OBJECTS="1",  # refs/replace would show another commit under a sha
+        GIT_GRAFT_FILE="/dev/null/none",  # info/grafts would rewrite parents (a path that cannot exist)
+        # No transport at all for reading (a lazy fetch fails), a few for a mirror's fetches.
+        GIT_ALLOW_PROTOCOL=MIRROR_PROTOCOLS if network else "",
     )
+    safe, transport = _user_settings()
+    handed = [*safe, *(transport if network else ())]
+    env["GIT_CONFIG_COUNT"] = str(len(handed))
+    for n, (key, value) in enumerate(handed):
+        env[f"GIT_CONFIG_KEY_{n}"], env[f"GIT_CONFIG_VALUE_{n}"] = key, value
     # ssh must fail rather than ask (an unknown host key, a passphrase) when cron is the only one
     # listening; keys in an agent still work. A user's own ssh command is left alone.
     if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
-    # A user's GIT_DIR would silently redirect every command to another repository.
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
-        env.pop(var, None)
     return env
 
 
@@ -92,11 +228,13 @@ def run(
     input: bytes | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     check: bool = True,
+    network: bool = False,
 ) -> GitResult:
-    cmd = _BASE + args
+    """``network``: a clone or fetch into one of the tool's own mirrors (see the module's notes)."""
+    cmd = _command(args, network)
     try:
         proc = subprocess.run(
-            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(), check=False,
+            cmd, cwd=cwd, input=input, capture_output=True, timeout=timeout, env=_env(network), check=False,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
@@ -122,7 +260,7 @@ def stream(
     """
     try:
         proc = subprocess.Popen(
-            _BASE + args, cwd=cwd, env=_env(),
+            _command(args, False), cwd=cwd, env=_env(),
             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )

@@ -230,10 +230,11 @@ class LLMClient:
         self.meter.answers += 1
         served = getattr(resp, "model", None)
         if isinstance(served, str) and served.strip():
-            key = served.strip()[:200]
+            key = self.settings.scrub(served.strip()[:200])
             self.meter.served[key] = self.meter.served.get(key, 0) + 1
         choice = resp.choices[0]
-        return Completion(content=choice.message.content or "", mode=mode,
+        # Our key and header values out of the answer before it is parsed, cached or rendered.
+        return Completion(content=self.settings.scrub(choice.message.content or ""), mode=mode,
                           finish_reason=choice.finish_reason, prompt_tokens=pt, completion_tokens=ct)
 
     async def _create_bounded(self, body: dict[str, Any]) -> Any:

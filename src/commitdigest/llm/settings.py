@@ -7,6 +7,7 @@ key is a ``SecretStr``: printing, logging or dumping the settings never shows it
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
@@ -75,6 +76,10 @@ class LLMSettings(BaseModel):
         v = v.strip()
         if not v.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        from commitdigest.outputs.urls import is_web_url
+
+        if not is_web_url(v):  # http://[::1 (no closing bracket), a port that is not a number
+            raise ValueError("is not a valid URL: give http(s)://HOST[:PORT]/PATH")
         return v
 
     @field_validator("model")
@@ -101,6 +106,20 @@ class LLMSettings(BaseModel):
 
     def price(self) -> Price | None:
         return self.prices.get(self.model or "")
+
+    def scrub(self, text: str) -> str:
+        """``text`` (a model's answer, the model name it reports) without our API key or any
+        configured header value: a server that echoes what it was sent must not get them into a
+        report. Values under 8 characters are no credentials (and would match ordinary words)."""
+        secrets = [self.api_key.get_secret_value()] if self.api_key else []
+        secrets += list(self.headers.values())
+        for secret in sorted({v.strip() for v in secrets if len(v.strip()) >= 8}, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, "[REDACTED]")
+            escaped = json.dumps(secret)[1:-1]  # as it stands inside a JSON string
+            if escaped != secret and escaped in text:
+                text = text.replace(escaped, "[REDACTED]")
+        return text
 
     @classmethod
     def from_sources(cls, cli_overrides: Mapping[str, Any] | None = None,

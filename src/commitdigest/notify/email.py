@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr
 from commitdigest.notify.config import Channel, secret_value
 from commitdigest.notify.digest import Digest, Message
 from commitdigest.notify.registry import ChannelType, Final, Transient
+from commitdigest.outputs.urls import link_target
 from commitdigest.vocab import words
 
 
@@ -38,12 +39,14 @@ class Email(Channel):
 def digest_html(d: Digest) -> str:
     w = words(d.language).notify
     items = "".join(
-        f'<li>{escape(i.repo)} <a href="{escape(i.url)}">{escape(i.short_sha)}</a> {escape(i.subject)}</li>'
-        if i.url else f"<li>{escape(i.repo)} {escape(i.short_sha)} {escape(i.subject)}</li>" for i in d.items)
+        f'<li>{escape(i.repo)} <a href="{escape(target)}">{escape(i.short_sha)}</a> {escape(i.subject)}</li>'
+        if (target := link_target(i.url)) else f"<li>{escape(i.repo)} {escape(i.short_sha)} {escape(i.subject)}</li>"
+        for i in d.items)
     if d.more:
         items += f"<li>{escape(w['more'].format(n=d.more))}</li>"
     versus = f"<p>{escape(d.versus)}</p>" if d.versus else ""
-    link = f'<p><a href="{escape(d.report_url)}">{escape(w["link"])}</a></p>' if d.report_url else ""
+    report = link_target(d.report_url)
+    link = f'<p><a href="{escape(report)}">{escape(w["link"])}</a></p>' if report else ""
     return (f"<!doctype html><html><body><h2>{escape(d.title)}</h2><p>{escape(d.headline())}</p>{versus}"
             f"<ul>{items}</ul>{link}</body></html>")
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from commitdigest.notify.config import SignedChannel
 from commitdigest.notify.digest import Digest, Item, Message
 from commitdigest.notify.registry import ChannelType, Request, app_error
-from commitdigest.notify.text import fit
+from commitdigest.notify.text import fit, link, no_mention
 from commitdigest.vocab import words
 
 MAX_BYTES = 20_000
@@ -41,17 +41,18 @@ def payload(d: Digest) -> dict[str, Any]:
         if d.versus:
             rows.append([{"tag": "text", "text": d.versus}])
         if d.failed_repos:
-            rows.append([{"tag": "text", "text": w["failed"].format(repos=", ".join(d.failed_repos))}])
+            rows.append([{"tag": "text", "text": w["failed"].format(repos=", ".join(no_mention(r) for r in d.failed_repos))}])
         rows.append([{"tag": "text", "text": w["high"] if (d.items or left) else d.nothing_high}])
         for it in shown:
-            row = [{"tag": "text", "text": f"• {it.repo} "}]
-            row.append({"tag": "a", "text": it.short_sha, "href": it.url} if it.url else {"tag": "text", "text": it.short_sha})
-            row.append({"tag": "text", "text": f" {it.subject}"})
+            row = [{"tag": "text", "text": f"• {no_mention(it.repo)} "}]
+            target, sha = link(it.url), no_mention(it.short_sha)
+            row.append({"tag": "a", "text": sha, "href": target} if target else {"tag": "text", "text": sha})
+            row.append({"tag": "text", "text": f" {no_mention(it.subject)}"})
             rows.append(row)
         if left:
             rows.append([{"tag": "text", "text": w["more"].format(n=left)}])
-        if d.report_url:
-            rows.append([{"tag": "a", "text": w["link"], "href": d.report_url}])
+        if (target := link(d.report_url)) is not None:
+            rows.append([{"tag": "a", "text": w["link"], "href": target}])
         lang = w["feishu_locale"]
         return {"msg_type": "post", "content": {"post": {lang: {"title": d.title, "content": rows}}}}
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from commitdigest.notify.config import WebhookChannel
 from commitdigest.notify.digest import Item, Message
 from commitdigest.notify.registry import ChannelType, Request
-from commitdigest.notify.text import fit, slack_escape
+from commitdigest.notify.text import fit, link, slack_escape
 from commitdigest.vocab import words
 
 SECTION_MAX_CHARS = 3_000
@@ -28,7 +28,8 @@ def build(channel: Slack, message: Message, env: Mapping[str, str]) -> Request:
     def items_text(shown: list[Item], left: int) -> str:
         lines = [f"*{w['high']}*" if (d.items or left) else d.nothing_high]
         for it in shown:
-            sha = f"<{it.url}|{it.short_sha}>" if it.url else it.short_sha
+            target = link(it.url)
+            sha = f"<{target}|{slack_escape(it.short_sha)}>" if target else slack_escape(it.short_sha)
             lines.append(f"• {slack_escape(it.repo)} {sha} {slack_escape(it.subject)}")
         if left:
             lines.append(w["more"].format(n=left))
@@ -43,9 +44,10 @@ def build(channel: Slack, message: Message, env: Mapping[str, str]) -> Request:
     if d.failed_repos:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": slack_escape(w["failed"].format(repos=", ".join(d.failed_repos)))}]})
-    if d.report_url:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{d.report_url}|{w['link']}>"}})
-    return Request(channel.url_value(env), {"text": f"{d.title}: {d.headline()}", "blocks": blocks})
+    if (target := link(d.report_url)) is not None:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{target}|{w['link']}>"}})
+    # The notification text (what a phone shows) is mrkdwn as well.
+    return Request(channel.url_value(env), {"text": slack_escape(f"{d.title}: {d.headline()}"), "blocks": blocks})
 
 
 def check(response) -> str | None:

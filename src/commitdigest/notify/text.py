@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from commitdigest.notify.digest import Digest, Item
+from commitdigest.outputs.urls import link_target
 from commitdigest.vocab import words
 
 # Commit text must not become markup, links or mentions in a chat message. Markdown-like chats
@@ -24,8 +25,24 @@ def neutral(text: str) -> str:
 
 
 def slack_escape(text: str) -> str:
-    # Slack's documented rule: only &, < and > are control characters in message text.
-    return " ".join(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split())
+    # Slack's documented rule: only &, < and > are control characters in message text, so
+    # <!channel> and <@U123> cannot be written. The Slack-compatible servers (Mattermost,
+    # Rocket.Chat) also read a bare @all, @here or @channel as a mention: "@" becomes a look-alike.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "＠")
+    return " ".join(text.split())
+
+
+def no_mention(text: str) -> str:
+    """Text for a channel that shows text literally (Feishu's text elements) but still reads
+    ``<at user_id="all">`` and ``@all`` in it: their first characters become look-alikes."""
+    return text.replace("<", "‹").replace(">", "›").replace("@", "＠")
+
+
+def link(url: str | None) -> str | None:
+    """A link's destination in a chat message: an http(s) URL, encoded so that nothing in it can
+    end the link (``)`` in Markdown, ``>`` or ``|`` in Slack) and start markup or a mention; None
+    for anything else, which is then shown as text."""
+    return link_target(url)
 
 
 def utf8_len(text: str) -> int:
@@ -55,12 +72,13 @@ def markdown(d: Digest, shown: list[Item], left: int, bullet_link: bool = True) 
     if d.items or left:
         lines.append(f"**{w['high']}**")
         for it in shown:
-            sha = f"[{it.short_sha}]({it.url})" if (bullet_link and it.url) else it.short_sha
+            target = link(it.url) if bullet_link else None
+            sha = f"[{neutral(it.short_sha)}]({target})" if target else neutral(it.short_sha)
             lines.append(f"- {neutral(it.repo)} {sha} {neutral(it.subject)}")
         if left:
             lines.append(f"- {w['more'].format(n=left)}")
     else:
         lines.append(d.nothing_high)
-    if d.report_url:
-        lines += ["", f"[{w['link']}]({d.report_url})"]
+    if (target := link(d.report_url)) is not None:
+        lines += ["", f"[{w['link']}]({target})"]
     return "\n".join(lines)

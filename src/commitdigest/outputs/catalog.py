@@ -10,7 +10,6 @@ counted, never fatal.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from commitdigest.errors import InputError
 from commitdigest.git.repo import web_links
 from commitdigest.models import Report
+from commitdigest.outputs import jsonfile
 from commitdigest.report.build import _unique, slugify
 
 
@@ -31,12 +31,12 @@ def load_report(path: str | Path) -> Report:
     names, whether it is a period from its window."""
     source = Path(path)
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{source}: not a readable report twin ({exc})") from None
+        data = jsonfile.load(source)
+    except InputError as exc:
+        raise InputError(f"{source}: not a readable report twin ({exc.message.removeprefix(f'{source}: ')})") from None
     try:
         return report_from_json(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise InputError(f"{source}: not a report twin ({type(exc).__name__}: {exc})") from None
 
 
@@ -58,8 +58,8 @@ def report_from_json(data: dict[str, Any]) -> Report:
             "commits": [{"sha": c["sha"], "short_sha": c["short_sha"], "anchor": _unique(f"c-{c['short_sha']}", anchors),
                          "url": c.get("url"), "pr_url_base": pr_base, "time": c["time"], "author": c["author"],
                          "subject": c["subject"], "pr": c.get("pr"), "files": c.get("files", []),
-                         "read_error": c.get("read_error"), "analysis": c["analysis"],
-                         "semantic": c.get("semantic")} for c in repo["commits"]],
+                         "read_error": c.get("read_error"), "first_seen": c.get("first_seen"),
+                         "analysis": c["analysis"], "semantic": c.get("semantic")} for c in repo["commits"]],
         })
     return Report.model_validate({
         "title": data["title"], "language": data["language"], "timezone": data["timezone"],

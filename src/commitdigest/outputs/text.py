@@ -4,7 +4,10 @@ Commit messages, author names and paths are hostile input. Two kinds of characte
 after rendering: terminal control sequences (``\\x1b[2J`` clears the screen of whoever runs ``cat``
 on the report; an OSC sequence can retitle the window or plant a hyperlink) and characters that XML
 1.0 forbids (one ``\\x01`` in a subject makes the whole Atom feed unparseable). Both are removed;
-tab and newline are kept because multi-line text needs them.
+tab and newline are kept because multi-line text needs them. A third kind is shown rather than
+obeyed: the bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and its kin) make a path or a
+title display in another order than it reads (``evil\u202egnp.exe`` shows as ``evilexe.png``);
+each becomes the visible escape ``\\u202e``.
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ _SPACING = re.compile("\r\n?|[\x0b\x0c\x1c-\x1f]")
 # What is left goes: other C0 controls, DEL and the C1 controls, the two noncharacters XML
 # excludes, and lone surrogates (not encodable as UTF-8 at all; they come from undecodable bytes).
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# Unicode's Bidi_Control characters: embeddings, overrides, isolates and the three marks.
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{BIDI}]")
 # Any of the above: one scan tells whether there is anything to do.
-_ANY = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_ANY = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff{BIDI}]")
 
 
 def clean(text: str) -> str:
@@ -39,7 +45,22 @@ def clean(text: str) -> str:
         return text
     text = _SEQUENCES.sub("", text)
     text = _SPACING.sub(lambda m: "\n" if m.group() == "\r\n" else " ", text)
+    text = _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return _CONTROLS.sub("", text)
+
+
+# What a JSON text printed on a terminal must not carry raw: DEL and the C1 controls (json.dumps
+# leaves them as they are; \x9b is an 8-bit CSI), the bidirectional controls, and the two
+# Unicode line separators. Each is written as its \\u escape, so the data stays exact.
+_JSON_RAW = re.compile(f"[\x7f-\x9f\u2028\u2029{BIDI}]")
+
+
+def terminal_json(value: Any) -> str:
+    """``value`` as indented JSON that is safe to print: the same data, nothing a terminal obeys."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def clean_tree(value: Any) -> Any:

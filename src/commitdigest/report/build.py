@@ -78,7 +78,7 @@ def _entry(commit: Commit, analysis: CommitAnalysis, res: RepoResult, zone: Zone
         files=[FileEntry(path=f.path, status=f.status, insertions=f.insertions,
                          deletions=f.deletions, old_path=f.old_path, binary=f.binary)
                for f in commit.files],
-        read_error=commit.read_error, analysis=analysis, semantic=commit.semantic,
+        read_error=commit.read_error, analysis=analysis, first_seen=commit.first_seen, semantic=commit.semantic,
     )
 
 

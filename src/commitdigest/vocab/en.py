@@ -58,6 +58,7 @@ REPORT: ReportWords = {
     "conclusion": "Conclusion",
     "colon": ": ",
     "coverage": "ℹ️ Analysis coverage: ",
+    "first_seen": "⚠️ Dated {date}, after the day it was first seen on the branch: shown on that day, {day}",
     "cov_files": "{analyzed}/{total} files analysed",
     "cov_truncated": "diff too large, truncated",
     "cov_unreadable": "git could not read some objects ({error}); file list only",

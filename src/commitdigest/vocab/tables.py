@@ -81,6 +81,7 @@ class ReportWords(TypedDict):
     conclusion: str
     colon: str
     coverage: str
+    first_seen: str
     cov_files: str
     cov_truncated: str
     cov_unreadable: str

@@ -58,6 +58,7 @@ REPORT: ReportWords = {
     "conclusion": "结论",
     "colon": "：",
     "coverage": "ℹ️ 分析覆盖：",
+    "first_seen": "⚠️ 提交日期为 {date}，晚于首次在分支上看到它的那一天：列在那一天（{day}）",
     "cov_files": "已分析 {analyzed}/{total} 个文件",
     "cov_truncated": "差异过大，已截断",
     "cov_unreadable": "git 无法读取部分对象（{error}），仅列出文件清单",
