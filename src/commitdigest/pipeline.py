@@ -349,7 +349,7 @@ def generate(
                 continue
             batches: Iterable[list[Commit]] = (
                 [t.commits] if t.commits is not None
-                else gitlog.read_batches(listings.pop(j), limits, git_timeout, batch_size))
+                else gitlog.read_batches(listings.pop(j), limits, git_timeout, batch_size, part=gitlog.PART))
             outcome: Outcome | None = None
             # A commit in two windows (a day and the period around it) is analysed once: its
             # patch text is released after the first analysis.
