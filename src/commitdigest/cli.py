@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import errno
-import json
-import logging
+import functools
 import os
 import re
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.progress import TaskID
 
-# Only what declaring the commands needs is imported here: `--help` and `--version` must not
-# load the report stack (pydantic models, jinja, git). Each command imports what it runs.
+# Only what declaring the commands needs is imported here, and nothing click does not load
+# itself: `--help` and `--version` must not load the report stack (pydantic models, jinja, git),
+# nor logging, json, pathlib or tempfile (bench/help_speed.py). Each command imports what it runs.
 from commitdigest import __version__
 from commitdigest.analysis.factory import llm_options
 from commitdigest.errors import (
@@ -28,8 +29,6 @@ from commitdigest.errors import (
     CommitdigestError,
     InputError,
 )
-from commitdigest.outputs import check_formats
-from commitdigest.outputs.files import check_writable, write_atomic
 from commitdigest.progress import Progress
 
 EXIT_CODES_HELP = """\b
@@ -131,6 +130,20 @@ _CONFIG_HELP = ("Config file [env COMMITDIGEST_CONFIG; default: ./commitdigest.t
 _CACHE_DIR_HELP = "Cache directory [env COMMITDIGEST_CACHE_DIR; config cache_dir; default: the user cache dir]."
 
 
+def _command() -> Callable[[Callable[..., Any]], click.Command]:
+    """``cli.command`` for a command that runs: library warnings become one stderr line each
+    once it starts (not for ``--help``, which must not import logging)."""
+    def decorate(f: Callable[..., Any]) -> click.Command:
+        @functools.wraps(f)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            _warnings_to_stderr()
+            return f(*args, **kwargs)
+
+        return cli.command(epilog=EXIT_CODES_HELP)(run)
+
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="commitdigest")
@@ -153,7 +166,7 @@ def cli() -> None:
     """
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.option("--repo", "repos", multiple=True, metavar="PATH|URL",
               help="Local repository (working copy or bare), or a remote URL (mirrored into the cache). "
                    "Repeat for several; default: the config file's repositories, else the current directory.")
@@ -222,6 +235,8 @@ def report(repos, branch, names, web_urls, date_, since, until, allow_future, tz
         make_window(first, last, ctx.zone)  # reject --since after --until before touching any repository
         tracked = ctx.open()
         if not dry_run:
+            from commitdigest.outputs.files import check_writable
+
             check_writable(ctx.out)
         ctx.progress = _progress(quiet)
         strict = all(s.from_flags for s in ctx.sources)  # a repository named by a flag that git cannot read: exit 3
@@ -246,7 +261,7 @@ def report(repos, branch, names, web_urls, date_, since, until, allow_future, tz
         sys.exit(EXIT_PARTIAL)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.argument("rev")
 @click.option("--repo", default=".", show_default=True, metavar="PATH", help="Local repository.")
 @click.option("--lang", metavar="zh|en", help="Language of the analysis [env COMMITDIGEST_LANGUAGE; config language; "
@@ -273,6 +288,8 @@ def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, explain,
       commitdigest analyze HEAD --analyzer llm --show-prompt
       commitdigest analyze HEAD --explain                 # why this tier: the score, weight by weight
     """
+    import json
+
     from commitdigest import context, pipeline
     from commitdigest.git import log as gitlog
     from commitdigest.git.repo import resolve_rev
@@ -307,6 +324,8 @@ def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, explain,
 
 
 def _explain(commit, scoring, lang: str, fmt: str) -> None:
+    import json
+
     from commitdigest.analysis import importance
 
     sc = importance.score(commit, scoring)
@@ -328,7 +347,7 @@ def _explain(commit, scoring, lang: str, fmt: str) -> None:
     click.echo(importance.reason(sc, lang))
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.option("--force", is_flag=True, help="Overwrite commitdigest.toml if it exists.")
 @click.option("--path", "target", default="commitdigest.toml", show_default=True, metavar="FILE",
               help="Where to write the sample.")
@@ -340,6 +359,9 @@ def init(force, target) -> None:
       commitdigest init && $EDITOR commitdigest.toml && commitdigest run
     """
     from importlib.resources import files
+    from pathlib import Path
+
+    from commitdigest.outputs.files import check_writable, write_atomic
 
     path = Path(target)
     if path.exists() and not force:
@@ -349,7 +371,7 @@ def init(force, target) -> None:
     click.echo(str(path))
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.option("--config", "config_path", metavar="FILE",
               help="Config file [env COMMITDIGEST_CONFIG; default: ./commitdigest.toml].")
 @click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today, yesterday or Nd; default: yesterday.")
@@ -439,7 +461,7 @@ def run(config_path, date_, since, until, backfill, force, allow_future, tz, for
         sys.exit(EXIT_PARTIAL)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W47 (Monday to Sunday).")
 @click.option("--month", metavar="YYYY-MM", help="A calendar month, e.g. 2026-11.")
 @click.option("--since", metavar="D", help="First day of a custom period; same forms as report's --date.")
@@ -485,6 +507,8 @@ def rollup(week, month, since, until, repos, branch, config_path, tz, lang, form
     from commitdigest import context, job
     from commitdigest import rollup as rollup_mod
     from commitdigest.layout import Layout
+    from commitdigest.outputs import check_formats
+    from commitdigest.outputs.files import check_writable
     from commitdigest.outputs.formats import rollup_names
     from commitdigest.window import make_window, parse_day
 
@@ -576,15 +600,16 @@ def _stdout_failed() -> bool:
     return False
 
 
-class _SafeFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return terminal_safe(super().format(record))
-
-
 def _warnings_to_stderr() -> None:
     """Library warnings (a cache that cannot be written…) as one line each, like errors."""
+    import logging
+
+    class SafeFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return terminal_safe(super().format(record))
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_SafeFormatter("commitdigest: warning: %(message)s"))
+    handler.setFormatter(SafeFormatter("commitdigest: warning: %(message)s"))
     logger = logging.getLogger("commitdigest")
     if not logger.handlers:
         logger.addHandler(handler)
@@ -593,7 +618,6 @@ def _warnings_to_stderr() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    _warnings_to_stderr()
     try:
         code = cli.main(args=argv, prog_name="commitdigest", standalone_mode=False)
         sys.stdout.flush()  # a full device or a closed pipe shows here, not in the exit-time flush

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
@@ -37,8 +36,8 @@ TIERS = ("low", "medium", "high")
 KINDS = tuple(k.value for k in AnalyzerKind)  # the built-in names, "auto" first
 
 
-@dataclass(frozen=True)
-class AnalyzerOptions:
+# NamedTuples rather than dataclasses: this module declares the flags, so `--help` imports it.
+class AnalyzerOptions(NamedTuple):
     """What a run gives an analyzer it builds: the importance scoring (the config's
     ``[importance]``, ``--importance-source``), the ``[llm]`` settings (flags > environment >
     file; None when the kind needs none), and the triage tier of ``--llm-min-importance``."""
@@ -48,8 +47,7 @@ class AnalyzerOptions:
     min_importance: str | None = None
 
 
-@dataclass(frozen=True)
-class AnalyzerType:
+class AnalyzerType(NamedTuple):
     name: str
     #: the run's options → the analyzer (an ``analysis.base.Analyzer``)
     build: Callable[[AnalyzerOptions], Analyzer]
