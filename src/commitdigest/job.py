@@ -173,19 +173,36 @@ def describe(p: Plan, ctx: RunContext) -> list[str]:
     lines.append(f"repositories ({len(ctx.sources)}):")
     lines += [f"  {s.name}: {s.location}" + (f" @ {s.branch}" if s.branch else "") for s in ctx.sources]
     suffixes = formats_mod.report_files(ctx.formats)
-    lines.append(f"files ({', '.join(suffixes)}), in {ctx.out}:")
+    lines.append(f"files in {ctx.out}:")
     for unit, days in p.todo.items():
+        by_folder: dict[Path, list[date]] = {}
         for day in days:
-            lines.append(f"  {p.layout.day_file(unit, day, 'md').with_suffix('').relative_to(ctx.out)}.*")
+            by_folder.setdefault(p.layout.day_folder(unit, day), []).append(day)
+        for folder, in_folder in by_folder.items():
+            where = folder.relative_to(ctx.out).as_posix() + "/" if folder != ctx.out else ""
+            lines += [f"  {where}{span}: <date>.{{{','.join(suffixes)}}}" for span in _runs(in_folder)]
     site = [f.site_file for f in formats_mod.site_formats(ctx.formats) if f.site_file]
     if site and (to_report or p.rollups):
         lines.append(f"  {' and '.join(site)} of each folder written to")
     lines.append(f"rollups ({len(p.rollups)}):")
-    lines += [f"  {period.label}: {p.layout.rollup_folder(unit, period).relative_to(ctx.out) / FOLDER / period.label}.*"
-              + (f" ({', '.join(unit.names)})" if unit.folder else "") for period, unit in p.rollups]
+    lines += [f"  {period.label}: {(p.layout.rollup_folder(unit, period) / FOLDER).relative_to(ctx.out).as_posix()}/"
+              f"{period.label}.*" + (f" ({', '.join(unit.names)})" if unit.folder else "") for period, unit in p.rollups]
     lines.append(f"deliveries ({sum(len(d.channels) for d in p.deliveries)}):")
     lines += [f"  {d.what} → {', '.join(d.channels)}" for d in p.deliveries]
     return lines
+
+
+def _runs(days: Sequence[date]) -> list[str]:
+    """Consecutive days as spans: "2026-05-06 … 2026-05-20", "2026-05-22"."""
+    from datetime import timedelta
+
+    spans: list[list[date]] = []
+    for day in sorted(days):
+        if spans and day - spans[-1][1] == timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [a.isoformat() if a == b else f"{a.isoformat()} … {b.isoformat()}" for a, b in spans]
 
 
 # ------------------------------------------------------------------------ the run itself
