@@ -91,8 +91,12 @@ class RepoConfig(BaseModel):
 
     def location(self, base: Path | None = None) -> str:
         """The URL, or the path made absolute (relative to ``base``, the config file's folder)."""
+        from commitdigest.sources import is_path
+
         if self.url:
             return self.url
+        if not is_path(self.path or "."):
+            return self.path or ""  # a kind of source an installed package adds
         p = Path(self.path or ".").expanduser()
         return str(p if p.is_absolute() or base is None else base / p)
 

@@ -274,7 +274,7 @@ def resolve(flags: Flags, *, progress: Progress | None = None, default_formats: 
 def _sources(cfg: Config, flags: Flags) -> list[Source]:
     """The run's repositories: ``--repo`` (paths relative to the working directory), else the
     config's ``[[repos]]`` (paths relative to the file), else the working directory."""
-    from commitdigest.sources import is_remote
+    from commitdigest.sources import is_path
 
     for flag, given in (("--name", flags.names), ("--web-url", flags.web_urls)):
         if len(given) > len(flags.repos):
@@ -283,7 +283,7 @@ def _sources(cfg: Config, flags: Flags) -> list[Source]:
             raise InputError(f"{flag} given {len(given)} times for {len(flags.repos)} --repo; "
                              "give at most one per --repo")
     if flags.repos:
-        return [Source(location=r if is_remote(r) else str(Path(r).expanduser().absolute()), branch=flags.branch,
+        return [Source(location=str(Path(r).expanduser().absolute()) if is_path(r) else r, branch=flags.branch,
                        name=flags.names[i] if i < len(flags.names) else None,
                        web_url=flags.web_urls[i] if i < len(flags.web_urls) else None,
                        mirror=cfg.mirror, from_flags=True)

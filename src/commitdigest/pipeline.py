@@ -439,7 +439,9 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
 
 
 @contextmanager
-def _store(use_cache: bool, cache_dir: Path | None) -> Iterator[Store | None]:
+def opened_store(use_cache: bool, cache_dir: Path | None) -> Iterator[Store | None]:
+    """The analysis cache for a call that is not a command's (commands keep theirs in their
+    run context), closed when it ends; None with ``use_cache`` off."""
     store = Store(cache_dir) if use_cache else None
     try:
         yield store
@@ -458,7 +460,7 @@ def generate_report(
     fails the whole report, as bad input does."""
     request.language = check_language(request.language)
     repos = repos if repos is not None else open_repos(request.repos, request.git_timeout, request.cache_dir)
-    with _store(request.use_cache, request.cache_dir) as store:
+    with opened_store(request.use_cache, request.cache_dir) as store:
         return generate([Span(request.since, request.until)], [Tracked.of(r) for r in repos], analyzer, store,
                         zone=request.zone, language=request.language, date_field=request.date_field,
                         progress=progress, limits=request.patch_limits, git_timeout=request.git_timeout,
@@ -567,7 +569,7 @@ def analyze_one(
     commits = gitlog.read_commits(repo, [resolve_rev(repo, rev)])
     day = commits[0].committer_time.astimezone(zone.tz).date()
     source = Tracked(name=repo.name, repo=repo, commits=commits)
-    with _store(use_cache, cache_dir) as store:
+    with opened_store(use_cache, cache_dir) as store:
         report = generate([Span(day, day)], [source], analyzer, store, zone=zone, language=language,
                           hosting=hosting, fail_fast=True)[0]
     return report.repos[0].commits[0], report.usage

@@ -82,6 +82,12 @@ def is_remote(location: str) -> bool:
     return kind_of(location).remote
 
 
+def is_path(location: str) -> bool:
+    """Whether ``location`` is a path on this machine (no other kind claims it): relative ones are
+    made absolute against the folder they were written in, other kinds' locations are left as they are."""
+    return kind_of(location).name == "local"
+
+
 def fetch(location: str, fetching: Fetch) -> str:
     """The local repository path of ``location``."""
     return kind_of(location).fetch(location, fetching)
