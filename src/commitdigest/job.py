@@ -181,6 +181,8 @@ def describe(p: Plan, ctx: RunContext) -> list[str]:
         for folder, in_folder in by_folder.items():
             where = folder.relative_to(ctx.out).as_posix() + "/" if folder != ctx.out else ""
             lines += [f"  {where}{span}: <date>.{{{','.join(suffixes)}}}" for span in _runs(in_folder)]
+    if not to_report:
+        lines.append("  none: every day is reported already")
     site = [f.site_file for f in formats_mod.site_formats(ctx.formats) if f.site_file]
     if site and (to_report or p.rollups):
         lines.append(f"  {' and '.join(site)} of each folder written to")
