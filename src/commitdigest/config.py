@@ -21,6 +21,7 @@ from typing import Any, Literal, get_origin
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from commitdigest.errors import ConfigError, InputError, LLMConfigError
+from commitdigest.git.runner import DEFAULT_TIMEOUT as DEFAULT_GIT_TIMEOUT
 from commitdigest.hosting.settings import HostingSettings
 from commitdigest.kinds import DateField, Language, language_tag
 
@@ -158,7 +159,7 @@ class Config(BaseModel):
     #: how remote repositories are mirrored in the cache; a repository's own ``mirror`` wins
     mirror: Literal["auto", "lean", "full"] = "auto"
     #: seconds one git process may take (a clone, a fetch, a window's log) before it is stopped
-    git_timeout: float = Field(default=300.0, gt=0, le=86_400)
+    git_timeout: float = Field(default=DEFAULT_GIT_TIMEOUT, gt=0, le=86_400)
     #: seconds ``report`` and ``rollup`` wait for a ``run`` holding the output directory
     lock_wait: float = Field(default=10.0, ge=0, le=86_400)
     #: a file needs at least one (checked at load); without a file, commands name their own
