@@ -24,6 +24,9 @@ from commitdigest.errors import ConfigError, InputError, LLMConfigError
 from commitdigest.git.runner import DEFAULT_TIMEOUT as DEFAULT_GIT_TIMEOUT
 from commitdigest.hosting.settings import HostingSettings
 from commitdigest.kinds import DateField, Language, language_tag
+from commitdigest.llm.settings import ENV_FALLBACKS as LLM_ENV_FALLBACKS
+from commitdigest.llm.settings import ENV_FIELDS as LLM_ENV_FIELDS
+from commitdigest.llm.settings import ENV_PREFIX as LLM_ENV_PREFIX
 
 FILENAME = "commitdigest.toml"
 ENV_CONFIG = "COMMITDIGEST_CONFIG"
@@ -31,19 +34,17 @@ ENV_PREFIX = "COMMITDIGEST_"
 ENV_NESTING = "__"
 
 #: the variables that named keys before the nested form: each still sets its key, unless the
-#: nested name is set too
-_LLM_FIELDS = ("base_url", "model", "api_key", "timeout", "deadline", "concurrency", "temperature",
-               "budget", "max_tokens", "retries", "response_format", "headers", "redact")
+#: nested name is set too (the LLM settings name their own)
 ENV_ALIASES = {
     "COMMITDIGEST_OUTPUT_DIR": "output.dir",
     "COMMITDIGEST_OUTPUT_FORMATS": "output.formats",
     "COMMITDIGEST_OUTPUT_BASE_URL": "output.base_url",
     "COMMITDIGEST_GITHUB_API": "hosting.github_api",
     "COMMITDIGEST_GITLAB_API": "hosting.gitlab_api",
-    **{f"COMMITDIGEST_LLM_{name.upper()}": f"llm.{name}" for name in _LLM_FIELDS},
+    **{f"{LLM_ENV_PREFIX}{name.upper()}": f"llm.{name}" for name in LLM_ENV_FIELDS},
 }
 #: the OpenAI SDK's own names, for an existing OpenAI setup: below every COMMITDIGEST_ name
-ENV_FALLBACKS = {"OPENAI_BASE_URL": "llm.base_url", "OPENAI_API_KEY": "llm.api_key"}
+ENV_FALLBACKS = {var: f"llm.{key}" for key, var in LLM_ENV_FALLBACKS.items()}
 #: variables under the prefix that are not settings (secrets and switches read where they are used)
 ENV_NOT_KEYS = frozenset({ENV_CONFIG, "COMMITDIGEST_DEBUG", "COMMITDIGEST_GITHUB_TOKEN", "COMMITDIGEST_GITLAB_TOKEN"})
 
