@@ -144,7 +144,23 @@ def _command() -> Callable[[Callable[..., Any]], click.Command]:
     return decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+def _help_width(widest: int = 100) -> int:
+    """The width click would wrap help at, worked out as shutil.get_terminal_size does (COLUMNS,
+    else the terminal, else 80) without importing shutil and the compression modules it brings:
+    `--help` pays for every module it loads."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return max(min(columns or 80, widest) - 2, 50)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "terminal_width": _help_width()},
              epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="commitdigest")
 def cli() -> None:
