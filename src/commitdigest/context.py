@@ -19,6 +19,7 @@ and closed when the command ends, and the hosting API's state (requests spent, l
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -219,8 +220,7 @@ class RunContext:
 # ------------------------------------------------------------------------------ resolution
 
 
-def resolve(flags: Flags, *, progress: Progress | None = None, default_formats: str | None = None,
-            analyzer: bool = True) -> RunContext:
+def resolve(flags: Flags, *, default_formats: str | None = None) -> RunContext:
     """The command's context. Every check of a setting happens here, before any repository is
     read: a bad zone, language, format or LLM setting is one message and its exit code.
     ``default_formats`` is a command's own default when neither flags nor the environment nor
@@ -256,24 +256,22 @@ def resolve(flags: Flags, *, progress: Progress | None = None, default_formats: 
         cache = cfg.resolve(cfg.cache_dir, "cache_dir")
     else:
         cache = default_cache_dir()
-    llm_flags = dict(flags.llm)
-    built: Any = None
-    if analyzer:  # bad LLM settings fail before any git work
-        built = analyzer_from_options(llm_flags, env={}, file_values={**cfg.llm, **cfg.llm_env},
-                                      importance=cfg.importance, default=cfg.analyzer)
-    import os
-
+    # Built now: bad LLM settings fail before any git work. The environment's [llm] values are in
+    # the config already (one reading of the environment), laid over the file's.
+    analyzer = analyzer_from_options(dict(flags.llm), env={}, file_values={**cfg.llm, **cfg.llm_env},
+                                     importance=cfg.importance, default=cfg.analyzer)
     return RunContext(
         config=cfg, sources=_sources(cfg, flags), zone=zone, language=language,
         date_field=flags.date_field or cfg.date_field.value, git_timeout=cfg.git_timeout, cache_dir=cache,
-        use_cache=not flags.no_cache, analyzer=built, hosting=HostingRun.with_tokens(cfg.hosting, os.environ),
-        out=out, formats=formats, base_url=flags.base_url or cfg.output.base_url, lock_wait=cfg.lock_wait,
-        progress=progress)
+        use_cache=not flags.no_cache, analyzer=analyzer, hosting=HostingRun.with_tokens(cfg.hosting, os.environ),
+        out=out, formats=formats, base_url=flags.base_url or cfg.output.base_url, lock_wait=cfg.lock_wait)
 
 
 def _sources(cfg: Config, flags: Flags) -> list[Source]:
     """The run's repositories: ``--repo`` (paths relative to the working directory), else the
-    config's ``[[repos]]`` (paths relative to the file), else the working directory."""
+    config's ``[[repos]]`` (paths relative to the file), else the working directory. Each
+    repository's settings are resolved here and nowhere else: a flag for the whole run
+    (``--branch``) over the repository's own table over the run's (``mirror``) over the default."""
     from commitdigest.sources import is_path
 
     for flag, given in (("--name", flags.names), ("--web-url", flags.web_urls)):
