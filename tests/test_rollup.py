@@ -158,12 +158,15 @@ def test_run_writes_each_rollup_once_its_period_is_over(repo, tmp_path):
                    f'[output]\ndir = "{out}"\nformats = ["md", "json", "html"]\nrollups = ["weekly"]\n')
     first = run_cli("run", "--config", str(cfg), "--since", "2026-11-09", "--until", "2026-11-22", "-q")
     assert first.returncode == 0, first.stderr
+    # the weeks the range completes, not the one before it
     assert {Path(p).name for p in first.stdout.split() if "/rollups/" in p} == {
-        f"2026-W{w}.{s}" for w in (45, 46, 47) for s in ("md", "json", "html")}
+        f"2026-W{w}.{s}" for w in (46, 47) for s in ("md", "json", "html")}
     again = run_cli("run", "--config", str(cfg), "--since", "2026-11-09", "--until", "2026-11-22", "-q")
     assert again.returncode == 0 and "rollups" not in again.stdout  # written once: nothing new
-    forced = run_cli("run", "--config", str(cfg), "--date", "2026-11-20", "--force", "-q")
+    forced = run_cli("run", "--config", str(cfg), "--date", "2026-11-22", "--force", "-q")  # W47's Sunday
     assert {Path(p).name for p in forced.stdout.split() if "/rollups/" in p} >= {"2026-W47.md"}
+    midweek = run_cli("run", "--config", str(cfg), "--date", "2026-11-20", "--force", "-q")
+    assert midweek.returncode == 0 and "/rollups/" not in midweek.stdout  # a Friday completes no week
 
 
 def test_public_definitions_and_dependencies_net_over_the_period(tmp_path):

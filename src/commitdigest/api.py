@@ -67,7 +67,6 @@ def build_rollup(repos: str | Path | list[str | Path], *, week: str | None = Non
     """The rollup (``commitdigest.rollup.Rollup``) of a week (``"2026-W47"``), a month
     (``"2026-11"``) or a period of days."""
     from commitdigest import rollup
-    from commitdigest.store import Store
 
     zone = parse_zone(tz)
     if sum(v is not None for v in (week, month, since)) != 1:
@@ -83,18 +82,14 @@ def build_rollup(repos: str | Path | list[str | Path], *, week: str | None = Non
     paths = repos if isinstance(repos, list) else [repos]
     opened = pipeline.open_repos([pipeline.RepoSpec(path=_location(p)) for p in paths], cache_dir=cache_dir)
     tracked = [pipeline.Tracked.of(r) for r in opened]
-    store = Store(cache_dir) if use_cache else None
-    try:
+    with pipeline.opened_store(use_cache, cache_dir) as store:
         result, _ = pipeline.generate_rollup(tracked, period, zone, language=pipeline.check_language(language),
                                              analyzer=analyzer, store=store)
-    finally:
-        if store:
-            store.close()
     return result
 
 
 def _location(value: str | Path) -> str:
     """A path (``~`` expanded) or a URL, as ``pipeline.open_source`` takes it."""
-    from commitdigest.sources import is_remote
+    from commitdigest.sources import is_path
 
-    return str(value) if is_remote(str(value)) else str(Path(value).expanduser())
+    return str(Path(value).expanduser()) if is_path(str(value)) else str(value)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import errno
-import logging
+import functools
 import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.progress import TaskID
 
-# Only what declaring the commands needs is imported here: `--help` and `--version` must not
-# load the report stack (pydantic models, jinja, git). Each command imports what it runs.
+# Only what declaring the commands needs is imported here, and nothing click does not load
+# itself: `--help` and `--version` must not load the report stack (pydantic models, jinja, git),
+# nor logging, json, pathlib or tempfile (bench/help_speed.py). Each command imports what it runs.
 from commitdigest import __version__
 from commitdigest.analysis.factory import llm_options
 from commitdigest.errors import (
@@ -26,10 +28,6 @@ from commitdigest.errors import (
     CommitdigestError,
     InputError,
 )
-from commitdigest.outputs import check_formats
-from commitdigest.outputs.files import check_regular, check_writable, write_atomic
-from commitdigest.outputs.text import clean, terminal_json
-from commitdigest.outputs.urls import is_web_url
 from commitdigest.progress import Progress
 
 EXIT_CODES_HELP = """\b
@@ -77,13 +75,15 @@ def terminal_safe(text: str) -> str:
     ESC[2J, OSC such as a window title or a hyperlink, 8-bit CSI), carriage return, backspace or
     bell may clear, retitle, overwrite or otherwise drive the user's terminal, and bidirectional
     controls are shown as escapes (outputs/text.py)."""
+    from commitdigest.outputs.text import clean
+
     return clean(text)
 
 
-def _out_dir(value: str) -> Path:
-    if not value.strip():
-        raise InputError("--out: give a directory (an empty one would mean the current directory)")
-    return Path(value)
+def terminal_json(value: object) -> str:
+    from commitdigest.outputs.text import terminal_json as as_json
+
+    return as_json(value)
 
 
 def _warn_model_trouble(reports) -> bool:
@@ -118,35 +118,48 @@ def _window_days(date_: str | None, since: str | None, until: str | None, zone) 
     return day, day
 
 
-def _analyzer(ctx: click.Context, config_path: str | None, llm_kwargs: dict):
-    """Flags, then the environment, then the config file's analyzer and [llm] table."""
-    from commitdigest import config as config_mod
-    from commitdigest.analysis.factory import analyzer_from_options
-
-    cfg = config_mod.load_optional(config_path)
-    if cfg and ctx.get_parameter_source("analyzer") == click.core.ParameterSource.DEFAULT:
-        llm_kwargs["analyzer"] = cfg.analyzer
-    return analyzer_from_options(llm_kwargs, file_values=cfg.llm if cfg else None,
-                                 importance=cfg.importance if cfg else None)
+def _warn(lines) -> None:
+    for line in lines:
+        click.echo(terminal_safe(f"commitdigest: warning: {line}"), err=True)
 
 
-LOCK_WAIT_ENV = "COMMITDIGEST_LOCK_WAIT"
+# The options every command that reads the shared settings takes, worded once.
+_CONFIG_HELP = ("Config file [env COMMITDIGEST_CONFIG; default: ./commitdigest.toml when present]: its repositories, "
+                "zone, language, analyzer, [llm], [hosting] and [output] apply unless a flag says otherwise.")
+_CACHE_DIR_HELP = "Cache directory [env COMMITDIGEST_CACHE_DIR; config cache_dir; default: the user cache dir]."
 
 
-def _lock_wait() -> float:
-    """Seconds `report` waits for a `run` holding the output directory (default 10)."""
-    value = os.environ.get(LOCK_WAIT_ENV, "")
+def _command() -> Callable[[Callable[..., Any]], click.Command]:
+    """``cli.command`` for a command that runs: library warnings become one stderr line each
+    once it starts (not for ``--help``, which must not import logging)."""
+    def decorate(f: Callable[..., Any]) -> click.Command:
+        @functools.wraps(f)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            _warnings_to_stderr()
+            return f(*args, **kwargs)
+
+        return cli.command(epilog=EXIT_CODES_HELP)(run)
+
+    return decorate
+
+
+def _help_width(widest: int = 100) -> int:
+    """The width click would wrap help at, worked out as shutil.get_terminal_size does (COLUMNS,
+    else the terminal, else 80) without importing shutil and the compression modules it brings:
+    `--help` pays for every module it loads."""
     try:
-        return max(0.0, float(value)) if value else 10.0
+        columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
-        raise InputError(f"{LOCK_WAIT_ENV}={value!r}: give a number of seconds") from None
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return max(min(columns or 80, widest) - 2, 50)
 
 
-def _cache_dir(value: str | None) -> Path | None:
-    return Path(value).expanduser() if value else None
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "terminal_width": _help_width()},
              epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="commitdigest")
 def cli() -> None:
@@ -155,7 +168,8 @@ def cli() -> None:
     Every commit of the day is listed and analysed: change type, importance, summary, impact
     scope, risks and recommendations, in Chinese (default) or English, as Markdown, JSON, an
     HTML site and an Atom feed; `run` follows the repositories of a config file every day and
-    announces the report on chat webhooks or by e-mail.
+    announces the report on chat webhooks or by e-mail. Settings come from flags, then
+    COMMITDIGEST_* environment variables, then commitdigest.toml, the same way for every command.
 
     \b
     Examples:
@@ -167,11 +181,11 @@ def cli() -> None:
     """
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.option("--repo", "repos", multiple=True, metavar="PATH|URL",
               help="Local repository (working copy or bare), or a remote URL (mirrored into the cache). "
-                   "Repeat for several; default: current directory.")
-@click.option("--branch", help="Branch to report on (default: the repository's HEAD branch).")
+                   "Repeat for several; default: the config file's repositories, else the current directory.")
+@click.option("--branch", help="Branch to report on (default: the config's, else the repository's HEAD branch).")
 @click.option("--name", "names", multiple=True, metavar="NAME",
               help="Section name of the repository; repeat in the order of --repo "
                    "[default: owner/name from remote.origin.url, else the folder].")
@@ -182,117 +196,104 @@ def cli() -> None:
 @click.option("--since", metavar="D", help="First day of a period report (inclusive); same forms as --date.")
 @click.option("--until", metavar="D", help="Last day of a period report (inclusive; default: today).")
 @click.option("--allow-future", is_flag=True, help="Accept a day after today (refused by default: usually a typo).")
-@click.option("--tz", metavar="ZONE", help="IANA zone (Asia/Shanghai) or offset (+08:00); default: this machine's zone.")
-@click.option("--date-field", type=click.Choice(["committer", "author"]), default="committer",
-              show_default=True, help="Which commit date selects commits into the window.")
-@click.option("--lang", default="zh", show_default=True, metavar="zh|en", help="Report language.")
-@click.option("--format", "formats", default="md,json", show_default=True, metavar="LIST",
+@click.option("--tz", metavar="ZONE", help="IANA zone (Asia/Shanghai) or offset (+08:00) [env COMMITDIGEST_TIMEZONE; "
+                                            "config timezone; default: this machine's zone].")
+@click.option("--date-field", type=click.Choice(["committer", "author"]),
+              help="Which commit date selects commits into the window [config date_field; default committer].")
+@click.option("--lang", metavar="zh|en", help="Report language; tags such as zh-CN or en-US too "
+                                              "[env COMMITDIGEST_LANGUAGE; config language; default zh].")
+@click.option("--format", "formats", metavar="LIST",
               help="Comma-separated output formats: md, json, html (a page per report and the "
-                   "site's index.html), feed (Atom feed.xml). html and feed also write the JSON twin.")
-@click.option("--base-url", metavar="URL", help="Where DIR is published; feed links point there.")
-@click.option("--out", "out_dir", default="reports", show_default=True, metavar="DIR",
-              help="Directory the report files are written to.")
+                   "site's index.html), feed (Atom feed.xml). html and feed also write the JSON twin "
+                   "[config output.formats; default md,json].")
+@click.option("--base-url", metavar="URL", help="Where DIR is published; feed links point there [config output.base_url].")
+@click.option("--out", "out_dir", metavar="DIR",
+              help="Directory the report files are written to [config output.dir; default reports].")
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
-@click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR",
-              help="Cache directory [env COMMITDIGEST_CACHE_DIR; default: the user cache dir].")
+@click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("--dry-run", "--stdout", "dry_run", is_flag=True,
               help="Print the Markdown report on stdout and write no report file (--format and --out are ignored).")
-@click.option("--config", "config_path", metavar="FILE",
-              help="Read the analyzer and [llm] settings from this config file [env COMMITDIGEST_CONFIG; "
-                   "default: ./commitdigest.toml when present].")
+@click.option("--config", "config_path", metavar="FILE", help=_CONFIG_HELP)
 @llm_options
-@click.pass_context
-def report(ctx, repos, branch, names, web_urls, date_, since, until, tz, date_field, lang, formats, base_url,
+def report(repos, branch, names, web_urls, date_, since, until, allow_future, tz, date_field, lang, formats, base_url,
            out_dir, no_cache, cache_dir, quiet, dry_run, config_path, **llm_kwargs) -> None:
     """Write the report of a day (or a period) for one or more repositories.
 
     Files are named DIR/<date>.md and DIR/<date>.json (a period: DIR/<since>_<until>.*);
-    their paths are printed on stdout. Several --repo give one report with a section each.
+    their paths are printed on stdout. Several repositories give one report with a section each.
+    Without --repo, the repositories of commitdigest.toml (in its zone and language) when there
+    is one, else the current directory.
 
     \b
     Examples:
-      commitdigest report                                  # today, current repository
+      commitdigest report                                  # today: the config's repositories, or this one
       commitdigest report --repo . --date 2026-01-13 --tz Asia/Shanghai
       commitdigest report --repo a --repo b --since 2026-01-12 --until 2026-01-18 --lang en
       commitdigest report --repo . --date yesterday --format md --out /srv/reports
       commitdigest report --repo . --date yesterday --dry-run | less   # look first, write nothing
       commitdigest report --repo https://github.com/ai-dynamo/dynamo --date yesterday --tz Asia/Shanghai
-      COMMITDIGEST_LLM_BASE_URL=http://127.0.0.1:8080/v1 COMMITDIGEST_LLM_MODEL=qwen \\
+      COMMITDIGEST_LLM__BASE_URL=http://127.0.0.1:8080/v1 COMMITDIGEST_LLM__MODEL=qwen \\
         commitdigest report --repo . --analyzer llm --llm-min-importance medium
     """
-    from commitdigest import pipeline
-    from commitdigest.window import check_not_future, make_window, parse_zone
-
-    allow_future = llm_kwargs.pop("allow_future")  # not an LLM setting: keep it out of those
-    zone = parse_zone(tz)
-    first, last = _window_days(date_, since, until, zone)
-    if not allow_future:
-        check_not_future(last, zone, "--until" if since else "--date")
-    lang = pipeline.check_language(lang)
-    out = _out_dir(out_dir)
-    fmts = check_formats(formats.split(","))
-    if base_url is not None and not is_web_url(base_url):
-        raise InputError(f"--base-url: '{base_url}' is not an http:// or https:// URL")
-    request = pipeline.ReportRequest(
-        repos=_repo_specs(repos or (".",), branch, names, web_urls),
-        since=first, until=last, zone=zone, language=lang, date_field=date_field,
-        use_cache=not no_cache, cache_dir=_cache_dir(cache_dir),
-    )
-    make_window(first, last, zone)  # reject --since after --until before touching any repository
-    analyzer = _analyzer(ctx, config_path, llm_kwargs)  # bad LLM settings fail before any git work
-    opened = pipeline.open_repos(request.repos, cache_dir=request.cache_dir)
-    if not dry_run:
-        check_writable(out)
-    progress = _progress(quiet)
-    result = pipeline.generate_report(request, analyzer=analyzer, progress=progress, repos=opened)
-    if dry_run:
-        from commitdigest.report.render import render_markdown
-
-        click.echo(render_markdown(result), nl=False)
-        _warn_model_trouble([result])
-        return
+    from commitdigest import context, pipeline
     from commitdigest.job import output_lock
+    from commitdigest.window import check_not_future, make_window
 
-    # A `run` may hold the directory (writing its own reports and index): wait a little for it.
-    with output_lock(out, wait=_lock_wait()):
-        written = pipeline.write_report(result, out, fmts, first, last, base_url=base_url)
-    for path in written:
-        click.echo(str(path))
-    _warn_model_trouble([result])
+    flags = context.Flags(config=config_path, repos=repos, branch=branch, names=names, web_urls=web_urls, tz=tz,
+                          lang=lang, date_field=date_field, formats=formats, out=out_dir, base_url=base_url,
+                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, llm=llm_kwargs)
+    with context.opened(flags) as ctx:
+        first, last = _window_days(date_, since, until, ctx.zone)
+        if not allow_future:
+            check_not_future(last, ctx.zone, "--until" if since else "--date")
+        make_window(first, last, ctx.zone)  # reject --since after --until before touching any repository
+        tracked = ctx.open()
+        if not dry_run:
+            from commitdigest.outputs.files import check_writable
+
+            check_writable(ctx.out)
+        ctx.progress = _progress(quiet)
+        strict = all(s.from_flags for s in ctx.sources)  # a repository named by a flag that git cannot read: exit 3
+        [result] = ctx.generate([pipeline.Span(first, last)], tracked, fail_fast=strict)
+        ctx.close()  # the progress bar goes before anything is printed
+        failed = [(s.name, s.error) for s in result.repos if s.error]
+        if dry_run:
+            from commitdigest.report.render import render_markdown
+
+            click.echo(render_markdown(result), nl=False)
+        else:
+            # A `run` may hold the directory (writing its own reports and index): wait a little for it.
+            with output_lock(ctx.out, wait=ctx.lock_wait):
+                written = pipeline.write_report(result, ctx.out, ctx.formats, first, last, site=False)
+                written += pipeline.write_site(ctx.out, ctx.formats, ctx.language, ctx.base_url,
+                                               feed_quiet_days=ctx.config.output.feed_quiet_days)
+            for path in written:
+                click.echo(str(path))
+        _warn(f"{name}: {error}" for name, error in failed)
+        _warn_model_trouble([result])
+    if failed:  # a repository of the config could not be read: its section says why, the rest is written
+        sys.exit(EXIT_PARTIAL)
 
 
-def _repo_specs(repos, branch, names, web_urls) -> list:
-    """--name and --web-url pair with --repo by position: the first with the first, and so on."""
-    for flag, given in (("--name", names), ("--web-url", web_urls)):
-        if len(given) > len(repos):
-            raise InputError(f"{flag} given {len(given)} times for {len(repos)} --repo; give at most one per --repo")
-    from commitdigest.pipeline import RepoSpec
-
-    return [RepoSpec(path=p, branch=branch, name=names[i] if i < len(names) else None,
-                              web_url=web_urls[i] if i < len(web_urls) else None)
-            for i, p in enumerate(repos)]
-
-
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.argument("rev")
 @click.option("--repo", default=".", show_default=True, metavar="PATH", help="Local repository.")
-@click.option("--lang", default="zh", show_default=True, metavar="zh|en", help="Language of the analysis.")
-@click.option("--tz", metavar="ZONE", help="Zone for the commit time shown (default: this machine's).")
+@click.option("--lang", metavar="zh|en", help="Language of the analysis [env COMMITDIGEST_LANGUAGE; config language; "
+                                              "default zh].")
+@click.option("--tz", metavar="ZONE", help="Zone for the commit time shown [env COMMITDIGEST_TIMEZONE; config timezone; "
+                                           "default: this machine's].")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
               help="Print the commit's Markdown block or its JSON record.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
-@click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
+@click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
 @click.option("--show-prompt", is_flag=True,
               help="Print the request an LLM analyzer would send for REV (JSON), and send nothing.")
 @click.option("--explain", is_flag=True,
               help="Print the facts and each weight of REV's importance score, and analyse nothing.")
-@click.option("--config", "config_path", metavar="FILE",
-              help="Read the analyzer and [llm] settings from this config file (default: ./commitdigest.toml when present).")
+@click.option("--config", "config_path", metavar="FILE", help=_CONFIG_HELP)
 @llm_options
-@click.pass_context
-def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, explain, config_path,
-            **llm_kwargs) -> None:
+def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, explain, config_path, **llm_kwargs) -> None:
     """Print the analysis of one commit REV (a sha, branch, tag or HEAD~3).
 
     \b
@@ -302,43 +303,51 @@ def analyze(ctx, rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, exp
       commitdigest analyze HEAD --analyzer llm --show-prompt
       commitdigest analyze HEAD --explain                 # why this tier: the score, weight by weight
     """
-    from commitdigest import pipeline
-    from commitdigest.window import parse_zone
 
-    zone = parse_zone(tz)
-    lang = pipeline.check_language(lang)
-    analyzer = _analyzer(ctx, config_path, llm_kwargs)
-    if explain:
-        _explain(pipeline.read_one(repo, rev), analyzer.scoring, lang, fmt)
-        return
-    if show_prompt:
-        preview = getattr(analyzer, "request_preview", None)
-        if preview is None:
-            raise InputError("--show-prompt needs an LLM analyzer: add --analyzer llm and its settings")
-        commit = pipeline.read_one(repo, rev)
-        click.echo(terminal_json(preview(commit, lang)))
-        return
-    entry, _ = pipeline.analyze_one(repo, rev, lang, zone, analyzer=analyzer, use_cache=not no_cache,
-                                    cache_dir=_cache_dir(cache_dir))
+    from commitdigest import context, pipeline
+    from commitdigest.git import log as gitlog
+    from commitdigest.git.repo import resolve_rev
+
+    flags = context.Flags(config=config_path, repos=(repo,), tz=tz, lang=lang, no_cache=no_cache, cache_dir=cache_dir,
+                          llm=llm_kwargs)
+    with context.opened(flags) as ctx:
+        [source] = ctx.open()
+        assert source.repo is not None
+        commits = gitlog.read_commits(source.repo, [resolve_rev(source.repo, rev, ctx.git_timeout)],
+                                      timeout=ctx.git_timeout)
+        if explain:
+            _explain(commits[0], ctx.analyzer.scoring, ctx.language, fmt)
+            return
+        if show_prompt:
+            preview = getattr(ctx.analyzer, "request_preview", None)
+            if preview is None:
+                raise InputError("--show-prompt needs an LLM analyzer: add --analyzer llm and its settings")
+            click.echo(terminal_json(preview(commits[0], ctx.language)))
+            return
+        day = commits[0].committer_time.astimezone(ctx.zone.tz).date()
+        source.commits = commits
+        [result] = ctx.generate([pipeline.Span(day, day)], [source], fail_fast=True)
+        entry = result.repos[0].commits[0]
     if fmt == "json":
         click.echo(terminal_json(entry.model_dump(mode="json", exclude={"anchor", "pr_url_base"})))
     else:
         from commitdigest.report.render import render_commit_markdown
 
-        click.echo(terminal_safe(render_commit_markdown(entry, lang)), nl=False)
+        click.echo(terminal_safe(render_commit_markdown(entry, ctx.language)), nl=False)
 
 
 def _explain(commit, scoring, lang: str, fmt: str) -> None:
+
     from commitdigest.analysis import importance
 
     sc = importance.score(commit, scoring)
     if fmt == "json":
         click.echo(terminal_json({"sha": commit.sha, "subject": commit.subject, "tier": sc.tier.value,
-                               "score": sc.record().model_dump(), "reason": importance.reason(sc, lang),
-                               "facts": {"type": sc.commit_type, "insertions": sc.insertions,
-                                         "deletions": sc.deletions, "files": sc.files,
-                                         "file_class": sc.file_class, "class_counts": sc.class_counts,
-                                         "signals": sc.signals}}))
+                                  "score": sc.record().model_dump(), "reason": importance.reason(sc, lang),
+                                  "facts": {"type": sc.commit_type, "insertions": sc.insertions,
+                                            "deletions": sc.deletions, "files": sc.files,
+                                            "file_class": sc.file_class, "class_counts": sc.class_counts,
+                                            "signals": sc.signals}}))
         return
     click.echo(terminal_safe(f"{commit.short_sha} {commit.subject}"))
     rows = importance.explain(sc, scoring)
@@ -349,7 +358,7 @@ def _explain(commit, scoring, lang: str, fmt: str) -> None:
     click.echo(terminal_safe(importance.reason(sc, lang)))
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.option("--force", is_flag=True, help="Overwrite commitdigest.toml if it exists.")
 @click.option("--path", "target", default="commitdigest.toml", show_default=True, metavar="FILE",
               help="Where to write the sample.")
@@ -361,6 +370,9 @@ def init(force, target) -> None:
       commitdigest init && $EDITOR commitdigest.toml && commitdigest run
     """
     from importlib.resources import files
+    from pathlib import Path
+
+    from commitdigest.outputs.files import check_regular, check_writable, write_atomic
 
     path = Path(target)
     if os.path.lexists(path) and not force:
@@ -371,7 +383,7 @@ def init(force, target) -> None:
     click.echo(str(path))
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.option("--config", "config_path", metavar="FILE",
               help="Config file [env COMMITDIGEST_CONFIG; default: ./commitdigest.toml].")
 @click.option("--date", "date_", metavar="D", help="Day to report: YYYY-MM-DD, today, yesterday or Nd; default: yesterday.")
@@ -385,82 +397,83 @@ def init(force, target) -> None:
 @click.option("--format", "formats", metavar="LIST", help="Override the config's formats: md,json,html,feed.")
 @click.option("--out", "out_dir", metavar="DIR", help="Override the config's output directory.")
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
-@click.option("--cache-dir", metavar="DIR", help="Cache directory [env COMMITDIGEST_CACHE_DIR].")
+@click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
 @click.option("--no-notify", is_flag=True, help="Write the reports but send no notification.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the plan (days, repositories, files, rollups, deliveries) and write, fetch and send nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @llm_options
-@click.pass_context
-def run(ctx, config_path, date_, since, until, backfill, force, allow_future, tz, formats, out_dir, no_cache,
-        cache_dir, no_notify, quiet, **llm_kwargs) -> None:
+def run(config_path, date_, since, until, backfill, force, allow_future, tz, formats, out_dir, no_cache,
+        cache_dir, no_notify, dry_run, quiet, **llm_kwargs) -> None:
     """Report every repository of the config file, one report per day, then notify.
 
     Days already reported (all files exist, no repository or model call failed) are skipped unless
     --force, so a rerun, or a cron job that runs twice, writes nothing new and calls no analyzer. Remote repositories are
     mirrored in the cache directory and fetched incrementally. A repository that cannot be
     fetched or read is reported in its section and in the exit status (7); the others are still
-    written. Notifications announce the newest report written.
+    written. Files are written only for the days asked for, and a rollup only for a week or month
+    those days complete. Notifications announce the newest report written.
 
     \b
     Examples:
       commitdigest run                             # yesterday, as configured
       commitdigest run --backfill 30               # the last 30 days, skipping those done
+      commitdigest run --since 2026-05-06 --until 2026-05-20 --dry-run   # what it would do
       commitdigest run --date 2026-01-13 --force --no-notify
       commitdigest run --config /etc/commitdigest.toml --quiet   # from cron
     """
     from datetime import timedelta
 
     from commitdigest import config as config_mod
-    from commitdigest import job
-    from commitdigest.window import check_not_future, make_window, parse_day, parse_zone
+    from commitdigest import context, job
+    from commitdigest.window import check_not_future, make_window, parse_day
 
-    cfg = config_mod.load(config_path)
-    zone = parse_zone(tz or cfg.timezone)
-    chosen = [name for name, v in (("--date", date_), ("--since", since), ("--backfill", backfill)) if v]
-    if len(chosen) > 1:
-        raise InputError(f"use only one of --date, --since/--until and --backfill, not {' and '.join(chosen)}")
-    if until and not since:
-        raise InputError("--until needs --since")
-    yesterday = parse_day("yesterday", zone)
-    if backfill:
-        days = [yesterday - timedelta(days=i) for i in range(backfill)]
-    elif since:
-        first, last = parse_day(since, zone), parse_day(until, zone) if until else yesterday
-        make_window(first, last, zone)  # rejects a reversed range with its own message
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    else:
-        days = [parse_day(date_, zone) if date_ else yesterday]
-    if not allow_future:
-        check_not_future(max(days), zone, "--until" if since else "--date")
-    fmts = check_formats(formats.split(",") if formats else cfg.output.formats)
-    analyzer = _analyzer(ctx, config_path, llm_kwargs)
-    out = _out_dir(out_dir) if out_dir is not None else cfg.resolve(cfg.output.dir)
-    cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg.cache_dir else None)
-    progress = _progress(quiet)
-    if progress:  # mirrors can take a while on a first clone: say which one
-        progress.start("mirrors", 0)
-    try:
-        result = job.run(cfg, days, zone, analyzer, formats=fmts, out_dir=out, force=force,
-                         use_cache=not no_cache, cache_dir=cache, notify=not no_notify, progress=progress,
-                         note=(lambda m: progress.start(m, 0)) if progress else (lambda _m: None))
-    finally:
-        if progress:
-            progress.stop()  # also when every day was already reported and nothing else stopped it
+    config_mod.find(config_path)  # run follows a config file's repositories: there must be one
+    flags = context.Flags(config=config_path, tz=tz, formats=formats, out=out_dir, no_cache=no_cache,
+                          cache_dir=cache_dir, quiet=quiet, llm=llm_kwargs)
+    with context.opened(flags) as ctx:
+        zone = ctx.zone
+        chosen = [name for name, v in (("--date", date_), ("--since", since), ("--backfill", backfill)) if v]
+        if len(chosen) > 1:
+            raise InputError(f"use only one of --date, --since/--until and --backfill, not {' and '.join(chosen)}")
+        if until and not since:
+            raise InputError("--until needs --since")
+        yesterday = parse_day("yesterday", zone)
+        if backfill:
+            days = [yesterday - timedelta(days=i) for i in range(backfill)]
+        elif since:
+            first, last = parse_day(since, zone), parse_day(until, zone) if until else yesterday
+            make_window(first, last, zone)  # rejects a reversed range with its own message
+            days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        else:
+            days = [parse_day(date_, zone) if date_ else yesterday]
+        if not allow_future:
+            check_not_future(max(days), zone, "--until" if since else "--date")
+        plan = job.plan(ctx, days, force=force, notify=not no_notify)
+        if dry_run:
+            click.echo("commitdigest run --dry-run: the plan; nothing is fetched, written or sent")
+            for line in job.describe(plan, ctx):
+                click.echo(terminal_safe(line))
+            return
+        ctx.progress = _progress(quiet)
+        ctx.note("mirrors")  # mirrors can take a while on a first clone: say which one
+        result = job.execute(ctx, plan)
+        ctx.close()  # also when every day was already reported and nothing else stopped the bar
     for path in result.written:
         click.echo(str(path))
     if result.skipped and not quiet:
         shown = ", ".join(d.isoformat() for d in result.skipped[:5]) + (" …" if len(result.skipped) > 5 else "")
         click.echo(f"commitdigest: {len(result.skipped)} day(s) already reported, skipped: {shown} "
                    "(--force regenerates)", err=True)
-    for name, error in result.repo_errors.items():
-        click.echo(terminal_safe(f"commitdigest: warning: {name}: {error}"), err=True)
-    for error in result.delivery_errors:
-        click.echo(terminal_safe(f"commitdigest: warning: notification {error}"), err=True)
+    _warn(f"{name}: {error}" for name, error in result.repo_errors.items())
+    _warn(result.rollup_errors)
+    _warn(f"notification {error}" for error in result.delivery_errors)
     model_failed = _warn_model_trouble([r for _, r in result.reports])
     if result.partial or model_failed:
         sys.exit(EXIT_PARTIAL)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@_command()
 @click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W47 (Monday to Sunday).")
 @click.option("--month", metavar="YYYY-MM", help="A calendar month, e.g. 2026-11.")
 @click.option("--since", metavar="D", help="First day of a custom period; same forms as report's --date.")
@@ -468,21 +481,22 @@ def run(ctx, config_path, date_, since, until, backfill, force, allow_future, tz
 @click.option("--repo", "repos", multiple=True, metavar="PATH|URL",
               help="Repository to roll up; repeat for several. Default: the config file's repositories, "
                    "else the current directory.")
-@click.option("--config", "config_path", metavar="FILE",
-              help="Config file [env COMMITDIGEST_CONFIG; default: ./commitdigest.toml when present].")
-@click.option("--tz", metavar="ZONE", help="IANA zone or offset; default: the config's, else this machine's.")
-@click.option("--lang", metavar="zh|en", help="Language; default: the config's, else zh.")
-@click.option("--format", "formats", default="md,json,html", show_default=True, metavar="LIST",
-              help="Any of md, json, html (with inline SVG charts).")
+@click.option("--branch", help="Branch to roll up (default: the config's, else the repository's HEAD branch).")
+@click.option("--config", "config_path", metavar="FILE", help=_CONFIG_HELP)
+@click.option("--tz", metavar="ZONE", help="IANA zone or offset [env COMMITDIGEST_TIMEZONE; config timezone; "
+                                           "default: this machine's].")
+@click.option("--lang", metavar="zh|en", help="Language [env COMMITDIGEST_LANGUAGE; config language; default zh].")
+@click.option("--format", "formats", metavar="LIST",
+              help="Any of md, json, html (with inline SVG charts) [default: those of the config's "
+                   "output.formats, else md,json,html].")
 @click.option("--out", "out_dir", metavar="DIR", help="Output directory (default: the config's, else reports); "
                                                        "the rollup goes to DIR/rollups/, or under layout = "
                                                        "\"per-repo\" to DIR/<year>/<repo>/rollups/.")
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
-@click.option("--cache-dir", envvar="COMMITDIGEST_CACHE_DIR", metavar="DIR", help="Cache directory.")
+@click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @llm_options
-@click.pass_context
-def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats, out_dir, no_cache, cache_dir,
+def rollup(week, month, since, until, repos, branch, config_path, tz, lang, formats, out_dir, no_cache, cache_dir,
            quiet, **llm_kwargs) -> None:
     """Write the weekly, monthly or custom-period rollup of the daily reports.
 
@@ -491,70 +505,70 @@ def rollup(ctx, week, month, since, until, repos, config_path, tz, lang, formats
     dependency versions the period changed, the change-type mix, contributors, and the
     difference from the previous period; the HTML page and the site index draw them as charts.
     Built from the daily analyses in the cache (no model call for days already analysed); days
-    not analysed yet are analysed first, and their daily reports are written when missing.
+    not analysed yet are analysed first, and their daily reports are written when missing, in
+    the config's formats. A rollup whose repository cannot be read is not written (exit 7).
     Default: last week.
 
     \b
     Examples:
       commitdigest rollup                                  # last week, from commitdigest.toml
       commitdigest rollup --week 2026-W47 --lang en
-      commitdigest rollup --month 2026-11 --repo ~/src/dynamo --out reports
+      commitdigest rollup --month 2026-11 --repo ~/src/dynamo --out reports --branch master
       commitdigest rollup --since 2026-11-01 --until 2026-11-14 --format md
     """
-    from commitdigest import config as config_mod
-    from commitdigest import job, pipeline
+    from commitdigest import context, job
     from commitdigest import rollup as rollup_mod
-    from commitdigest.outputs import rollup as rollup_out
-    from commitdigest.window import make_window, parse_day, parse_zone
+    from commitdigest.layout import Layout
+    from commitdigest.outputs import check_formats
+    from commitdigest.outputs.files import check_writable
+    from commitdigest.outputs.formats import rollup_names
+    from commitdigest.window import make_window, parse_day
 
     chosen = [name for name, v in (("--week", week), ("--month", month), ("--since", since)) if v]
     if len(chosen) > 1:
         raise InputError(f"use only one of --week, --month and --since/--until, not {' and '.join(chosen)}")
     if until and not since:
         raise InputError("--until needs --since")
-    cfg = config_mod.load_optional(config_path)
-    zone = parse_zone(tz or (cfg.timezone if cfg else None))
-    language = pipeline.check_language(lang or (cfg.language if cfg else "zh"))
-    fmts = check_formats(formats.split(","), rollup_out.FORMATS)
-    yesterday = parse_day("yesterday", zone)
-    if week:
-        period = rollup_mod.parse_week(week)
-    elif month:
-        period = rollup_mod.parse_month(month)
-    elif since:
-        first, last = parse_day(since, zone), parse_day(until, zone) if until else yesterday
-        make_window(first, last, zone)  # rejects a reversed range with its own message
-        period = rollup_mod.period_between(first, last)
-    else:
-        period = rollup_mod.week_period(yesterday).previous() if yesterday.isoweekday() != 7 \
-            else rollup_mod.week_period(yesterday)
-    if period.since > parse_day("today", zone):  # a typo in the year, not a quiet period
-        raise InputError(f"{chosen[0] if chosen else '--week'} {period.label} starts after today "
-                         f"({parse_day('today', zone).isoformat()} in {zone.name}): check the year")
-    analyzer = _analyzer(ctx, config_path, llm_kwargs)
-    out = _out_dir(out_dir) if out_dir is not None else (cfg.resolve(cfg.output.dir) if cfg else Path("reports"))
-    cache = _cache_dir(cache_dir) or (cfg.resolve(cfg.cache_dir) if cfg and cfg.cache_dir else None)
-    check_writable(out)
-    if repos or not cfg:
-        tracked = [pipeline.Tracked.of(r)
-                   for r in pipeline.open_repos([pipeline.RepoSpec(path=p) for p in repos or (".",)], cache_dir=cache)]
-    else:
-        from commitdigest.store import default_cache_dir
-
-        tracked = job.open_tracked(cfg, cache or default_cache_dir(), 300.0)
-    progress = _progress(quiet)
-    written = []
-    with job.output_lock(out, wait=_lock_wait()):
+    pages = rollup_names()
+    if formats is not None:
+        formats = ",".join(check_formats(formats.split(","), pages))
+    flags = context.Flags(config=config_path, repos=repos, branch=branch, tz=tz, lang=lang, formats=formats,
+                          out=out_dir, no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, llm=llm_kwargs)
+    with context.opened(flags, default_formats="md,json,html") as ctx:
+        zone = ctx.zone
+        fmts = [f for f in ctx.formats if f in pages] or ["md", "json"]
+        yesterday = parse_day("yesterday", zone)
+        if week:
+            period = rollup_mod.parse_week(week)
+        elif month:
+            period = rollup_mod.parse_month(month)
+        elif since:
+            first, last = parse_day(since, zone), parse_day(until, zone) if until else yesterday
+            make_window(first, last, zone)  # rejects a reversed range with its own message
+            period = rollup_mod.period_between(first, last)
+        else:
+            period = rollup_mod.week_period(yesterday).previous() if yesterday.isoweekday() != 7 \
+                else rollup_mod.week_period(yesterday)
+        if period.since > parse_day("today", zone):  # a typo in the year, not a quiet period
+            raise InputError(f"{chosen[0] if chosen else '--week'} {period.label} starts after today "
+                             f"({parse_day('today', zone).isoformat()} in {zone.name}): check the year")
+        check_writable(ctx.out)
+        tracked = {t.name: t for t in ctx.open()}
         # the config's layout decides where its repositories' rollups go; --repo: the flat one
-        for place in job.rollup_places(None if repos else cfg, out, period):
-            written += job.write_rollup(tracked, period, zone, analyzer, language=language,
-                                        date_field=cfg.date_field if cfg else "committer", formats=fmts, out_dir=out,
-                                        use_cache=not no_cache, cache_dir=cache, progress=progress,
-                                        hosting=cfg.hosting if cfg else None, place=place)
-        written += job.site_after_rollups(written, fmts, language, cfg.output.base_url if cfg else None,
-                                          cfg.output.feed_quiet_days if cfg else False)
+        layout = ctx.layout() if not repos and ctx.config.repos else Layout(ctx.out, "daily", tuple(tracked))
+        ctx.progress = _progress(quiet)
+        result = job.RunResult()
+        with job.output_lock(ctx.out, wait=ctx.lock_wait):
+            written = job.write_rollups(ctx, layout, [(period, unit) for unit in layout.units], tracked, result,
+                                        formats=fmts, daily_formats=ctx.config.output.formats)
+            written += job.site_after_rollups(written, [*fmts, *ctx.config.output.formats], ctx.language,
+                                              ctx.base_url, ctx.config.output.feed_quiet_days)
+        ctx.close()
     for path in written:
         click.echo(str(path))
+    _warn(result.rollup_errors)
+    if result.rollup_errors:
+        sys.exit(EXIT_PARTIAL)
 
 
 def _fail(message: str, code: int) -> None:
@@ -598,15 +612,16 @@ def _stdout_failed() -> bool:
     return False
 
 
-class _SafeFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return terminal_safe(super().format(record))
-
-
 def _warnings_to_stderr() -> None:
     """Library warnings (a cache that cannot be written…) as one line each, like errors."""
+    import logging
+
+    class SafeFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return terminal_safe(super().format(record))
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_SafeFormatter("commitdigest: warning: %(message)s"))
+    handler.setFormatter(SafeFormatter("commitdigest: warning: %(message)s"))
     logger = logging.getLogger("commitdigest")
     if not logger.handlers:
         logger.addHandler(handler)
@@ -615,7 +630,6 @@ def _warnings_to_stderr() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    _warnings_to_stderr()
     try:
         code = cli.main(args=argv, prog_name="commitdigest", standalone_mode=False)
         sys.stdout.flush()  # a full device or a closed pipe shows here, not in the exit-time flush

@@ -1,8 +1,21 @@
-"""``commitdigest run``: every configured repository into one report per day, published.
+"""``commitdigest run`` (and ``rollup``'s files): one flow, whatever the layout.
 
-The order matters for "nothing lost when something fails": mirrors are updated first (a failed
-fetch becomes that repository's section error), every report is rendered and written atomically,
-and only then are notifications sent — a webhook that times out cannot cost a report file.
+**plan** → **generate** → **write** → **announce**.
+
+- *plan* (:func:`plan`): which days of the run's range each unit of the layout still needs (a day
+  counts as reported when all its files exist and nothing in it failed), which rollups the
+  range completes (their period's last day is in it, and over) and are not written yet, and
+  which channels are owed which message. ``run --dry-run`` prints the plan and stops there:
+  nothing is fetched, written or sent.
+- *generate*: mirrors are updated first (a failed fetch becomes that repository's section
+  error), then the days are read and analysed — once for every repository in the daily layout,
+  once per repository in the per-repo one.
+- *write*: every report rendered and written atomically, in every configured format, only for
+  the days of the range; then the rollups (one whose repository could not be read is not
+  written, so the next run that completes its period writes it); then the site of every folder
+  that changed.
+- *announce*: only then are notifications sent — a webhook that times out cannot cost a file.
+
 A lock on the output directory keeps two runs (a slow cron job and the next one) apart.
 """
 
@@ -11,7 +24,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,26 +35,21 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock, Timeout
 
 from commitdigest import pipeline
-from commitdigest.analysis.base import Analyzer
 from commitdigest.config import Config
 from commitdigest.errors import CommitdigestError, InputError, LockedError, OutputError
-from commitdigest.git.mirror import redact_url
+from commitdigest.layout import Layout, Unit, repo_folders
 from commitdigest.models import Report
 from commitdigest.outputs import formats as formats_mod
 from commitdigest.outputs.catalog import load_report
-from commitdigest.outputs.files import (
-    check_regular,
-    check_writable,
-    ensure_dir,
-    remove_stale_temps,
-    write_atomic,
-    writing_inside,
-)
-from commitdigest.store import Store, default_cache_dir
-from commitdigest.window import Zone
+from commitdigest.outputs.files import check_regular, ensure_dir, remove_stale_temps, write_atomic, writing_inside
 
 if TYPE_CHECKING:
-    from commitdigest.rollup import Period
+    from commitdigest.context import RunContext
+    from commitdigest.pipeline import Tracked
+    from commitdigest.rollup import Period, Rollup
+    from commitdigest.window import Zone
+
+__all__ = ["Plan", "RunResult", "days_to_do", "execute", "output_lock", "plan", "repo_folders", "write_rollups"]
 
 log = logging.getLogger("commitdigest")
 
@@ -53,11 +60,16 @@ class RunResult:
     skipped: list[date] = field(default_factory=list)  # already reported, not --force
     repo_errors: dict[str, str] = field(default_factory=dict)
     delivery_errors: list[str] = field(default_factory=list)
+    #: rollups not written, each with why (a repository could not be read)
+    rollup_errors: list[str] = field(default_factory=list)
     reports: list[tuple[date, Report]] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
-        return bool(self.repo_errors or self.delivery_errors)
+        return bool(self.repo_errors or self.delivery_errors or self.rollup_errors)
+
+
+# ------------------------------------------------------------------------------- the plan
 
 
 def _had_failures(twin: Path) -> bool:
@@ -88,68 +100,215 @@ def days_to_do(days: Sequence[date], out_dir: Path, formats: Sequence[str], forc
     return todo, skipped
 
 
-def repo_folders(names: Sequence[str]) -> dict[str, str]:
-    """``layout = "per-repo"``: each repository's folder name. The last part of its name
-    (``vllm`` for vllm-project/vllm), as the earlier one-file-per-repository reports had it;
-    the whole name, slashes as dashes, when two repositories share that last part. Only plain
-    characters: a name from a config or a URL must not climb out of the output directory."""
-
-    def safe(text: str) -> str:
-        return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "repo"
-
-    short = {n: safe(n.rstrip("/").rsplit("/", 1)[-1]) for n in names}
-    folders, taken = {}, set()
-    for n in names:
-        pick = short[n] if list(short.values()).count(short[n]) == 1 else safe(n.replace("/", "-"))
-        while pick in taken:
-            pick += "-2"
-        taken.add(pick)
-        folders[n] = pick
-    return folders
+_KINDS = {"weekly": "week_period", "monthly": "month_period"}
 
 
-def open_tracked(config: Config, cache_dir: Path, timeout: float,
-                 note: Callable[[str], None] = lambda _m: None,
-                 only: set[str] | None = None) -> list[pipeline.Tracked]:
-    """Mirror the remote repositories and open every repository (or the ``only`` ones, by
-    name); failures become section errors."""
-    tracked = []
-    for rc in config.repos:
-        name = rc.display_name()
-        if only is not None and name not in only:
+def rollup_kinds(config: Config) -> list[str]:
+    """The rollups ``run`` writes: ``[output] rollups``, and those a channel is sent
+    (``when = "weekly"``): a message needs its page."""
+    from commitdigest.notify.config import parse_channels
+
+    asked = {c.when for c in parse_channels(config.notify)}
+    return [kind for kind in _KINDS if kind in config.output.rollups or kind in asked]
+
+
+def completed(kind: str, days: Sequence[date], zone: Zone) -> list[Period]:
+    """The periods of ``kind`` (``weekly``, ``monthly``) the run's days complete: those whose
+    last day is one of them, and over by today. A range that stops mid-week completes no week
+    there; one that starts mid-week completes that week (its other days come from earlier runs
+    or the cache)."""
+    from commitdigest import rollup as rollup_mod
+    from commitdigest.window import parse_day
+
+    today = parse_day("today", zone)
+    make = getattr(rollup_mod, _KINDS[kind])
+    found = {p.label: p for p in (make(day) for day in days) if p.until in days and p.until < today}
+    return sorted(found.values(), key=lambda p: p.since)
+
+
+@dataclass
+class Delivery:
+    """A message the run owes: the newest day's report, or a finished rollup, to channels."""
+
+    what: str  # a day's stem, or "rollup <label>"
+    channels: list[str]
+
+
+@dataclass
+class Plan:
+    layout: Layout
+    days: list[date]  # the run's range, oldest first
+    todo: dict[Unit, list[date]]  # per unit of the layout, the days to generate
+    skipped: list[date]  # reported already for every unit
+    rollups: list[tuple[Period, Unit]]  # due: completed by the range and not written (all, with --force)
+    deliveries: list[Delivery]
+
+    @property
+    def names(self) -> set[str]:
+        """The repositories the plan reads."""
+        return {n for unit, days in self.todo.items() if days for n in unit.names} | \
+            {n for _, unit in self.rollups for n in unit.names}
+
+
+def plan(ctx: RunContext, days: Sequence[date], *, force: bool = False, notify: bool = True) -> Plan:
+    """What ``run`` would do for ``days``, from what is on disk; reads nothing else."""
+    layout = ctx.layout()
+    ordered = sorted(set(days))
+    todo = {unit: days_to_do(ordered, ctx.out, ctx.formats, force, folder=partial(layout.day_folder, unit))[0]
+            for unit in layout.units}
+    skipped = [d for d in ordered if all(d not in todo[u] for u in layout.units)]
+    periods = [p for kind in rollup_kinds(ctx.config) for p in completed(kind, ordered, ctx.zone)]
+    periods.sort(key=lambda p: (p.since, p.kind))
+    rollups = [(p, unit) for p in periods for unit in layout.units
+               if force or not layout.rollup_twin(unit, p).is_file()]
+    deliveries = _owed(ctx, layout, ordered, rollups) if notify and ctx.config.notify else []
+    return Plan(layout=layout, days=ordered, todo=todo, skipped=skipped, rollups=rollups, deliveries=deliveries)
+
+
+def describe(p: Plan, ctx: RunContext) -> list[str]:
+    """The plan in lines, for ``run --dry-run``."""
+    from commitdigest.outputs.rollup import FOLDER
+
+    first, last = p.days[0], p.days[-1]
+    span = first.isoformat() if first == last else f"{first.isoformat()} … {last.isoformat()}"
+    to_report = sorted({d for ds in p.todo.values() for d in ds})
+    lines = [f"days: {span} ({len(p.days)}): {len(to_report)} to report, {len(p.skipped)} already reported"
+             + (" (--force regenerates)" if p.skipped else "")]
+    lines.append(f"repositories ({len(ctx.sources)}):")
+    lines += [f"  {s.name}: {s.location}" + (f" @ {s.branch}" if s.branch else "") for s in ctx.sources]
+    suffixes = formats_mod.report_files(ctx.formats)
+    lines.append(f"files in {ctx.out}:")
+    for unit, days in p.todo.items():
+        by_folder: dict[Path, list[date]] = {}
+        for day in days:
+            by_folder.setdefault(p.layout.day_folder(unit, day), []).append(day)
+        for folder, in_folder in by_folder.items():
+            where = folder.relative_to(ctx.out).as_posix() + "/" if folder != ctx.out else ""
+            lines += [f"  {where}{span}: <date>.{{{','.join(suffixes)}}}" for span in _runs(in_folder)]
+    if not to_report:
+        lines.append("  none: every day is reported already")
+    site = [f.site_file for f in formats_mod.site_formats(ctx.formats) if f.site_file]
+    if site and (to_report or p.rollups):
+        lines.append(f"  {' and '.join(site)} of each folder written to")
+    lines.append(f"rollups ({len(p.rollups)}):")
+    lines += [f"  {period.label}: {(p.layout.rollup_folder(unit, period) / FOLDER).relative_to(ctx.out).as_posix()}/"
+              f"{period.label}.*" + (f" ({', '.join(unit.names)})" if unit.folder else "") for period, unit in p.rollups]
+    lines.append(f"deliveries ({sum(len(d.channels) for d in p.deliveries)}):")
+    lines += [f"  {d.what} → {', '.join(d.channels)}" for d in p.deliveries]
+    return lines
+
+
+def _runs(days: Sequence[date]) -> list[str]:
+    """Consecutive days as spans: "2026-05-06 … 2026-05-20", "2026-05-22"."""
+    from datetime import timedelta
+
+    spans: list[list[date]] = []
+    for day in sorted(days):
+        if spans and day - spans[-1][1] == timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [a.isoformat() if a == b else f"{a.isoformat()} … {b.isoformat()}" for a, b in spans]
+
+
+# ------------------------------------------------------------------------ the run itself
+
+
+def execute(ctx: RunContext, p: Plan) -> RunResult:
+    """Generate, write and announce what ``p`` says, holding the output directory's lock."""
+    from commitdigest.outputs.files import check_writable
+
+    check_writable(ctx.out)
+    with output_lock(ctx.out):
+        return _execute(ctx, p)
+
+
+def _execute(ctx: RunContext, p: Plan) -> RunResult:
+    result = RunResult(skipped=p.skipped)
+    layout = p.layout
+    tracked = {t.name: t for t in ctx.open(only=p.names)} if p.names else {}
+    touched: set[Path] = set()
+    quiet: set[tuple[Unit, date]] = set()
+    skip_empty = ctx.config.output.skip_empty
+    for unit, days in p.todo.items():
+        if not days:
             continue
-        t = pipeline.Tracked(name=name, include=rc.include, exclude=rc.exclude, importance=rc.importance)
-        try:
-            t.repo = pipeline.open_source(rc.url or config.resolve(rc.path or "."), branch=rc.branch, name=name,
-                                          web_url=rc.web_url, cache_dir=cache_dir, timeout=timeout,
-                                          mirror=rc.mirror or config.mirror, strict_links=False, note=note)
-        except CommitdigestError as exc:
-            t.error = redact_url(exc.message)
-        tracked.append(t)
-    return tracked
+        for day, report in ctx.generate_days([tracked[n] for n in unit.names], days):
+            result.reports.append((day, report))
+            for section in report.repos:
+                if section.error:
+                    result.repo_errors[section.name] = section.error
+            if skip_empty and is_quiet(report):
+                quiet.add((unit, day))
+                continue
+            folder = layout.day_folder(unit, day)
+            result.written += pipeline.write_report(report, folder, ctx.formats, day, day, site=False)
+            touched.add(folder)
+    # rollups before the site: the index and the feed list them
+    rollups = write_rollups(ctx, layout, p.rollups, tracked, result)
+    touched |= {path.parent.parent for path in rollups}
+    result.written += rollups
+    for folder in sorted(touched):
+        result.written += pipeline.write_site(folder, ctx.formats, ctx.language, ctx.base_url,
+                                              feed_quiet_days=ctx.config.output.feed_quiet_days)
+    if p.deliveries:
+        newest = p.days[-1]
+        in_memory = next((r for d, r in result.reports if d == newest), None) if len(layout.units) == 1 else None
+        if not any((unit, newest) in quiet for unit in layout.units):  # no page to point to: nothing to announce
+            result.delivery_errors = _notify(ctx, layout, newest, in_memory)
+        result.delivery_errors += _notify_rollups(ctx, layout, p.days)
+    return result
 
 
-def run(
-    config: Config,
-    days: Sequence[date],
-    zone: Zone,
-    analyzer: Analyzer,
-    *,
-    formats: Sequence[str],
-    out_dir: Path,
-    force: bool = False,
-    use_cache: bool = True,
-    cache_dir: Path | None = None,
-    notify: bool = True,
-    progress: pipeline.Progress | None = None,
-    note: Callable[[str], None] = lambda _m: None,
-    git_timeout: float = 300.0,
-) -> RunResult:
-    check_writable(out_dir)
-    with output_lock(out_dir):
-        return _run_locked(config, days, zone, analyzer, formats=formats, out_dir=out_dir, force=force,
-                           use_cache=use_cache, cache_dir=cache_dir, notify=notify, progress=progress,
-                           note=note, git_timeout=git_timeout)
+def write_rollups(ctx: RunContext, layout: Layout, due: Sequence[tuple[Period, Unit]], tracked: dict[str, Tracked],
+                  result: RunResult, formats: Sequence[str] | None = None,
+                  daily_formats: Sequence[str] | None = None) -> list[Path]:
+    """Each due rollup's files, linked to the daily reports on disk. A rollup whose repository
+    could not be read is not written (``result.rollup_errors`` says why). ``daily_formats``: the
+    period's missing daily reports are written first, in those formats (``rollup`` does; ``run``
+    writes no day outside its range)."""
+    from commitdigest.outputs import rollup as rollup_out
+
+    if formats is None:
+        formats = [f for f in ctx.formats if f in formats_mod.rollup_names()] or ["md", "json"]
+    written: list[Path] = []
+    for period, unit in due:
+        def missing_days(daily: list[tuple[date, Report]], unit: Unit = unit) -> None:
+            if not daily_formats:
+                return
+            for day, report in daily:
+                if any(s.error for s in report.repos) or not any(s.commits for s in report.repos):
+                    continue
+                if layout.day_file(unit, day, "md").is_file():
+                    continue
+                written.extend(pipeline.write_report(report, layout.day_folder(unit, day), daily_formats, day, day,
+                                                     site=False))
+
+        rollup, _daily = ctx.generate_rollup([tracked[n] for n in unit.names], period,
+                                             links=layout.day_links(unit, period), before_fold=missing_days)
+        failed = [(r.name, r.error) for r in rollup.repos if r.error]
+        if failed:
+            name, error = failed[0]
+            result.rollup_errors.append(f"rollup {period.label} not written: {name} could not be read ({error}); "
+                                        "the next run that completes the period writes it")
+            continue
+        written.extend(rollup_out.write(rollup, layout.rollup_folder(unit, period), formats))
+    return written
+
+
+def site_after_rollups(written: Sequence[Path], formats: Sequence[str], language: str, base_url: str | None,
+                       feed_quiet_days: bool = False) -> list[Path]:
+    """The index and the feed of each folder a rollup was just written to (they list rollups):
+    the ones ``formats`` ask for, and the ones already there."""
+    from commitdigest.outputs.rollup import FOLDER
+
+    out: list[Path] = []
+    for folder in sorted({p.parent.parent for p in written if p.parent.name == FOLDER}):
+        site = [f.name for f in formats_mod.FORMATS.values()
+                if f.site_file and (f.name in formats or (folder / f.site_file).is_file())]
+        if site:
+            out += pipeline.write_site(folder, site, language, base_url, feed_quiet_days=feed_quiet_days)
+    return out
 
 
 LOCK_NAME = ".commitdigest.lock"
@@ -175,179 +334,6 @@ def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[None]:
             yield
     finally:
         lock.release()
-
-
-def _run_locked(config, days, zone, analyzer, *, formats, out_dir, force, use_cache, cache_dir, notify,
-                progress, note, git_timeout) -> RunResult:
-    if config.output.layout == "per-repo":
-        return _run_per_repo(config, days, zone, analyzer, formats=formats, out_dir=out_dir, force=force,
-                             use_cache=use_cache, cache_dir=cache_dir, notify=notify, progress=progress,
-                             note=note, git_timeout=git_timeout)
-    result = RunResult()
-    todo, result.skipped = days_to_do(days, out_dir, formats, force)
-    if not todo:
-        rollups = _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
-                               cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
-        result.written += rollups + site_after_rollups(rollups, formats, config.language, config.output.base_url,
-                                                       config.output.feed_quiet_days)
-        if notify and config.notify:
-            result.delivery_errors = _notify(config, max(days), None, out_dir)
-            result.delivery_errors += _notify_rollups(config, days, zone, out_dir)
-        return result
-    cache_root = cache_dir or default_cache_dir()
-    tracked = open_tracked(config, cache_root, git_timeout, note)
-    store = Store(cache_dir) if use_cache else None
-    try:
-        result.reports = pipeline.generate_days(
-            tracked, todo, zone, language=config.language, date_field=config.date_field,
-            analyzer=analyzer, store=store, progress=progress, git_timeout=git_timeout, hosting=config.hosting)
-    finally:
-        if store:
-            store.close()
-    for t in tracked:
-        section_error = next((r.error for _, rep in result.reports for r in rep.repos
-                              if r.name == t.name and r.error), None)
-        if section_error:
-            result.repo_errors[t.name] = section_error
-    base_url = config.output.base_url
-    quiet_days = {day for day, report in result.reports if config.output.skip_empty and is_quiet(report)}
-    for day, report in result.reports:
-        if day not in quiet_days:
-            result.written += pipeline.write_report(report, out_dir, formats, day, day, site=False)
-    # rollups before the site: the feed lists them
-    result.written += _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
-                                   cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note,
-                                   tracked=tracked)
-    result.written += pipeline.write_site(out_dir, formats, config.language, base_url,
-                                          feed_quiet_days=config.output.feed_quiet_days)
-    newest = max(days)
-    if notify and config.notify and newest not in quiet_days:  # no page to point to: nothing to announce
-        in_memory = next((r for d, r in result.reports if d == newest), None)
-        result.delivery_errors = _notify(config, newest, in_memory, out_dir)
-    if notify and config.notify:
-        result.delivery_errors += _notify_rollups(config, days, zone, out_dir)
-    return result
-
-
-@dataclass
-class RollupPlace:
-    """Where one rollup goes and how it reaches its daily reports.
-
-    The flat layout: ``DIR/rollups/<label>.*``, the days at ``DIR/<date>.md``. ``layout =
-    "per-repo"``: one rollup per repository, ``DIR/<year>/<repo>/rollups/<label>.*`` (the year
-    the label names), beside that repository's daily reports; a day of another year (an ISO week
-    across New Year) is reached through ``../../../<year>/<repo>/``."""
-
-    folder: Path  # the rollup goes to folder/rollups/
-    report_link: str  # from folder/rollups/ to a day's Markdown: {day} and {year} filled in
-    day_folder: Callable[[date], Path]  # where a day's report is written when it is missing
-    only: str | None = None  # the one repository of a per-repo rollup
-
-
-def rollup_places(config: Config | None, out_dir: Path, period) -> list[RollupPlace]:
-    if config is None or config.output.layout != "per-repo":
-        return [RollupPlace(folder=out_dir, report_link="../{day}.md", day_folder=lambda _day: out_dir)]
-    folders = repo_folders([rc.display_name() for rc in config.repos])
-
-    def day_folder(folder: str) -> Callable[[date], Path]:
-        return lambda day: out_dir / f"{day.year:04d}" / folder
-
-    return [RollupPlace(folder=out_dir / period.year / f, report_link=f"../../../{{year}}/{f}/{{day}}.md",
-                        day_folder=day_folder(f), only=name)
-            for name, f in folders.items()]
-
-
-def write_rollup(tracked: Sequence[pipeline.Tracked], period, zone: Zone, analyzer: Analyzer, *, language: str,
-                 date_field: str, formats: Sequence[str], out_dir: Path, use_cache: bool = True,
-                 cache_dir: Path | None = None, progress: pipeline.Progress | None = None,
-                 git_timeout: float = 300.0, hosting=None, place: RollupPlace | None = None) -> list[Path]:
-    """One rollup's files, and the daily reports it links to when they are not on disk yet."""
-    from commitdigest.outputs import rollup as rollup_out
-
-    place = place or rollup_places(None, out_dir, period)[0]
-    if place.only is not None:
-        tracked = [t for t in tracked if t.name == place.only]
-    store = Store(cache_dir) if use_cache else None
-    try:
-        rollup, daily = pipeline.generate_rollup(tracked, period, zone, language=language, date_field=date_field,
-                                                 analyzer=analyzer, store=store, progress=progress,
-                                                 git_timeout=git_timeout, hosting=hosting,
-                                                 report_link=place.report_link)
-    finally:
-        if store:
-            store.close()
-    written: list[Path] = []
-    for day, report in daily:
-        folder = place.day_folder(day)
-        if any(r.commits for r in report.repos) and not (folder / f"{pipeline.report_stem(day, day)}.md").is_file():
-            written += pipeline.write_report(report, folder, ["md", "json"], day, day, site=False)
-    return written + rollup_out.write(rollup, place.folder, formats)
-
-
-_KINDS = {"weekly": "week_period", "monthly": "month_period"}
-
-
-def site_after_rollups(written: Sequence[Path], formats: Sequence[str], language: str, base_url: str | None,
-                       feed_quiet_days: bool = False) -> list[Path]:
-    """The index and the feed of each folder a rollup was just written to (they list rollups):
-    the ones ``formats`` ask for, and the ones already there."""
-    from commitdigest.outputs.rollup import FOLDER
-
-    out: list[Path] = []
-    for folder in sorted({p.parent.parent for p in written if p.parent.name == FOLDER}):
-        site = [f.name for f in formats_mod.FORMATS.values()
-                if f.site_file and (f.name in formats or (folder / f.site_file).is_file())]
-        if site:
-            out += pipeline.write_site(folder, site, language, base_url, feed_quiet_days=feed_quiet_days)
-    return out
-
-
-def rollup_kinds(config: Config) -> list[str]:
-    """The rollups ``run`` writes: ``[output] rollups``, and those a channel is sent
-    (``when = "weekly"``): a message needs its page."""
-    from commitdigest.notify.config import parse_channels
-
-    asked = {c.when for c in parse_channels(config.notify)}
-    return [kind for kind in _KINDS if kind in config.output.rollups or kind in asked]
-
-
-def _periods_over(kind: str, days: Sequence[date], zone: Zone) -> list[Period]:
-    """The periods of ``kind`` of the run's days, and the one before each, that are over."""
-    from commitdigest import rollup as rollup_mod
-    from commitdigest.window import parse_day
-
-    today = parse_day("today", zone)
-    make = getattr(rollup_mod, _KINDS[kind])
-    found = {p.label: p for day in days for p in (make(day), make(day).previous()) if p.until < today}
-    return sorted(found.values(), key=lambda p: p.since)
-
-
-def _due_rollups(config: Config, days: Sequence[date], zone: Zone, analyzer: Analyzer, *, out_dir: Path,
-                 force: bool, use_cache: bool, cache_dir: Path | None, progress, git_timeout: float, note,
-                 tracked: Sequence[pipeline.Tracked] | None = None) -> list[Path]:
-    """``[output] rollups``: every period of the run's days, and the one before, that is over
-    and not written yet (all of them with --force); per repository under ``layout = "per-repo"``."""
-    from commitdigest.outputs import rollup as rollup_out
-
-    over = {p.label: p for kind in rollup_kinds(config) for p in _periods_over(kind, days, zone)}
-    if not over:
-        return []
-    due = [(period, place) for period in sorted(over.values(), key=lambda p: (p.since, p.kind))
-           for place in rollup_places(config, out_dir, period)
-           if force or not rollup_out.path_of(place.folder, period.label).is_file()]
-    if not due:
-        return []
-    if tracked is None:
-        only = {place.only for _, place in due if place.only is not None} or None
-        tracked = open_tracked(config, cache_dir or default_cache_dir(), git_timeout, note, only=only)
-    fmts = [f for f in config.output.formats if f in rollup_out.FORMATS] or ["md", "json"]
-    written: list[Path] = []
-    for period, place in due:
-        written += write_rollup(tracked, period, zone, analyzer, language=config.language,
-                                date_field=config.date_field, formats=fmts, out_dir=out_dir, use_cache=use_cache,
-                                cache_dir=cache_dir, progress=progress, git_timeout=git_timeout,
-                                hosting=config.hosting, place=place)
-    return written
 
 
 def is_quiet(report: Report) -> bool:
@@ -383,110 +369,81 @@ def model_trouble(reports: Sequence[Report]) -> str | None:
             "Check the model server; the next run retries those commits")
 
 
-def _run_per_repo(config, days, zone, analyzer, *, formats, out_dir, force, use_cache, cache_dir, notify,
-                  progress, note, git_timeout) -> RunResult:
-    """``layout = "per-repo"``: ``DIR/<year>/<repo>/<date>.md`` (and its other formats), one
-    report per repository per day. Each repository is its own report — its own counts and
-    model usage — and a day is skipped per repository, so a repository added to the config is
-    backfilled without touching the others' files. The site and feed are per folder."""
-    result = RunResult()
-    folders = repo_folders([rc.display_name() for rc in config.repos])
-
-    def where(name: str) -> Callable[[date], Path]:
-        return lambda day: out_dir / f"{day.year:04d}" / folders[name]
-
-    todo = {name: days_to_do(days, out_dir, formats, force, folder=where(name))[0] for name in folders}
-    todo = {n: d for n, d in todo.items() if d}
-    result.skipped = sorted(set(days) - {d for ds in todo.values() for d in ds})  # done for every repository
-    if todo:
-        tracked = open_tracked(config, cache_dir or default_cache_dir(), git_timeout, note, only=set(todo))
-        store = Store(cache_dir) if use_cache else None
-        touched: set[Path] = set()
-        try:
-            for t in tracked:
-                reports = pipeline.generate_days(
-                    [t], todo[t.name], zone, language=config.language, date_field=config.date_field,
-                    analyzer=analyzer, store=store, progress=progress, git_timeout=git_timeout,
-                    hosting=config.hosting)
-                for day, report in reports:
-                    folder = where(t.name)(day)
-                    result.written += pipeline.write_report(report, folder, formats, day, day, site=False)
-                    touched.add(folder)
-                    result.reports.append((day, report))
-                    error = next((r.error for r in report.repos if r.error), None)
-                    if error:
-                        result.repo_errors[t.name] = error
-        finally:
-            if store:
-                store.close()
-        for folder in sorted(touched):
-            result.written += pipeline.write_site(folder, formats, config.language, config.output.base_url)
-    rollups = _due_rollups(config, days, zone, analyzer, out_dir=out_dir, force=force, use_cache=use_cache,
-                           cache_dir=cache_dir, progress=progress, git_timeout=git_timeout, note=note)
-    result.written += rollups + site_after_rollups(rollups, formats, config.language, config.output.base_url)
-    if notify and config.notify:
-        newest = max(days)
-        pages = [where(name)(newest) / pipeline.report_stem(newest, newest) for name in folders]
-        result.delivery_errors = _notify(config, newest, None, out_dir, pages=pages)
-        result.delivery_errors += _notify_rollups(config, days, zone, out_dir)
-    return result
+# ------------------------------------------------------------------------- announcements
 
 
 DELIVERIES = ".commitdigest-deliveries.json"
+# Delivery state keys: a day's stem ("2026-11-16"), or a rollup's label behind this prefix.
+ROLLUP_KEY = "rollup-"
 
 
 def _channel_key(index: int, channel) -> str:
     return f"{index}:{channel.type}:{channel.label}"
 
 
-def _notify(config: Config, day: date, report: Report | None, out_dir: Path,
-            pages: Sequence[Path] | None = None) -> list[str]:
+def _pending(state: dict[str, Any], key: str, channels: list) -> list[tuple[int, Any]]:
+    done = state.get(key, {})
+    return [(i, c) for i, c in channels if done.get(_channel_key(i, c)) != "ok"]
+
+
+def _owed(ctx: RunContext, layout: Layout, days: Sequence[date], rollups: Sequence[tuple[Period, Unit]]) -> list[Delivery]:
+    """The messages the run would send: the newest day to the daily channels that have not had
+    it, and each rollup kind's newest period the range completes to its channels."""
+    from commitdigest.notify.config import parse_channels
+    from commitdigest.notify.send import ROLLUP_WHEN
+
+    channels = list(enumerate(parse_channels(ctx.config.notify)))
+    state = _read_state(ctx.out / DELIVERIES)
+    owed = []
+    daily = [(i, c) for i, c in channels if c.when not in ROLLUP_WHEN]
+    newest = days[-1]
+    if (pending := _pending(state, pipeline.report_stem(newest, newest), daily)):
+        owed.append(Delivery(newest.isoformat(), [c.label for _, c in pending]))
+    due = {(p.label, u) for p, u in rollups}
+    for when in ROLLUP_WHEN:
+        wanted = [(i, c) for i, c in channels if c.when == when]
+        periods = completed(when, days, ctx.zone) if wanted else []
+        if not periods:
+            continue
+        period = periods[-1]
+        there = any((period.label, u) in due or layout.rollup_twin(u, period).is_file() for u in layout.units)
+        if there and (pending := _pending(state, ROLLUP_KEY + period.label, wanted)):
+            owed.append(Delivery(f"rollup {period.label}", [c.label for _, c in pending]))
+    return owed
+
+
+def _notify(ctx: RunContext, layout: Layout, day: date, report: Report | None) -> list[str]:
     """Announce the newest requested day on every channel that has not yet received it.
 
     Only that day: a backfill of a month must not post thirty messages. What each channel got is
     kept in ``.commitdigest-deliveries.json`` beside the reports, so a channel that failed (a
     webhook timing out at 07:30) is retried by the next run, and one that succeeded is not sent
-    the same day twice. A day whose report is not on disk or in memory is not announced."""
+    the same day twice. A day whose report is not on disk or in memory is not announced. Under
+    ``layout = "per-repo"`` the day's repositories, each from its own twin, go out as one report
+    (what the daily layout would have said), linked to the published directory."""
     from commitdigest.notify.config import parse_channels
 
     stem = pipeline.report_stem(day, day)
-    state_path = out_dir / DELIVERIES
+    state_path = ctx.out / DELIVERIES
     state = _read_state(state_path)
-    done = state.get(stem, {})
-    channels = parse_channels(config.notify)
-    pending = [(i, c) for i, c in enumerate(channels) if done.get(_channel_key(i, c)) != "ok"]
+    pending = _pending(state, stem, list(enumerate(parse_channels(ctx.config.notify))))
     if not pending:
         return []
-    if pages is not None and len(pages) != 1:
-        # per-repo layout: one announcement for the day, from every repository's JSON twin
-        return _notify_pages(config, day, pages, out_dir, state, state_path, done, pending)
-    base = pages[0] if pages else out_dir / stem
-    md_path, html_path, twin = (base.with_name(f"{stem}.{ext}") for ext in ("md", "html", "json"))
+    units = layout.units
+    if len(units) > 1:
+        loaded = [r for r in (_loaded(layout.day_file(u, day, formats_mod.TWIN)) for u in units) if r is not None]
+        if not loaded:
+            return []
+        merged = loaded[0].model_copy(update={"repos": [section for r in loaded for section in r.repos]})
+        return _deliver(ctx, merged, pending, state, state_path, stem, layout.url(ctx.base_url), None, None)
+    md_path, html_path, twin = (layout.day_file(units[0], day, ext) for ext in ("md", "html", formats_mod.TWIN))
     source = report if report is not None else _loaded(twin)
     if source is None:
         return []
-    base_url = config.output.base_url
-    report_url = None
-    if base_url:
-        page = next((p for p in (html_path, md_path, twin) if p.is_file()), twin)
-        report_url = f"{base_url.rstrip('/')}/{page.relative_to(out_dir).as_posix()}"
+    page = next((p for p in (html_path, md_path, twin) if p.is_file()), twin)
     markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
     html = html_path.read_text(encoding="utf-8") if html_path.is_file() else None
-    return _deliver(config, source, pending, state, state_path, done, stem, report_url, markdown, html)
-
-
-def _notify_pages(config: Config, day: date, pages: Sequence[Path], out_dir: Path, state, state_path, done,
-                  pending) -> list[str]:
-    """The day's repositories, each from its own twin, announced as one report (what a daily
-    layout would have said); the link points at the published directory."""
-    stem = pipeline.report_stem(day, day)
-    loaded = [r for r in (_loaded(base.with_name(f"{stem}.{formats_mod.TWIN}")) for base in pages) if r is not None]
-    if not loaded:
-        return []
-    merged = loaded[0].model_copy(update={"repos": [section for r in loaded for section in r.repos]})
-    base_url = config.output.base_url
-    report_url = f"{base_url.rstrip('/')}/" if base_url else None
-    return _deliver(config, merged, pending, state, state_path, done, stem, report_url, None, None)
+    return _deliver(ctx, source, pending, state, state_path, stem, layout.url(ctx.base_url, page), markdown, html)
 
 
 def _loaded(twin: Path) -> Report | None:
@@ -499,16 +456,13 @@ def _loaded(twin: Path) -> Report | None:
         return None
 
 
-def _deliver(config, source: Report, pending, state, state_path, done, stem, report_url, markdown, html) -> list[str]:
+def _deliver(ctx: RunContext, source: Report, pending, state, state_path, stem, report_url, markdown,
+             html) -> list[str]:
     from commitdigest.notify import deliver
 
     return _send(lambda channels, on_delivery: deliver(
         source, channels, report_url=report_url, markdown=markdown, html=html, stem=stem,
-        deadline=config.notify_deadline, on_delivery=on_delivery), pending, state, state_path, done, stem)
-
-
-# Delivery state keys: a day's stem ("2026-11-16"), or a rollup's label behind this prefix.
-ROLLUP_KEY = "rollup-"
+        deadline=ctx.config.notify_deadline, on_delivery=on_delivery), pending, state, state_path, stem)
 
 
 def _trimmed(state: dict[str, Any]) -> dict[str, Any]:
@@ -518,7 +472,9 @@ def _trimmed(state: dict[str, Any]) -> dict[str, Any]:
     return {k: state[k] for k in sorted(days + rollups)}
 
 
-def _send(send: Callable[..., list], pending, state, state_path, done, stem) -> list[str]:
+def _send(send: Callable[..., list], pending, state, state_path, key) -> list[str]:
+    done = state.get(key, {})
+
     def record(n: int, d) -> None:
         # Saved as each channel finishes: a run killed during a slow channel must not make the
         # next one announce the day again on the channels that already had it.
@@ -527,7 +483,7 @@ def _send(send: Callable[..., list], pending, state, state_path, done, stem) -> 
             return
         i, c = pending[n]
         done[_channel_key(i, c)] = "ok" if d.ok else "failed"
-        state[stem] = done
+        state[key] = done
         state = _trimmed(state)
         try:
             write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
@@ -568,60 +524,51 @@ def _read_state(state_path: Path) -> dict[str, Any]:
     return state
 
 
-def _send_rollup(rollup, channels, on_delivery, **options) -> list:
-    from commitdigest.notify import deliver_rollup
-
-    return deliver_rollup(rollup, channels, on_delivery=on_delivery, **options)
-
-
-def _notify_rollups(config: Config, days: Sequence[date], zone: Zone, out_dir: Path) -> list[str]:
+def _notify_rollups(ctx: RunContext, layout: Layout, days: Sequence[date]) -> list[str]:
     """Send each channel with ``when = "weekly"`` (``"monthly"``) the newest rollup of that kind
-    the run's days reach that is over and written, once: like the daily message, what each
-    channel got is kept in the deliveries file (under ``rollup-<label>``), so a failed channel is
-    retried by the next run and a backfill does not post every week it wrote. Under ``layout =
+    the run's days complete, once it is written, once: like the daily message, what each channel
+    got is kept in the deliveries file (under ``rollup-<label>``), so a failed channel is retried
+    by the next run and a backfill does not post every week it wrote. Under ``layout =
     "per-repo"`` the period's rollups of every repository go out as one message."""
+    from commitdigest.notify import deliver_rollup
     from commitdigest.notify.config import parse_channels
     from commitdigest.notify.send import ROLLUP_WHEN
-    from commitdigest.outputs import rollup as rollup_out
     from commitdigest.rollup import load_rollup
 
-    channels = parse_channels(config.notify)
-    state_path = out_dir / DELIVERIES
+    channels = list(enumerate(parse_channels(ctx.config.notify)))
+    state_path = ctx.out / DELIVERIES
     errors: list[str] = []
     for when in ROLLUP_WHEN:
-        wanted = [(i, c) for i, c in enumerate(channels) if c.when == when]
-        periods = _periods_over(when, days, zone) if wanted else []
+        wanted = [(i, c) for i, c in channels if c.when == when]
+        periods = completed(when, days, ctx.zone) if wanted else []
         if not periods:
             continue
         period = periods[-1]
-        stem = ROLLUP_KEY + period.label
+        key = ROLLUP_KEY + period.label
         state = _read_state(state_path)
-        done = state.get(stem, {})
-        pending = [(i, c) for i, c in wanted if done.get(_channel_key(i, c)) != "ok"]
-        places = rollup_places(config, out_dir, period)
-        twins = [rollup_out.path_of(place.folder, period.label) for place in places]
-        loaded = []
+        pending = _pending(state, key, wanted)
+        twins = [layout.rollup_twin(u, period) for u in layout.units]
+        loaded: list[Rollup] = []
         for twin in twins:
             try:
                 loaded.append(load_rollup(twin))
             except CommitdigestError:
-                continue  # not written (no repository could be read) or damaged: nothing to announce
+                continue  # not written (a repository could not be read) or damaged: nothing to announce
         if not pending or not loaded:
             continue
         rollup = loaded[0].model_copy(update={"repos": [r for one in loaded for r in one.repos]})
-        base_url = config.output.base_url
-        page = twins[0].with_suffix(".html") if len(twins) == 1 and twins[0].with_suffix(".html").is_file() \
-            else twins[0].with_suffix(".md")
-        report_url = None
-        if base_url:
-            report_url = (f"{base_url.rstrip('/')}/{page.relative_to(out_dir).as_posix()}" if len(twins) == 1
-                          else f"{base_url.rstrip('/')}/")
         markdown = html = None
+        report_url = layout.url(ctx.base_url)
         if len(twins) == 1:
             md_path, html_path = twins[0].with_suffix(".md"), twins[0].with_suffix(".html")
+            report_url = layout.url(ctx.base_url, html_path if html_path.is_file() else md_path)
             markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
             html = html_path.read_text(encoding="utf-8") if html_path.is_file() else None
-        send = partial(_send_rollup, rollup, report_url=report_url, markdown=markdown, html=html,
-                       stem=period.label, deadline=config.notify_deadline)
-        errors += _send(send, pending, state, state_path, done, stem)
+
+        def send(channels, on_delivery, rollup=rollup, report_url=report_url, markdown=markdown, html=html,
+                 label=period.label):
+            return deliver_rollup(rollup, channels, report_url=report_url, markdown=markdown, html=html, stem=label,
+                                  deadline=ctx.config.notify_deadline, on_delivery=on_delivery)
+
+        errors += _send(send, pending, state, state_path, key)
     return errors

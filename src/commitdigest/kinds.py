@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["AnalyzerKind", "DateField", "Language"]
+__all__ = ["AnalyzerKind", "DateField", "Language", "language_tag"]
 
 
 class Language(StrEnum):
@@ -16,6 +16,18 @@ class Language(StrEnum):
 
     zh = "zh"
     en = "en"
+
+
+# Language tags people write for the two report languages (compared case-insensitively, ``_`` as
+# ``-``): a flag, an environment variable and the config file all accept these.
+LANGUAGE_TAGS = {"zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "zh-hans-cn": "zh", "zh-sg": "zh",
+                 "en": "en", "en-us": "en", "en-gb": "en"}
+
+
+def language_tag(text: str) -> Language | None:
+    """The report language a tag such as ``zh-CN``, ``EN`` or ``en_US`` names; None when none does."""
+    found = LANGUAGE_TAGS.get(text.strip().lower().replace("_", "-"))
+    return Language(found) if found else None
 
 
 class DateField(StrEnum):

@@ -25,12 +25,15 @@ from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.mirror import MirrorKind, prefetch_commits, prefetch_window
 from commitdigest.git.repo import Repo, distinct_names, open_repo, resolve_rev
+from commitdigest.git.runner import DEFAULT_TIMEOUT as DEFAULT_GIT_TIMEOUT
 from commitdigest.hosting import (
+    HostingRun,
     HostingSettings,
     Outcome,
     attach_pull_requests,
     coverage_line,
 )
+from commitdigest.kinds import language_tag
 from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Language, Report, Usage
 from commitdigest.outputs import formats as formats_mod
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
@@ -41,7 +44,7 @@ from commitdigest.store import Store
 from commitdigest.window import Zone, make_window
 
 if TYPE_CHECKING:
-    from commitdigest.rollup import Rollup
+    from commitdigest.rollup import DayLinks, Rollup
 
 
 @dataclass
@@ -62,10 +65,10 @@ class ReportRequest:
     date_field: str = "committer"
     use_cache: bool = True
     cache_dir: Path | None = None
-    git_timeout: float = 300.0
+    git_timeout: float = DEFAULT_GIT_TIMEOUT
     patch_limits: gitlog.PatchLimits = field(default_factory=gitlog.PatchLimits)
     #: the ``[hosting]`` table; tokens come from the environment (none: the API is not asked)
-    hosting: HostingSettings | None = None
+    hosting: HostingRun | HostingSettings | None = None
 
 
 def default_analyzer() -> Analyzer:
@@ -74,16 +77,12 @@ def default_analyzer() -> Analyzer:
     return HeuristicAnalyzer()
 
 
-# Spellings people type for the two report languages (compared case-insensitively, _ as -).
-LANGUAGE_ALIASES = {"zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "en": "en", "en-us": "en", "en-gb": "en"}
-
-
 def check_language(language: str) -> Language:
-    """The report language for ``language`` (``zh`` or ``en``), accepting ``EN``, ``zh-CN``…"""
-    found = LANGUAGE_ALIASES.get(language.strip().lower().replace("_", "-"))
+    """The report language for ``language`` (``zh`` or ``en``), accepting tags such as ``EN``, ``zh-CN``."""
+    found = language_tag(language)
     if found is None:
         raise InputError(f"unknown language '{language}': use zh or en (zh-CN, zh-Hans, en-US, en-GB also work)")
-    return Language(found)
+    return found
 
 
 def analyze_commits(
@@ -142,7 +141,7 @@ def release_patches(commits: Sequence[Commit]) -> None:
 
 
 def open_source(location: str | Path, *, branch: str | None = None, name: str | None = None,
-                web_url: str | None = None, cache_dir: Path | None = None, timeout: float = 300.0,
+                web_url: str | None = None, cache_dir: Path | None = None, timeout: float = DEFAULT_GIT_TIMEOUT,
                 mirror: MirrorKind | None = None, strict_links: bool = True,
                 note: Callable[[str], None] | None = None) -> Repo:
     """Path or URL → repository: the one way every command opens a source, through the kinds of
@@ -164,7 +163,7 @@ def open_source(location: str | Path, *, branch: str | None = None, name: str | 
     return open_repo(path, branch, name, timeout=timeout, web_url=web_url)
 
 
-def open_repos(specs: Sequence[RepoSpec], timeout: float = 300.0, cache_dir: Path | None = None) -> list[Repo]:
+def open_repos(specs: Sequence[RepoSpec], timeout: float = DEFAULT_GIT_TIMEOUT, cache_dir: Path | None = None) -> list[Repo]:
     """Open every repository before any work starts, so bad input fails fast. Unnamed
     repositories are named after their remote (a mirror's is its URL), else their folder; two
     sections never share a name."""
@@ -294,8 +293,8 @@ def generate(
     date_field: str = "committer",
     progress: Progress | None = None,
     limits: gitlog.PatchLimits | None = None,
-    git_timeout: float = 300.0,
-    hosting: HostingSettings | None = None,
+    git_timeout: float = DEFAULT_GIT_TIMEOUT,
+    hosting: HostingRun | HostingSettings | None = None,
     fail_fast: bool = False,
     facts: dict[str, CommitFacts] | None = None,
     batch_size: int = gitlog.BATCH,
@@ -319,7 +318,7 @@ def generate(
     span = make_window(min(w.since for w in windows), max(w.until for w in windows), zone)
     days = _DayIndex(windows)
     now = datetime.now(UTC)
-    settings = HostingSettings.resolve(hosting)
+    settings = HostingRun.of(hosting)  # the run's own, shared by all its passes, when it gives one
     # Pass 1 for every source first (metadata only, one git process each): the progress bar's
     # total, and bad input found before any analysis.
     listings: dict[int, gitlog.Listing] = {}
@@ -357,7 +356,7 @@ def generate(
                 continue
             batches: Iterable[list[Commit]] = (
                 [t.commits] if t.commits is not None
-                else gitlog.read_batches(listings.pop(j), limits, git_timeout, batch_size))
+                else gitlog.read_batches(listings.pop(j), limits, git_timeout, batch_size, part=gitlog.PART))
             outcome: Outcome | None = None
             # A commit in two windows (a day and the period around it) is analysed once: its
             # patch text is released after the first analysis.
@@ -433,7 +432,7 @@ def first_seen(listing: gitlog.Listing, store: Store | None, today: date, zone: 
 
 def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zone: Zone, date_field: str,
            analyzer: Analyzer, language: str, store: Store | None, progress: Progress | None,
-           scoring: Scoring | None, settings: HostingSettings | None, facts: dict[str, CommitFacts] | None,
+           scoring: Scoring | None, settings: HostingRun | None, facts: dict[str, CommitFacts] | None,
            done: dict[str, CommitAnalysis], sections: list[_Section], tallies: list[_WindowTally],
            all_windows: bool, git_timeout: float = 300.0) -> Outcome | None:
     """One batch of one source: kept, bucketed into windows, given its pull requests and facts,
@@ -498,7 +497,9 @@ def attach_semantic(commits: Sequence[Commit], repo: Repo, store: Store | None, 
 
 
 @contextmanager
-def _store(use_cache: bool, cache_dir: Path | None) -> Iterator[Store | None]:
+def opened_store(use_cache: bool, cache_dir: Path | None) -> Iterator[Store | None]:
+    """The analysis cache for a call that is not a command's (commands keep theirs in their
+    run context), closed when it ends; None with ``use_cache`` off."""
     store = Store(cache_dir) if use_cache else None
     try:
         yield store
@@ -517,7 +518,7 @@ def generate_report(
     fails the whole report, as bad input does."""
     request.language = check_language(request.language)
     repos = repos if repos is not None else open_repos(request.repos, request.git_timeout, request.cache_dir)
-    with _store(request.use_cache, request.cache_dir) as store:
+    with opened_store(request.use_cache, request.cache_dir) as store:
         return generate([Span(request.since, request.until)], [Tracked.of(r) for r in repos], analyzer, store,
                         zone=request.zone, language=request.language, date_field=request.date_field,
                         progress=progress, limits=request.patch_limits, git_timeout=request.git_timeout,
@@ -543,8 +544,8 @@ def generate_days(
     store: Store | None = None,
     progress: Progress | None = None,
     limits: gitlog.PatchLimits | None = None,
-    git_timeout: float = 300.0,
-    hosting: HostingSettings | None = None,
+    git_timeout: float = DEFAULT_GIT_TIMEOUT,
+    hosting: HostingRun | HostingSettings | None = None,
     facts: dict[str, CommitFacts] | None = None,
 ) -> list[tuple[date, Report]]:
     """``run``: one report per day, every repository a section, in the order given."""
@@ -565,7 +566,9 @@ def _result(repo: Repo, commits: list[Commit], analyses: list[CommitAnalysis]) -
 
 
 def report_stem(since: date, until: date) -> str:
-    return since.isoformat() if since == until else f"{since.isoformat()}_{until.isoformat()}"
+    from commitdigest.layout import report_stem as stem
+
+    return stem(since, until)
 
 
 def report_files(formats: Sequence[str]) -> list[str]:
@@ -623,7 +626,7 @@ def analyze_one(
     branch: str | None = None,
     use_cache: bool = True,
     cache_dir: Path | None = None,
-    hosting: HostingSettings | None = None,
+    hosting: HostingRun | HostingSettings | None = None,
 ) -> tuple[CommitEntry, Usage]:
     """One commit's facts and analysis, as the report of its day shows it: the core's report of
     that day with the commit as its only content."""
@@ -631,7 +634,7 @@ def analyze_one(
     commits = _read_named(repo, rev)
     day = commits[0].committer_time.astimezone(zone.tz).date()
     source = Tracked(name=repo.name, repo=repo, commits=commits)
-    with _store(use_cache, cache_dir) as store:
+    with opened_store(use_cache, cache_dir) as store:
         report = generate([Span(day, day)], [source], analyzer, store, zone=zone, language=language,
                           hosting=hosting, fail_fast=True)[0]
     return report.repos[0].commits[0], report.usage
@@ -647,16 +650,19 @@ def generate_rollup(
     analyzer: Analyzer | None = None,
     store: Store | None = None,
     progress: Progress | None = None,
-    git_timeout: float = 300.0,
-    hosting: HostingSettings | None = None,
-    report_link: str = "../{day}.md",
+    git_timeout: float = DEFAULT_GIT_TIMEOUT,
+    hosting: HostingRun | HostingSettings | None = None,
+    links: DayLinks | None = None,
+    before_fold: Callable[[list[tuple[date, Report]]], None] | None = None,
 ) -> tuple[Rollup, list[tuple[date, Report]]]:
     """The rollup of ``period`` and the daily reports it was folded from.
 
     The days come through ``generate_days``, so analyses already in the cache cost nothing and
     the others are made first. The previous period is read for its counts only: tiers from the
-    importance score over git facts, no analyzer. ``report_link`` is where a highlight's daily
-    report is, from the rollup's folder (``{day}`` and ``{year}`` are filled in)."""
+    importance score over git facts, no analyzer. ``links`` say where each highlight's daily
+    report is from the rollup's folder (``layout.DayLinks``), asked when the rollup is folded:
+    after ``before_fold`` has had the daily reports (to write those the caller writes). Without
+    it, days are plain text."""
     from commitdigest.outputs.rollup import title as rollup_title
     from commitdigest.rollup import Rollup, fold, score_totals
 
@@ -664,6 +670,8 @@ def generate_rollup(
     facts: dict[str, CommitFacts] = {}
     daily = generate_days(tracked, period.days, zone, language=language, date_field=date_field, analyzer=analyzer,
                           store=store, progress=progress, git_timeout=git_timeout, hosting=hosting, facts=facts)
+    if before_fold is not None:
+        before_fold(daily)
     before = period.previous()
     window = make_window(before.since, before.until, zone)
     previous: dict[str, Any] = {}
@@ -679,5 +687,5 @@ def generate_rollup(
         scoring = analyzer.scoring.merged(t.importance) if t.importance else analyzer.scoring
         previous[t.name] = score_totals([c for c in commits if keep_commit(c, t.include, t.exclude)], scoring)
     rollup = Rollup(period=period, title=rollup_title(period, language), language=language, timezone=zone.name,
-                    generator=analyzer.name, repos=fold(period, daily, previous, report_link=report_link, facts=facts))
+                    generator=analyzer.name, repos=fold(period, daily, previous, links=links, facts=facts))
     return rollup, daily

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -20,6 +21,7 @@ from commitdigest.errors import InputError
 from commitdigest.models import Commit, Importance, Report
 from commitdigest.paths import module
 
+# What a page (and a notification) shows of each list; the JSON twin keeps every item.
 HIGHLIGHTS_MAX = 30
 AREAS_MAX = 10
 CONTRIBUTORS_MAX = 10
@@ -132,7 +134,11 @@ class Highlight(BaseModel):
     subject: str
     summary: str
     url: str | None = None
-    report: str  # the daily report's Markdown file and anchor, relative to the rollup's folder
+    #: the daily report's Markdown file and anchor, relative to the rollup's folder; None when
+    #: that day has no Markdown file (the page shows the day as plain text)
+    report: str | None = None
+    #: the same for the day's HTML page, when there is one
+    page: str | None = None
 
 
 class AreaChurn(BaseModel):
@@ -198,16 +204,33 @@ class RepoRollup(BaseModel):
     totals: Totals
     #: the previous period of the same kind, tiers from the score alone; None when not read
     previous: Totals | None = None
+    #: every high-importance change of the period (pages show the first ``HIGHLIGHTS_MAX``)
     highlights: list[Highlight] = Field(default_factory=list)
+    #: how many of them the pages leave out
     highlights_more: int = 0
+    #: every area, most lines changed first (pages and charts show the first ``AREAS_MAX``)
     areas: list[AreaChurn] = Field(default_factory=list)
     types: dict[str, int] = Field(default_factory=dict)
+    #: every contributor, most commits first (pages show the first ``CONTRIBUTORS_MAX``)
     contributors: list[tuple[str, int]] = Field(default_factory=list)
     #: public definitions the period's diffs added and removed, net (all of them: the pages show
     #: the first ``SHOWN_MAX`` of each list)
     definitions_added: list[DefinitionChange] = Field(default_factory=list)
     definitions_removed: list[DefinitionChange] = Field(default_factory=list)
     dependencies: list[DependencyChange] = Field(default_factory=list)
+
+    @property
+    def shown_highlights(self) -> list[Highlight]:
+        return self.highlights[:HIGHLIGHTS_MAX]
+
+
+class DayLinks(Protocol):
+    """Where a rollup's highlights link to: the day's Markdown and HTML page, relative to the
+    rollup's folder, or None for a day without that file (``layout.DayLinks``)."""
+
+    def markdown(self, day: date) -> str | None: ...
+
+    def page(self, day: date) -> str | None: ...
 
 
 class Rollup(BaseModel):
@@ -293,9 +316,18 @@ def _surface(entries: list, facts: Mapping[str, CommitFacts]) -> tuple[list[Defi
 
 
 def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, Totals | None] | None = None,
-         report_link: str = "../{day}.md", facts: Mapping[str, CommitFacts] | None = None) -> list[RepoRollup]:
-    """The period's repositories, in the order of the daily reports' sections. ``facts`` are
-    the commits' ``commit_facts`` by sha, read while their patches were in memory."""
+         links: DayLinks | None = None, facts: Mapping[str, CommitFacts] | None = None) -> list[RepoRollup]:
+    """The period's repositories, in the order of the daily reports' sections. ``links`` say
+    where each day's report is (None: nowhere, every day as plain text); ``facts`` are the
+    commits' ``commit_facts`` by sha, read while their patches were in memory."""
+    found: dict[date, tuple[str | None, str | None]] = {}
+
+    def link(day: date, anchor: str) -> tuple[str | None, str | None]:
+        if day not in found:
+            found[day] = (links.markdown(day), links.page(day)) if links is not None else (None, None)
+        md, page = found[day]
+        return (f"{md}#{anchor}" if md else None), (f"{page}#{anchor}" if page else None)
+
     names: list[str] = []
     urls: dict[str, str | None] = {}
     errors: dict[str, str | None] = {}
@@ -336,10 +368,10 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
                     slot[0] += 1
                     touched.add(area)
             if level == Importance.high:
+                md, page = link(day, c.anchor)
                 highlights.append(Highlight(
                     day=day, sha=c.sha, short_sha=c.short_sha, subject=c.subject,
-                    summary=_one_line(c.analysis.summary), url=c.url,
-                    report=report_link.format(day=day.isoformat(), year=f"{day.year:04d}") + f"#{c.anchor}"))
+                    summary=_one_line(c.analysis.summary), url=c.url, report=md, page=page))
         totals.contributors = len(people)
         ranked_areas = sorted(areas.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), -kv[1][0], kv[0]))
         highlights.sort(key=lambda h: (h.day, h.sha))
@@ -347,11 +379,10 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
         out.append(RepoRollup(
             name=name, url=urls[name], error=errors.get(name), days=list(tiers.values()), totals=totals,
             previous=(previous or {}).get(name),
-            highlights=highlights[:HIGHLIGHTS_MAX], highlights_more=max(len(highlights) - HIGHLIGHTS_MAX, 0),
-            areas=[AreaChurn(area=a, commits=v[0], insertions=v[1], deletions=v[2])
-                   for a, v in ranked_areas[:AREAS_MAX]],
+            highlights=highlights, highlights_more=max(len(highlights) - HIGHLIGHTS_MAX, 0),
+            areas=[AreaChurn(area=a, commits=v[0], insertions=v[1], deletions=v[2]) for a, v in ranked_areas],
             types=dict(types.most_common()),
-            contributors=people.most_common(CONTRIBUTORS_MAX),
+            contributors=people.most_common(),
             definitions_added=added, definitions_removed=removed, dependencies=bumps,
         ))
     return out

@@ -54,6 +54,14 @@ _BY_SUFFIX: dict[str, tuple[re.Pattern[str], ...]] = {
     ".h": (_CPP,), ".hh": (_CPP,), ".hpp": (_CPP,), ".hxx": (_CPP,), ".cc": (_CPP,), ".cpp": (_CPP,), ".cxx": (_CPP,),
 }
 _ANY = (_RUST, _PY, _GO, _JS, _JVM)  # a patch whose file is unknown
+# A word each pattern cannot match without: a line (or a whole patch) holding none of its
+# pattern's words defines nothing, and is passed over without trying the pattern. A patch of a
+# year's report is mostly lines that define nothing; this keeps the regexes to the few that might.
+_WORDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _RUST: ("pub",), _PY: ("def", "class"), _RB: ("def", "class", "module"), _GO: ("func", "type"),
+    _JS: ("export",), _JVM: ("public",), _KT: ("fun", "def", "class", "interface", "object", "trait"),
+    _CPP: ("class", "struct"),
+}
 _FILE_HEADER = re.compile(r"^(?:\+\+\+ b/|--- a/)(.+?)\t?$")
 
 
@@ -70,18 +78,16 @@ def _patterns(path: str | None) -> tuple[re.Pattern[str], ...]:
     return _BY_SUFFIX.get(name[dot:].lower(), ()) if dot > 0 else ()
 
 
+_CHANGED = re.compile(r"^[+-].*", re.M)
+
+
 def changed_lines(patch: str) -> list[tuple[str, str]]:
     """(sign, text) of every ``+``/``-`` line of a patch, its file header lines left out."""
-    out = []
-    in_hunk = False
-    for line in patch.split("\n"):
-        if line.startswith("@@"):
-            in_hunk = True
-        elif not in_hunk:
-            continue  # "--- a/…", "+++ b/…", "index …" come before the first hunk
-        elif line[:1] in ("+", "-"):
-            out.append((line[0], line[1:]))
-    return out
+    # "--- a/…", "+++ b/…", "index …" come before the first hunk: start at its "@@" line
+    start = 0 if patch.startswith("@@") else patch.find("\n@@") + 1
+    if start == 0 and not patch.startswith("@@"):
+        return []
+    return [(line[0], line[1:]) for line in _CHANGED.findall(patch, start)]
 
 
 def patch_path(patch: str) -> str | None:
@@ -100,8 +106,13 @@ def definitions_in(path: str | None, patch: str) -> list[tuple[str, str]]:
     patterns = _patterns(path if path is not None else patch_path(patch))
     if not patterns:
         return []
+    words = tuple(w for rx in patterns for w in _WORDS[rx])
+    if not any(w in patch for w in words):
+        return []
     out = []
     for sign, text in changed_lines(patch):
+        if not any(w in text for w in words):
+            continue
         for rx in patterns:
             m = rx.match(text)
             if m:
@@ -118,18 +129,22 @@ def clipped(patch: str) -> bool:
     when the reader of the log kept only the first part of a huge file's diff."""
     want_old = want_new = 0
     for line in patch.split("\n"):
-        m = _HUNK_HEADER.match(line)
-        if m:
-            if want_old > 0 or want_new > 0:
-                return True
-            want_old = int(m.group(1)) if m.group(1) is not None else 1
-            want_new = int(m.group(2)) if m.group(2) is not None else 1
-        elif line[:1] == " ":
+        first = line[:1]  # one look at the first character; the header regex only for "@" lines
+        if first == " ":
             want_old, want_new = want_old - 1, want_new - 1
-        elif line[:1] == "-" and want_old > 0:
-            want_old -= 1
-        elif line[:1] == "+" and want_new > 0:
-            want_new -= 1
+        elif first == "-":
+            if want_old > 0:
+                want_old -= 1
+        elif first == "+":
+            if want_new > 0:
+                want_new -= 1
+        elif first == "@":
+            m = _HUNK_HEADER.match(line)
+            if m:
+                if want_old > 0 or want_new > 0:
+                    return True
+                want_old = int(m.group(1)) if m.group(1) is not None else 1
+                want_new = int(m.group(2)) if m.group(2) is not None else 1
         elif line == "" and (want_old > 0 or want_new > 0):
             want_old, want_new = want_old - 1, want_new - 1  # an empty context line, its space stripped
     return want_old > 0 or want_new > 0

@@ -1,18 +1,28 @@
-"""Choosing an analyzer: the offline one, an LLM, or ``auto`` (the LLM when one is configured).
+"""Choosing an analyzer: the offline one, an LLM, ``auto`` (the LLM when one is configured), or
+one an installed package adds.
 
 ``llm_options`` gives every command that analyses commits the same flags; ``analyzer_from_options``
 turns them (plus environment and config file) into an analyzer, so commands stay thin.
+
+An analyzer kind is an :class:`AnalyzerType`: a name and a ``build`` that makes the analyzer from
+the run's :class:`AnalyzerOptions`. The two built-in kinds are below; a package adds one with one
+line in its ``pyproject.toml``::
+
+    [project.entry-points."commitdigest.analyzers"]
+    terse = "commitdigest_terse:ANALYZER"     # ANALYZER = AnalyzerType("terse", build=...)
+
+and ``--analyzer terse`` or ``analyzer = "terse"`` then picks it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
-from commitdigest.errors import LLMConfigError
+from commitdigest.errors import InputError, LLMConfigError
 from commitdigest.kinds import AnalyzerKind
 
 if TYPE_CHECKING:  # the flags are declared at CLI start-up: `--help` must not load the models
@@ -23,7 +33,43 @@ if TYPE_CHECKING:  # the flags are declared at CLI start-up: `--help` must not l
 # The tiers for --llm-min-importance, lowest first (models.Importance; a test keeps them equal).
 TIERS = ("low", "medium", "high")
 
-KINDS = tuple(k.value for k in AnalyzerKind)
+KINDS = tuple(k.value for k in AnalyzerKind)  # the built-in names, "auto" first
+
+
+# NamedTuples rather than dataclasses: this module declares the flags, so `--help` imports it.
+class AnalyzerOptions(NamedTuple):
+    """What a run gives an analyzer it builds: the importance scoring (the config's
+    ``[importance]``, ``--importance-source``), the ``[llm]`` settings (flags > environment >
+    file; None when the kind needs none), and the triage tier of ``--llm-min-importance``."""
+
+    scoring: Scoring | None = None
+    llm: LLMSettings | None = None
+    min_importance: str | None = None
+
+
+class AnalyzerType(NamedTuple):
+    name: str
+    #: the run's options → the analyzer (an ``analysis.base.Analyzer``)
+    build: Callable[[AnalyzerOptions], Analyzer]
+
+
+def _plugins() -> dict[str, AnalyzerType]:
+    from commitdigest import plugins
+
+    return {t.name: t for _ep, t in plugins.load(plugins.ANALYZERS, AnalyzerType) if t.name not in KINDS}
+
+
+def kinds() -> tuple[str, ...]:
+    """Every analyzer name: the built-in ones, then those installed packages add."""
+    return KINDS + tuple(_plugins())
+
+
+def check_kind(name: str) -> str:
+    """``name`` when an analyzer is known by it (installed packages are asked only for a name
+    that is not built in)."""
+    if name in KINDS or name in _plugins():
+        return name
+    raise InputError(f"unknown analyzer '{name}': use {', '.join(kinds())}")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +87,10 @@ def build_analyzer(kind: str, settings: LLMSettings | None, min_importance: str 
     from commitdigest.analysis.heuristic import HeuristicAnalyzer
 
     if kind not in KINDS:
-        raise LLMConfigError(f"unknown analyzer '{kind}': use {', '.join(KINDS)}")
+        found = _plugins().get(kind)
+        if found is None:
+            raise LLMConfigError(f"unknown analyzer '{kind}': use {', '.join(kinds())}")
+        return found.build(AnalyzerOptions(scoring=scoring, llm=settings, min_importance=min_importance))
     configured = settings is not None and settings.configured
     if kind == AnalyzerKind.heuristic or (kind == AnalyzerKind.auto and not configured):
         return HeuristicAnalyzer(scoring)
@@ -63,9 +112,10 @@ def llm_options(f: F) -> F:
     """Adds the analyzer and LLM flags. Every LLM flag defaults to None, meaning "not given":
     the environment and the config file then decide."""
     options = [
-        click.option("--analyzer", type=click.Choice(KINDS), default="auto", show_default=True,
+        click.option("--analyzer", metavar="auto|heuristic|llm|NAME",
                      help="heuristic: offline rules; llm: an OpenAI-compatible model; auto: the model "
-                          "when one is configured, else offline."),
+                          "when one is configured, else offline; or an analyzer an installed package adds "
+                          "[env COMMITDIGEST_ANALYZER; config analyzer; default auto]."),
         click.option("--llm-base-url", metavar="URL",
                      help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 "
                           "[env COMMITDIGEST_LLM_BASE_URL, OPENAI_BASE_URL]."),
@@ -103,10 +153,10 @@ def llm_options(f: F) -> F:
 
 def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None = None,
                           file_values: Mapping[str, Any] | None = None,
-                          importance: Mapping[str, Any] | None = None) -> Analyzer:
+                          importance: Mapping[str, Any] | None = None, default: str = "auto") -> Analyzer:
     """Pops the ``llm_options`` keys from a command's ``kwargs`` and builds the analyzer.
     ``file_values`` is the config file's ``[llm]`` table and ``importance`` its ``[importance]``
-    table, when there is one."""
+    table, when there is one; ``default`` the analyzer when ``--analyzer`` is not given."""
     from commitdigest.analysis.importance import scoring_from_table
     from commitdigest.llm.settings import LLMSettings, parse_headers
 
@@ -115,7 +165,7 @@ def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None 
     if source:
         scoring = scoring.model_copy(update={"source": source})
     overrides = {field: kwargs.pop(opt, None) for opt, field in _SETTING_OPTIONS.items()}
-    kind = kwargs.pop("analyzer", None) or "auto"
+    kind = kwargs.pop("analyzer", None) or default
     headers = kwargs.pop("llm_header", None) or ()
     min_importance = kwargs.pop("llm_min_importance", None)
     no_redact = kwargs.pop("no_redact", False)
@@ -128,6 +178,7 @@ def analyzer_from_options(kwargs: dict[str, Any], env: Mapping[str, str] | None 
         overrides["redact"] = False
     if kind == AnalyzerKind.heuristic:
         return build_analyzer(kind, None, None, scoring)
+    check_kind(kind)
     settings = LLMSettings.from_sources(overrides, env=os.environ if env is None else env,
                                         file_values=file_values)
     return build_analyzer(kind, settings, min_importance, scoring)

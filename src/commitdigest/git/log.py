@@ -30,9 +30,11 @@ against the empty tree and show the whole tree as added. They are flagged, not d
 
 from __future__ import annotations
 
+import queue
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -280,14 +282,14 @@ class _Section:
         if self.state == _PATCH:
             end = buf.rfind(b"\n") + 1
             if end:
-                self.add_lines(buf[:end - 1].split(b"\n"))
+                self.add_block(buf[:end - 1])
             self.buf = buf[end:]
 
     def finish(self) -> None:
         if self.state == _STAT and self.buf:
             self._stat(self.buf + b"\x00")
         elif self.state == _PATCH and self.buf:
-            self.add_lines(self.buf.split(b"\n"))
+            self.add_block(self.buf)
         self.buf = b""
         # One bytes object per file, not one per line: a long period's stream holds millions of lines.
         for sec in self.sections:
@@ -358,26 +360,48 @@ class _Section:
             self.raw.append((letter, new, old, submodule))
             self.ids.append((old_blob, new_blob))
 
-    def add_lines(self, lines: list[bytes]) -> None:
-        """Patch lines, in order; a block at a time because this is the hot loop of a report."""
+    def add_block(self, block: bytes) -> None:
+        """Whole patch lines, in order, as one block (without its last newline). Cut at the
+        file headers, each file's text is kept a block at a time: per line this is the hot loop
+        of a report (millions of lines a year), per block it costs a few ``find`` calls. What is
+        kept is what keeping line by line would keep: a file's lines until the next one would
+        pass ``per_file`` (or the commit's ``per_commit``); the rest of that file is dropped, its
+        counts stay exact."""
         sections, per_file, per_commit = self.sections, self.limits.per_file, self.limits.per_commit
+        starts = [0] if block.startswith(b"diff --git ") else []
+        at = block.find(b"\ndiff --git ")
+        while at >= 0:
+            starts.append(at + 1)
+            at = block.find(b"\ndiff --git ", at + 1)
         kept = self.kept
-        cur = sections[-1] if sections else None
-        for line in lines:
-            if line.startswith(b"diff --git "):
-                cur = [line, [], 0, False]
-                sections.append(cur)
-                continue
-            if cur is None or cur[3]:
-                continue
-            n = len(line) + 1
-            if cur[2] + n > per_file or kept + n > per_commit:
-                cur[3] = True  # clipped: the rest of this file's patch is dropped, counts stay exact
-                continue
-            cur[1].append(line)
-            cur[2] += n
-            kept += n
+        pos = 0
+        for start in [*starts, len(block) + 1]:
+            if start > pos:  # the lines before this header belong to the file before it
+                kept = self._keep(sections[-1] if sections else None, block[pos:start - 1], kept, per_file, per_commit)
+            if start > len(block):
+                break
+            end = block.find(b"\n", start)
+            end = len(block) if end < 0 else end
+            sections.append([block[start:end], [], 0, False])
+            pos = end + 1
         self.kept = kept
+
+    @staticmethod
+    def _keep(cur: list[Any] | None, text: bytes, kept: int, per_file: int, per_commit: int) -> int:
+        """``text`` (whole lines) added to the file ``cur`` within the limits; the commit's new total."""
+        if cur is None or cur[3]:
+            return kept
+        size = len(text) + 1  # each line counts its newline
+        room = min(per_file - cur[2], per_commit - kept)
+        if size > room:
+            cut = text.rfind(b"\n", 0, max(room, 0))  # the longest run of whole lines that fits
+            cur[3] = True  # clipped: the rest of this file's patch is dropped, counts stay exact
+            if cut < 0:
+                return kept
+            text, size = text[:cut], cut + 1
+        cur[1].append(text)
+        cur[2] += size
+        return kept + size
 
     # -- output
 
@@ -439,14 +463,19 @@ def _split_records(chunks: Iterable[bytes], mark: bytes) -> Iterator[bytes | Non
         yield buf
 
 
-def parse_sections(chunks: Iterable[bytes], marks: _Marks, limits: PatchLimits) -> list[_Section]:
-    """Every section of a patch stream, in order. Bytes before the first marker are not ours."""
+def parse_sections(chunks: Iterable[bytes], marks: _Marks, limits: PatchLimits,
+                   on_done: Callable[[_Section], None] | None = None) -> list[_Section]:
+    """Every section of a patch stream, in order. Bytes before the first marker are not ours.
+    ``on_done`` is given each section as soon as the next one begins (the last one, which git
+    may not have finished, is never given)."""
     out: list[_Section] = []
     cur: _Section | None = None
     for piece in _split_records(chunks, marks.rec):
         if piece is None:
             if cur is not None:
                 cur.finish()
+                if on_done is not None:
+                    on_done(cur)
             cur = _Section(limits)
             out.append(cur)
         elif cur is not None:
@@ -466,14 +495,14 @@ class _Outcome:
 
 
 def _stream(repo: Repo, shas: list[str], marks: _Marks, limits: PatchLimits, args: list[str],
-            timeout: float) -> _Outcome:
+            timeout: float, on_done: Callable[[_Section], None] | None = None) -> _Outcome:
     argv = ["log", "--no-walk=unsorted", "--stdin", marks.patch_format, *args]
     stdin = ("\n".join(shas) + "\n").encode()
     outcome = _Outcome()
     sections: list[_Section] = []
     try:
         with runner.stream(repo.read_dir, argv, input=stdin, timeout=timeout) as chunks:
-            sections = parse_sections(chunks, marks, limits)
+            sections = parse_sections(chunks, marks, limits, on_done)
     except runner.StreamError as exc:
         outcome.failure = exc
     # Each section must be the commit asked for next; anything else ends what is trusted.
@@ -503,18 +532,47 @@ def _culprit(outcome: _Outcome) -> tuple[list[_Section], bool]:
     return done[:-1], False  # git did not say what broke: the last section is suspect
 
 
+def _early(pending: list[str], by_sha: dict[str, _Meta], done: dict[str, Commit],
+           emit: Callable[[Commit], None]) -> Callable[[_Section], None]:
+    """A ``parse_sections`` hook that hands each commit over while git is still printing the
+    ones after it. A section goes once the section after it has begun with the sha asked for
+    next: whatever happens later in the stream, the rules below keep it (they may doubt only
+    the last section printed, and nothing past a section git was not asked for)."""
+    expected = iter(pending)
+    held: list[_Section] = []
+    trusted = [True]
+
+    def on_done(sec: _Section) -> None:
+        if not trusted[0]:
+            return
+        if sec.sha != next(expected, None):
+            trusted[0] = False
+            return
+        if held:
+            prev = held.pop()
+            done[prev.sha] = commit = _from_section(by_sha[prev.sha], prev)
+            emit(commit)
+        held.append(sec)
+
+    return on_done
+
+
 def _read_files(repo: Repo, metas: list[_Meta], limits: PatchLimits, marks: _Marks,
-                timeout: float) -> dict[str, Commit]:
-    """Files and patches of ``metas``: one stream, resumed after each commit git cannot read."""
+                timeout: float, emit: Callable[[Commit], None] | None = None) -> dict[str, Commit]:
+    """Files and patches of ``metas``: one stream, resumed after each commit git cannot read.
+    ``emit`` is given commits of the first stream in order while it still runs (see ``_early``)."""
     done: dict[str, Commit] = {}
     by_sha = {m.sha: m for m in metas}
     pending = [m.sha for m in metas]
     args = _COUNT_ARGS if limits == COUNTS_ONLY else _DIFF_ARGS
+    hook = _early(pending, by_sha, done, emit) if emit is not None else None
     while pending:
-        outcome = _stream(repo, pending, marks, limits, args, timeout)
+        outcome = _stream(repo, pending, marks, limits, args, timeout, hook)
+        hook = None  # a resumed stream hands nothing over early: its commits come at the end
         if outcome.failure is None:
             for sec in outcome.sections:
-                done[sec.sha] = _from_section(by_sha[sec.sha], sec)
+                if sec.sha not in done:
+                    done[sec.sha] = _from_section(by_sha[sec.sha], sec)
             pending = pending[len(outcome.sections):]
             if pending:  # git succeeded but printed nothing for these: say so, once each
                 done.update(_degraded(repo, [by_sha[s] for s in pending], marks,
@@ -524,13 +582,15 @@ def _read_files(repo: Repo, metas: list[_Meta], limits: PatchLimits, marks: _Mar
             # A slow git stays slow: the rest of the window gets its file lists, not retries.
             keep = outcome.sections[:-1]
             for sec in keep:
-                done[sec.sha] = _from_section(by_sha[sec.sha], sec)
+                if sec.sha not in done:
+                    done[sec.sha] = _from_section(by_sha[sec.sha], sec)
             rest = [by_sha[s] for s in pending[len(keep):]]
             done.update(_degraded(repo, rest, marks, outcome.failure.message, timeout))
             break
         keep, known = _culprit(outcome)
         for sec in keep:
-            done[sec.sha] = _from_section(by_sha[sec.sha], sec)
+            if sec.sha not in done:
+                done[sec.sha] = _from_section(by_sha[sec.sha], sec)
         pending = pending[len(keep):]
         if not pending:
             break
@@ -576,20 +636,34 @@ def _degraded(repo: Repo, metas: list[_Meta], marks: _Marks, reason: str,
 
 
 def _assemble(repo: Repo, metas: list[_Meta], limits: PatchLimits, marks: _Marks,
-              timeout: float) -> list[Commit]:
+              timeout: float, emit: Callable[[Commit], None] | None = None) -> list[Commit]:
+    """The commits of ``metas``, in order. With ``emit``, a first part of them is also handed
+    over, in order, while git still prints the rest: exactly the first ones of the list returned,
+    the same objects."""
     # The boundary of a shallow clone has no parent here: its "diff" would be its whole tree.
     cut = {m.sha for m in metas if m.sha in repo.shallow}
     readable = [m for m in metas if m.sha not in cut and m.problem is None]
-    done = _read_files(repo, readable, limits, marks, timeout) if readable else {}
-    out = []
-    for m in metas:
-        if m.sha in cut:
-            out.append(m.commit([], read_error=SHALLOW_NOTE, counts_known=False))
-        elif m.sha in done:
-            out.append(done[m.sha])
-        else:
-            out.append(m.commit([], counts_known=False))
-    return out
+    made: dict[str, Commit] = {}
+
+    def unread(m: _Meta) -> Commit:
+        if m.sha not in made:
+            made[m.sha] = (m.commit([], read_error=SHALLOW_NOTE, counts_known=False) if m.sha in cut
+                           else m.commit([], counts_known=False))
+        return made[m.sha]
+
+    order = iter(metas)
+
+    def in_order(commit: Commit) -> None:
+        # the commits git does not print (cut, unreadable header) go out in their place
+        assert emit is not None
+        for m in order:
+            if m.sha == commit.sha:
+                emit(commit)
+                return
+            emit(unread(m))
+
+    done = _read_files(repo, readable, limits, marks, timeout, in_order if emit else None) if readable else {}
+    return [done[m.sha] if m.sha not in cut and m.sha in done else unread(m) for m in metas]
 
 
 def read_commits(repo: Repo, shas: list[str], limits: PatchLimits | None = None,
@@ -613,6 +687,8 @@ def read_commits(repo: Repo, shas: list[str], limits: PatchLimits | None = None,
 #: commits read per batch by :func:`commits_in_batches`: a batch's patch text is what is alive at
 #: once (~1,000 ordinary commits are a few MB), and each batch costs one git process
 BATCH = 1000
+#: commits a batch is handed over in while git still prints the rest of it (``read_batches``)
+PART = 100
 
 
 @dataclass
@@ -675,13 +751,60 @@ def list_window(repo: Repo, window: Window, date_field: str = "committer",
 
 
 def read_batches(listing: Listing, limits: PatchLimits | None = None, timeout: float = runner.DEFAULT_TIMEOUT,
-                 size: int = BATCH) -> Iterator[list[Commit]]:
+                 size: int = BATCH, part: int | None = None) -> Iterator[list[Commit]]:
     """Pass 2 in batches of ``size`` commits, in the listing's order: one git process per batch
-    when nothing is broken. Only the batch being yielded holds patch text from here, so a long
-    period costs one batch of patches at a time, not the whole period's."""
+    when nothing is broken. Only the batch being read holds patch text from here, so a long
+    period costs one batch of patches at a time, not the whole period's.
+
+    With ``part``, a batch larger than that is handed over ``part`` commits at a time while git
+    goes on printing the rest of it: the caller analyses the first commits of a batch while git
+    computes the diffs of the next (git on one core, this process on another), instead of each
+    waiting for the other. The next batch's git process still starts only once the caller has
+    taken the whole of this one."""
     for start in range(0, len(listing.metas), max(size, 1)):
-        yield _assemble(listing.repo, listing.metas[start:start + size], limits or PatchLimits(),
-                        listing.marks, timeout)
+        metas = listing.metas[start:start + size]
+        if part is None or len(metas) <= part:
+            yield _assemble(listing.repo, metas, limits or PatchLimits(), listing.marks, timeout)
+        else:
+            yield from _in_parts(listing, metas, limits or PatchLimits(), timeout, part)
+
+
+_END = object()
+
+
+def _in_parts(listing: Listing, metas: list[_Meta], limits: PatchLimits, timeout: float,
+              part: int) -> Iterator[list[Commit]]:
+    """One batch read on a thread of its own, handed over ``part`` commits at a time as git
+    prints them; the commits git gives at the end (after a stream it had to resume) follow, in
+    the batch's order. The thread only runs git and parses its output: analysis, the cache and
+    everything else stay on the caller's thread."""
+    handed: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    box: dict[str, Any] = {}
+
+    def read() -> None:
+        try:
+            box["commits"] = _assemble(listing.repo, metas, limits, listing.marks, timeout, emit=handed.put)
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            box["error"] = exc
+        finally:
+            handed.put(_END)
+
+    reader = threading.Thread(target=read, name="commitdigest-git-read", daemon=True)
+    reader.start()
+    ready: list[Commit] = []
+    early = 0
+    while (item := handed.get()) is not _END:
+        ready.append(item)
+        early += 1
+        if len(ready) >= part:
+            yield ready
+            ready = []
+    reader.join()
+    if "error" in box:
+        raise box["error"]
+    ready += box["commits"][early:]
+    for start in range(0, len(ready), part):
+        yield ready[start:start + part]
 
 
 def commits_in_batches(repo: Repo, window: Window, date_field: str = "committer",

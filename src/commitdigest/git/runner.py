@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import os
+import queue
 import re
 import subprocess
 import tempfile
@@ -41,6 +42,7 @@ from commitdigest.errors import GitError
 
 DEFAULT_TIMEOUT = 300.0
 _CHUNK = 1 << 20
+_AHEAD = 16  # chunks read ahead of the parser, at most
 
 # Settings that change what git prints for the same commits, pinned to git's defaults (or to what
 # the parsers expect). Each is here because a user's ~/.gitconfig or a repository's config could
@@ -294,10 +296,32 @@ def stream(
         threading.Thread(target=feed, daemon=True).start()
 
     at_end = threading.Event()
+    # git goes on writing while this process parses what it wrote: a thread keeps the pipe
+    # drained into a queue of at most _AHEAD chunks (git would otherwise wait on a full 64 KB
+    # pipe for every chunk parsed). Reads release the GIL; memory stays bounded.
+    ahead: queue.Queue[bytes] = queue.Queue(maxsize=_AHEAD)
+    gone = threading.Event()  # the consumer is done: the reader stops handing chunks over
+
+    def pump() -> None:
+        data = b"x"
+        while data:
+            try:
+                data = stdout.read1(_CHUNK)
+            except (OSError, ValueError):
+                data = b""
+            while not gone.is_set():
+                try:
+                    ahead.put(data, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
 
     def chunks() -> Iterator[bytes]:
-        while True:
-            data = stdout.read1(_CHUNK)
+        while not at_end.is_set():
+            data = ahead.get()
             if not data:
                 at_end.set()
                 return
@@ -315,10 +339,12 @@ def stream(
             proc.kill()
         proc.wait()
     finally:
+        gone.set()
         watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        reader.join(timeout=5)
         err_thread.join(timeout=5)
         stdout.close()
     stderr = b"".join(err_chunks)

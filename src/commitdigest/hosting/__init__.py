@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from commitdigest.hosting.refs import pr_of
-from commitdigest.hosting.settings import HostingSettings
+from commitdigest.hosting.settings import HostingRun, HostingSettings
 
 if TYPE_CHECKING:
     # The clients (and httpx under them) load only when an API is asked: a report without a
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from commitdigest.models import Commit, PullRequest
     from commitdigest.store import Store
 
-__all__ = ["HostingSettings", "Outcome", "attach_pull_requests", "coverage_line"]
+__all__ = ["HostingRun", "HostingSettings", "Outcome", "attach_pull_requests", "coverage_line"]
 
 log = logging.getLogger("commitdigest")
 
@@ -42,41 +42,44 @@ class Outcome:
     requests: int = 0
 
 
-def _client(kind: str, base: str, owner_name: str, settings: HostingSettings,
-            stopped: dict[str, str]) -> tuple[str, github.GitHub | gitlab.GitLab]:
+def _client(kind: str, base: str, owner_name: str, run: HostingRun) -> tuple[str, github.GitHub | gitlab.GitLab]:
     from commitdigest.hosting import github, gitlab
     from commitdigest.hosting.http import Api
 
+    settings = run.settings
     if kind == "github":
         api = github.api_base(base, settings.github_api)
-        token = settings.github_token
+        token = run.github_token
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        http = Api("GitHub", headers, settings.timeout, settings.max_requests, stopped, api,
-                   settings._spent, f"{api} {owner_name}")
+        http = Api("GitHub", headers, settings.timeout, settings.max_requests, run.stopped, api,
+                   run.spent, f"{api} {owner_name}")
         return api, github.GitHub(http, api, owner_name, token)
     api = gitlab.api_base(base, settings.gitlab_api)
-    token = settings.gitlab_token
+    token = run.gitlab_token
     http = Api("GitLab", {"PRIVATE-TOKEN": token} if token else {}, settings.timeout, settings.max_requests,
-               stopped, api, settings._spent, f"{api} {owner_name}")
+               run.stopped, api, run.spent, f"{api} {owner_name}")
     return api, gitlab.GitLab(http, api, owner_name, token)
 
 
 def attach_pull_requests(commits: Sequence[Commit], repo: Repo, store: Store | None,
-                         settings: HostingSettings | None) -> Outcome | None:
+                         settings: HostingRun | HostingSettings | None) -> Outcome | None:
     """Set ``pull_request`` on the commits that came from one; ``None`` when nothing was asked
-    (no token, no known host, disabled), in which case no commit changed."""
+    (no token, no known host, disabled), in which case no commit changed. ``settings`` is the
+    run's (:class:`HostingRun`), whose limits hold across calls; bare settings start a run of
+    their own."""
     if settings is None or not settings.enabled or not commits:
         return None
+    run = HostingRun.of(settings)
     links = repo.links
     if links is None or links.kind not in ("github", "gitlab"):
         return None
-    token = settings.github_token if links.kind == "github" else settings.gitlab_token
-    if not token and not settings.anonymous:
+    token = run.github_token if links.kind == "github" else run.gitlab_token
+    if not token and not run.settings.anonymous:
         return None
     owner_name = links.base.split("/", 3)[3]
-    api, client = _client(links.kind, links.base, owner_name, settings, settings._stopped)
+    api, client = _client(links.kind, links.base, owner_name, run)
     outcome = Outcome(host=client.name)
     try:
         _attach(commits, client, api, owner_name, store, outcome, links.kind)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 GITHUB_TOKEN_ENV = ("COMMITDIGEST_GITHUB_TOKEN", "GITHUB_TOKEN")
 GITLAB_TOKEN_ENV = ("COMMITDIGEST_GITLAB_TOKEN", "GITLAB_TOKEN")
@@ -36,16 +37,6 @@ class HostingSettings(BaseModel):
     #: requests one run may make per repository, so a backfill of a busy year stays bounded
     max_requests: int = Field(default=1000, ge=1, le=100_000)
 
-    # Not keys of the table (a config file is often committed): from the environment, by ``resolve``.
-    _github_token: str | None = PrivateAttr(default=None)
-    _gitlab_token: str | None = PrivateAttr(default=None)
-    # API base → why the run stopped asking it (rate limit, refused token): one repository's
-    # limit holds for every other repository of the run on the same API.
-    _stopped: dict[str, str] = PrivateAttr(default_factory=dict)
-    # API base and repository → requests made for it so far: ``max_requests`` holds for the
-    # repository however many times its commits are asked about (a long period, in batches).
-    _spent: dict[str, int] = PrivateAttr(default_factory=dict)
-
     @field_validator("github_api", "gitlab_api")
     @classmethod
     def _api(cls, v: str | None) -> str | None:
@@ -57,24 +48,54 @@ class HostingSettings(BaseModel):
             raise ValueError("must be an http:// or https:// URL")
         return v.rstrip("/")
 
-    @property
-    def github_token(self) -> str | None:
-        return self._github_token
-
-    @property
-    def gitlab_token(self) -> str | None:
-        return self._gitlab_token
-
     @classmethod
     def resolve(cls, table: Mapping[str, Any] | HostingSettings | None = None,
-                env: Mapping[str, str] | None = None) -> HostingSettings:
-        """The table (or defaults) with the environment's API bases and tokens laid over it."""
+                env: Mapping[str, str] | None = None) -> HostingRun:
+        """The table (or defaults) with the environment's API bases and tokens laid over it, ready
+        for one run (see :class:`HostingRun`)."""
+        return HostingRun.start(table, env)
+
+
+@dataclass
+class HostingRun:
+    """The hosting APIs as one run uses them: the settings, the tokens (from the environment
+    only: a config file is often committed), and what the run has done so far. The run's
+    context makes one, and every pass of the run — its days, each rollup — shares it: a rate
+    limit met on one API stops the asking for every repository on it (``stopped``: API base →
+    why), and ``max_requests`` holds for a repository however many passes or batches ask about
+    its commits (``spent``: API base and repository → requests made)."""
+
+    settings: HostingSettings
+    github_token: str | None = field(default=None, repr=False)
+    gitlab_token: str | None = field(default=None, repr=False)
+    stopped: dict[str, str] = field(default_factory=dict)
+    spent: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, table: Mapping[str, Any] | HostingSettings | None = None,
+              env: Mapping[str, str] | None = None) -> HostingRun:
         env = os.environ if env is None else env
         data = table.model_dump() if isinstance(table, HostingSettings) else dict(table or {})
         for var, key in ENV_KEYS.items():
             if env.get(var):
                 data[key] = env[var]
-        settings = cls.model_validate(data)
-        settings._github_token = next((env[v].strip() for v in GITHUB_TOKEN_ENV if (env.get(v) or "").strip()), None)
-        settings._gitlab_token = next((env[v].strip() for v in GITLAB_TOKEN_ENV if (env.get(v) or "").strip()), None)
-        return settings
+        return cls.with_tokens(HostingSettings.model_validate(data), env)
+
+    @classmethod
+    def with_tokens(cls, settings: HostingSettings, env: Mapping[str, str]) -> HostingRun:
+        """A run of ``settings`` as they are (the environment already laid over them), with the tokens."""
+        def token(names: tuple[str, ...]) -> str | None:
+            return next((env[v].strip() for v in names if (env.get(v) or "").strip()), None)
+
+        return cls(settings=settings, github_token=token(GITHUB_TOKEN_ENV), gitlab_token=token(GITLAB_TOKEN_ENV))
+
+    @classmethod
+    def of(cls, value: HostingRun | HostingSettings | Mapping[str, Any] | None) -> HostingRun:
+        """``value`` itself when it is a run's already; else a new run of those settings."""
+        return value if isinstance(value, HostingRun) else cls.start(value)
+
+    def __getattr__(self, name: str) -> Any:
+        # the table's keys read through (``run.enabled``, ``run.timeout``…)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.settings, name)

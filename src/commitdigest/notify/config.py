@@ -92,6 +92,7 @@ ChannelSettings = Channel
 def parse_channels(tables: list[dict[str, Any]]) -> list[Channel]:
     """Validates the ``[[notify]]`` tables (raises pydantic's ValidationError, located by index
     and by the table's ``type``)."""
-    from commitdigest.notify.registry import validator
+    from commitdigest.notify.registry import ensure, validator
 
+    ensure([t.get("type") for t in tables if isinstance(t, dict)])
     return validator().validate_python(tables)

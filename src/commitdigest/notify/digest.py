@@ -96,7 +96,7 @@ def rollup_digest(rollup: Rollup, report_url: str | None = None) -> Digest:
     v = words(rollup.language)
     counts = {i.value: sum(getattr(r.totals, i.value) for r in rollup.repos) for i in Importance}
     items = [Item(repo=r.name, short_sha=h.short_sha, subject=_one_line(h.subject), summary=_one_line(h.summary),
-                  url=h.url) for r in rollup.repos for h in r.highlights]
+                  url=h.url) for r in rollup.repos for h in r.shown_highlights]
     compared = [r for r in rollup.repos if r.previous is not None]
     versus = None
     if compared:

@@ -9,7 +9,9 @@ answer, ``check``; delivery (timeouts, retries, Retry-After, redirects, the run'
 the same for all of them. A channel that is not one JSON POST (e-mail) gives ``send`` instead,
 raising ``Transient`` for what is worth another attempt and ``Final`` for what is not.
 
-Code outside the package adds a channel with ``register(ChannelType(...))``.
+An installed package adds a channel with one module and one entry point naming its
+``ChannelType`` (``[project.entry-points."commitdigest.channels"]``, see ``commitdigest.plugins``);
+code that imports commitdigest can also call ``register(ChannelType(...))``.
 """
 
 from __future__ import annotations
@@ -118,18 +120,36 @@ def register(kind: ChannelType) -> ChannelType:
 
 
 _builtin_loaded = False
+_installed_loaded = False
 
 
-def types() -> dict[str, ChannelType]:
+def types(installed: bool = False) -> dict[str, ChannelType]:
     """Every channel type by name, the built-in ones loaded on first use (so that checking a
     config file's tables costs no more than the channel modules, which import no HTTP or SMTP
-    machinery)."""
-    global _builtin_loaded
+    machinery); with ``installed``, those installed packages add too."""
+    global _builtin_loaded, _installed_loaded
     if not _builtin_loaded:
         for module in BUILTIN:
             register(importlib.import_module(module).CHANNEL)
         _builtin_loaded = True
+    if installed and not _installed_loaded:
+        from commitdigest import plugins
+
+        _installed_loaded = True
+        for name, kind in plugins.load(plugins.CHANNELS, ChannelType):
+            try:
+                register(kind)
+            except ValueError as exc:  # a name taken already: the first one stays
+                plugins.log.warning("plugin %s (%s): %s; left out", name, plugins.CHANNELS, exc)
     return _TYPES
+
+
+def ensure(names: list[Any]) -> None:
+    """Every channel type ``names`` asks for registered, when an installed package has it
+    (packages are asked only for a name that is not built in)."""
+    known = types()
+    if any(isinstance(n, str) and n not in known for n in names):
+        types(installed=True)
 
 
 def of(channel: Channel) -> ChannelType:

@@ -40,7 +40,10 @@ class FeedEntry(BaseModel):
     key: str  # the entry id's fragment
     title: str
     page: str  # the file to link to, relative to the directory
-    updated: datetime  # the JSON twin's modification time
+    #: the end of the day or period it covers, or when it was written if that is earlier (a
+    #: report of today): an entry is dated by its report, not by the run that wrote it, so a
+    #: backfill of thirty days does not show thirty entries of today
+    updated: datetime
     published: datetime  # the end of the day or period it covers
     start: datetime
     total: int
@@ -56,7 +59,7 @@ class FeedEntry(BaseModel):
 
 
 def _from_report(e: Entry) -> FeedEntry:
-    return FeedEntry(key=e.stem, title=e.title, page=e.page, updated=e.generated, published=e.window_end,
+    return FeedEntry(key=e.stem, title=e.title, page=e.page, updated=min(e.window_end, e.generated), published=e.window_end,
                      start=e.window_start, total=e.total, counts={i.value: e.count(i.value) for i in Importance},
                      high=[HighItem(repo=repo, subject=c.subject, short_sha=c.short_sha, url=c.url)
                            for repo, c in e.high_commits()],
@@ -64,9 +67,13 @@ def _from_report(e: Entry) -> FeedEntry:
 
 
 def _midnight(day, zone_name: str) -> datetime:
+    """The start of ``day`` in the zone a rollup names (an IANA name or an offset such as +08:00)."""
+    from commitdigest.errors import InputError
+    from commitdigest.window import parse_zone
+
     try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone = parse_zone(zone_name).tz if zone_name else ZoneInfo("UTC")
+    except (InputError, ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return datetime.combine(day, time(0), tzinfo=zone)
 
@@ -77,9 +84,9 @@ def _from_rollup(rollup: Rollup, twin: Path, page: str) -> FeedEntry:
 
     d = rollup_digest(rollup)
     label = rollup.period.label
+    end = _midnight(rollup.period.until + timedelta(days=1), rollup.timezone)
     return FeedEntry(key=f"rollup-{label}", title=rollup.title, page=page,
-                     updated=datetime.fromtimestamp(twin.stat().st_mtime).astimezone(),
-                     published=_midnight(rollup.period.until + timedelta(days=1), rollup.timezone),
+                     updated=min(end, datetime.fromtimestamp(twin.stat().st_mtime).astimezone()), published=end,
                      start=_midnight(rollup.period.since, rollup.timezone), total=d.total, counts=d.counts,
                      high=[HighItem(**i.model_dump(include={"repo", "subject", "short_sha", "url"})) for i in d.items],
                      versus=d.versus, errors=[(r.name, r.error) for r in rollup.repos if r.error])

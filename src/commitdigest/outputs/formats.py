@@ -5,9 +5,12 @@ from every report's JSON twin there (``index.html``, ``feed.xml``), or both. Dir
 files read the twins, so a format that has one implies writing the twin. Rollups use the same
 names with their own renderers (``rollup``), for the formats that have one.
 
-Adding a format is one new module with its renderer and one line in :data:`FORMATS`. Renderers
-are imported on first use: naming the formats (``--help``, the config check) must not load
-jinja or the report models.
+Adding a format is one new module with its renderer and one entry point naming its ``Format``
+(``[project.entry-points."commitdigest.formats"]``, see ``commitdigest.plugins``), in this
+package's ``pyproject.toml`` or another package's; the built-in ones are the lines of
+:data:`FORMATS`. Renderers are imported on first use: naming the formats (``--help``, the config
+check) must not load jinja or the report models, and installed formats are looked up only when
+a name is not a built-in one.
 """
 
 from __future__ import annotations
@@ -84,10 +87,28 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 )}
 
 TWIN = "json"
+_discovered = False
+
+
+def discover() -> dict[str, Format]:
+    """The registry with the formats installed packages add (read once; a built-in name wins)."""
+    global _discovered
+    if not _discovered:
+        from commitdigest import plugins
+
+        for _ep, fmt in plugins.load(plugins.FORMATS, Format):
+            FORMATS.setdefault(fmt.name, fmt)
+        _discovered = True
+    return FORMATS
+
+
+def get(name: str) -> Format | None:
+    """The format called ``name``, built in or installed."""
+    return FORMATS.get(name) or discover().get(name)
 
 
 def _wanted(formats: Sequence[str]) -> set[str]:
-    wanted = {f for f in formats if f in FORMATS}
+    wanted = {f for f in formats if get(f) is not None}
     if any(FORMATS[f].needs_twin for f in wanted):
         wanted.add(TWIN)
     return wanted
@@ -121,16 +142,18 @@ def report_contents(report: Report, formats: Sequence[str]) -> dict[str, Callabl
 
 
 def site_formats(formats: Sequence[str]) -> list[Format]:
+    _wanted(formats)  # installed formats asked for are in the registry from here
     return [FORMATS[f] for f in FORMATS if f in formats and FORMATS[f].site_file]
 
 
 def rollup_names() -> tuple[str, ...]:
-    return tuple(f.name for f in FORMATS.values() if f.rollup)
+    """The formats that have a rollup page, installed ones included."""
+    return tuple(f.name for f in discover().values() if f.rollup)
 
 
 def render_rollup(rollup: Any, formats: Sequence[str]) -> dict[str, str]:
     """suffix → text of the rollup's files; an HTML page implies its JSON twin, as for reports."""
-    wanted = {f for f in formats if f in FORMATS and FORMATS[f].rollup}
+    wanted = {f for f in formats if (fmt := get(f)) is not None and fmt.rollup}
     if any(FORMATS[f].needs_twin for f in wanted):
         wanted.add(TWIN)
     return {f.suffix: f.rollup(rollup) for f in FORMATS.values() if f.name in wanted and f.suffix and f.rollup}

@@ -16,17 +16,18 @@ from markupsafe import Markup
 
 from commitdigest.kinds import AnalyzerKind
 from commitdigest.outputs import charts
+from commitdigest.outputs import formats as _registry
 from commitdigest.outputs.files import ensure_dir, write_all
-from commitdigest.outputs.formats import rollup_names
 from commitdigest.outputs.html import csp
 from commitdigest.outputs.text import clean, clean_tree
 from commitdigest.outputs.urls import web_url_or_none
 from commitdigest.report.render import md_cell, md_code, md_heading, md_inline, md_link_text, thousands
-from commitdigest.rollup import SHOWN_MAX, Period, RepoRollup, Rollup
+from commitdigest.rollup import AREAS_MAX, CONTRIBUTORS_MAX, SHOWN_MAX, Period, RepoRollup, Rollup
 from commitdigest.vocab import EMOJI, counted, words
 
 FOLDER = "rollups"
-FORMATS = rollup_names()  # the registry's formats that have a rollup page
+# The built-in formats that have a rollup page; ``formats.rollup_names()`` adds installed ones.
+FORMATS = tuple(f.name for f in _registry.FORMATS.values() if f.rollup)
 
 def title(rollup_period: Period, language: str) -> str:
     w = words(language).rollup["title"][rollup_period.kind]
@@ -65,7 +66,7 @@ def _charts(repo: RepoRollup, rollup: Rollup) -> dict[str, Markup]:
     types = [(type_words.get(k, k), n) for k, n in repo.types.items()]
     return {
         "days": Markup(charts.stacked_days(days, w["chart_days"], tier_names)),
-        "areas": Markup(charts.hbars([(a.area, a.lines) for a in repo.areas], w["chart_areas"], w["lines"])),
+        "areas": Markup(charts.hbars([(a.area, a.lines) for a in repo.areas[:AREAS_MAX]], w["chart_areas"], w["lines"])),
         "types": Markup(charts.hbars(types, w["chart_types"], w["commits_word"], color="#6f42c1")),
     }
 
@@ -76,7 +77,7 @@ def _common(rollup: Rollup) -> dict:
                 else rollup.generator.removeprefix("llm:"))
     return dict(r=rollup, analyzer=analyzer, W=v.rollup, EMOJI=EMOJI, IMP=v.importance, TYPE=v.change_type,
                 summary=lambda repo: _summary(repo, rollup), versus=lambda repo: _versus(repo, rollup),
-                counted=counted, SHOWN=SHOWN_MAX)
+                counted=counted, SHOWN=SHOWN_MAX, AREAS=AREAS_MAX, PEOPLE=CONTRIBUTORS_MAX)
 
 
 @lru_cache(maxsize=1)
@@ -112,7 +113,7 @@ def combined(rollup: Rollup) -> RepoRollup:
     all of them ranked together (named ``repo: area`` when there are several)."""
     from collections import Counter
 
-    from commitdigest.rollup import AREAS_MAX, AreaChurn, DayTiers, Totals
+    from commitdigest.rollup import AreaChurn, DayTiers, Totals
 
     repos = rollup.repos
     days = {d: DayTiers(day=d) for d in rollup.period.days}

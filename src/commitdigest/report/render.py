@@ -180,6 +180,9 @@ def _env() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=finalize,
+        # The templates are the package's own and do not change while it runs: no stat() of
+        # commit.md.j2 for each of a long period's thousands of commits.
+        auto_reload=False,
     )
     env.filters.update(
         inline=md_inline, heading=md_heading, cell=md_cell, linktext=md_link_text, code=md_code,

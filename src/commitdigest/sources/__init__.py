@@ -6,7 +6,10 @@ A kind of source is one module holding ``SOURCE = SourceKind(...)`` and its line
 in order and the first that matches wins; ``local`` (any path) comes last. Everything after
 ``fetch`` — reading the log, analysing, building — is the same for every kind.
 
-Code outside the package adds a kind with ``register(SourceKind(...))``; it is asked first.
+An installed package adds a kind with one module and one entry point naming its ``SourceKind``
+(``[project.entry-points."commitdigest.sources"]``, see ``commitdigest.plugins``): installed kinds
+are asked before the built-in ones. Code that imports commitdigest can also call
+``register(SourceKind(...))``; such a kind is asked first of all.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from commitdigest.git.runner import DEFAULT_TIMEOUT as DEFAULT_GIT_TIMEOUT
 
 if TYPE_CHECKING:
     from commitdigest.git.mirror import MirrorKind
@@ -33,7 +38,7 @@ class Fetch:
     progress line for the user."""
 
     cache_dir: Path
-    timeout: float = 300.0
+    timeout: float = DEFAULT_GIT_TIMEOUT
     mirror: MirrorKind = "auto"
     note: Callable[[str], None] | None = None
     #: how the progress line names the source (its section's name)
@@ -62,8 +67,11 @@ def register(kind: SourceKind) -> None:
 
 
 def kinds() -> list[SourceKind]:
-    """Every kind, in the order they are asked."""
-    return [*_added, *(importlib.import_module(m).SOURCE for m in BUILTIN)]
+    """Every kind, in the order they are asked: registered, installed, built in."""
+    from commitdigest import plugins
+
+    installed = [k for _ep, k in plugins.load(plugins.SOURCES, SourceKind)]
+    return [*_added, *installed, *(importlib.import_module(m).SOURCE for m in BUILTIN)]
 
 
 def kind_of(location: str) -> SourceKind:
@@ -72,6 +80,12 @@ def kind_of(location: str) -> SourceKind:
 
 def is_remote(location: str) -> bool:
     return kind_of(location).remote
+
+
+def is_path(location: str) -> bool:
+    """Whether ``location`` is a path on this machine (no other kind claims it): relative ones are
+    made absolute against the folder they were written in, other kinds' locations are left as they are."""
+    return kind_of(location).name == "local"
 
 
 def fetch(location: str, fetching: Fetch) -> str:
