@@ -193,17 +193,19 @@ def test_public_definitions_and_dependencies_net_over_the_period(tmp_path):
     out = tmp_path / "out"
     rollup(r, out, "--week", "2026-W47", "--lang", "en", "--format", "md,json,html")
     [repo] = json.loads((out / "rollups" / "2026-W47.json").read_text())["repos"]
-    assert [d["name"] for d in repo["definitions_added"]] == ["make_plan", "Planner"]
-    assert [d["name"] for d in repo["definitions_removed"]] == ["old_entry"]
+    # named as the code writes them (a function with "()"), from the semantic facts: the module
+    # constant X that replaced old_entry() is public too
+    assert [d["name"] for d in repo["definitions_added"]] == ["make_plan()", "Planner", "X"]
+    assert [d["name"] for d in repo["definitions_removed"]] == ["old_entry()"]
     assert [(d["name"], d["old"], d["new"]) for d in repo["dependencies"]] == [("httpx", "0.27.0", "0.28.1")]
     md = (out / "rollups" / "2026-W47.md").read_text()
-    assert "### 🧩 Public definitions" in md and "Added (2): `make_plan`, `Planner`" in md
+    assert "### 🧩 Public definitions" in md and "Added (3): `make_plan()`, `Planner`, `X`" in md
     section = md.split("### 🧩 Public definitions", 1)[1].split("\n### ", 1)[0]
-    assert "Removed (1): `old_entry`" in section and "scratch" not in section
+    assert "Removed (1): `old_entry()`" in section and "scratch" not in section
     deps = md.split("### 📦 Dependency changes", 1)[1].split("\n### ", 1)[0]
     assert "| `httpx` | `0.27.0` | `0.28.1` | 2026-11-19 `" in deps and "rich" not in deps
     html = (out / "rollups" / "2026-W47.html").read_text()
-    assert "<code>make_plan</code>" in html and "<code>0.28.1</code>" in html
+    assert "<code>make_plan()</code>" in html and "<code>0.28.1</code>" in html
 
 
 def test_long_lists_show_their_full_count(tmp_path):
@@ -219,7 +221,7 @@ def test_long_lists_show_their_full_count(tmp_path):
     [repo] = json.loads((out / "rollups" / "2026-W47.json").read_text())["repos"]
     assert len(repo["definitions_added"]) == 35  # the record keeps them all
     md = (out / "rollups" / "2026-W47.md").read_text()
-    assert "Added (35): `public_00`" in md and "`public_29`" in md and "`public_30`" not in md
+    assert "Added (35): `public_00()`" in md and "`public_29()`" in md and "`public_30()`" not in md
     assert "…and 5 more in the daily reports" in md
 
 
@@ -243,3 +245,24 @@ def test_site_index_shows_the_newest_rollups_with_their_charts(repo, tmp_path):
     month_days = _svgs(blocks["2026-11"])[0]
     assert sum(int(b.get("data-count")) for b in month_days.findall(f"{SVG_NS}rect")) == 8  # with the 1st's init
     assert 'href="rollups/2026-W47.html"' in html and "<script" not in html
+
+
+def test_signature_changes_are_listed_once_per_name(tmp_path):
+    """A public definition whose parameters changed during the week is listed under its own
+    heading, once, from the semantic facts; one added in the same week is only "added"."""
+    from conftest import GitRepo
+
+    r = GitRepo(tmp_path / "sig")
+    r.commit("chore: init", {"svc/api.py": "def fetch(url):\n    return url\n"}, when="2026-11-01T09:00:00+08:00")
+    r.commit("feat: timeout", {"svc/api.py": "def fetch(url, timeout):\n    return url\n"},
+             when="2026-11-16T10:00:00+08:00")
+    r.commit("feat: retries", {"svc/api.py": "def fetch(url, timeout, retries=3):\n    return url\n\n\n"
+                                             "def ping(host):\n    return host\n"}, when="2026-11-17T10:00:00+08:00")
+    r.commit("feat: ping port", {"svc/api.py": "def fetch(url, timeout, retries=3):\n    return url\n\n\n"
+                                               "def ping(host, port):\n    return host\n"}, when="2026-11-18T10:00:00+08:00")
+    out = tmp_path / "out"
+    rollup(r, out, "--week", "2026-W47", "--lang", "en", "--format", "md,json")
+    [repo] = json.loads((out / "rollups" / "2026-W47.json").read_text())["repos"]
+    assert [(d["name"], d["day"]) for d in repo["definitions_changed"]] == [("fetch()", "2026-11-17")]
+    assert [d["name"] for d in repo["definitions_added"]] == ["ping()"]
+    assert "Signature changed (1): `fetch()`" in (out / "rollups" / "2026-W47.md").read_text()

@@ -186,14 +186,34 @@ class CommitFacts(BaseModel):
 
     added: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
+    #: public definitions whose signature changed
+    changed: list[str] = Field(default_factory=list)
     bumps: list[tuple[str, str | None, str | None]] = Field(default_factory=list)
 
 
 def commit_facts(commit: Commit) -> CommitFacts:
+    """The public definitions come from the commit's semantic facts (``Commit.semantic``), named
+    as the language writes them, a function with ``()``; files in a language the semantic stage
+    does not read keep the line-level reading of ``diff_facts``."""
     from commitdigest.analysis.diff_facts import commit_bumps, commit_definitions
+    from commitdigest.semantic.languages import spec_for
 
-    defs, bumps = commit_definitions(commit), commit_bumps(commit)
-    return CommitFacts(added=defs.added, removed=defs.removed, bumps=[(b.name, b.old, b.new) for b in bumps])
+    bumps = [(b.name, b.old, b.new) for b in commit_bumps(commit)]
+    sem = commit.semantic
+    if sem is None:
+        defs = commit_definitions(commit)
+        return CommitFacts(added=defs.added, removed=defs.removed, bumps=bumps)
+    others = commit_definitions(commit, lambda path: spec_for(path) is None)
+
+    def shown(name: str, kind: str) -> str:
+        return name + ("()" if kind in ("function", "method") else "")
+
+    public = [s for s in sem.symbols if s.public]
+    added = [shown(s.name, s.kind) for s in public if s.change in ("added", "renamed")]
+    removed = [shown(s.old_name if s.change == "renamed" and s.old_name else s.name, s.kind) for s in public
+               if s.change in ("removed", "renamed")]
+    changed = [shown(s.name, s.kind) for s in public if s.signature_before and s.signature_after]
+    return CommitFacts(added=added + others.added, removed=removed + others.removed, changed=changed, bumps=bumps)
 
 
 class RepoRollup(BaseModel):
@@ -217,6 +237,8 @@ class RepoRollup(BaseModel):
     #: the first ``SHOWN_MAX`` of each list)
     definitions_added: list[DefinitionChange] = Field(default_factory=list)
     definitions_removed: list[DefinitionChange] = Field(default_factory=list)
+    #: public definitions whose signature changed during the period (and are still there)
+    definitions_changed: list[DefinitionChange] = Field(default_factory=list)
     dependencies: list[DependencyChange] = Field(default_factory=list)
 
     @property
@@ -290,11 +312,12 @@ def _one_line(summary: list[str]) -> str:
 
 
 def _surface(entries: list, facts: Mapping[str, CommitFacts]) -> tuple[list[DefinitionChange], list[DefinitionChange],
-                                                                    list[DependencyChange]]:
+                                                                    list[DefinitionChange], list[DependencyChange]]:
     """Net changes of the period's diffs, commits replayed oldest first: a definition added and then
     removed again (or the reverse) is neither; a dependency bumped twice shows its first old and
     last new version, and one that ends where it started is left out."""
     defs: dict[str, tuple[str, date, str]] = {}  # name -> ("+" or "-", day, short sha) of its net change
+    resigned: dict[str, tuple[date, str]] = {}  # name -> (day, short sha) of its last signature change
     deps: dict[str, list] = {}  # name -> [old, new, day, short sha]
     for day, c in entries:
         f = facts.get(c.sha)
@@ -305,14 +328,19 @@ def _surface(entries: list, facts: Mapping[str, CommitFacts]) -> tuple[list[Defi
                 was = defs.pop(name, None)
                 if was is None or was[0] == sign:
                     defs[name] = (sign, day, c.short_sha)
+                resigned.pop(name, None)  # added or removed: that is the news about it
+        for name in f.changed:
+            if name not in defs:
+                resigned[name] = (day, c.short_sha)
         for name, old, new in f.bumps:
             slot = deps.setdefault(name, [old, new, day, c.short_sha])
             slot[1:] = [new, day, c.short_sha]
     added = [DefinitionChange(name=n, day=d, short_sha=s) for n, (sign, d, s) in defs.items() if sign == "+"]
     removed = [DefinitionChange(name=n, day=d, short_sha=s) for n, (sign, d, s) in defs.items() if sign == "-"]
+    changed = [DefinitionChange(name=n, day=d, short_sha=s) for n, (d, s) in resigned.items()]
     bumps = [DependencyChange(name=n, old=o, new=nw, day=d, short_sha=s)
              for n, (o, nw, d, s) in sorted(deps.items()) if o != nw]
-    return added, removed, bumps
+    return added, removed, changed, bumps
 
 
 def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, Totals | None] | None = None,
@@ -375,7 +403,7 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
         totals.contributors = len(people)
         ranked_areas = sorted(areas.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), -kv[1][0], kv[0]))
         highlights.sort(key=lambda h: (h.day, h.sha))
-        added, removed, bumps = _surface(entries, facts or {})
+        added, removed, changed, bumps = _surface(entries, facts or {})
         out.append(RepoRollup(
             name=name, url=urls[name], error=errors.get(name), days=list(tiers.values()), totals=totals,
             previous=(previous or {}).get(name),
@@ -383,7 +411,7 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
             areas=[AreaChurn(area=a, commits=v[0], insertions=v[1], deletions=v[2]) for a, v in ranked_areas],
             types=dict(types.most_common()),
             contributors=people.most_common(),
-            definitions_added=added, definitions_removed=removed, dependencies=bumps,
+            definitions_added=added, definitions_removed=removed, definitions_changed=changed, dependencies=bumps,
         ))
     return out
 

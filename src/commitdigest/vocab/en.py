@@ -314,6 +314,7 @@ ROLLUP: RollupWords = {
     "definitions": "🧩 Public definitions",
     "defs_added": "Added ({n}): ",
     "defs_removed": "Removed ({n}): ",
+    "defs_changed": "Signature changed ({n}): ",
     "defs_more": "…and {n} more in the daily reports",
     "sep": ", ",
     "dependencies": "📦 Dependency changes",

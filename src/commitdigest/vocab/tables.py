@@ -161,6 +161,7 @@ class RollupWords(TypedDict):
     definitions: str
     defs_added: str
     defs_removed: str
+    defs_changed: str
     defs_more: str
     sep: str
     dependencies: str

@@ -306,6 +306,7 @@ ROLLUP: RollupWords = {
     "definitions": "🧩 公开定义",
     "defs_added": "新增 {n} 个：",
     "defs_removed": "删除 {n} 个：",
+    "defs_changed": "签名变化 {n} 个：",
     "defs_more": "…另有 {n} 个，见各日报告",
     "sep": "、",
     "dependencies": "📦 依赖变更",
