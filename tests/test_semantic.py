@@ -573,8 +573,13 @@ def test_the_json_twin_carries_the_facts(make_repo, tmp_path):
         when="2026-03-03T10:00:00+00:00")
     out = tmp_path / "out"
     done = run_cli("report", "--repo", str(repo.path), "--date", "2026-03-03", "--tz", "UTC", "--out", str(out),
-                   "--format", "json", "-q")
+                   "--format", "md,json,html", "-q")
     assert done.returncode == 0, done.stderr
+    # the offline report says it in the code's own terms, in Markdown and in HTML
+    md = (out / "2026-03-03.md").read_text()
+    assert "- `get_default_model()` 中的值：`gpt-5.4-mini` → `gpt-5.6-luna`\n" in md
+    html = (out / "2026-03-03.html").read_text()
+    assert "<li><code>get_default_model()</code> 中的值：<code>gpt-5.4-mini</code> → <code>gpt-5.6-luna</code></li>" in html
     twin = json.loads((out / "2026-03-03.json").read_text())
     sem = twin["repos"][0]["commits"][0]["semantic"]
     assert sem["symbols"] == [{"path": "src/agents/models/default_models.py", "name": "get_default_model",

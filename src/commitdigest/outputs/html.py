@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from commitdigest.models import CommitEntry, Importance, Report
 from commitdigest.outputs.text import clean
@@ -69,6 +70,35 @@ def subject_parts(entry: CommitEntry) -> tuple[str, str | None]:
     return text, f"{entry.pr_url_base}{entry.pr}"
 
 
+_TICKS = re.compile(r"`+")
+
+
+def prose(text: object) -> Markup:
+    """Analyzer text with its Markdown code spans (`name`, ``a`b``) shown as <code>: the rest is
+    escaped text, and so is each span's content. A backtick run with no closing run of the same
+    length is text, as CommonMark reads it."""
+    text = str(text or "")
+    out: list[str] = []
+    pos = 0
+    runs = list(_TICKS.finditer(text))
+    i = 0
+    while i < len(runs):
+        opening = runs[i]
+        close = next((j for j in range(i + 1, len(runs)) if len(runs[j].group()) == len(opening.group())), None)
+        if close is None:
+            i += 1
+            continue
+        inner = text[opening.end():runs[close].start()]
+        if inner.startswith(" ") and inner.endswith(" ") and inner.strip():
+            inner = inner[1:-1]  # CommonMark strips one space each side
+        out.append(str(escape(text[pos:opening.start()])))
+        out.append(f"<code>{escape(inner)}</code>")
+        pos = runs[close].end()
+        i = close + 1
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
 @lru_cache(maxsize=1)
 def env() -> Environment:
     # No bytecode cache: Jinja's on-disk cache unpickles whatever file sits in its directory.
@@ -81,7 +111,7 @@ def env() -> Environment:
         finalize=finalize,
     )
     # Links only to http(s): a damaged or hand-edited twin cannot put "javascript:" in an href.
-    e.filters.update(thousands=thousands, web_url=web_url_or_none)
+    e.filters.update(thousands=thousands, web_url=web_url_or_none, prose=prose)
     e.globals.update(EMOJI=EMOJI, counted=counted, tiers=_tiers, coverage_line=coverage_line, subject_parts=subject_parts,
                      LEVELS=[i.value for i in (Importance.high, Importance.medium, Importance.low)])
     return e
