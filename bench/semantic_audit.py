@@ -17,7 +17,13 @@ class) in the JSON twin of a report of the window, which went through the whole 
 ``ast`` cannot parse (a newer grammar than this Python) are left out of both. Prints precision
 and recall per change kind and overall, and every disagreement with ``-v``.
 
-Run: python bench/semantic_audit.py REPO --since 2026-05-22 --until 2026-08-22 [-v]
+It also counts, among the commits whose semantic facts change a function, method, class or
+constant (test files aside), those whose offline Markdown names one of them: what a reader of
+the report learns beyond "3 files changed". With ``--base SRC`` the same share is measured for
+another tree's offline report of the same window (``PYTHONPATH=SRC``), which names a symbol
+only in its own words: any of the changed names, anywhere in the commit's Markdown.
+
+Run: python bench/semantic_audit.py REPO --since 2026-05-22 --until 2026-08-22 [-v] [--base SRC]
 """
 
 from __future__ import annotations
@@ -119,12 +125,16 @@ def expected(repo: str, sha: str, parent: str | None, path: str, old_path: str |
     return out
 
 
-def reported(symbols_: list[dict], path: str) -> set[tuple[str, str]]:
+def reported(symbols_: list[dict], path: str, old_path: str | None = None) -> set[tuple[str, str]]:
     """What the record says of one file, in the audit's terms: a rename is the old name removed
-    and the new one added, a move is the name removed from the old file and added to the new."""
+    and the new one added, a move is the name removed from the old file and added to the new.
+    A file renamed whole moves its definitions to another module without changing them: the
+    audit, which compares the file's two versions, sees no change there."""
     out = set()
     for s in symbols_:
         if s["kind"] not in ("function", "method", "class"):
+            continue
+        if s["change"] == "moved" and old_path and s.get("old_path") == old_path and s["path"] == path:
             continue
         if s["change"] == "renamed" and s["path"] == path:
             out.add((s["old_name"], "removed"))
@@ -145,14 +155,11 @@ def main() -> int:
     ap.add_argument("--since", required=True)
     ap.add_argument("--until", required=True)
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--base", help="another tree's src/ whose offline Markdown is measured the same way")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "commitdigest", "report", "--repo", args.repo, "--since", args.since,
-                        "--until", args.until, "--tz", "UTC", "--format", "json", "--out", tmp, "-q",
-                        "--cache-dir", str(Path(tmp) / "cache")], check=True)
-        twin = json.loads(next(Path(tmp).glob("*.json")).read_text())
-        took = time.monotonic() - started
+    started = time.monotonic()
+    twin, md = report(args, None)
+    took = time.monotonic() - started
     tally: Counter[str] = Counter()
     files = skipped = 0
     capped = 0
@@ -175,7 +182,7 @@ def main() -> int:
                     skipped += 1
                     continue
                 files += 1
-                got = reported(sem.get("symbols", []), f["path"])
+                got = reported(sem.get("symbols", []), f["path"], f.get("old_path"))
                 for item in want | got:
                     kind = item[1]
                     if item in want and item in got:
@@ -198,7 +205,56 @@ def main() -> int:
               f"  ({both} agree, {extra} only reported, {missed} only in ast)")
     both, missed, extra = total["both"], total["missed"], total["extra"]
     print(f"  {'all':9} precision {both / max(both + extra, 1):6.1%}  recall {both / max(both + missed, 1):6.1%}")
+    changed = changed_symbols(twin)
+    named = [sha for sha, names in changed.items() if _named(md.get(sha, ""), names, code_spans=True)]
+    print(f"  offline Markdown names a changed symbol: {len(named)} of {len(changed)} commits "
+          f"({len(named) / max(len(changed), 1):.1%})")
+    if args.base:
+        _, base_md = report(args, args.base)
+        named = [sha for sha, names in changed.items() if _named(base_md.get(sha, ""), names, code_spans=False)]
+        print(f"  the same, {args.base}: {len(named)} of {len(changed)} commits ({len(named) / max(len(changed), 1):.1%})")
     return 0
+
+
+def report(args: argparse.Namespace, src: str | None) -> tuple[dict, dict[str, str]]:
+    """The window's JSON twin and each commit's Markdown block (by sha), offline, uncached."""
+    import os
+
+    env = dict(os.environ, PYTHONPATH=src) if src else None
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "commitdigest", "report", "--repo", args.repo, "--since", args.since,
+                        "--until", args.until, "--tz", "UTC", "--format", "md,json", "--out", tmp, "-q",
+                        "--analyzer", "heuristic", "--cache-dir", str(Path(tmp) / "cache")], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        twin = json.loads(next(Path(tmp).glob("*.json")).read_text())
+        text = next(Path(tmp).glob("*.md")).read_text()
+    blocks: dict[str, str] = {}
+    for block in text.split('<a id="c-')[1:]:
+        short = block.split('"', 1)[0]
+        blocks[short] = block
+    by_sha = {c["sha"]: blocks.get(c["short_sha"], "") for s in twin["repos"] for c in s["commits"]}
+    return twin, by_sha
+
+
+def changed_symbols(twin: dict) -> dict[str, set[str]]:
+    """sha → the names of the definitions its semantic facts change, test files aside."""
+    out: dict[str, set[str]] = {}
+    for section in twin["repos"]:
+        for c in section["commits"]:
+            names = {s["name"] for s in (c.get("semantic") or {}).get("symbols", []) if not _test(s["path"])}
+            if names:
+                out[c["sha"]] = names
+    return out
+
+
+def _named(markdown: str, names: set[str], code_spans: bool) -> bool:
+    import re
+
+    if code_spans:
+        spans = {m.group(1).strip().removesuffix("()") for m in re.finditer(r"`+([^`]+)`+", markdown)}
+        return any(n in spans for n in names)
+    return any(re.search(rf"(?<![\w.]){re.escape(n.rsplit('.', 1)[-1].rsplit('::', 1)[-1])}(?!\w)", markdown)
+               for n in names)
 
 
 def _test(path: str) -> bool:

@@ -316,14 +316,9 @@ def _tokens(p: Parsed, defs: list[Definition], lo: int = -1, hi: int = 1 << 62) 
             if lo < 0:
                 stack.extend(reversed(n.children))
                 continue
-            # Only the children reaching into the range: found from the first one that does,
-            # so a long body's other statements are never even looked at.
-            c = n.first_child_for_byte(max(lo - 1, n.start_byte))
-            inside = []
-            while c is not None and c.start_byte <= hi:
-                inside.append(c)
-                c = c.next_sibling
-            stack.extend(reversed(inside))
+            # Only the children reaching into the range. (Node.first_child_for_byte would skip
+            # the others without making them, but crashes tree-sitter 0.26 on some Go trees.)
+            stack.extend(reversed([c for c in n.children if c.end_byte >= lo and c.start_byte <= hi]))
     return keys, nodes
 
 
