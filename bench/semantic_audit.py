@@ -207,6 +207,9 @@ def main() -> int:
     print(f"  {'all':9} precision {both / max(both + extra, 1):6.1%}  recall {both / max(both + missed, 1):6.1%}")
     changed = changed_symbols(twin)
     named = [sha for sha, names in changed.items() if _named(md.get(sha, ""), names, code_spans=True)]
+    if args.verbose:
+        for sha in changed.keys() - set(named):
+            print(f"unnamed  {sha[:9]} {sorted(changed[sha])[:6]}")
     print(f"  offline Markdown names a changed symbol: {len(named)} of {len(changed)} commits "
           f"({len(named) / max(len(changed), 1):.1%})")
     if args.base:
@@ -251,8 +254,7 @@ def _named(markdown: str, names: set[str], code_spans: bool) -> bool:
     import re
 
     if code_spans:
-        spans = {m.group(1).strip().removesuffix("()") for m in re.finditer(r"`+([^`]+)`+", markdown)}
-        return any(n in spans for n in names)
+        return any(f"`{n}`" in markdown or f"`{n}()`" in markdown for n in names)
     return any(re.search(rf"(?<![\w.]){re.escape(n.rsplit('.', 1)[-1].rsplit('::', 1)[-1])}(?!\w)", markdown)
                for n in names)
 

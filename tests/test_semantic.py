@@ -610,22 +610,15 @@ def test_facts_are_cached_by_sha(make_repo, tmp_path, monkeypatch):
     assert calls == [] and again[0].semantic == first[0].semantic and again[0].semantic.symbols
 
 
-def test_a_git_failure_costs_the_facts_not_the_report(make_repo, monkeypatch):
-    from commitdigest.errors import GitError
-    from commitdigest.git import blobs
-
+def test_a_git_failure_costs_the_facts_not_the_report(make_repo, tmp_path):
     repo = make_repo()
     repo.commit("base", {"a.py": "def f():\n    return 1\n"}, when="2026-03-02T10:00:00+00:00")
     sha = repo.commit("change", {"a.py": "def f():\n    return 2\n"}, when="2026-03-03T10:00:00+00:00")
     r = open_repo(repo.path, None, None)
     commit = gitlog.read_commits(r, [sha])[0]
-
-    def broken(*args, **kwargs):
-        raise GitError("git cat-file failed")
-        yield  # pragma: no cover
-
-    monkeypatch.setattr(blobs, "read_blobs", broken)
-    stage.attach(r.read_dir, [commit])
+    gone = tmp_path / "not-a-repository"  # where git then fails to read any blob
+    gone.mkdir()
+    stage.attach(gone, [commit])
     assert commit.semantic is None
 
 
@@ -696,3 +689,44 @@ def test_blobs_come_in_the_order_asked_missing_and_large_ones_marked(make_repo):
     assert [g[0] for g in got] == [b, a, missing, a]
     assert isinstance(got[0][1], BlobTooLarge) and got[0][1].size == 5000
     assert got[1][1] == b"alpha\n" and got[2][1] is None and got[3][1] == b"alpha\n"
+
+
+def test_a_worker_that_dies_costs_its_files_not_the_report(make_repo, monkeypatch):
+    """A grammar is native code: should one crash, only its worker dies. The files it held are
+    marked failed, the rest of the report is made, and the next batch gets a new pool."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from commitdigest.semantic import workers
+
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(6000))
+    repo = make_repo()
+    repo.commit("base", {f"src/m{n}.py": body for n in range(12)}, when="2026-03-02T10:00:00+00:00")
+    sha = repo.commit("change", {f"src/m{n}.py": body.replace("    return x + 7\n", "    return x - 7\n") for n in range(12)},
+                      when="2026-03-03T10:00:00+00:00")
+    r = open_repo(repo.path, None, None)
+    commit = gitlog.read_commits(r, [sha])[0]
+    workers.shutdown()
+    monkeypatch.setenv("COMMITDIGEST_SEMANTIC_WORKERS", "1")
+    done = threading.Thread(target=stage.attach, args=(r.read_dir, [commit]))
+    done.start()
+    killed = False
+    for _ in range(2000):
+        pool = workers._pool
+        procs = list(getattr(pool, "_processes", None) or {}) if pool is not None else []
+        if procs:
+            os.kill(procs[0], signal.SIGKILL)
+            killed = True
+            break
+        time.sleep(0.01)
+    done.join(timeout=600)
+    assert killed and not done.is_alive()
+    assert commit.semantic is not None
+    assert {s.reason for s in commit.semantic.skipped} == {"failed"} and len(commit.semantic.skipped) == 12
+    # the next batch is read by a new pool
+    again = gitlog.read_commits(r, [sha])[0]
+    stage.attach(r.read_dir, [again])
+    assert again.semantic is not None and len(again.semantic.symbols) == 12
+    workers.shutdown()

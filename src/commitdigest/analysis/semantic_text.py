@@ -255,7 +255,7 @@ def _impact(public: list[SymbolChange], w: OfflineWords, s: SemanticWords) -> di
     by_module: dict[str, list[str]] = {}
     for x in public:
         by_module.setdefault(paths.module(x.path), []).append(
-            f"{symbol(x.name, x.kind)} ({s['impact_change'][x.change]})")
+            s["impact_item"].format(name=symbol(x.name, x.kind), change=s["impact_change"][x.change]))
     return {m: s["impact_api"].format(items=names(items, w, 4)) for m, items in by_module.items()}
 
 

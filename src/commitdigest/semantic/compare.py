@@ -37,7 +37,7 @@ _VERSION_NAME = re.compile(r"(^|_|\b)(version|schema|api_version|protocol)(_|$|\
 _VERSION_VALUE = re.compile(r"^[\"']?v?\d+(\.\d+)+([-+.\w]*)[\"']?$")
 #: most renames a file is searched for (added × removed comparisons)
 _RENAME_PAIRS = 400
-_GO_ERR_GUARD = re.compile(r"\berr\s*!=\s*nil\b")
+_GO_ERR_GUARD = re.compile(r"^\s*\w*[eE]rr\w*\s*!=\s*nil\s*$")
 
 
 @dataclass

@@ -70,20 +70,25 @@ class _Plan:
     def test_file(self) -> bool:
         return paths.area(self.change.path) == "test"
 
+    @property
+    def weight(self) -> int:
+        """Roughly how much parsing the plan costs: its changed lines and a file's worth more."""
+        return self.change.lines + 200
+
 
 Key = tuple[str, str]  # (language, blob id)
 Side = Parsed | SkipReason
 
 
 def _parse(spec: Spec, content: bytes, neighbour: tuple[Parsed, list[Hunk]] | None = None,
-           test_file: bool = False) -> Side:
+           test_file: bool = False, parse_seconds: float = PARSE_SECONDS) -> Side:
     if _GENERATED_HEAD.search(content[:2048]):
         return "generated"
-    deadline = time.monotonic() + PARSE_SECONDS
+    deadline = time.monotonic() + parse_seconds
     try:
         return parse(spec, content, deadline=deadline, neighbour=neighbour, test_file=test_file)
     except ValueError:  # tree-sitter gave up at the deadline
-        log.info("parse abandoned after %.0f s", PARSE_SECONDS)
+        log.info("parse abandoned after %.0f s", parse_seconds)
         return "over_limit"
     except RecursionError:
         return "over_limit"
@@ -149,7 +154,11 @@ def _schedule(pairs: list[tuple[Key | None, Key | None]], capacity: int) -> list
 
 
 def attach(repo_path: Path, commits: Sequence[Commit], timeout: float = 300.0) -> None:
-    """Set ``semantic`` on every commit of the batch (in place)."""
+    """Set ``semantic`` on every commit of the batch (in place). The files are read in worker
+    processes (``workers``): a batch is cut into shards by path, so the versions of one file
+    stay together and each is parsed once, and the shards are parsed side by side."""
+    from commitdigest.semantic import workers
+
     plans: list[_Plan] = []
     found = [_Found() for _ in commits]
     for i, commit in enumerate(commits):
@@ -160,16 +169,69 @@ def attach(repo_path: Path, commits: Sequence[Commit], timeout: float = 300.0) -
             elif plan_or_skip is not None:
                 found[i].skipped.append(SkippedFile(path=f.path, reason=plan_or_skip))
     if plans:
-        try:
-            _run(repo_path, plans, found, timeout)
-        except GitError as exc:
-            # git could not give the blobs: no semantic facts this time, the line facts stand
-            log.warning("semantic facts not read: %s", exc.message)
-            for commit in commits:
-                commit.semantic = None
-            return
+        shards = _shards(plans, workers.count())
+        results = workers.run(_work, [(repo_path, [plans[n] for n in shard], timeout, PARSE_SECONDS)
+                                      for shard in shards])
+        outcomes: list[tuple[int, _Found]] = []
+        for shard, result in zip(shards, results, strict=True):
+            if isinstance(result, GitError):
+                # git could not give the blobs: no semantic facts this time, the line facts stand
+                log.warning("semantic facts not read: %s", result.message)
+                for commit in commits:
+                    commit.semantic = None
+                return
+            if isinstance(result, BaseException):
+                outcomes += [(n, _failed(plans[n])) for n in shard]
+                continue
+            parts, said = result
+            for line in said:
+                log.warning("%s", line)
+            outcomes += [(shard[k], part) for k, part in parts]
+        for n, part in sorted(outcomes, key=lambda o: o[0]):
+            found[plans[n].commit].merge(part)
     for commit, facts in zip(commits, found, strict=True):
         commit.semantic = facts.record()
+
+
+def _failed(plan: _Plan) -> _Found:
+    return _Found(skipped=[SkippedFile(path=plan.change.path, reason="failed")])
+
+
+def _shards(plans: list[_Plan], n: int) -> list[list[int]]:
+    """Plan indexes in ``n`` shards or fewer, of about equal work, each path's changes in one
+    (its versions are parsed from one another), in their order."""
+    by_path: dict[str, list[int]] = {}
+    for i, p in enumerate(plans):
+        by_path.setdefault(p.change.path, []).append(i)
+    if n <= 1 or len(by_path) == 1 or len(plans) < 8:
+        return [list(range(len(plans)))]
+    load = [0] * n
+    shards: list[list[int]] = [[] for _ in range(n)]
+    for group in sorted(by_path.values(), key=lambda g: -sum(plans[i].weight for i in g)):
+        k = load.index(min(load))
+        shards[k] += group
+        load[k] += sum(plans[i].weight for i in group)
+    return [sorted(s) for s in shards if s]
+
+
+def _work(repo_path: Path, plans: list[_Plan], timeout: float,
+          parse_seconds: float) -> tuple[list[tuple[int, _Found]], list[str]]:
+    """One shard, in a worker: what each plan found (by its index in the shard), and the
+    warnings on the way, for the process that talks to the user to say."""
+    said: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            said.append(record.getMessage())
+
+    keep = Keep(logging.WARNING)
+    log.addHandler(keep)
+    log.propagate = False
+    try:
+        return _run(repo_path, plans, timeout, parse_seconds), said
+    finally:
+        log.removeHandler(keep)
+        log.propagate = True
 
 
 def _plan(i: int, commit: Commit, f: FileChange) -> _Plan | SkipReason | None:
@@ -198,7 +260,7 @@ def _plan(i: int, commit: Commit, f: FileChange) -> _Plan | SkipReason | None:
     return _Plan(commit=i, change=f, spec=spec, old_id=f.old_blob, new_id=f.new_blob)
 
 
-def _run(repo_path: Path, plans: list[_Plan], found: list[_Found], timeout: float) -> None:
+def _run(repo_path: Path, plans: list[_Plan], timeout: float, parse_seconds: float) -> list[tuple[int, _Found]]:
     pairs: list[tuple[Key | None, Key | None]] = []
     for p in plans:
         # a blob is read as code or as tests, by the file it is in
@@ -208,12 +270,14 @@ def _run(repo_path: Path, plans: list[_Plan], found: list[_Found], timeout: floa
     stream = gitblobs.read_blobs(repo_path, [step.key[1] for step in steps if not step.hit], BLOB_LIMIT, timeout)
     kept: dict[Key, Side] = {}
     sides: list[Side | None] = [None, None]
+    out: list[tuple[int, _Found]] = []
     try:
         for i, step in enumerate(steps):
             plan = plans[step.plan]
             if i == 0 or steps[i - 1].plan != step.plan:
                 sides = [None, None]
-            side = kept.pop(step.key) if step.hit else _read(plan, step.side, step.key[1], stream, sides[1 - step.side])
+            side = kept.pop(step.key) if step.hit else _read(plan, step.side, step.key[1], stream,
+                                                             sides[1 - step.side], parse_seconds)
             sides[step.side] = side
             for key in step.drop:
                 kept.pop(key, None)
@@ -221,17 +285,20 @@ def _run(repo_path: Path, plans: list[_Plan], found: list[_Found], timeout: floa
                 kept[step.key] = side
             if i + 1 < len(steps) and steps[i + 1].plan == step.plan:
                 continue  # the pair's other side comes next
+            part = _Found()
             try:
-                _one(plan, sides[0], sides[1], found[plan.commit])
+                _one(plan, sides[0], sides[1], part)
             except Exception as exc:  # noqa: BLE001 — a fault reading one file costs that file's facts, not the report
                 log.warning("semantic facts of %s not read (%s: %s)", plan.change.path, type(exc).__name__, exc)
-                found[plan.commit].skipped.append(SkippedFile(path=plan.change.path, reason="failed"))
+                part = _failed(plan)
+            out.append((step.plan, part))
     finally:
         stream.close()
+    return out
 
 
 def _read(plan: _Plan, side: int, blob_id: str, stream: Generator[tuple[str, bytes | gitblobs.BlobTooLarge | None]],
-          other: Side | None) -> Side:
+          other: Side | None, parse_seconds: float) -> Side:
     got, content = next(stream, (blob_id, None))
     if got != blob_id:
         raise GitError("git cat-file answered for another object than the one asked")
@@ -246,7 +313,7 @@ def _read(plan: _Plan, side: int, blob_id: str, stream: Generator[tuple[str, byt
         if side == 0:  # the old side from the new one: the hunks read backwards
             edits = [(n_start, n_count, o_start, o_count) for o_start, o_count, n_start, n_count in edits]
         neighbour = (other, edits)
-    return _parse(plan.spec, content, neighbour, plan.test_file)
+    return _parse(plan.spec, content, neighbour, plan.test_file, parse_seconds)
 
 
 def _one(plan: _Plan, old: Parsed | SkipReason | None, new: Parsed | SkipReason | None, found: _Found) -> None:
@@ -414,6 +481,13 @@ class _Found:
 
     def add(self, facts: FileFacts) -> None:
         self.facts.append(facts)
+
+    def merge(self, part: _Found) -> None:
+        """What a worker found for one of this commit's files."""
+        self.facts += part.facts
+        self.surface += part.surface
+        self.skipped += part.skipped
+        self.files += part.files
 
     def record(self) -> Semantic:
         symbols = _moves([s for f in self.facts for s in f.symbols])

@@ -165,6 +165,7 @@ SEMANTIC: SemanticWords = {
     "t_naming": "naming {names}",
     "not_read": "source files not parsed: {items}",
     "impact_api": "public API: {items}",
+    "impact_item": "{name} ({change})",
     "impact_change": {"added": "added", "removed": "removed", "modified": "changed", "renamed": "renamed",
                       "moved": "moved here"},
     "a_types": "new types {names}",

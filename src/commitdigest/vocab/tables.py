@@ -244,6 +244,7 @@ class SemanticWords(TypedDict):
     not_read: str
     #: impact: the public API of a module touched, and what happened to each name
     impact_api: str
+    impact_item: str
     impact_change: Mapping[str, str]
     #: architecture insight: the shape of the public API change
     a_types: str

@@ -165,6 +165,7 @@ SEMANTIC: SemanticWords = {
     "t_naming": "涉及 {names}",
     "not_read": "未解析的源码文件：{items}",
     "impact_api": "公开接口：{items}",
+    "impact_item": "{name}（{change}）",
     "impact_change": {"added": "新增", "removed": "移除", "modified": "修改", "renamed": "重命名", "moved": "移入"},
     "a_types": "新增类型 {names}",
     "a_counts": "公开接口{parts}",

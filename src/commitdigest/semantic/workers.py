@@ -1,0 +1,138 @@
+"""Worker processes for the semantic stage.
+
+Files are parsed in other processes, for two reasons. A grammar is native code: should one ever
+crash on some file a repository holds (tree-sitter 0.26 did on one Go tree, in a call this stage
+no longer makes), only a worker dies, and the report goes on with those files marked; a crash in
+the process writing the report would lose the report. And a machine's other cores parse too.
+
+The pool is made on first use and kept for the rest of the process (a ``run`` of many days
+starts it once); its workers come from a fork server that has already imported the stage, so
+each starts in milliseconds, and none is forked from the threads of the process that reads git.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+log = logging.getLogger("commitdigest.semantic")
+
+#: workers at most: one per core this process may use, up to this many
+MAX_WORKERS = 4
+
+_pool: ProcessPoolExecutor | None = None
+_lock = threading.Lock()
+
+
+def count() -> int:
+    """How many workers the pool has (``COMMITDIGEST_SEMANTIC_WORKERS`` sets it)."""
+    wanted = os.environ.get("COMMITDIGEST_SEMANTIC_WORKERS", "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return min(int(wanted), MAX_WORKERS)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _watch(owner: int) -> None:
+    """In a worker: end when the process that made the pool is gone. A worker's own parent is
+    the fork server, and a killed report (SIGKILL, an OOM kill) sends no word to either: its
+    workers would otherwise wait for work for ever, holding the report's standard error open."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if _gone(owner):
+                os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+def _gone(pid: int) -> bool:
+    """Whether a process has ended. A killed one stays a zombie until its parent reaps it (which
+    may itself be waiting for our output to end), so a zombie counts as gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] in (b"Z", b"X")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        pass  # no /proc here: ask the kernel instead
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["commitdigest.semantic.stage"])
+            _pool = ProcessPoolExecutor(max_workers=count(), mp_context=context, initializer=_watch,
+                                        initargs=(os.getpid(),))
+        return _pool
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """A pool one of whose workers died cannot take work any more: the next call makes another."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run(fn: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """``fn(*job)`` for each job in the workers, results in the jobs' order. A job whose worker
+    died (or that could not be handed over) gives the ``BaseException`` that says so instead."""
+    pool = _executor()
+    futures: list[Future[Any] | BaseException] = []
+    for job in jobs:
+        try:
+            futures.append(pool.submit(fn, *job))
+        except (BrokenProcessPool, RuntimeError) as exc:
+            futures.append(exc)
+    out: list[Any] = []
+    broken = False
+    for f in futures:
+        if isinstance(f, BaseException):
+            out.append(f)
+            broken = True
+            continue
+        try:
+            out.append(f.result())
+        except BrokenProcessPool as exc:
+            log.warning("a worker reading the code stopped abruptly: its files are not read this time")
+            out.append(exc)
+            broken = True
+        except Exception as exc:  # noqa: BLE001 — the job's own failure, for the caller to weigh
+            out.append(exc)
+    if broken:
+        _discard(pool)
+    return out
+
+
+def shutdown() -> None:
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown)
