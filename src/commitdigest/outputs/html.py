@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from commitdigest.models import CommitEntry, Importance, Report
-from commitdigest.outputs.text import clean
+from commitdigest.outputs.text import clean, code_spans
 from commitdigest.outputs.urls import web_url_or_none
 from commitdigest.report.render import (
     _tiers,
@@ -70,32 +69,20 @@ def subject_parts(entry: CommitEntry) -> tuple[str, str | None]:
     return text, f"{entry.pr_url_base}{entry.pr}"
 
 
-_TICKS = re.compile(r"`+")
-
-
 def prose(text: object) -> Markup:
     """Analyzer text with its Markdown code spans (`name`, ``a`b``) shown as <code>: the rest is
     escaped text, and so is each span's content. A backtick run with no closing run of the same
     length is text, as CommonMark reads it."""
-    text = str(text or "")
     out: list[str] = []
-    pos = 0
-    runs = list(_TICKS.finditer(text))
-    i = 0
-    while i < len(runs):
-        opening = runs[i]
-        close = next((j for j in range(i + 1, len(runs)) if len(runs[j].group()) == len(opening.group())), None)
-        if close is None:
-            i += 1
-            continue
-        inner = text[opening.end():runs[close].start()]
-        if inner.startswith(" ") and inner.endswith(" ") and inner.strip():
-            inner = inner[1:-1]  # CommonMark strips one space each side
-        out.append(str(escape(text[pos:opening.start()])))
-        out.append(f"<code>{escape(inner)}</code>")
-        pos = runs[close].end()
-        i = close + 1
-    out.append(str(escape(text[pos:])))
+    for kind, piece in code_spans(str(text or "")):
+        if kind == "code":
+            ticks = len(piece) - len(piece.lstrip("`"))
+            inner = piece[ticks:-ticks]
+            if inner.startswith(" ") and inner.endswith(" ") and inner.strip():
+                inner = inner[1:-1]  # CommonMark strips one space each side
+            out.append(f"<code>{escape(inner)}</code>")
+        else:
+            out.append(str(escape(piece)))
     return Markup("".join(out))
 
 

@@ -72,3 +72,33 @@ def clean_tree(value: Any) -> Any:
     if isinstance(value, list):
         return [clean_tree(v) for v in value]
     return value
+
+
+_TICKS = re.compile(r"`+")
+
+
+def code_spans(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into its pieces as CommonMark reads its code spans: ``("text", …)`` between
+    them, ``("code", …)`` for a whole span with its backticks (opened and closed by runs of the
+    same length), and ``("ticks", …)`` for a backtick run nothing closes, which is text."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    runs = list(_TICKS.finditer(text))
+    i = 0
+    while i < len(runs):
+        opening = runs[i]
+        close = next((j for j in range(i + 1, len(runs)) if len(runs[j].group()) == len(opening.group())), None)
+        if opening.start() > pos:
+            out.append(("text", text[pos:opening.start()]))
+        if close is None:
+            out.append(("ticks", opening.group()))
+            pos = opening.end()
+            i += 1
+            continue
+        out.append(("code", text[opening.start():runs[close].end()]))
+        pos = runs[close].end()
+        i = close + 1
+    if pos < len(text):
+        out.append(("text", text[pos:]))
+    return out
+

@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from commitdigest.kinds import AnalyzerKind
 from commitdigest.models import IMPORTANCE_ORDER, CommitAnalysis, CommitEntry, Importance, Report
-from commitdigest.outputs.text import clean
+from commitdigest.outputs.text import clean, code_spans
 from commitdigest.vocab import EMOJI, counted, drop_causes, words
 from commitdigest.vocab.tables import ReportWords
 
@@ -55,7 +55,6 @@ def _inert(text: str) -> str:
     return s.replace("[", "\\[").replace("]", "\\]").replace("!\\[", "\\!\\[")
 
 
-_TICKS = re.compile(r"`+")
 
 
 def _prose_and_code(text: str) -> str:
@@ -64,22 +63,13 @@ def _prose_and_code(text: str) -> str:
     escaping inside one would print the escapes. A backtick run with no closing run of the same
     length is escaped, so an answer cut off after "`" cannot swallow the rest of the line."""
     out: list[str] = []
-    pos = 0
-    runs = list(_TICKS.finditer(text))
-    i = 0
-    while i < len(runs):
-        opening = runs[i]
-        close = next((j for j in range(i + 1, len(runs)) if len(runs[j].group()) == len(opening.group())), None)
-        if close is None:
-            out.append(_no_html(_inert(text[pos:opening.start()])) + "\\`" * len(opening.group()))
-            pos = opening.end()
-            i += 1
-            continue
-        out.append(_no_html(_inert(text[pos:opening.start()])))
-        out.append(text[opening.start():runs[close].end()])
-        pos = runs[close].end()
-        i = close + 1
-    out.append(_no_html(_inert(text[pos:])))
+    for kind, piece in code_spans(text):
+        if kind == "code":
+            out.append(piece)
+        elif kind == "ticks":
+            out.append("\\`" * len(piece))
+        else:
+            out.append(_no_html(_inert(piece)))
     return "".join(out)
 
 

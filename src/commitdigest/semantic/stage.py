@@ -473,7 +473,6 @@ def _moves(symbols: list[SymbolChange]) -> list[SymbolChange]:
 class _Found:
     """One commit's facts as its files are compared."""
 
-    symbols: list[SymbolChange] = field(default_factory=list)
     facts: list[FileFacts] = field(default_factory=list)
     surface: list[SurfaceChange] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
