@@ -268,7 +268,7 @@ def test_injected_instructions_cannot_change_the_structure():
         [record] = analyzer(server).analyze_batch([commit], "zh")
     user = server.requests[0].body["messages"][1]["content"]
     # The instruction arrives only as data, inside the delimited commit message.
-    start, end = user.index("<commit_message>"), user.index("</commit_message>")
+    start, end = user.index("<commit_message_body>"), user.index("</commit_message_body>")
     assert start < user.index("Ignore previous instructions") < end
     assert record.importance == Importance.low and record.importance_source == "score"  # docs 2 + doc 0
     assert "pwned" not in record.model_dump_json() and not hasattr(record, "pwned")

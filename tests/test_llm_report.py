@@ -70,7 +70,9 @@ def test_report_with_llm_then_warm_cache(make_repo, tmp_path):
             assert a["analyzer"] == "llm:fake-1" and not a["fallback"]
             assert a["importance_source"] == "score" and a["importance_reason"].endswith(
                 f"= {a['importance_score']['total']} {'< 6' if a['importance'] == 'low' else '≥ 6' if a['importance'] == 'medium' else '≥ 10'}")
-            assert a["change_type"] == "feature"
+            # The model says "feature" for all three; a subject's Conventional-Commit type wins.
+            assert a["change_type"] == {"docs": "docs", "fix": "fix", "feat": "feature"}[c["subject"].split(":")[0][:4]
+                                                                                     .rstrip("(")]
             assert a["paths_dropped"] == (0 if a["importance"] == "low" else 1)
             assert {i["path"] for i in a["impact_scope"]} <= {f["path"] for f in c["files"]}
         assert data["generator"]["analyzer"] == "llm:fake-1"

@@ -88,6 +88,8 @@ REPORT: ReportWords = {
         "placeholder": "empty placeholder",
         "malformed": "malformed",
         "over_limit": "over the item limit",
+        "fact": "contradicts the code's facts",
+        "cut": "cut at the length limit",
     },
 }
 

@@ -37,6 +37,8 @@ class DropCauseWords(TypedDict):
     placeholder: str
     malformed: str
     over_limit: str
+    fact: str
+    cut: str
 
 
 class ReportWords(TypedDict):

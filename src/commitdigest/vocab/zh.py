@@ -88,6 +88,8 @@ REPORT: ReportWords = {
         "placeholder": "空占位",
         "malformed": "格式错误",
         "over_limit": "超出条数上限",
+        "fact": "与代码事实相悖",
+        "cut": "被长度上限截断",
     },
 }
 
