@@ -304,9 +304,13 @@ def test_500s_back_off_exponentially_with_jitter_then_give_up():
 
 
 def test_client_errors_are_not_retried():
+    with FakeLLM(lambda req: error(404, "no such route")) as server:
+        [record] = analyzer(server).analyze_batch([make_commit()], "zh")
+    assert len(server.requests) == 1 and record.fallback and record.fallback_reason == "HTTP 404"
     with FakeLLM(lambda req: error(401, "bad key")) as server:
         [record] = analyzer(server).analyze_batch([make_commit()], "zh")
-    assert len(server.requests) == 1 and record.fallback and record.fallback_reason == "HTTP 401"
+    assert len(server.requests) == 1 and record.fallback
+    assert record.fallback_reason == "the server refused the API key (HTTP 401): check COMMITDIGEST_LLM_API_KEY"
 
 
 def test_slow_answer_past_the_timeout_is_retried():
@@ -337,7 +341,7 @@ def test_unreachable_server_falls_back():
     s = LLMSettings(base_url="http://127.0.0.1:9/v1", model="m", retries=1, timeout=2)
     a = LLMAnalyzer(s, sleep=Sleeps())
     [record] = a.analyze_batch([make_commit()], "en")
-    assert record.fallback and record.fallback_reason.startswith("connection failed")
+    assert record.fallback and record.fallback_reason.startswith("connection refused or dropped")
 
 
 # ------------------------------------------------------------------------- batch-level behaviour

@@ -23,7 +23,6 @@ from commitdigest.analysis.factory import llm_options
 from commitdigest.errors import (
     EXIT_INTERNAL,
     EXIT_OUTPUT,
-    EXIT_PARTIAL,
     EXIT_USAGE,
     CommitdigestError,
     InputError,
@@ -95,15 +94,18 @@ def _out_dir(value: str) -> Path:
     return Path(value)
 
 
-def _warn_model_trouble(reports) -> bool:
+def _warn_model_trouble(reports, partial: bool = False) -> None:
     """One line on stderr, -q or not, when the model failed on most commits: an outage
-    otherwise hides behind reports that look normal. True when it warned."""
-    from commitdigest.job import model_trouble
+    otherwise hides behind reports that look normal. Then exits with ``job.exit_status`` when it
+    is not 0 (the one decision ``report`` and ``run`` share)."""
+    from commitdigest.job import exit_status, model_trouble
 
     message = model_trouble(reports)
     if message:
         click.echo(f"commitdigest: warning: {message}", err=True)
-    return message is not None
+    code = exit_status(reports, partial)
+    if code:
+        sys.exit(code)
 
 
 def _progress(quiet: bool) -> Progress | None:
@@ -465,9 +467,7 @@ def run(ctx, config_path, date_, since, until, backfill, force, allow_future, tz
         click.echo(f"commitdigest: warning: {name}: {error}", err=True)
     for error in result.delivery_errors:
         click.echo(f"commitdigest: warning: notification {error}", err=True)
-    model_failed = _warn_model_trouble([r for _, r in result.reports])
-    if result.partial or model_failed:
-        sys.exit(EXIT_PARTIAL)
+    _warn_model_trouble([r for _, r in result.reports], result.partial)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

@@ -7,8 +7,10 @@ left after one repair — the offline analysis stands in, marked ``fallback``, s
 always complete.
 
 Before the first call the server is asked what it serves (``GET /models``, llama.cpp's
-``/props``): a context size it reports caps the prompt budget, and a model it does not list is
-recorded as a warning in the report.
+``/props``, TGI's ``/info``): a context size it reports caps the prompt budget, a number of slots
+caps the requests held at once (``llm.pacing`` adapts to a server that says nothing), a model it
+does not list is recorded as a warning in the report, and a 401/403 there means no commit is
+sent at all: each gets the offline analysis with one reason that names the key's variable.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from commitdigest.llm.client import (
     Completion,
     ContextOverflow,
     FormatState,
+    KeyRefused,
     LLMCallError,
     LLMClient,
     Meter,
@@ -46,6 +49,7 @@ from commitdigest.llm.client import (
     server_facts,
 )
 from commitdigest.llm.items import Context, echo_sources, judge
+from commitdigest.llm.pacing import Pacer
 from commitdigest.llm.schema import (
     AnswerInvalid,
     Draft,
@@ -124,6 +128,8 @@ class LLMAnalyzer:
         self._max_tokens = settings.max_tokens
         self._facts: ServerFacts | None = None
         self._warnings: list[str] = []
+        self._pacer: Pacer | None = None
+        self._refused: KeyRefused | None = None  # the key is missing or wrong: no call can succeed
 
     # ------------------------------------------------------------------------ Analyzer protocol
 
@@ -153,6 +159,12 @@ class LLMAnalyzer:
     @property
     def retries(self) -> int:
         return self._meter.retries
+
+    @property
+    def pacer(self) -> Pacer | None:
+        """What gates the requests (the limit in force, the most held at once); None before the
+        first batch."""
+        return self._pacer
 
     @property
     def response_format(self) -> ResponseFormat:
@@ -272,10 +284,10 @@ class LLMAnalyzer:
 
     async def _run(self, commits: list[Commit], language: str,
                    progress: Progress | None, scoring: Scoring) -> list[CommitAnalysis]:
-        client = LLMClient(self.settings, self._state, self._meter, sleep=self._sleep)
-        gate = asyncio.Semaphore(self.settings.concurrency)
         if self._facts is None:
             await self._learn_server()
+        client = LLMClient(self.settings, self._state, self._meter, sleep=self._sleep, pacer=self._pacer)
+        gate = asyncio.Semaphore(self.settings.concurrency)
 
         async def one(commit: Commit) -> CommitAnalysis:
             try:
@@ -321,6 +333,14 @@ class LLMAnalyzer:
             log.debug("server facts unavailable: %s", type(exc).__name__)
             facts = ServerFacts()
         self._facts = facts
+        self._refused = facts.refused
+        slots = facts.slots
+        # A server that says how many requests it serves at once gets no more; one that says
+        # nothing gets --llm-concurrency, lowered when requests time out in its queue.
+        self._pacer = Pacer(min(self.settings.concurrency, slots) if slots else self.settings.concurrency,
+                            adaptive=slots is None, hold=self.settings.timeout)
+        if facts.refused is not None:
+            log.warning("%s", facts.refused.reason)
         if facts.models and self.settings.model not in facts.models:
             listed = ", ".join(facts.models[:3]) + (", …" if len(facts.models) > 3 else "")
             self._warnings.append(f"the server does not list model '{self.settings.model}' (it lists {listed})")
@@ -353,6 +373,8 @@ class LLMAnalyzer:
         if self.min_importance is not None and score.tier.rank < self.min_importance.rank:
             return self._offline_analysis(commit, language, scoring)  # triage: the score says it is enough
         depth, rate = self._shape(score, scoring)
+        if self._refused is not None:
+            return self._fallback(commit, language, self._refused.reason, scoring)
         used: dict[str, Prompt] = {}
 
         def build(mode: ResponseFormat, reserve: int = 0, extra: list[dict[str, str]] | None = None):
@@ -394,6 +416,9 @@ class LLMAnalyzer:
                 completion = await client.complete(lambda mode: build(mode, reserve, repair), schema, SCHEMA_NAME,
                                                    max_tokens)
                 draft = read(completion)
+        except KeyRefused as exc:
+            self._refused = exc  # every later commit would be refused the same way: send none
+            return self._fallback(commit, language, exc.reason, scoring)
         except LLMCallError as exc:
             return self._fallback(commit, language, exc.reason, scoring)
         except AnswerInvalid as exc:
@@ -454,7 +479,7 @@ class LLMAnalyzer:
     def _fallback(self, commit: Commit, language: str, reason: str, scoring: Scoring | None = None) -> CommitAnalysis:
         self._fallbacks += 1
         record = self._offline_analysis(commit, language, scoring)
-        return record.model_copy(update={"fallback": True, "fallback_reason": reason[:120]})
+        return record.model_copy(update={"fallback": True, "fallback_reason": reason[:160]})
 
 
 def system_prompt(language: str, depth: str, rate: bool, score: scoring_module.Score, schema: str = "", *,
