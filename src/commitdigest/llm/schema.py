@@ -215,7 +215,7 @@ def load_json(content: str, finish_reason: str | None) -> Any:
 
 
 #: Where a sentence may end: a full stop of either script, or a Latin one before a space.
-_SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?=\s)")
+_SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
 _ENDS = ("。", "！", "？", ".", "!", "?", "`", ")", "）", "”", '"')
 
 
