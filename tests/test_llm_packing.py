@@ -269,3 +269,34 @@ def test_a_low_tier_entry_in_full_has_no_stock_risk_sentence():
     assert "未发现明显风险" not in block(Importance.low, [])  # its prompt asked for no risks
     assert "未发现明显风险" not in block(Importance.medium, [])
     assert "未发现明显风险" in block(Importance.high, [])  # asked for at least one, none left
+
+
+def test_claims_are_judged_only_where_the_facts_decide():
+    from commitdigest.llm.claims import Facts
+
+    facts = Facts(Semantic(
+        symbols=[SymbolChange(path="src/c.py", name="Client.load", kind="method", change="added"),
+                 SymbolChange(path="src/c.py", name="Client.fetch_all", kind="method", change="removed"),
+                 SymbolChange(path="src/c.py", name="Client.get", kind="method", change="modified")],
+        values=[ValueChange(path="src/c.py", symbol="TIMEOUT", kind="constant", before="30", after="60")]))
+    assert facts.contradiction("Removes `Client.load`, which callers used for retries.")
+    assert facts.contradiction("Adds a `fetch_all` helper that pages through results.")
+    assert facts.contradiction("The timeout goes from 60 to 30 seconds.")
+    assert facts.contradiction("`TIMEOUT`: 60 → 30")
+    assert facts.contradiction("将 `TIMEOUT` 从 60 改为 30")
+    assert not facts.contradiction("Adds `Client.load` so callers can retry; `fetch_all` is removed.")
+    assert not facts.contradiction("The timeout goes from 30 to 60 seconds.")
+    assert not facts.contradiction("Changes `Client.get` to pass the timeout.")  # a verb of changing: not judged
+    assert not facts.contradiction("Adds a `parse_tag` call in `render`.")  # names the facts do not know
+
+
+def test_a_string_ends_at_a_whole_sentence():
+    from commitdigest.llm.schema import whole
+
+    assert whole("短句。", 160, grammar=True) == "短句。"
+    assert whole("第一句说明原因。" + "第二句" * 60, 160, grammar=True) == "第一句说明原因。"
+    assert whole("没有句号" * 60, 160, grammar=True) is None
+    assert whole("A sentence. And e.g. v1.2 stays. Then a cut here and", 52, grammar=True) == \
+        "A sentence. And e.g. v1.2 stays."
+    # without a grammar, only past the cap is a cut
+    assert whole("x" * 150, 160, grammar=False) == "x" * 150

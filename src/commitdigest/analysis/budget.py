@@ -217,6 +217,8 @@ def _extras(views: Sequence[FileView], tokens: int, clean: Callable[[str, str], 
     room = tokens // 4
     spent = 0
     for v in views:
+        if room - spent < _MIN_CLIP:
+            break
         text = condense(_plain(clean(v.change.path, v.change.patch)), 0)
         cost = estimate_tokens(text) + 1
         if cost <= room - spent:

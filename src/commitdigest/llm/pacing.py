@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -34,7 +35,7 @@ class Ticket:
 class Pacer:
     """Gates requests to at most ``limit`` held at once (ghosts of abandoned ones included)."""
 
-    def __init__(self, ceiling: int, adaptive: bool, hold: float, clock=time.monotonic):
+    def __init__(self, ceiling: int, adaptive: bool, hold: float, clock: Callable[[], float] = time.monotonic):
         self.ceiling = max(ceiling, 1)
         self.limit = self.ceiling
         self.adaptive = adaptive
