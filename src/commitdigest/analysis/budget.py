@@ -287,12 +287,13 @@ def _fill_group(candidates: Sequence[FileView], budget: int, clean: Callable[[st
     return remaining
 
 
-_GIT_HEADER = re.compile(r"^(index [0-9a-f]+\.\.[0-9a-f]+( \d+)?|diff --git .*)$")
+_GIT_HEADER = re.compile(r"^(index [0-9a-f]+\.\.[0-9a-f]+( \d+)?|diff --git .*|(new|deleted) file mode \d+)$")
 
 
 def _plain(patch: str) -> str:
-    """``patch`` without the lines that only address git's objects (``index 1a2b..3c4d``): the
-    file is named above it, and on a small budget those tokens are a changed line."""
+    """``patch`` without the lines that only address git's objects (``index 1a2b..3c4d``) or
+    repeat the file list's status (``new file mode 100644``): on a small budget those tokens are
+    a changed line, and a small model took "new file mode" for a line of the file."""
     lines = patch.split("\n")
     head = next((i for i, line in enumerate(lines) if line.startswith("@@")), len(lines))
     return "\n".join(line for i, line in enumerate(lines) if i >= head or not _GIT_HEADER.match(line))

@@ -52,6 +52,10 @@ EN_MAX_SHARE = 0.2
 _ECHO_RATIO = 0.8
 #: letters of a risk without a detail below which it names nothing ("兼容性", "breaking")
 _BARE_RISK = 6
+#: Letters and digits (Chinese, English) below which a point says nothing: "性能提升",
+#: "代码结构的优化", "better performance". An insight or a risk is held to more than a summary
+#: point, which may be short and concrete ("修复 `x` 为空时的崩溃").
+_SAYS_NOTHING = {"point": (6, 12), "insight": (8, 20)}
 _DUP_RATIO = 0.85
 _SUBJECT_RATIO = 0.85
 _PREFIX = re.compile(r"^\s*[a-z]+(\([^)]*\))?!?:\s*", re.IGNORECASE)
@@ -171,10 +175,16 @@ class Judge:
         self._kept.append(n)
         return None
 
-    def keep(self, items: Iterable[str]) -> list[str]:
+    def bare(self, text: str, kind: str = "point") -> bool:
+        """Too short to say anything a reader can use."""
+        zh, en = _SAYS_NOTHING[kind]
+        letters = len(norm(_SPAN.sub(lambda m: m.group(0).strip("`") + "xx", text)))
+        return letters < (zh if self.ctx.language == "zh" else en)
+
+    def keep(self, items: Iterable[str], kind: str = "point") -> list[str]:
         out = []
         for text in items:
-            why = self.cause(text)
+            why = "placeholder" if self.bare(text, kind) else self.cause(text)
             if why:
                 self.draft.drop(why)
             else:
@@ -228,10 +238,10 @@ def judge(draft: Draft, ctx: Context) -> Draft:
     draft.impact_scope = scope
     for key in INSIGHT_KEYS:
         # "Nothing to say" is a valid insight: placeholders there are not counted.
-        draft.insights[key] = j.keep(p for p in draft.insights[key] if not placeholder(p))
+        draft.insights[key] = j.keep((p for p in draft.insights[key] if not placeholder(p)), "insight")
     risks = []
     for risk, detail, severity in draft.risks:
-        why = j.cause(risk)
+        why = "placeholder" if j.bare(risk + detail, "insight") else j.cause(risk)
         if why:
             draft.drop(why)
             continue
