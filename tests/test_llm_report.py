@@ -150,7 +150,9 @@ def test_huge_commit_stays_within_budget(make_repo, tmp_path):
     cov = report.repos[0].commits[0].analysis.coverage
     assert cov.files_total == 5001 and cov.files_analyzed < 5001 and cov.truncated
     md = pipeline.render_report(report, ["md"])["md"]
-    assert f"已分析 {cov.files_analyzed}/5001 个文件" in md
+    # the coverage line counts what the model could explain: changed lines shown of all
+    assert 0 < cov.lines_analyzed < cov.lines_total == 5000 * 12 + 2
+    assert f"模型看到 {cov.lines_analyzed}/{cov.lines_total} 行改动" in md
 
 
 def test_deadline_turns_pending_commits_into_fallbacks(make_repo, tmp_path):

@@ -58,6 +58,7 @@ REPORT: ReportWords = {
     "colon": ": ",
     "coverage": "ℹ️ Analysis coverage: ",
     "cov_files": "{analyzed}/{total} files analysed",
+    "cov_lines": "the model saw {shown} of {total} changed lines",
     "cov_truncated": "diff too large, truncated",
     "cov_unreadable": "git could not read some objects ({error}); file list only",
     "cov_fallback": "model analysis failed ({reason}); offline analysis stood in",

@@ -84,6 +84,7 @@ class ReportWords(TypedDict):
     colon: str
     coverage: str
     cov_files: str
+    cov_lines: str
     cov_truncated: str
     cov_unreadable: str
     cov_fallback: str

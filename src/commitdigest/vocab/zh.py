@@ -58,6 +58,7 @@ REPORT: ReportWords = {
     "colon": "：",
     "coverage": "ℹ️ 分析覆盖：",
     "cov_files": "已分析 {analyzed}/{total} 个文件",
+    "cov_lines": "模型看到 {shown}/{total} 行改动",
     "cov_truncated": "差异过大，已截断",
     "cov_unreadable": "git 无法读取部分对象（{error}），仅列出文件清单",
     "cov_fallback": "模型分析失败（{reason}），由离线分析代替",
