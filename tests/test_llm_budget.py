@@ -77,8 +77,9 @@ def test_big_file_clipped_at_hunk_boundary():
     body = view.shown.split("\n")
     assert body[-1].startswith("… [clipped:") and "of 40 hunks shown" in body[-1]
     kept = "\n".join(body[:-1])
-    assert big.startswith(kept)  # a prefix of the patch …
-    assert big[len(kept):].startswith("\n@@")  # … that ends right before a hunk
+    plain = big.split("\n", 2)[2]  # the path lines are not repeated under the file's own heading
+    assert plain.startswith(kept)  # a prefix of the patch …
+    assert plain[len(kept):].startswith("\n@@")  # … that ends right before a hunk
     assert sel.coverage.truncated and sel.coverage.files_analyzed == 0
     assert 0 < sel.coverage.lines_analyzed < sel.coverage.lines_total == 400
 

@@ -115,14 +115,14 @@ def test_on_a_tight_budget_changed_lines_come_before_context_and_the_body(make_r
     user = analyzer.render_prompt(commit, "en")[1]["content"]
     source = user.split("==> src/tags.py <==")[1].split("==>")[0]
     shown = [line for line in source.split("\n") if line[:1] in ("+", "-") and not line.startswith(("+++", "---"))]
-    assert len(shown) >= 8, user
+    assert len(shown) >= 4, user
     # the source file's changed lines in order, before any test line; no unchanged context was
-    # bought before them, and the body waits for a larger budget
+    # bought before them; the body only gets what no further hunk could use
     assert shown == changed_lines(repo, sha, "src/tags.py")[:len(shown)]
     assert user.index("==> src/tags.py <==") < user.find("==> tests/test_tags.py <==") or \
         "==> tests/test_tags.py <==" not in user
     assert "# helper note" not in user and "# more context" not in user
-    assert "<commit_message_body>" not in user
+    assert "<commit_message_body>" not in user or user.index("</diff>") < user.index("<commit_message_body>")
 
 
 def test_message_body_without_trailers_and_squash_lists():

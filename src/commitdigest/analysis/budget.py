@@ -287,13 +287,16 @@ def _fill_group(candidates: Sequence[FileView], budget: int, clean: Callable[[st
     return remaining
 
 
-_GIT_HEADER = re.compile(r"^(index [0-9a-f]+\.\.[0-9a-f]+( \d+)?|diff --git .*|(new|deleted) file mode \d+)$")
+_GIT_HEADER = re.compile(r"^(index [0-9a-f]+\.\.[0-9a-f]+( \d+)?|diff --git .*|(new|deleted) file mode \d+"
+                         r"|--- (a/.*|/dev/null)|\+\+\+ (b/.*|/dev/null))$")
 
 
 def _plain(patch: str) -> str:
-    """``patch`` without the lines that only address git's objects (``index 1a2b..3c4d``) or
-    repeat the file list's status (``new file mode 100644``): on a small budget those tokens are
-    a changed line, and a small model took "new file mode" for a line of the file."""
+    """``patch`` without the header lines that only address git's objects (``index 1a2b..3c4d``)
+    or repeat what the prompt says above it — the path (``--- a/x``, ``+++ b/x``: the file is
+    named by ``==> x <==``) and the status (``new file mode 100644``: the file list has it). On a
+    small budget those tokens are a changed line, and a small model took "new file mode" for a
+    line of the file."""
     lines = patch.split("\n")
     head = next((i for i, line in enumerate(lines) if line.startswith("@@")), len(lines))
     return "\n".join(line for i, line in enumerate(lines) if i >= head or not _GIT_HEADER.match(line))
