@@ -300,3 +300,7 @@ def test_a_string_ends_at_a_whole_sentence():
         "A sentence. And e.g. v1.2 stays."
     # without a grammar, only past the cap is a cut
     assert whole("x" * 150, 160, grammar=False) == "x" * 150
+    # at the cap, a closing backtick is no sentence end; a span never closed is a cut anywhere
+    assert whole("修复了 `core` 中的错误，" + "并" * 100 + " `p`", 119, grammar=True) is None
+    assert whole("提高了 `transcribe", 160, grammar=True) is None
+    assert whole("新增配置项。增加了 `diff shown_files=", 160, grammar=True) == "新增配置项。"

@@ -216,20 +216,23 @@ def load_json(content: str, finish_reason: str | None) -> Any:
 
 #: Where a sentence may end: a full stop of either script, or a Latin one before a space.
 _SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
-_ENDS = ("。", "！", "？", ".", "!", "?", "`", ")", "）", "”", '"')
+_ENDS = ("。", "！", "？", ".", "!", "?")
 
 
 def whole(text: str, cap: int, grammar: bool) -> str | None:
     """``text`` as whole sentences within ``cap``, or None when no whole sentence is left. A
     string at the cap a grammar enforces (one short of it: the Chinese pattern's bound) was cut
     there by the server, not ended by the model, unless it ends a sentence; past ``cap`` it was
-    long. Either way the last sentence that ends inside is where it stops: a reader never sees
+    long; one that ends inside a code span it opened (`` `transcribe``) stopped mid-name. Either
+    way the last sentence that ends before the cut is where it stops: a reader never sees
     "…the input string is empty, the `p"."""
     text = text.strip()
     reached = len(text) >= cap - 1 if grammar else len(text) > cap
-    if not reached or (len(text) <= cap and text.endswith(_ENDS)):
+    open_span = text.count("`") % 2 == 1 and not text.endswith(_ENDS)
+    if not open_span and (not reached or (len(text) <= cap and text.endswith(_ENDS))):
         return text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text[:cap])]
+    head = text[:text.rfind("`")] if open_span else text[:cap]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
     if not ends:
         return None
     return text[:ends[-1]].rstrip()
