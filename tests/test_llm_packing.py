@@ -304,3 +304,18 @@ def test_a_string_ends_at_a_whole_sentence():
     assert whole("修复了 `core` 中的错误，" + "并" * 100 + " `p`", 119, grammar=True) is None
     assert whole("提高了 `transcribe", 160, grammar=True) is None
     assert whole("新增配置项。增加了 `diff shown_files=", 160, grammar=True) == "新增配置项。"
+
+
+def test_the_fact_sheet_reads_every_kind_of_symbol_change():
+    from commitdigest.analysis import fact_sheet
+
+    moved = SymbolChange.model_construct(path="src/new.py", name="Loader", kind="class", change="moved",
+                                         public=True, old_path="src/old.py", signature_before=None,
+                                         signature_after=None, old_name=None, line=None)
+    sheet = fact_sheet.render(Semantic.model_construct(
+        symbols=[SymbolChange(path="src/a.py", name="helper", kind="function", change="added", public=False),
+                 moved, SymbolChange(path="src/a.py", name="run", kind="function", change="renamed", old_name="go")],
+        values=[], behaviour=[], surface=[], tests=[], skipped=[], files_parsed=2, omitted={"symbols": 3}))
+    assert sheet.split("\n") == ["renamed function go → run (src/a.py)", "moved class Loader (src/old.py → src/new.py)",
+                                 "added function helper (src/a.py) [internal]", "… 3 more facts past the list limit"]
+    assert fact_sheet.render(None) == fact_sheet.render(Semantic()) == ""

@@ -16,6 +16,8 @@ from commitdigest.semantic.records import Semantic
 SHEET_CHARS = 2_400
 _SIGNATURE_CHARS = 160
 _VALUE_CHARS = 80
+#: what a reader most needs to know first: what is gone, then what is new under another name
+_ORDER = {"removed": 0, "renamed": 1, "moved": 2, "added": 3, "modified": 4}
 
 
 def _short(text: str | None, limit: int) -> str:
@@ -27,12 +29,13 @@ def lines(semantic: Semantic) -> list[str]:
     """The facts, one line each: public definitions first, then values, behaviour, what a user
     meets, other definitions, tests."""
     out: list[str] = []
-    symbols = sorted(semantic.symbols, key=lambda s: (not s.public, ("removed", "renamed", "added", "modified")
-                                                      .index(s.change)))
+    symbols = sorted(semantic.symbols, key=lambda s: (not s.public, _ORDER.get(s.change, len(_ORDER))))
     for s in symbols:
         where = f" ({s.path})"
         if s.change == "renamed":
             out.append(f"renamed {s.kind} {s.old_name or '?'} → {s.name}{where}")
+        elif s.change == "moved":
+            out.append(f"moved {s.kind} {s.name} ({s.old_path or '?'} → {s.path})")
         elif s.change == "modified" and s.signature_before and s.signature_after:
             out.append(f"modified {s.kind} {s.name}{where}: signature "
                        f"{_short(s.signature_before, _SIGNATURE_CHARS)} → {_short(s.signature_after, _SIGNATURE_CHARS)}")
@@ -45,7 +48,9 @@ def lines(semantic: Semantic) -> list[str]:
         name = f"{v.symbol}.{v.name}" if v.name else v.symbol
         out.append(f"value {name} ({v.path}, {v.kind}): {_short(v.before, _VALUE_CHARS)} → {_short(v.after, _VALUE_CHARS)}")
     for b in semantic.behaviour:
-        out.append(f"behaviour {b.symbol} ({b.path}): {b.kind.replace('_', ' ')}: {_short(b.detail, _VALUE_CHARS)}")
+        exit_ = getattr(b, "exit", None)  # a guard's return or raise, where the stage gives it
+        out.append(f"behaviour {b.symbol} ({b.path}): {b.kind.replace('_', ' ')}: {_short(b.detail, _VALUE_CHARS)}"
+                   + (f" → {_short(exit_, _VALUE_CHARS)}" if exit_ else ""))
     for u in semantic.surface:
         where = f" in {u.symbol}" if u.symbol else ""
         out.append(f"{u.change} {u.kind.replace('_', ' ')} {u.name} ({u.path}{where})")
