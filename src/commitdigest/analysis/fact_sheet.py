@@ -32,9 +32,10 @@ def lines(semantic: Semantic) -> list[str]:
     symbols = sorted(semantic.symbols, key=lambda s: (not s.public, _ORDER.get(s.change, len(_ORDER))))
     for s in symbols:
         where = f" ({s.path})"
-        if s.change == "renamed":
+        change: str = s.change  # a plain string: stages newer than these records add kinds ("moved")
+        if change == "renamed":
             out.append(f"renamed {s.kind} {s.old_name or '?'} → {s.name}{where}")
-        elif s.change == "moved":
+        elif change == "moved":
             out.append(f"moved {s.kind} {s.name} ({s.old_path or '?'} → {s.path})")
         elif s.change == "modified" and s.signature_before and s.signature_after:
             out.append(f"modified {s.kind} {s.name}{where}: signature "
