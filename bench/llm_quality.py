@@ -88,7 +88,13 @@ def commits_of(repo_path: str, rev: str, n: int, picked: list[str] | None = None
     # one git process resolves every abbreviated sha
     shas = subprocess.run(["git", "-C", repo_path, "rev-parse", *shas], capture_output=True, text=True,
                           check=True).stdout.split()
-    return gitlog.read_commits(repo, shas)
+    commits = gitlog.read_commits(repo, shas)
+    try:  # the semantic stage, where this tree has it: the commits carry their facts as in a report
+        from commitdigest.pipeline import attach_semantic
+    except ImportError:
+        return commits
+    attach_semantic(commits, repo, None)
+    return commits
 
 
 def prose(record) -> list[str]:
