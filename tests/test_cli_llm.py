@@ -166,7 +166,7 @@ def test_ctrl_c_during_model_calls_is_one_line_and_no_file(make_repo, tmp_path):
     repo = build(make_repo)
     out = tmp_path / "out"
     slow = completion(answer(paths=["src/app.py"]))
-    slow.delay = 5.0
+    slow.delay = 60.0  # far longer than a busy machine takes to see the request and send the signal
     with FakeLLM(lambda req: slow) as server:
         proc = subprocess.Popen(
             [sys.executable, "-m", "commitdigest", "report", "--repo", str(repo.path), "--date", "2026-01-13",
