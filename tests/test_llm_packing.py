@@ -319,3 +319,14 @@ def test_the_fact_sheet_reads_every_kind_of_symbol_change():
     assert sheet.split("\n") == ["renamed function go → run (src/a.py)", "moved class Loader (src/old.py → src/new.py)",
                                  "added function helper (src/a.py) [internal]", "… 3 more facts past the list limit"]
     assert fact_sheet.render(None) == fact_sheet.render(Semantic()) == ""
+
+
+def test_the_subject_given_back_under_another_type_is_the_subject():
+    from commitdigest.llm.items import Context, Judge
+    from commitdigest.llm.schema import Draft
+
+    subject = "fix(mcp): clear active MCP servers after cleanup (#4586)"
+    judge = Judge(Context(language="en", subject=subject, corpus=subject), Draft(change_type=ChangeType.fix))
+    assert judge.cause("fixed(mcp): clear active MCP servers after cleanup (#4586)") == "subject"
+    assert judge.cause(subject) == "subject"
+    assert judge.cause("Cleanup now refreshes the active list, so a cleaned server is never reused.") is None

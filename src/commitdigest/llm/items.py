@@ -162,7 +162,7 @@ class Judge:
         if self._echo(n):
             return "echo"
         if list_item and self.ctx.subject_norm and (
-                _similar(n, self.ctx.subject_norm, _SUBJECT_RATIO)
+                _similar(norm(_PR.sub("", _PREFIX.sub("", text))), self.ctx.subject_norm, _SUBJECT_RATIO)
                 or (self.ctx.language == "zh" and translated_subject(text, self.ctx.subject))):
             return "subject"
         if any(_similar(n, k, _DUP_RATIO) for k in self._kept):
