@@ -195,6 +195,8 @@ def forward(upstream: str):
                 return Reply(status=resp.status, body=resp.read().decode())
         except urllib.error.HTTPError as exc:
             return Reply(status=exc.code, body=exc.read().decode())
+        except OSError:  # the model server stopped under an abandoned request (the module's end)
+            return Reply(drop=True)
 
     return respond
 
