@@ -114,7 +114,8 @@ def make_repo(tmp_path):
     return factory
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
     """The installed CLI as a user runs it: a separate process, real stdout/stderr/exit code."""
     return subprocess.run([sys.executable, "-m", "commitdigest", *args], cwd=cwd, capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=300)
+                          text=True, env={**os.environ, **(env or {})}, timeout=timeout)

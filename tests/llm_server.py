@@ -105,11 +105,19 @@ def rejects_json_schema(then: Callable[[Request], Reply]) -> Callable[[Request],
 
 
 class FakeLLM:
-    """``gets`` maps a GET path (``/v1/models``, ``/props``) to its reply; others are 404."""
+    """``gets`` maps a GET path (``/v1/models``, ``/props``) to its reply; others are 404.
+
+    ``slots`` makes it serve that many completions at a time, like llama.cpp: the others wait in
+    its queue, and one whose client gave up is still answered when its turn comes (nobody
+    notices the client left). ``held`` counts the completions it holds — waiting or being
+    answered — and ``max_held`` the most at once."""
 
     def __init__(self, default: Callable[[Request], Reply] | None = None,
-                 gets: dict[str, Reply] | None = None):
+                 gets: dict[str, Reply] | None = None, slots: int | None = None):
         self.gets = gets or {}
+        self._slots = threading.Semaphore(slots) if slots else None
+        self.held = 0
+        self.max_held = 0
         self.get_paths: list[str] = []
         self.requests: list[Request] = []
         self.default = default or (lambda req: completion(answer()))
@@ -154,15 +162,28 @@ class FakeLLM:
                 except json.JSONDecodeError:
                     body = {"_raw": raw.decode(errors="replace")}
                 req = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
-                reply = fake._next(req)
                 with fake._lock:
-                    fake.in_flight += 1
-                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    fake.held += 1
+                    fake.max_held = max(fake.max_held, fake.held)
                 try:
-                    self._answer(reply)
+                    if fake._slots:
+                        fake._slots.acquire()
+                    try:
+                        reply = fake._next(req)
+                        with fake._lock:
+                            fake.in_flight += 1
+                            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                        try:
+                            self._answer(reply)
+                        finally:
+                            with fake._lock:
+                                fake.in_flight -= 1
+                    finally:
+                        if fake._slots:
+                            fake._slots.release()
                 finally:
                     with fake._lock:
-                        fake.in_flight -= 1
+                        fake.held -= 1
 
             def do_GET(self) -> None:
                 with fake._lock:

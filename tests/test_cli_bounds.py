@@ -68,10 +68,10 @@ def test_a_model_outage_is_one_warning_even_quiet_and_run_exits_7(make_repo, tmp
     assert "connection refused or dropped: 3" in lines[0] and "offline analysis stood in" in lines[0]
     assert (tmp_path / "out" / f"{DAY}.md").is_file()  # the report is still written, offline
     assert "exit" not in lines[0] and "--help" not in lines[0]
-    # report says the same (its exit status stays 0: the files it was asked for are written)
+    # report says the same, and ends with the same status
     r = run_cli("report", "--repo", str(repo.path), "--date", DAY, "--tz", "Asia/Shanghai", "--out",
                 str(tmp_path / "o"), "--analyzer", "llm", "-q", env=env)
-    assert r.returncode == 0 and r.stderr.count("\n") == 1 and "the model failed on 3 of 3 commits" in r.stderr
+    assert r.returncode == 7 and r.stderr.count("\n") == 1 and "the model failed on 3 of 3 commits" in r.stderr
 
 
 def test_a_model_that_fails_on_a_few_commits_is_not_an_outage(make_repo, tmp_path):

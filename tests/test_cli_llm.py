@@ -166,12 +166,15 @@ def test_ctrl_c_during_model_calls_is_one_line_and_no_file(make_repo, tmp_path):
     repo = build(make_repo)
     out = tmp_path / "out"
     slow = completion(answer(paths=["src/app.py"]))
-    slow.delay = 5.0
+    slow.delay = 60.0  # far longer than a busy machine takes to see the request and send the signal
     with FakeLLM(lambda req: slow) as server:
         proc = subprocess.Popen(
             [sys.executable, "-m", "commitdigest", "report", "--repo", str(repo.path), "--date", "2026-01-13",
              "--tz", "Asia/Shanghai", "--out", str(out), "--analyzer", "llm", "--no-cache"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env_for(server)})
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env_for(server)},
+            # A suite started in the background (`pytest &`) has SIGINT ignored, and a child inherits
+            # that: the CLI gets Ctrl-C's default disposition, as in a terminal.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while not server.requests and time.monotonic() < deadline:  # the calls are in flight
             time.sleep(0.05)

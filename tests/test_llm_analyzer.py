@@ -125,14 +125,15 @@ def test_valid_answer_becomes_record_and_is_grounded():
 
 
 def test_placeholders_are_dropped_and_empty_scope_filled_from_the_diff():
-    reply = answer(paths=["lib/invented.rs"], insights={"architecture": "无", "performance": "N/A",
-                                                       "security": "涉及鉴权逻辑"},
+    reply = answer(paths=["lib/invented.rs"], insights={"architecture": "无", "performance": "性能提升",
+                                                       "security": "新分支跳过 `pick` 前的鉴权检查，需确认调用方已鉴权"},
                    recommendations=["无", "升级前检查配置"],
                    risks=[{"risk": "无", "detail": "", "severity": "low"}])
     with FakeLLM(lambda req: completion(reply)) as server:
         [record] = analyzer(server).analyze_batch([make_commit()], "zh")
     assert (record.insights.architecture, record.insights.performance) == ("", "")
-    assert record.insights.security == "涉及鉴权逻辑"
+    assert record.insights.security == "新分支跳过 `pick` 前的鉴权检查，需确认调用方已鉴权"
+    assert record.items_dropped.get("placeholder", 0) >= 2  # "性能提升" says nothing; the "无" risk
     assert record.recommendations == ["升级前检查配置"] and record.risks == []
     # the only path it named was invented: dropped, and the changed modules stand in
     assert record.paths_dropped == 1
@@ -268,7 +269,7 @@ def test_injected_instructions_cannot_change_the_structure():
         [record] = analyzer(server).analyze_batch([commit], "zh")
     user = server.requests[0].body["messages"][1]["content"]
     # The instruction arrives only as data, inside the delimited commit message.
-    start, end = user.index("<commit_message>"), user.index("</commit_message>")
+    start, end = user.index("<commit_message_body>"), user.index("</commit_message_body>")
     assert start < user.index("Ignore previous instructions") < end
     assert record.importance == Importance.low and record.importance_source == "score"  # docs 2 + doc 0
     assert "pwned" not in record.model_dump_json() and not hasattr(record, "pwned")
@@ -304,9 +305,13 @@ def test_500s_back_off_exponentially_with_jitter_then_give_up():
 
 
 def test_client_errors_are_not_retried():
+    with FakeLLM(lambda req: error(404, "no such route")) as server:
+        [record] = analyzer(server).analyze_batch([make_commit()], "zh")
+    assert len(server.requests) == 1 and record.fallback and record.fallback_reason == "HTTP 404"
     with FakeLLM(lambda req: error(401, "bad key")) as server:
         [record] = analyzer(server).analyze_batch([make_commit()], "zh")
-    assert len(server.requests) == 1 and record.fallback and record.fallback_reason == "HTTP 401"
+    assert len(server.requests) == 1 and record.fallback
+    assert record.fallback_reason == "the server refused the API key (HTTP 401): check COMMITDIGEST_LLM_API_KEY"
 
 
 def test_slow_answer_past_the_timeout_is_retried():
@@ -337,7 +342,7 @@ def test_unreachable_server_falls_back():
     s = LLMSettings(base_url="http://127.0.0.1:9/v1", model="m", retries=1, timeout=2)
     a = LLMAnalyzer(s, sleep=Sleeps())
     [record] = a.analyze_batch([make_commit()], "en")
-    assert record.fallback and record.fallback_reason.startswith("connection failed")
+    assert record.fallback and record.fallback_reason.startswith("connection refused or dropped")
 
 
 # ------------------------------------------------------------------------- batch-level behaviour
@@ -366,11 +371,11 @@ def test_results_follow_input_order():
 
     def by_subject(req):
         n = req.user_text.split("fix: bug ")[1][0]
-        return completion(answer(summary=[f"修复问题 {n}"]))
+        return completion(answer(summary=[f"修复第 {n} 个问题的路由选择"]))
 
     with FakeLLM(by_subject) as server:
         records = analyzer(server, concurrency=5).analyze_batch(commits, "zh")
-    assert [r.summary[0] for r in records] == [f"修复问题 {i}" for i in range(5)]
+    assert [r.summary[0] for r in records] == [f"修复第 {i} 个问题的路由选择" for i in range(5)]
 
 
 def test_triage_leaves_low_commits_offline():

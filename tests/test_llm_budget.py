@@ -38,8 +38,9 @@ def test_estimate_over_counts_ascii_and_counts_cjk():
 
 def test_skipped_kinds_are_listed_not_shown():
     c = commit(fc("package-lock.json"), fc("vendor/lib/x.go"), fc("web/app.min.js"),
-               fc("api/v1/types.pb.go"), fc("logo.png", "", binary=True), fc("src/main.py"))
-    sel = budget.select(c, 10_000, 2_000)
+               fc("api/v1/types.pb.go"), fc("logo.png", "", binary=True), fc("src/main.py", patch("src/main.py", lines=60)))
+    # Room for the source file only: lockfiles and generated files are listed, not shown.
+    sel = budget.select(c, 1_000, 2_000)
     notes = {v.change.path: v.note for v in sel.files}
     assert notes == {"package-lock.json": "lockfile", "vendor/lib/x.go": "vendored", "web/app.min.js": "minified",
                      "api/v1/types.pb.go": "generated", "logo.png": "binary", "src/main.py": ""}
@@ -48,6 +49,16 @@ def test_skipped_kinds_are_listed_not_shown():
     assert "M +3 -0 package-lock.json [diff lockfile]" in lines
     # Rule-skipped files are not a gap in coverage: name and +/- are all they have to say.
     assert sel.coverage.files_analyzed == 6 and not sel.coverage.truncated
+    assert sel.coverage.lines_analyzed == sel.coverage.lines_total == 60
+
+
+def test_lockfile_and_generated_changed_lines_come_last_when_there_is_room():
+    c = commit(fc("package-lock.json"), fc("vendor/lib/x.go"), fc("web/app.min.js"),
+               fc("api/v1/types.pb.go"), fc("logo.png", "", binary=True), fc("src/main.py"))
+    sel = budget.select(c, 10_000, 2_000)
+    # source first; a lock's and a generated file's changed lines after it; never vendored or minified
+    assert [v.change.path for v in sel.shown] == ["src/main.py", "api/v1/types.pb.go", "package-lock.json"]
+    assert sel.coverage.lines_analyzed == sel.coverage.lines_total == 9
 
 
 def test_source_before_tests_before_docs():
@@ -66,8 +77,9 @@ def test_big_file_clipped_at_hunk_boundary():
     body = view.shown.split("\n")
     assert body[-1].startswith("… [clipped:") and "of 40 hunks shown" in body[-1]
     kept = "\n".join(body[:-1])
-    assert big.startswith(kept)  # a prefix of the patch …
-    assert big[len(kept):].startswith("\n@@")  # … that ends right before a hunk
+    plain = big.split("\n", 2)[2]  # the path lines are not repeated under the file's own heading
+    assert plain.startswith(kept)  # a prefix of the patch …
+    assert plain[len(kept):].startswith("\n@@")  # … that ends right before a hunk
     assert sel.coverage.truncated and sel.coverage.files_analyzed == 0
     assert 0 < sel.coverage.lines_analyzed < sel.coverage.lines_total == 400
 

@@ -183,13 +183,14 @@ def test_an_english_item_in_a_chinese_answer_is_dropped_alone(make_repo, tmp_pat
     assert len(server.requests) == 2  # no repair was needed: one call per commit
 
 
-def test_unbalanced_backtick_cannot_swallow_the_line(make_repo, tmp_path):
-    cut = "新增 `decode_reuse` 参数，默认值为 `"  # an answer cut off mid-span
+def test_a_point_cut_off_mid_span_is_never_shown(make_repo, tmp_path):
+    cut = "新增 `decode_reuse` 参数，默认值为 `"  # an answer cut off mid-span: no whole sentence in it
     repo = build_repo(make_repo)
-    with FakeLLM(for_tier(dict(STRONG, summary=[cut]))) as server:
+    with FakeLLM(for_tier(dict(STRONG, summary=[cut, STRONG["summary"][0]]))) as server:
         report = report_of(repo, tmp_path, server)
-    assert by_subject(report, "feat:").analysis.summary == [cut]
-    assert "- 新增 `decode_reuse` 参数，默认值为 \\`\n" in render_markdown(report)
+    a = by_subject(report, "feat:").analysis
+    assert a.summary == [STRONG["summary"][0]] and a.items_dropped.get("cut") == 1
+    assert "默认值为" not in render_markdown(report)
 
 
 @pytest.mark.parametrize(("text", "shown"), [

@@ -86,15 +86,18 @@ def terminal_json(value: object) -> str:
     return as_json(value)
 
 
-def _warn_model_trouble(reports) -> bool:
+def _warn_model_trouble(reports, partial: bool = False) -> None:
     """One line on stderr, -q or not, when the model failed on most commits: an outage
-    otherwise hides behind reports that look normal. True when it warned."""
-    from commitdigest.job import model_trouble
+    otherwise hides behind reports that look normal. Then exits with ``job.exit_status`` when it
+    is not 0 (the one decision ``report`` and ``run`` share)."""
+    from commitdigest.job import exit_status, model_trouble
 
     message = model_trouble(reports)
     if message:
         click.echo(terminal_safe(f"commitdigest: warning: {message}"), err=True)
-    return message is not None
+    code = exit_status(reports, partial)
+    if code:
+        sys.exit(code)
 
 
 def _progress(quiet: bool) -> Progress | None:
@@ -271,9 +274,9 @@ def report(repos, branch, names, web_urls, date_, since, until, allow_future, tz
             for path in written:
                 click.echo(str(path))
         _warn(f"{name}: {error}" for name, error in failed)
-        _warn_model_trouble([result])
-    if failed:  # a repository of the config could not be read: its section says why, the rest is written
-        sys.exit(EXIT_PARTIAL)
+    # a repository of the config could not be read (its section says why, the rest is written),
+    # or the model failed on most commits: exit 7, the one decision `run` makes too
+    _warn_model_trouble([result], bool(failed))
 
 
 @_command()
@@ -305,16 +308,13 @@ def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, explain,
     """
 
     from commitdigest import context, pipeline
-    from commitdigest.git import log as gitlog
-    from commitdigest.git.repo import resolve_rev
 
     flags = context.Flags(config=config_path, repos=(repo,), tz=tz, lang=lang, no_cache=no_cache, cache_dir=cache_dir,
                           llm=llm_kwargs)
     with context.opened(flags) as ctx:
         [source] = ctx.open()
         assert source.repo is not None
-        commits = gitlog.read_commits(source.repo, [resolve_rev(source.repo, rev, ctx.git_timeout)],
-                                      timeout=ctx.git_timeout)
+        commits = pipeline.read_named(source.repo, rev, ctx.git_timeout)
         if explain:
             _explain(commits[0], ctx.analyzer.scoring, ctx.language, fmt)
             return
@@ -322,6 +322,8 @@ def analyze(rev, repo, lang, tz, fmt, no_cache, cache_dir, show_prompt, explain,
             preview = getattr(ctx.analyzer, "request_preview", None)
             if preview is None:
                 raise InputError("--show-prompt needs an LLM analyzer: add --analyzer llm and its settings")
+            # the request a report would send: with the commit's semantic facts, as its fact sheet
+            pipeline.attach_semantic(commits, source.repo, ctx.store, ctx.git_timeout)
             click.echo(terminal_json(preview(commits[0], ctx.language)))
             return
         day = commits[0].committer_time.astimezone(ctx.zone.tz).date()
@@ -468,9 +470,7 @@ def run(config_path, date_, since, until, backfill, force, allow_future, tz, for
     _warn(f"{name}: {error}" for name, error in result.repo_errors.items())
     _warn(result.rollup_errors)
     _warn(f"notification {error}" for error in result.delivery_errors)
-    model_failed = _warn_model_trouble([r for _, r in result.reports])
-    if result.partial or model_failed:
-        sys.exit(EXIT_PARTIAL)
+    _warn_model_trouble([r for _, r in result.reports], result.partial)
 
 
 @_command()

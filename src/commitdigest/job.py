@@ -36,7 +36,7 @@ from filelock import FileLock, Timeout
 
 from commitdigest import pipeline
 from commitdigest.config import Config
-from commitdigest.errors import CommitdigestError, InputError, LockedError, OutputError
+from commitdigest.errors import EXIT_PARTIAL, CommitdigestError, InputError, LockedError, OutputError
 from commitdigest.layout import Layout, Unit, repo_folders
 from commitdigest.models import Report
 from commitdigest.outputs import formats as formats_mod
@@ -342,7 +342,8 @@ def is_quiet(report: Report) -> bool:
 
 
 # What a fallback reason says went wrong, in the words of the warning (first match wins).
-_TROUBLE = (("connection", "connection refused or dropped"), ("timed out", "timeouts"),
+_TROUBLE = (("API key", "API key missing or refused"), ("host unknown", "unknown host"),
+            ("connection", "connection refused or dropped"), ("timed out", "timeouts"),
             ("deadline", "timeouts"), ("answer", "invalid answers"), ("HTTP", "HTTP errors"))
 
 
@@ -354,6 +355,7 @@ def model_trouble(reports: Sequence[Report]) -> str | None:
 
     asked = failed = 0
     causes: Counter[str] = Counter()
+    said: dict[str, str] = {}  # cause → the first reason given for it
     for report in reports:
         commits = [c for section in report.repos for c in section.commits]
         asked += len(commits) - report.usage.cache_hits  # cached analyses did not ask the model
@@ -361,12 +363,24 @@ def model_trouble(reports: Sequence[Report]) -> str | None:
             if c.analysis.fallback:
                 failed += 1
                 reason = c.analysis.fallback_reason
-                causes[next((label for word, label in _TROUBLE if word in reason), "other errors")] += 1
+                label = next((label for word, label in _TROUBLE if word in reason), "other errors")
+                causes[label] += 1
+                said.setdefault(label, reason)
     if not failed or failed * 2 <= asked:
         return None
     named = ", ".join(f"{label}: {n}" for label, n in causes.most_common())
+    # The key and the host are the user's to fix, and the reason says how (the variable to set,
+    # the host that does not resolve): it is given as it stands.
+    fix = next((said[label] for label in ("API key missing or refused", "unknown host") if label in said), None)
+    check = f"{fix[0].upper()}{fix[1:]}" if fix else "Check the model server"
     return (f"the model failed on {failed} of {asked} commits ({named}); the offline analysis stood in. "
-            "Check the model server; the next run retries those commits")
+            f"{check}; the next run retries those commits")
+
+
+def exit_status(reports: Sequence[Report], partial: bool = False) -> int:
+    """The exit status ``report`` and ``run`` end with: 7 when a repository or a delivery failed
+    (``partial``) or the model failed on more than half the commits it was asked about, else 0."""
+    return EXIT_PARTIAL if partial or model_trouble(reports) else 0
 
 
 # ------------------------------------------------------------------------- announcements

@@ -605,16 +605,19 @@ def write_site(out_dir: Path, formats: Sequence[str], language: str, base_url: s
 
 
 def read_one(path: str, rev: str, branch: str | None = None) -> Commit:
-    """One commit's facts, read as a report reads them."""
-    return _read_named(open_source(path, branch=branch), rev)[0]
+    """One commit's facts, read as a report reads them: its semantic facts too (uncached)."""
+    repo = open_source(path, branch=branch)
+    commits = read_named(repo, rev)
+    attach_semantic(commits, repo, None)
+    return commits[0]
 
 
-def _read_named(repo: Repo, rev: str) -> list[Commit]:
+def read_named(repo: Repo, rev: str, timeout: float = 300.0) -> list[Commit]:
     """The commit ``rev`` names, its file versions fetched first in one request when the
     repository is one of the tool's lean mirrors."""
-    sha = resolve_rev(repo, rev)
-    prefetch_commits(repo.path, [sha])
-    return gitlog.read_commits(repo, [sha])
+    sha = resolve_rev(repo, rev, timeout)
+    prefetch_commits(repo.path, [sha], timeout)
+    return gitlog.read_commits(repo, [sha], timeout=timeout)
 
 
 def analyze_one(
@@ -631,7 +634,7 @@ def analyze_one(
     """One commit's facts and analysis, as the report of its day shows it: the core's report of
     that day with the commit as its only content."""
     repo = open_source(path, branch=branch, cache_dir=cache_dir)
-    commits = _read_named(repo, rev)
+    commits = read_named(repo, rev)
     day = commits[0].committer_time.astimezone(zone.tz).date()
     source = Tracked(name=repo.name, repo=repo, commits=commits)
     with opened_store(use_cache, cache_dir) as store:

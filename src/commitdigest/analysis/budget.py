@@ -1,15 +1,21 @@
 """What of a commit's diff a model is shown, within a prompt-token budget.
 
-The rules follow what works in PR-Agent's diff processing, made into pure functions:
+The changed lines are what the model must see; the unchanged context around them only helps it
+read them. So the budget is spent by value, as pure functions:
 
-- files whose diff says nothing a reviewer needs (lockfiles, generated, vendored, minified,
-  binary, submodules) are listed by name with their +/- but their diff is never shown;
-- source files come first, then tests, then docs and config;
-- a file too big for what is left first loses the unchanged context around its changes (one
-  line kept each side), since the changed lines are what the model must see; if it is still too
-  big it is clipped at hunk boundaries (a single huge hunk at a line boundary), never mid-line;
-- everything left out is still named in the file list, so the model knows it exists; past the
-  list's own share of the budget, the rest is summarised by directory.
+- first every changed line (each hunk's header and its ``+``/``-`` lines, a ``…`` where context
+  was left out) of the files worth reading: source, then tests, then docs and config. One file may
+  take half the room while others wait, so a single huge file does not hide every other one; what
+  is left afterwards goes back to the files that were clipped, in the same order. A file still too
+  big is clipped at hunk boundaries (a single huge hunk at a line boundary), never mid-line;
+- then lockfiles and generated files, whose changed lines (a version bumped in a lock) say
+  something only when the rest has been read: each is shown whole or not at all, within a
+  quarter of what is left;
+- then, in ``widen``, the context: one line each side of each change, then the whole hunk as git
+  gave it, file by file in the same order, as far as what the caller has left allows;
+- vendored, minified, binary files and submodules are listed by name with their +/- and never
+  shown, and everything left out is still named in the file list; past the list's own share of
+  the budget, the rest is summarised by directory.
 
 Token counts are estimates (no tokenizer of every model is available offline), chosen to
 over-count: ~3 ASCII characters per token and one token per other character. Measured against
@@ -113,6 +119,8 @@ class FileView:
     shown: str = ""  # the diff text shown (possibly clipped); "" when none
     note: str = ""  # why the diff is absent or partial: a skip reason, OMIT_BUDGET, CLIPPED
     lines_shown: int = 0
+    full: str = ""  # the whole (cleaned) patch, once the file is shown: what ``widen`` grows towards
+    lines_total: int = 0  # changed lines of the file that count for coverage (0: not worth reading)
 
     @property
     def analyzed(self) -> bool:
@@ -141,26 +149,37 @@ def file_line(v: FileView) -> str:
 
 
 def select(commit: Commit, diff_tokens: int, list_tokens: int,
-           clean: Callable[[str, str], str] = lambda _path, text: text) -> Selection:
+           clean: Callable[[str, str], str] = lambda _path, text: text, *, context: bool = True) -> Selection:
     """Choose what of ``commit`` to show: a file list within ``list_tokens`` and diffs within
-    ``diff_tokens``. ``clean(path, text)`` is applied to each patch before it is measured
+    ``diff_tokens`` — every changed line first, then (``context``) the unchanged lines around
+    them with what is left. ``clean(path, text)`` is applied to each patch before it is measured
     (redaction), so what is counted is what is sent."""
-    order = sorted(range(len(commit.files)), key=lambda i: (rank(commit.files[i].path), i))
+    reasons = [skip_reason(f) for f in commit.files]
+    # Files whose diff says little (lockfiles, generated, vendored…) come after all the others.
+    order = sorted(range(len(commit.files)), key=lambda i: (reasons[i] is not None, rank(commit.files[i].path), i))
     views = [FileView(commit.files[i]) for i in order]
     candidates: list[FileView] = []
-    for v in views:
-        reason = skip_reason(v.change)
+    extras: list[FileView] = []  # lockfiles and generated files: their changed lines come last
+    for v, reason in zip(views, (reasons[i] for i in order), strict=True):
         if reason:
             v.note = reason
+            if reason in (SKIP_LOCK, SKIP_GENERATED) and v.change.patch and not v.change.patch_clipped:
+                extras.append(v)
         elif not v.change.patch:
             if v.change.patch_clipped:
                 v.note = OMIT_BUDGET  # the git layer's per-commit memory cap cut it off
+                v.lines_total = v.change.lines
             elif commit.read_error is not None and (v.change.lines or not commit.counts_known):
                 v.note = SKIP_UNREADABLE
+                v.lines_total = v.change.lines
             # else: nothing to show (pure rename, mode change, empty file)
         else:
+            v.lines_total = v.change.lines
             candidates.append(v)
-    _fill(candidates, diff_tokens, clean)
+    left = _fill(candidates, diff_tokens, clean)
+    left = _extras(extras, left, clean)
+    if context:
+        widen(views, left)
     for v in views:
         if v.change.patch_clipped and v.shown and v.note != CLIPPED:
             v.note = CLIPPED
@@ -169,34 +188,118 @@ def select(commit: Commit, diff_tokens: int, list_tokens: int,
                      coverage=_coverage(commit, views))
 
 
-def _fill(candidates: Sequence[FileView], budget: int, clean: Callable[[str, str], str]) -> None:
+def diff_cost(views: Sequence[FileView]) -> int:
+    """Estimated tokens of the diffs shown (one per file for its separator)."""
+    return sum(estimate_tokens(v.shown) + 1 for v in views if v.shown)
+
+
+def widen(views: Sequence[FileView], tokens: int) -> int:
+    """Give the files shown in full (every changed line) their context back within ``tokens``,
+    in prompt order: one line each side of each change, then the whole patch. Returns what is
+    left."""
+    left = tokens
+    for step in (1, None):
+        for v in views:
+            if not v.shown or not v.full or v.note == CLIPPED or v.shown == v.full:
+                continue
+            text = v.full if step is None else condense(v.full, step)
+            extra = estimate_tokens(text) - estimate_tokens(v.shown)
+            if 0 < extra <= left:
+                v.shown = text
+                left -= extra
+                v.note = "" if text == v.full else CONTEXT_TRIMMED
+    return left
+
+
+def _extras(views: Sequence[FileView], tokens: int, clean: Callable[[str, str], str]) -> int:
+    """Lockfiles' and generated files' changed lines, each whole or not at all, within a quarter
+    of ``tokens``; returns what is left of ``tokens``."""
+    room = tokens // 4
+    spent = 0
+    for v in views:
+        if room - spent < _MIN_CLIP:
+            break
+        text = condense(_plain(clean(v.change.path, v.change.patch)), 0)
+        cost = estimate_tokens(text) + 1
+        if cost <= room - spent:
+            v.shown, v.full, v.note = text, text, ""
+            v.lines_shown = v.lines_total = _changed_lines(text)
+            spent += cost
+    return tokens - spent
+
+
+def _fill(candidates: Sequence[FileView], budget: int, clean: Callable[[str, str], str]) -> int:
+    """Every changed line of ``candidates`` (context left out) within ``budget``, rank by rank
+    (source, tests, docs); returns what is left."""
     remaining = budget
-    # One file may take at most half the budget while others wait, so a single huge file does
-    # not hide every other one.
+    for group in _groups(candidates):
+        remaining = _fill_group(group, remaining, clean)
+    return remaining
+
+
+def _groups(views: Sequence[FileView]) -> list[list[FileView]]:
+    groups: dict[int, list[FileView]] = {}
+    for v in views:
+        groups.setdefault(rank(v.change.path), []).append(v)
+    return [groups[k] for k in sorted(groups)]
+
+
+def _fill_group(candidates: Sequence[FileView], budget: int, clean: Callable[[str, str], str]) -> int:
+    """One rank's files within ``budget``. A file may take at most half of it while others of
+    its rank wait, so a single huge file does not hide every other one; the files clipped then
+    get what the others left, in order."""
+    remaining = budget
     cap = budget if len(candidates) <= 1 else max(budget // 2, 1)
+    clipped: list[tuple[FileView, str]] = []
     for v in candidates:
         if min(cap, remaining) < _MIN_CLIP:
             v.note = OMIT_BUDGET  # no room left: skip the work of cleaning and measuring
             continue
-        text = clean(v.change.path, v.change.patch)
+        full = _plain(clean(v.change.path, v.change.patch))
+        text = condense(full, 0)
         cost = estimate_tokens(text) + 1
         room = min(cap, remaining)
         if cost <= room:
-            v.shown, v.lines_shown = text, _changed_lines(text)
+            v.shown, v.full, v.lines_shown = text, full, _changed_lines(text)
+            v.note = "" if text == full else CONTEXT_TRIMMED
             remaining -= cost
             continue
-        text = condense(text)
-        cost = estimate_tokens(text) + 1
-        if cost <= room:
-            v.shown, v.note, v.lines_shown = text, CONTEXT_TRIMMED, _changed_lines(text)
-            remaining -= cost
-            continue
-        clipped = clip(text, room)
-        if clipped:
-            v.shown, v.note, v.lines_shown = clipped, CLIPPED, _changed_lines(clipped)
-            remaining -= estimate_tokens(clipped) + 1
+        piece = clip(text, room)
+        if piece:
+            v.shown, v.note, v.lines_shown = piece, CLIPPED, _changed_lines(piece)
+            remaining -= estimate_tokens(piece) + 1
         else:
             v.note = OMIT_BUDGET
+        clipped.append((v, text))
+    for v, text in clipped:  # second pass: the room the others did not need
+        room = remaining + (estimate_tokens(v.shown) + 1 if v.shown else 0)
+        cost = estimate_tokens(text) + 1
+        if cost <= room:
+            piece, note = text, ""
+        else:
+            piece, note = clip(text, room), CLIPPED
+        if piece and _changed_lines(piece) > v.lines_shown:
+            remaining = room - (estimate_tokens(piece) + 1)
+            v.shown, v.note, v.lines_shown = piece, note, _changed_lines(piece)
+            if not note:
+                v.full = _plain(clean(v.change.path, v.change.patch))
+                v.note = "" if piece == v.full else CONTEXT_TRIMMED
+    return remaining
+
+
+_GIT_HEADER = re.compile(r"^(index [0-9a-f]+\.\.[0-9a-f]+( \d+)?|diff --git .*|(new|deleted) file mode \d+"
+                         r"|--- (a/.*|/dev/null)|\+\+\+ (b/.*|/dev/null))$")
+
+
+def _plain(patch: str) -> str:
+    """``patch`` without the header lines that only address git's objects (``index 1a2b..3c4d``)
+    or repeat what the prompt says above it — the path (``--- a/x``, ``+++ b/x``: the file is
+    named by ``==> x <==``) and the status (``new file mode 100644``: the file list has it). On a
+    small budget those tokens are a changed line, and a small model took "new file mode" for a
+    line of the file."""
+    lines = patch.split("\n")
+    head = next((i for i, line in enumerate(lines) if line.startswith("@@")), len(lines))
+    return "\n".join(line for i, line in enumerate(lines) if i >= head or not _GIT_HEADER.match(line))
 
 
 _MIN_CLIP = 40  # tokens: below this a clipped piece shows too little to be worth its header
@@ -301,11 +404,13 @@ def _listing(views: Sequence[FileView], tokens: int) -> tuple[int, list[tuple[st
 
 
 def _coverage(commit: Commit, views: Sequence[FileView]) -> Coverage:
+    # Lines are the changed lines worth reading (lockfiles and the like only when shown): a
+    # regenerated lockfile beside a 50-line fix does not make the fix look half read.
     return Coverage(
         files_total=len(views),
         files_analyzed=sum(1 for v in views if v.analyzed),
         truncated=any(v.note in (OMIT_BUDGET, CLIPPED) for v in views),  # trimmed context is not a gap
-        lines_total=commit.insertions + commit.deletions,
+        lines_total=sum(v.lines_total for v in views),
         lines_analyzed=sum(v.lines_shown for v in views),
         unreadable=commit.read_error is not None,
     )

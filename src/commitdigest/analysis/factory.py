@@ -129,7 +129,8 @@ def llm_options(f: F) -> F:
                      help="Deadline for all calls of a run; commits not done by then get the offline "
                           "analysis [default 1800]."),
         click.option("--llm-concurrency", type=click.IntRange(1, 256), metavar="N",
-                     help="Calls in flight at once [default 8]."),
+                     help="Calls in flight at once, at most: fewer when the server publishes fewer slots, "
+                          "or while its queue makes calls time out [default 8]."),
         click.option("--llm-temperature", type=click.FloatRange(0, 2), metavar="T", help="Sampling temperature [default 0.2]."),
         click.option("--llm-budget", type=click.IntRange(min=1000), metavar="TOKENS",
                      help="Prompt tokens per commit; the diff is cut to fit [default 12000]."),

@@ -107,6 +107,18 @@ def _verb_type(subject: str) -> ChangeType | None:
     return None
 
 
+def subject_change_type(subject: str) -> ChangeType | None:
+    """The change type the subject states: a revert, or a Conventional-Commit type (``deps`` as
+    a scope makes it a dependency change). None when the subject states none."""
+    if subject.lower().startswith("revert"):
+        return ChangeType.revert
+    m = _PREFIX.match(subject)
+    kind = m and (m.group("type") or m.group("type2")).lower()
+    if not m or not kind or kind not in _TYPES:
+        return None
+    return ChangeType.deps if (m.group("scope") or m.group("scope2") or "").lower() == "deps" else _TYPES[kind]
+
+
 def signals(commit: Commit) -> Signals:
     areas: dict[str, int] = defaultdict(int)
     for f in commit.files:

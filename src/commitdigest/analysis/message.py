@@ -130,3 +130,32 @@ def gist(body: str, items: int = 2, limit: int = 200) -> list[str]:
             if len(out) == items:
                 return out
     return out
+
+
+# Trailers git and forges append: who wrote, signed, reviewed — no word about the change.
+_PROMPT_TRAILER = re.compile(r"^\s*(Co-authored-by|Signed-off-by|Reviewed-by|Acked-by|Tested-by|Reported-by|"
+                             r"Suggested-by|Helped-by|Cc|Change-Id|Reviewed-on|Approved-by|Merged-by|"
+                             r"Co-Authored-By|Signed-Off-By)\s*:.*$|^\s*\(cherry picked from commit [0-9a-f]+\)\s*$",
+                             re.I)
+_SQUASH_ITEM = re.compile(r"^\* \S")
+
+
+def prompt_body(message: str) -> str:
+    """The body of ``message`` (the subject left out) as a model is shown it: trailers
+    (``Co-authored-by``, ``Signed-off-by`` …), the ``---------`` line a squash merge puts before
+    them and the list of squashed commits' subjects removed — what is left says why."""
+    lines = message.split("\n")[1:]
+    kept = [ln for ln in lines if not _PROMPT_TRAILER.match(ln) and not _RULE.match(ln)]
+    paragraphs: list[list[str]] = [[]]
+    for line in kept:
+        if line.strip():
+            paragraphs[-1].append(line.rstrip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    paragraphs = [p for p in paragraphs if p]
+    # A squash merge lists its commits as "* subject" paragraphs, one after another; a body's
+    # own bullet list keeps its items in one paragraph.
+    squashed = [len(p) <= 3 and bool(_SQUASH_ITEM.match(p[0])) for p in paragraphs]
+    if sum(squashed) >= 2:
+        paragraphs = [p for p, s in zip(paragraphs, squashed, strict=True) if not s]
+    return "\n\n".join("\n".join(p) for p in paragraphs)

@@ -28,7 +28,8 @@ from typing import Any
 
 import openai
 
-from commitdigest.llm.settings import LLMSettings, ResponseFormat
+from commitdigest.llm.pacing import Pacer, Ticket
+from commitdigest.llm.settings import KEY_ENV, LLMSettings, ResponseFormat
 from commitdigest.retry import RETRY_AFTER_MAX, backoff, retry_after
 
 log = logging.getLogger("commitdigest.llm")
@@ -48,6 +49,38 @@ class LLMCallError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class KeyRefused(LLMCallError):
+    """HTTP 401/403: no call of the run can succeed until the key is set or replaced."""
+
+    def __init__(self, status: int, key_given: bool):
+        if key_given:
+            why = f"the server refused the API key (HTTP {status}): check {KEY_ENV}"
+        else:
+            why = f"the server needs an API key (HTTP {status}): set {KEY_ENV}"
+        super().__init__(why)
+        self.status = status
+
+
+def connection_reason(exc: BaseException, base_url: str | None) -> str:
+    """What a failed connection means in words: an unknown host (DNS) is not a refused port."""
+    import socket
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        text = str(cause).lower()
+        if isinstance(cause, socket.gaierror) or "name or service not known" in text \
+                or "nodename nor servname" in text or "temporary failure in name resolution" in text \
+                or "no address associated" in text or "name resolution" in text:
+            import urllib.parse
+
+            host = urllib.parse.urlsplit(base_url or "").hostname or "?"
+            return f"host unknown: {host} (DNS lookup failed)"
+        cause = cause.__cause__ or cause.__context__
+    return "connection refused or dropped"
 
 
 class ContextOverflow(LLMCallError):
@@ -141,11 +174,12 @@ class LLMClient:
     """Lives for one asyncio run (the HTTP connection pool is bound to its event loop)."""
 
     def __init__(self, settings: LLMSettings, state: FormatState, meter: Meter,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, pacer: Pacer | None = None):
         self.settings = settings
         self.state = state
         self.meter = meter
         self._sleep = sleep
+        self.pacer = pacer or Pacer(settings.concurrency, adaptive=False, hold=0.0)
         self._sdk = openai.AsyncOpenAI(
             base_url=settings.base_url, api_key=settings.api_key_value(), timeout=settings.timeout,
             max_retries=0, default_headers=settings.headers or None,
@@ -184,10 +218,15 @@ class LLMClient:
 
     async def _with_retries(self, body: dict[str, Any], mode: ResponseFormat) -> Completion:
         attempt = 0
+        queued = 0  # timeouts spent waiting behind other requests: retried without counting
         while True:
             delay: float | None = None
+            ticket = await self.pacer.acquire()
+            outcome = "error"
             try:
-                return await self._once(body, mode)
+                result = await self._once(body, mode)
+                outcome = "ok"
+                return result
             except openai.APIStatusError as exc:
                 overflow = _context_overflow(exc)
                 if overflow is not None:
@@ -195,6 +234,8 @@ class LLMClient:
                 if mode != "prompt" and _rejects_format(exc):
                     raise FormatRejected(mode) from None
                 status = exc.status_code
+                if status in (401, 403):
+                    raise KeyRefused(status, self.settings.api_key is not None) from None
                 if not (status in RETRY_STATUS or status >= 500) or attempt >= self.settings.retries:
                     raise LLMCallError(f"HTTP {status}" + _retry_note(attempt)) from None
                 delay = retry_after(exc.response.headers)
@@ -202,19 +243,32 @@ class LLMClient:
                     raise LLMCallError(f"HTTP {status}, server asked to wait {delay:.0f}s") from None
                 why = f"HTTP {status}"
             except (TimeoutError, openai.APITimeoutError):
+                outcome = "timeout"
+                if self._queued(ticket) and queued < _QUEUE_RETRIES:
+                    queued += 1
+                    log.info("LLM call timed out behind other requests; retrying with fewer in flight "
+                             "(now %d)", self.pacer.limit)
+                    continue
                 if attempt >= self.settings.retries:
                     raise LLMCallError(f"timed out after {self.settings.timeout:g}s" + _retry_note(attempt)) from None
                 why = "timeout"
-            except openai.APIConnectionError:
+            except openai.APIConnectionError as exc:
                 if attempt >= self.settings.retries:
-                    raise LLMCallError("connection failed" + _retry_note(attempt)) from None
+                    raise LLMCallError(connection_reason(exc, self.settings.base_url) + _retry_note(attempt)) from None
                 why = "connection error"
+            finally:
+                await self.pacer.release(ticket, outcome)
             if delay is None:
                 delay = backoff(attempt, base=BACKOFF_BASE, cap=BACKOFF_MAX)  # 50–100 % of the step
             attempt += 1
             self.meter.retries += 1
             log.info("LLM call failed (%s); retry %d of %d in %.2fs", why, attempt, self.settings.retries, delay)
             await self._sleep(delay)
+
+    def _queued(self, ticket: Ticket) -> bool:
+        """A timeout that most likely came from waiting in the server's queue: other requests
+        were held with this one, and the pacer adapts to what the server takes."""
+        return self.pacer.adaptive and ticket.crowded
 
     async def _once(self, body: dict[str, Any], mode: ResponseFormat) -> Completion:
         self.meter.calls += 1
@@ -264,6 +318,8 @@ class LLMClient:
 
 # A chat completion for one commit is a few KB; more is a broken or hostile server.
 MAX_RESPONSE_BYTES = 256 * 1024
+#: timeouts behind other requests one call may have retried for free (the pacer halves each round)
+_QUEUE_RETRIES = 8
 
 
 @dataclass
@@ -272,6 +328,8 @@ class ServerFacts:
 
     models: list[str] = field(default_factory=list)  # ids listed by GET /models
     context: int | None = None  # tokens of context per request, when the server tells
+    slots: int | None = None  # requests it serves at once, when it tells
+    refused: KeyRefused | None = None  # GET /models answered 401/403: the key is missing or wrong
 
 
 # Where servers put the context size: vLLM ``max_model_len``, OpenRouter/LM Studio
@@ -305,9 +363,16 @@ def _props_context(data: Any) -> int | None:
     return None
 
 
+def _count(data: Any, key: str) -> int | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 async def server_facts(settings: LLMSettings, timeout: float = 10.0) -> ServerFacts:
-    """``GET /models`` (OpenAI-compatible) and llama.cpp's ``GET /props``: the models served
-    and the context size. Any failure just leaves a fact unknown; the run goes on without it."""
+    """``GET /models`` (OpenAI-compatible), llama.cpp's ``GET /props`` and Text Generation
+    Inference's ``GET /info``: the models served, the context size, how many requests the server
+    serves at once, and — from the answer to ``/models``, the one cheap request every server
+    has — whether it refuses the key. Any other failure just leaves a fact unknown."""
     import httpx
 
     facts = ServerFacts()
@@ -315,7 +380,10 @@ async def server_facts(settings: LLMSettings, timeout: float = 10.0) -> ServerFa
     headers = {"Authorization": f"Bearer {settings.api_key_value()}", **settings.headers}
     limit = min(timeout, settings.timeout)
     async with httpx.AsyncClient(timeout=limit, headers=headers, follow_redirects=False) as http:
-        listed = await _get_json(http, base + "/models")
+        status, listed = await _get_json(http, base + "/models")
+        if status in (401, 403):
+            facts.refused = KeyRefused(status, settings.api_key is not None)
+            return facts
         entries = listed.get("data") if isinstance(listed, dict) else None
         if isinstance(entries, list):
             facts.models = [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
@@ -323,24 +391,31 @@ async def server_facts(settings: LLMSettings, timeout: float = 10.0) -> ServerFa
             pick = mine or (entries if len(entries) == 1 else [])
             facts.context = _context_of(pick[0]) if pick else None
         root = base.removesuffix("/v1")
-        props = _props_context(await _get_json(http, root + "/props"))
-        if props:
-            facts.context = props  # the running context, where /models may give the trained one
+        _, props = await _get_json(http, root + "/props")
+        context = _props_context(props)
+        if context:
+            facts.context = context  # the running context, where /models may give the trained one
+        facts.slots = _count(props, "total_slots")
+        if facts.slots is None:
+            _, info = await _get_json(http, root + "/info")
+            facts.slots = _count(info, "max_concurrent_requests")
     return facts
 
 
 _MAX_FACTS_BYTES = 1 << 20
 
 
-async def _get_json(http: Any, url: str) -> Any:
+async def _get_json(http: Any, url: str) -> tuple[int | None, Any]:
+    """(the HTTP status, the JSON body when it is one and 200); (None, None) when the request
+    failed."""
     try:
         resp = await http.get(url)
         if resp.status_code != 200 or len(resp.content) > _MAX_FACTS_BYTES:
-            return None
-        return resp.json()
+            return resp.status_code, None
+        return resp.status_code, resp.json()
     except Exception as exc:  # noqa: BLE001 — an unreadable answer is an unknown fact, not an error
         log.debug("GET %s: %s", url, type(exc).__name__)
-        return None
+        return None, None
 
 
 def _retry_note(attempt: int) -> str:

@@ -36,11 +36,22 @@ CAPS = {
 #: The caps a grammar-constrained server (``json_object`` + schema) enforces. Grammars make every
 #: cap exact, and the small models served that way run each string to its cap and each list to
 #: its length: these keep a whole high-tier answer (~1,800 Chinese characters) within about a
-#: thousand completion tokens, so the JSON closes before ``max_tokens`` cuts it.
+#: thousand completion tokens, so the JSON closes before ``max_tokens`` cuts it. English needs
+#: about twice the characters for a sentence (at 160 a third of the English strings of a real
+#: run ended at the cap, mid-word): its caps are wider and its lists no longer.
 COMPACT_CAPS = {
     "summary": 3, "summary_low": 2, "item_chars": 160, "impact_scope": 4, "note_chars": 60,
     "insight_points": 1, "risks": 3, "detail_chars": 120, "recommendations": 3, "conclusion_chars": 120,
 }
+COMPACT_CAPS_EN = {**COMPACT_CAPS, "item_chars": 280, "note_chars": 120, "detail_chars": 220,
+                   "conclusion_chars": 220}
+
+
+def caps_for(language: str, mode: str) -> dict[str, int]:
+    """The caps in force for an answer in ``language`` asked for in ``mode``."""
+    if mode != "json_object":
+        return CAPS
+    return COMPACT_CAPS if language == "zh" else COMPACT_CAPS_EN
 INSIGHT_KEYS = ("architecture", "performance", "security")
 
 # For grammar engines the pattern must be anchored (llama.cpp asserts ^…$), and its free parts
@@ -81,7 +92,7 @@ def answer_model(language: str, depth: str = "high", rate: bool = False, compact
     importance and its reason, for when the model re-rates the commit. The model generates the
     schema; replies are read by ``parse_answer``, not by validating against it. ``compact`` takes
     the caps for grammar-constrained servers."""
-    caps = COMPACT_CAPS if compact else CAPS
+    caps = caps_for(language, "json_object" if compact else "json_schema")
     item, items = _prose(caps["item_chars"]), _prose_list(caps["item_chars"])
     scope = create_model("ScopeItem", __base__=_Closed,
                          path=(str, Field(description="a path from the commit's file list, or a directory of one")),
@@ -203,22 +214,37 @@ def load_json(content: str, finish_reason: str | None) -> Any:
         raise AnswerInvalid("not JSON" + cut, f"it is not valid JSON ({exc.msg} at character {exc.pos}){cut}.") from None
 
 
-def _clip(text: str, cap: int) -> str:
-    """Over-long prose is cut at the last sentence or word end within ``cap``, not dropped:
-    the part that fits is still the model's analysis."""
+#: Where a sentence may end: a full stop of either script, or a Latin one before a space.
+_SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
+_ENDS = ("。", "！", "？", ".", "!", "?")
+
+
+def whole(text: str, cap: int, grammar: bool) -> str | None:
+    """``text`` as whole sentences within ``cap``, or None when no whole sentence is left. A
+    string at the cap a grammar enforces (one short of it: the Chinese pattern's bound) was cut
+    there by the server, not ended by the model, unless it ends a sentence; past ``cap`` it was
+    long; one that ends inside a code span it opened (`` `transcribe``) stopped mid-name. Either
+    way the last sentence that ends before the cut is where it stops: a reader never sees
+    "…the input string is empty, the `p"."""
     text = text.strip()
-    if len(text) <= cap:
+    reached = len(text) >= cap - 1 if grammar else len(text) > cap
+    open_span = text.count("`") % 2 == 1 and not text.endswith(_ENDS)
+    if not open_span and (not reached or (len(text) <= cap and text.endswith(_ENDS))):
         return text
-    head = text[:cap - 1]
-    cut = max(head.rfind(c) for c in "。；;.!?！？")
-    if cut < cap // 2:
-        cut = head.rfind(" ")
-    return (head[:cut + 1] if cut >= cap // 2 else head).rstrip() + "…"
+    head = text[:text.rfind("`")] if open_span else text[:cap]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    if not ends:
+        return None
+    return text[:ends[-1]].rstrip()
 
 
-def parse_answer(data: Any, depth: str, rate: bool) -> Draft:
+def parse_answer(data: Any, depth: str, rate: bool, caps: dict[str, int] | None = None,
+                 grammar: bool = False) -> Draft:
     """Reads ``data`` (a parsed reply). Raises ``AnswerInvalid`` only when what the record
-    cannot do without is missing; everything else is kept raw or counted as ``malformed``."""
+    cannot do without is missing; everything else is kept raw or counted as ``malformed``.
+    ``caps`` are the caps the answer was asked within, ``grammar`` whether the server enforced
+    them: a string cut at its cap is trimmed to its last whole sentence or dropped (``cut``)."""
+    caps = caps or CAPS
     if not isinstance(data, dict):
         raise AnswerInvalid("not a JSON object", "the answer must be one JSON object.")
     allowed_types = ", ".join(t.value for t in ChangeType)
@@ -234,28 +260,31 @@ def parse_answer(data: Any, depth: str, rate: bool) -> Draft:
         except ValueError:
             raise AnswerInvalid("schema violation at importance", "it does not match the schema: importance "
                                 "must be one of high, medium, low.") from None
-        draft.importance_reason = _text(data.get("importance_reason"), CAPS["note_chars"]) or ""
+        draft.importance_reason = _text(data.get("importance_reason"), caps["note_chars"], draft, grammar) or ""
 
-    draft.summary = _texts(data.get("summary"), CAPS["summary_low" if depth == "low" else "summary"],
-                           CAPS["item_chars"], draft)
+    draft.summary = _texts(data.get("summary"), caps["summary_low" if depth == "low" else "summary"],
+                           caps["item_chars"], draft, grammar)
     if depth == "low":
         return draft  # sections a low tier is not asked for are ignored, not counted
-    for item in _list(data.get("impact_scope"), CAPS["impact_scope"], draft):
+    for item in _list(data.get("impact_scope"), caps["impact_scope"], draft):
         if isinstance(item, dict) and isinstance(item.get("path"), str):
-            draft.impact_scope.append((item["path"], _text(item.get("note"), CAPS["note_chars"]) or ""))
+            draft.impact_scope.append((item["path"], _text(item.get("note"), caps["note_chars"], draft, grammar) or ""))
         else:
             draft.drop("malformed")
-    for item in _list(data.get("risks"), CAPS["risks"], draft):
-        risk = _text(item.get("risk"), CAPS["item_chars"]) if isinstance(item, dict) else None
-        if risk is None:
+    for item in _list(data.get("risks"), caps["risks"], draft):
+        if not isinstance(item, dict) or not isinstance(item.get("risk"), str):
             draft.drop("malformed")
+            continue
+        risk = _text(item["risk"], caps["item_chars"], draft, grammar)
+        if not risk:
             continue
         try:
             severity = Importance(str(item.get("severity", "medium")).strip().lower())
         except ValueError:
             severity = Importance.medium
-        draft.risks.append((risk, _text(item.get("detail"), CAPS["detail_chars"]) or "", severity))
-    draft.recommendations = _texts(data.get("recommendations"), CAPS["recommendations"], CAPS["item_chars"], draft)
+        draft.risks.append((risk, _text(item.get("detail"), caps["detail_chars"], draft, grammar) or "", severity))
+    draft.recommendations = _texts(data.get("recommendations"), caps["recommendations"], caps["item_chars"], draft,
+                                   grammar)
     if depth == "high":
         raw = data.get("insights")
         raw = raw if isinstance(raw, dict) else {}
@@ -263,8 +292,8 @@ def parse_answer(data: Any, depth: str, rate: bool) -> Draft:
             value = raw.get(key)
             # One sentence (an older schema, or a model that ignores the list) is one point.
             value = [value] if isinstance(value, str) else value
-            draft.insights[key] = _texts(value, CAPS["insight_points"], CAPS["item_chars"], draft)
-        draft.conclusion = _text(data.get("conclusion"), CAPS["conclusion_chars"]) or ""
+            draft.insights[key] = _texts(value, caps["insight_points"], caps["item_chars"], draft, grammar)
+        draft.conclusion = _text(data.get("conclusion"), caps["conclusion_chars"], draft, grammar) or ""
     return draft
 
 
@@ -278,16 +307,25 @@ def _list(value: Any, cap: int, draft: Draft) -> list[Any]:
     return value[:cap]
 
 
-def _text(value: Any, cap: int) -> str | None:
-    return _clip(value, cap) if isinstance(value, str) else None
+def _text(value: Any, cap: int, draft: Draft, grammar: bool) -> str | None:
+    """The string as whole sentences; "" (counted as ``cut``) when none is left; None when it
+    is not a string."""
+    if not isinstance(value, str):
+        return None
+    text = whole(value, cap, grammar)
+    if text is None:
+        draft.drop("cut")
+        return ""
+    return text
 
 
-def _texts(value: Any, cap: int, chars: int, draft: Draft) -> list[str]:
+def _texts(value: Any, cap: int, chars: int, draft: Draft, grammar: bool) -> list[str]:
     out = []
     for item in _list(value, cap, draft):
-        text = _text(item, chars)
-        if text is None:
+        if not isinstance(item, str):
             draft.drop("malformed")
-        elif text:
+            continue
+        text = _text(item, chars, draft, grammar)
+        if text:
             out.append(text)
     return out

@@ -29,6 +29,8 @@ ResponseFormat = Literal["json_schema", "json_object", "prompt"]
 # and serve as fallbacks so an existing OpenAI setup works unchanged.
 ENV_PREFIX = "COMMITDIGEST_LLM_"
 ENV_FALLBACKS = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY"}
+#: the variable a message names when the server wants a key
+KEY_ENV = ENV_PREFIX + "API_KEY"
 ENV_FIELDS = ("base_url", "model", "api_key", "timeout", "deadline", "concurrency", "temperature",
               "budget", "max_tokens", "retries", "response_format", "headers", "redact")
 

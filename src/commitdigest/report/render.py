@@ -134,11 +134,16 @@ def coverage_line(analysis: CommitAnalysis, read_error: str | None, labels: Repo
     """One line saying what the analysis could not see; empty when it saw everything."""
     cov = analysis.coverage
     parts = []
+    # A model's coverage is counted in changed lines shown (what it could explain); the offline
+    # analyzer reads every patch, and its gaps are whole files.
+    lines = analysis.analyzer.startswith("llm:") and not analysis.fallback and cov.lines_analyzed < cov.lines_total
     if read_error or cov.unreadable:
         parts.append(labels["cov_unreadable"].format(error=read_error or "?"))
+    elif lines:
+        parts.append(labels["cov_lines"].format(shown=cov.lines_analyzed, total=cov.lines_total))
     elif cov.files_analyzed < cov.files_total:
         parts.append(labels["cov_files"].format(analyzed=cov.files_analyzed, total=cov.files_total))
-    if cov.truncated:
+    if cov.truncated and not lines:
         parts.append(labels["cov_truncated"])
     if analysis.fallback:
         parts.append(labels["cov_fallback"].format(reason=analysis.fallback_reason or "?"))

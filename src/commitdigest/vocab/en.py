@@ -60,6 +60,7 @@ REPORT: ReportWords = {
     "coverage": "ℹ️ Analysis coverage: ",
     "first_seen": "⚠️ Dated {date}, after the day it was first seen on the branch: shown on that day, {day}",
     "cov_files": "{analyzed}/{total} files analysed",
+    "cov_lines": "the model saw {shown} of {total} changed lines",
     "cov_truncated": "diff too large, truncated",
     "cov_unreadable": "git could not read some objects ({error}); file list only",
     "cov_fallback": "model analysis failed ({reason}); offline analysis stood in",
@@ -90,6 +91,8 @@ REPORT: ReportWords = {
         "placeholder": "empty placeholder",
         "malformed": "malformed",
         "over_limit": "over the item limit",
+        "fact": "contradicts the code's facts",
+        "cut": "cut at the length limit",
     },
 }
 

@@ -37,6 +37,8 @@ class DropCauseWords(TypedDict):
     placeholder: str
     malformed: str
     over_limit: str
+    fact: str
+    cut: str
 
 
 class ReportWords(TypedDict):
@@ -83,6 +85,7 @@ class ReportWords(TypedDict):
     coverage: str
     first_seen: str
     cov_files: str
+    cov_lines: str
     cov_truncated: str
     cov_unreadable: str
     cov_fallback: str

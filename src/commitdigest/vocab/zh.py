@@ -60,6 +60,7 @@ REPORT: ReportWords = {
     "coverage": "ℹ️ 分析覆盖：",
     "first_seen": "⚠️ 提交日期为 {date}，晚于首次在分支上看到它的那一天：列在那一天（{day}）",
     "cov_files": "已分析 {analyzed}/{total} 个文件",
+    "cov_lines": "模型看到 {shown}/{total} 行改动",
     "cov_truncated": "差异过大，已截断",
     "cov_unreadable": "git 无法读取部分对象（{error}），仅列出文件清单",
     "cov_fallback": "模型分析失败（{reason}），由离线分析代替",
@@ -90,6 +91,8 @@ REPORT: ReportWords = {
         "placeholder": "空占位",
         "malformed": "格式错误",
         "over_limit": "超出条数上限",
+        "fact": "与代码事实相悖",
+        "cut": "被长度上限截断",
     },
 }
 
