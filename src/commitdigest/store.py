@@ -61,7 +61,7 @@ MIGRATIONS: list[str] = [
     # 4: the day a commit dated after the run was first seen on its branch: it is shown on that
     # day, not on its date (2100, or year 10000), whichever report sees it again later
     """
-    CREATE TABLE first_seen (
+    CREATE TABLE IF NOT EXISTS first_seen (
         sha TEXT PRIMARY KEY,
         day TEXT NOT NULL,
         recorded_at TEXT NOT NULL
@@ -69,7 +69,7 @@ MIGRATIONS: list[str] = [
     """,
     # 5: a commit's semantic facts (``semantic``), by the version of the stage that found them
     """
-    CREATE TABLE semantic (
+    CREATE TABLE IF NOT EXISTS semantic (
         sha TEXT NOT NULL,
         engine TEXT NOT NULL,
         facts TEXT NOT NULL,
