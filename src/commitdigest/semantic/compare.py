@@ -118,11 +118,11 @@ class _Side:
     tests: dict[str, list[Definition]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, parsed: Parsed | None, tests_only: bool) -> _Side:
+    def of(cls, parsed: Parsed | None, tests_only: bool, ranges: list[tuple[int, int]] | None = None) -> _Side:
         side = cls(parsed)
         if parsed is None:
             return side
-        for d in parsed.definitions:
+        for d in parsed.find(ranges):
             if d.test:
                 side.tests.setdefault(d.name, []).append(d)
             elif not tests_only and d.kind != "namespace":
@@ -130,11 +130,58 @@ class _Side:
         return side
 
 
+def _ranges(p: Parsed | None, hunks_: list[tuple[int, int, int, int]] | None, side: int) -> list[tuple[int, int]] | None:
+    """The byte ranges one side's hunks cover (their context lines included), or None (all of
+    the blob) when the hunks are not known."""
+    if p is None or hunks_ is None:
+        return None
+    out = []
+    for hunk in hunks_:
+        start, count = hunk[2 * side], hunk[2 * side + 1]
+        first = start if count == 0 else start - 1
+        lo, hi = p.offset(first), p.offset(first + count)
+        out.append((lo, max(hi, lo + 1)))
+    return out
+
+
 def compare(path: str, old_path: str | None, old: Parsed | None, new: Parsed | None, lines: Lines,
             *, test_file: bool, deprecation: re.Pattern[str]) -> FileFacts:
-    """The facts of one changed file. ``old`` / ``new`` are None for an added / deleted file."""
+    """The facts of one changed file. ``old`` / ``new`` are None for an added / deleted file.
+
+    Only the definitions the diff's hunks reach are made and compared (the others are the same
+    text on both sides). A name such a definition has on one side only is looked for in the
+    other side's whole text: should it be there, the file is compared again with every
+    definition (an overload or a property's setter beside an unchanged getter, a definition
+    moved within the file)."""
+    if lines.hunks is not None and old is not None and new is not None:
+        facts = _compare(path, old_path, old, new, lines, test_file=test_file, deprecation=deprecation,
+                         ranges=(_ranges(old, lines.hunks, 0), _ranges(new, lines.hunks, 1)))
+        if not _elsewhere(facts, old, new):
+            return facts
+    return _compare(path, old_path, old, new, lines, test_file=test_file, deprecation=deprecation, ranges=(None, None))
+
+
+def _elsewhere(facts: FileFacts, old: Parsed, new: Parsed) -> bool:
+    """Whether a name said added (removed) is written anywhere in the old (new) blob."""
+    items: list[SymbolChange | TestChange] = [*facts.symbols, *facts.tests]
+    for item in items:
+        change = item.change
+        if change not in ("added", "removed", "renamed"):
+            continue
+        other = old if change in ("added", "renamed") else new
+        names = [item.name] + ([item.old_name] if isinstance(item, SymbolChange) and item.old_name else [])
+        for name in names:
+            bare = re.split(r"\.|::", name)[-1].encode("utf-8", "replace")
+            if bare and bare in other.source:
+                return True
+    return False
+
+
+def _compare(path: str, old_path: str | None, old: Parsed | None, new: Parsed | None, lines: Lines,
+             *, test_file: bool, deprecation: re.Pattern[str],
+             ranges: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None]) -> FileFacts:
     facts = FileFacts(partial=bool((old and old.errors) or (new and new.errors)))
-    before, after = _Side.of(old, test_file), _Side.of(new, test_file)
+    before, after = _Side.of(old, test_file, ranges[0]), _Side.of(new, test_file, ranges[1])
     moved = old_path if old_path and old_path != path else None
     added: list[str] = []
     removed: list[str] = []
@@ -285,7 +332,7 @@ def _tokens(p: Parsed, defs: list[Definition], lo: int = -1, hi: int = 1 << 62) 
     indented = spec.indented
     for d in defs:
         # nested definitions, by node: each is its outer node and the attributes above it
-        skip = {n.id for c in d.children for n in _roots(p, p.definitions[c])}
+        skip = {n.id for c in d.children for n in _roots(p, c)}
         stack: list[Node | None] = list(reversed(_roots(p, d)))
         while stack:
             n = stack.pop()
@@ -369,8 +416,8 @@ def _equal(old: Parsed, olds: list[Definition], new: Parsed, news: list[Definiti
     count: a method's change is not its class's."""
     if len(olds) != len(news):
         return False
-    skip_a = {n.id for d in olds for c in d.children for n in _roots(old, old.definitions[c])}
-    skip_b = {n.id for d in news for c in d.children for n in _roots(new, new.definitions[c])}
+    skip_a = {n.id for d in olds for c in d.children for n in _roots(old, c)}
+    skip_b = {n.id for d in news for c in d.children for n in _roots(new, c)}
     for d_a, d_b in zip(olds, news, strict=True):
         roots_a, roots_b = _roots(old, d_a), _roots(new, d_b)
         roots_a = [r for r in roots_a if r.type not in old.spec.comments]

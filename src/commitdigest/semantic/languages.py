@@ -69,6 +69,12 @@ class Spec:
     def behaviour_query(self) -> tree_sitter.Query:
         return _query(self.module, self.function, f"{self.behaviour}-behaviour")
 
+    @property
+    def around_query(self) -> tree_sitter.Query:
+        """What belongs to a definition from outside its own node: wrappers (decorators,
+        ``export``, ``template<…>``), attributes and comments above it."""
+        return _around(self.module, self.function, tuple(sorted(self.wrappers | self.leading | self.comments)))
+
 
 _STRINGS_ECMA = frozenset({"string", "template_string"})
 _ECMA = dict(
@@ -178,6 +184,13 @@ def _query(module: str, function: str, name: str) -> tree_sitter.Query:
 
     text = resources.files("commitdigest.semantic").joinpath("queries", f"{name}.scm").read_text("utf-8")
     return tree_sitter.Query(_language(module, function), text)
+
+
+@cache
+def _around(module: str, function: str, types: tuple[str, ...]) -> tree_sitter.Query:
+    import tree_sitter
+
+    return tree_sitter.Query(_language(module, function), "[" + " ".join(f"({t})" for t in types) + "] @around")
 
 
 @cache

@@ -46,8 +46,8 @@ class Definition:
         self.kind = kind
         self.node = node  # the captured node, without wrappers
         self.end = end  # end of the definition with its wrappers
-        self.parent: int | None = None  # index of the enclosing definition
-        self.children: list[int] = []
+        self.parent: Definition | None = None  # the enclosing definition
+        self.children: list[Definition] = []
         self._parsed = parsed
         self._scopes = scopes
         self._bare = bare
@@ -111,13 +111,27 @@ class Parsed:
     spec: Spec
     source: bytes
     tree: Tree
-    definitions: list[Definition]
     #: byte ranges git's text holds that the grammar could not read
     errors: list[tuple[int, int]]
     #: each source line's start offset, for line ↔ byte arithmetic
     line_starts: list[int]
+    test_file: bool = False
     #: enclosing scope names by parent node id (``_scopes``)
     scopes: dict[int, list[str]] = field(default_factory=dict)
+    _all: list[Definition] | None = None
+
+    @property
+    def definitions(self) -> list[Definition]:
+        """Every definition of the blob (found once, on first use)."""
+        if self._all is None:
+            self._all = _definitions(self, None)
+        return self._all
+
+    def find(self, ranges: list[tuple[int, int]] | None) -> list[Definition]:
+        """The definitions that reach into any of ``ranges`` (byte ranges), their enclosing ones
+        included; all of them with ``None``. A diff's hunks name the ranges: a definition none of
+        them reaches is the same text on both sides, and is never even made."""
+        return self.definitions if ranges is None or self._all is not None else _definitions(self, ranges)
 
     def line_of(self, offset: int) -> int:
         """0-based line of a byte offset."""
@@ -179,9 +193,7 @@ def parse(spec: Spec, source: bytes, deadline: float | None = None,
         raise
     root = tree.root_node
     errors = _error_ranges(root) if root.has_error else []
-    parsed = Parsed(spec=spec, source=source, tree=tree, definitions=[], errors=errors, line_starts=starts)
-    parsed.definitions = _definitions(parsed, test_file)
-    return parsed
+    return Parsed(spec=spec, source=source, tree=tree, errors=errors, line_starts=starts, test_file=test_file)
 
 
 def _edits(base: Parsed, source: bytes, new_starts: list[int], hunks: list[Hunk]) -> list[dict]:
@@ -229,14 +241,53 @@ _CONTAINERS = frozenset({"class_definition", "impl_item", "trait_item", "mod_ite
 _NESTED_TESTS = frozenset({"typescript", "tsx", "javascript"})
 
 
-def _definitions(p: Parsed, test_file: bool = False) -> list[Definition]:
-    from tree_sitter import QueryCursor
+def _definitions(p: Parsed, ranges: list[tuple[int, int]] | None) -> list[Definition]:
 
     spec = p.spec
     seen: dict[int, tuple[int, Node, str, Node | None]] = {}  # node id → (pattern, node, kind, name node)
-    todo: list[tuple[Node, int]] = [(p.tree.root_node, spec.top_depth)]
-    if test_file and spec.name in _NESTED_TESTS:
-        todo = [(p.tree.root_node, 64)]
+    for window in _widened(p, ranges) if ranges is not None else [None]:
+        todo: list[tuple[Node, int]] = [(p.tree.root_node, spec.top_depth)]
+        if p.test_file and spec.name in _NESTED_TESTS:
+            todo = [(p.tree.root_node, 64)]
+        _search(spec, todo, window, seen)
+    found_defs: list[Definition] = []
+    for _, node, kind, name_node in sorted(seen.values(), key=lambda v: (v[1].start_byte, -v[1].end_byte)):
+        if name_node is None:
+            continue
+        made = _definition(p, node, kind, name_node)
+        if made is not None:
+            found_defs.append(made)
+    return _nest(found_defs)
+
+
+def _widened(p: Parsed, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each range grown to the definitions its lines belong to from outside them: a decorator,
+    an ``export``, an attribute or a comment above a definition reaches the definition."""
+    from tree_sitter import QueryCursor
+
+    out = []
+    for lo, hi in ranges:
+        cursor = QueryCursor(p.spec.around_query)
+        cursor.set_byte_range(lo, hi)
+        for nodes in cursor.captures(p.tree.root_node).values():
+            for node in nodes:
+                lo, hi = min(lo, node.start_byte), max(hi, node.end_byte)
+                if node.type in p.spec.leading or node.type in p.spec.comments:
+                    after = node.next_named_sibling
+                    while after is not None and (after.type in p.spec.leading or after.type in p.spec.comments):
+                        after = after.next_named_sibling
+                    if after is not None:
+                        hi = max(hi, min(after.end_byte, after.start_byte + 1))
+        out.append((lo, hi))
+    return out
+
+
+def _search(spec: Spec, todo: list[tuple[Node, int]], window: tuple[int, int] | None,
+            seen: dict[int, tuple[int, Node, str, Node | None]]) -> None:
+    """The definitions query from the root, then again inside each container it finds, each
+    time no deeper than the language's depth and, with a ``window``, only where it reaches."""
+    from tree_sitter import QueryCursor
+
     searched: set[int] = set()
     while todo:
         node, depth = todo.pop()
@@ -245,6 +296,8 @@ def _definitions(p: Parsed, test_file: bool = False) -> list[Definition]:
         searched.add(node.id)
         cursor = QueryCursor(spec.definitions)
         cursor.set_max_start_depth(depth)
+        if window is not None:
+            cursor.set_byte_range(*window)
         for pattern, captures in cursor.matches(node):
             if "scope" in captures:
                 todo.append((captures["scope"][0], spec.member_depth))
@@ -255,19 +308,11 @@ def _definitions(p: Parsed, test_file: bool = False) -> list[Definition]:
             found = captures[kinds[0]][0]
             name = captures.get("name") or captures.get("declarator")
             key = found.id
+            if found.type in _CONTAINERS and found.id != node.id:
+                todo.append((found, spec.member_depth))  # searched again in each window
             if key in seen and seen[key][0] <= pattern:
                 continue  # the first pattern that matched a node is the most specific one
             seen[key] = (pattern, found, kinds[0].split(".", 1)[1], name[0] if name else None)
-            if found.type in _CONTAINERS and found.id != node.id:
-                todo.append((found, spec.member_depth))
-    found_defs: list[Definition] = []
-    for _, node, kind, name_node in sorted(seen.values(), key=lambda v: (v[1].start_byte, -v[1].end_byte)):
-        if name_node is None:
-            continue
-        made = _definition(p, node, kind, name_node)
-        if made is not None:
-            found_defs.append(made)
-    return _nest(found_defs)
 
 
 def _definition(p: Parsed, node: Node, kind: str, name_node: Node) -> Definition | None:
@@ -302,17 +347,17 @@ def _definition(p: Parsed, node: Node, kind: str, name_node: Node) -> Definition
 def _nest(defs: list[Definition]) -> list[Definition]:
     """Parents and children by containment; definitions inside a function are part of it."""
     out: list[Definition] = []
-    stack: list[int] = []
+    stack: list[Definition] = []
     for d in defs:
         start = d.node.start_byte
-        while stack and not (out[stack[-1]].node.start_byte <= start and d.end <= out[stack[-1]].end):
+        while stack and not (stack[-1].node.start_byte <= start and d.end <= stack[-1].end):
             stack.pop()
-        if stack and (out[stack[-1]].kind in _FUNCTIONS or out[stack[-1]].kind in ("test", "constant")):
+        if stack and (stack[-1].kind in _FUNCTIONS or stack[-1].kind in ("test", "constant")):
             continue  # a closure, a local class or a test's own helper: part of what holds it
         if stack:
             d.parent = stack[-1]
-            out[stack[-1]].children.append(len(out))
-        stack.append(len(out))
+            stack[-1].children.append(d)
+        stack.append(d)
         out.append(d)
     return out
 
