@@ -135,13 +135,21 @@ def _ranges(p: Parsed | None, hunks_: list[tuple[int, int, int, int]] | None, si
     the blob) when the hunks are not known."""
     if p is None or hunks_ is None:
         return None
-    out = []
+    out: list[tuple[int, int]] = []
     for hunk in hunks_:
         start, count = hunk[2 * side], hunk[2 * side + 1]
         first = start if count == 0 else start - 1
         lo, hi = p.offset(first), p.offset(first + count)
-        out.append((lo, max(hi, lo + 1)))
+        hi = max(hi, lo + 1)
+        if out and lo - out[-1][1] < _NEAR:
+            out[-1] = (out[-1][0], max(hi, out[-1][1]))  # one search for hunks close together
+        else:
+            out.append((lo, hi))
     return out
+
+
+#: hunks closer than this (bytes) are searched as one range
+_NEAR = 4096
 
 
 def compare(path: str, old_path: str | None, old: Parsed | None, new: Parsed | None, lines: Lines,
