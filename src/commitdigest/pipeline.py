@@ -109,32 +109,36 @@ def analyze_commits(
                                    scoring=scoring) if todo else []
     by_sha = dict(cached)
     for commit, analysis in zip(todo, fresh, strict=True):
-        # The reader's code (``uses``) is a fact every analyzer's record states first.
-        by_sha[commit.sha] = with_uses(ground(analysis, commit), commit, language)
+        by_sha[commit.sha] = ground(analysis, commit)
     if store:
         # A stand-in for a failed model call is not the model's answer: retry it next run.
         store.put_many((keys[c.sha], fingerprint, by_sha[c.sha]) for c in todo if not by_sha[c.sha].fallback)
     release_patches(commits)
-    return [by_sha[c.sha] for c in commits], len(commits) - len(todo)
+    # The reader's code (``uses``) is a fact every analyzer's record states first; written from
+    # the facts each time, never cached, so it always says what this run found.
+    return [with_uses(by_sha[c.sha], c, language) for c in commits], len(commits) - len(todo)
 
 
 # Analyzers whose answer depends on ``Commit.pull_request``: the offline summary takes its gist,
 # the LLM prompt shows it. Their analyses of a commit are keyed by its PR too.
 PR_AWARE_ANALYZERS = frozenset({"heuristic", "llm"})  # by kind: "llm:<model>" is "llm"
+# Analyzers whose answer depends on ``Commit.uses``: the model is told the reader's lines.
+USES_AWARE_ANALYZERS = frozenset({"llm"})
 
 
 def cache_key(commit: Commit, analyzer: Analyzer | None = None) -> str:
     """The analysis cache key: the sha, and a hash of the pull request when the hosting API gave
     one to an analyzer that reads it, since its description changes what that analyzer says.
     Otherwise the sha alone, as it always was: a new token costs no model call. A commit that
-    touches the reader's code (``uses``) is keyed by those uses too: every analysis states them."""
+    touches the reader's code (``uses``) is keyed by those uses too for an analyzer that is told
+    them."""
     import hashlib
 
     key = commit.sha
-    if commit.pull_request is not None and (analyzer is None
-                                            or analyzer.name.split(":", 1)[0] in PR_AWARE_ANALYZERS):
+    kind = analyzer.name.split(":", 1)[0] if analyzer is not None else None
+    if commit.pull_request is not None and (kind is None or kind in PR_AWARE_ANALYZERS):
         key += f":pr{hashlib.sha256(commit.pull_request.model_dump_json().encode()).hexdigest()[:16]}"
-    if commit.uses:
+    if commit.uses and (kind is None or kind in USES_AWARE_ANALYZERS):
         key += ":u" + hashlib.sha256("\n".join(u.model_dump_json() for u in commit.uses).encode()).hexdigest()[:16]
     return key
 

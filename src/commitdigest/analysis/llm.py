@@ -275,7 +275,7 @@ class LLMAnalyzer:
         user = final.text(user)
         redactions = redactor.count + files.count(selection) + final.count
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        grounds = "\n".join([facts.subject, facts.message, sheet, *(f.path for f in commit.files),
+        grounds = "\n".join([facts.subject, facts.message, sheet, facts.reader_code, *(f.path for f in commit.files),
                              *(f.old_path or "" for f in commit.files), *(v.shown for v in selection.shown)])
         return Prompt(messages=messages, coverage=selection.coverage, redactions=redactions,
                       tokens=fixed + budget.estimate_tokens(user), grounds=final.text(grounds))
@@ -583,6 +583,7 @@ class _Facts:
     hints: str
     pull_request: str = ""  # the PR's title, labels and description, redacted and bounded
     sheet: str = ""  # the semantic facts, one per line
+    reader_code: str = ""  # the reader's lines that use a symbol the commit changed (``uses``)
 
 
 def _facts(commit: Commit, redactor: Redactor) -> _Facts:
@@ -592,7 +593,8 @@ def _facts(commit: Commit, redactor: Redactor) -> _Facts:
     return _Facts(subject=redactor.text(commit.subject), message=redactor.text(message),
                   body=redactor.text(prompt_body(message)), author=redactor.text(commit.author),
                   hints=redactor.text(_hints(commit)), pull_request=_pull_request_text(commit, redactor),
-                  sheet=redactor.text(fact_sheet.render(commit.semantic)))
+                  sheet=redactor.text(fact_sheet.render(commit.semantic)),
+                  reader_code=redactor.text(_reader_code(commit)))
 
 
 def _lines_within(text: str, tokens: int) -> str:
@@ -614,6 +616,16 @@ def _lines_within(text: str, tokens: int) -> str:
     if not kept:
         return ""
     return "\n".join(kept + [f"… [message body clipped: {len(kept)} of {len(lines)} lines shown]"])
+
+
+def _reader_code(commit: Commit) -> str:
+    """The reader's affected call sites (``Commit.uses``), one line each, for the model to say
+    what to check there; empty when the commit touches none."""
+    if not commit.uses:
+        return ""
+    from commitdigest.analysis.uses_text import prompt_text
+
+    return prompt_text(commit)
 
 
 def _pull_request_text(commit: Commit, redactor: Redactor) -> str:
@@ -655,5 +667,6 @@ def _user(commit: Commit, facts: _Facts, selection: budget.Selection, *, sheet: 
         unlisted_dirs=", ".join(f"{d}/ ({n})" for d, n in selection.unlisted_dirs),
         sheet=sheet, hints=hints, shown=selection.shown, shown_files=len(selection.shown),
         lines_shown=selection.coverage.lines_analyzed, lines_total=selection.coverage.lines_total,
+        reader_code=facts.reader_code,
         truncated=selection.coverage.truncated,
     )

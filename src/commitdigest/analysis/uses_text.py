@@ -10,12 +10,16 @@ followed repository and the reader's files: hostile text, only ever inside code 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from commitdigest.analysis.semantic_text import _compatible, _signature, code, names, symbol, value
 from commitdigest.models import Commit, CommitAnalysis, Importance, Report, Risk
 from commitdigest.semantic.records import SymbolChange
 from commitdigest.uses.records import Use
 from commitdigest.vocab import counted, words
+
+if TYPE_CHECKING:
+    from commitdigest.rollup import Rollup
 
 #: lines of a commit's section shown (the JSON twin keeps every use)
 SHOWN = 20
@@ -83,6 +87,14 @@ def symbols(uses: Sequence[Use], language: str) -> str:
     return names([shown(u) for u in uses], words(language).offline)
 
 
+def plain_symbols(uses: Sequence[Use]) -> str:
+    """The same, as plain text (a chat message sets no code spans)."""
+    names_ = [(u.qualname or u.symbol).removesuffix(".__init__") + ("()" if u.kind in ("function", "method") or
+                                                                  (u.qualname or "").endswith(".__init__") else "")
+              for u in uses]
+    return ", ".join(dict.fromkeys(names_))
+
+
 def severity(u: Use) -> Importance:
     """A use that breaks (the symbol is gone, or its parameters changed in a way old calls may
     not survive) is high; a changed default, value or re-export is medium; a changed body low."""
@@ -138,6 +150,19 @@ def top_line(report: Report) -> str | None:
         return t["none_period" if report.period else "none_day"]
     return t["top_period" if report.period else "top_day"].format(
         commits=counted(t["commits"], len(touching)), symbols=counted(t["symbols"], len({s for s, _ in symbols})))
+
+
+def rollup_line(rollup: Rollup) -> str | None:
+    """A rollup's line about the reader's code, as ``top_line`` says it of a report."""
+    checked = [r for r in rollup.repos if r.yours is not None]
+    if not checked:
+        return None
+    t = words(rollup.language).uses
+    yours = [h for r in checked for h in r.yours or []]
+    if not yours:
+        return t["none_period"]
+    return t["top_period"].format(commits=counted(t["commits"], len(yours)),
+                                  symbols=counted(t["symbols"], len({u.symbol for h in yours for u in h.uses})))
 
 
 def problems_line(report: Report) -> str | None:

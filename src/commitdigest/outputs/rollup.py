@@ -75,9 +75,12 @@ def _common(rollup: Rollup) -> dict:
     v = words(rollup.language)
     analyzer = (v.report["offline"] if rollup.generator == AnalyzerKind.heuristic
                 else rollup.generator.removeprefix("llm:"))
+    from commitdigest.analysis.uses_text import symbols
+
     return dict(r=rollup, analyzer=analyzer, W=v.rollup, EMOJI=EMOJI, IMP=v.importance, TYPE=v.change_type,
                 summary=lambda repo: _summary(repo, rollup), versus=lambda repo: _versus(repo, rollup),
-                counted=counted, SHOWN=SHOWN_MAX, AREAS=AREAS_MAX, PEOPLE=CONTRIBUTORS_MAX)
+                counted=counted, SHOWN=SHOWN_MAX, AREAS=AREAS_MAX, PEOPLE=CONTRIBUTORS_MAX, U=v.uses,
+                uses_symbols=lambda uses: symbols(uses, rollup.language))
 
 
 @lru_cache(maxsize=1)

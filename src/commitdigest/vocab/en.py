@@ -382,6 +382,7 @@ USES: UsesWords = {
     "r_changed": ("A symbol your code uses behaves differently", "{items}",
                   "Check that these places still get what they expect: {where}"),
     "rollup": "🧭 Changes to symbols your code uses",
+    "notify_items": "Changes to what your code uses, and high-importance changes",
     "rollup_none": "No commit in this period changed a symbol your code uses.",
 }
 

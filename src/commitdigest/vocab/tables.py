@@ -362,6 +362,8 @@ class UsesWords(TypedDict):
     r_broken: RiskWords
     r_signature: RiskWords
     r_changed: RiskWords
+    #: the title of a notification's list when it leads with the commits that touch the reader's code
+    notify_items: str
     #: a rollup's list of the period's commits that touch the reader's code
     rollup: str
     rollup_none: str
