@@ -134,6 +134,7 @@ def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: flo
 def _decode(text: str) -> list[Ref] | None:
     try:
         raw = json.loads(text)
-        return [(tuple(steps), int(start), int(line), str(how)) for steps, start, line, how in raw]
+        return [(tuple(steps), int(start), int(line), str(how), tuple((int(i), tuple(k)) for i, k in kw))
+                for steps, start, line, how, kw in raw]
     except (ValueError, TypeError):
         return None  # written by another version: read the file again

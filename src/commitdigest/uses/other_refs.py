@@ -2,7 +2,7 @@
 repository: the names it imports from it, and the members written on them. Less precise than
 Python's resolver, on purpose: imported names are matched by name (README, "Your code").
 
-References are ``(steps, start, line, how)`` as for Python, with the language first:
+References are ``(steps, start, line, how, keywords)`` as for Python (no keywords here), with the language first:
 
 - Go: ``("go", import path, Name)`` for ``pkg.Name`` where ``pkg`` is a package of the followed
   module (``go.mod``), by its import name or alias;
@@ -98,7 +98,7 @@ def extract_go(source: bytes, modules: frozenset[str], deadline: float | None = 
             and holder.parent.child_by_field_name("function") == holder else "reference"
         steps = ("go", bound[m.group(1).decode()], m.group(2).decode())
         refs.setdefault((steps, node.start_point[0] + 1, how), 2)
-    return [(steps, start, line, how) for (steps, line, how), start in refs.items()]
+    return [(steps, start, line, how, ()) for (steps, line, how), start in refs.items()]
 
 
 # --------------------------------------------------------------------------------------- Rust
@@ -180,7 +180,7 @@ def extract_rust(source: bytes, crates: frozenset[str], deadline: float | None =
             and cur.parent.child_by_field_name("function") == cur else "reference"
         start = len(base) if name in bound else 2  # the imported name, or the first after the crate
         refs.setdefault((("rust", *steps), node.start_point[0] + 1, how), start)
-    return [(steps, start, line, how) for (steps, line, how), start in refs.items()]
+    return [(steps, start, line, how, ()) for (steps, line, how), start in refs.items()]
 
 
 def _in_use(node: Node) -> bool:
@@ -285,4 +285,4 @@ def extract_ecma(source: bytes, packages: frozenset[str], grammar: str, deadline
             continue
         how = "call" if steps[-1] == "()" else "reference"
         refs.setdefault((tuple(steps), node.start_point[0] + 1, how), 2)
-    return [(steps, start, line, how) for (steps, line, how), start in refs.items()]
+    return [(steps, start, line, how, ()) for (steps, line, how), start in refs.items()]

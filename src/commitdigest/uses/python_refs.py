@@ -1,12 +1,13 @@
 """Where one Python file of the reader's code uses a followed package: each reference, as the
 steps a resolver follows from an import of the package.
 
-A reference is ``(steps, start, line, how)``. ``steps`` begin with what an import bound — the
+A reference is ``(steps, start, line, how, keywords)``. ``steps`` begin with what an import bound — the
 module and the name imported from it (``""`` for a module itself) — then attribute names and
 ``"()"`` for a call: ``agent.as_tool(...)`` after ``from agents import Agent`` and
 ``agent = Agent(...)`` is ``("agents", "Agent", "()", "as_tool", "()")``. ``start`` is the first
 step written at this line (the ones before came through a local name), so this line uses
-``Agent.as_tool`` and not the class ``Agent`` itself.
+``Agent.as_tool`` and not the class ``Agent`` itself. ``keywords`` are the keyword arguments
+each call passes (``ModelSettings(temperature=0.2)`` does not rely on that default).
 
 What is followed, with tree-sitter's tree of the file:
 
@@ -37,8 +38,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-#: (steps, start, line, how)
-Ref = tuple[tuple[str, ...], int, int, str]
+#: the keyword arguments written at a call: (the call's step index, the names); ``"**"`` stands
+#: for a ``**mapping`` that may pass any of them
+Keywords = tuple[tuple[int, tuple[str, ...]], ...]
+#: (steps, start, line, how, keywords)
+Ref = tuple[tuple[str, ...], int, int, str, Keywords]
 
 #: rounds of local names bound from local names (``a = Agent(); b = a.clone(); c = b.as_tool()``)
 _ROUNDS = 6
@@ -75,7 +79,7 @@ class _File:
         self.root = root
         self.packages = packages
         self.bindings: dict[str, list[_Binding]] = {}
-        self.refs: dict[tuple[tuple[str, ...], int, str], int] = {}  # (steps, line, how) → start
+        self.refs: dict[tuple[tuple[str, ...], int, str], tuple[int, Keywords]] = {}  # (steps, line, how) → …
         self.done: set[tuple[int, int]] = set()
         self.subclasses: dict[int, tuple[Node, list[tuple[str, ...]]]] = {}
 
@@ -117,14 +121,14 @@ class _File:
         inner = min(b.hi - b.lo for b in found)
         found = [b for b in found if b.hi - b.lo == inner]
         above = [b for b in found if b.at <= at]
-        return max(above, key=lambda b: b.at) if above else min(found, key=lambda b: b.at)
+        return max(above, key=lambda b: (b.at, bool(b.steps))) if above else min(found, key=lambda b: b.at)
 
-    def add(self, steps: tuple[str, ...], start: int, line: int, how: str) -> None:
+    def add(self, steps: tuple[str, ...], start: int, line: int, how: str, keywords: Keywords = ()) -> None:
         if start >= len(steps):
             return  # a local name passed on as it is: its own line already said what it is
         key = (steps, line, how)
         if key not in self.refs:
-            self.refs[key] = start
+            self.refs[key] = (start, keywords)
 
     # ------------------------------------------------------------------------------ imports
 
@@ -198,7 +202,10 @@ class _File:
             for m in rx.finditer(self.source):
                 node = self.root.descendant_for_byte_range(m.start(), m.end())
                 if node is None or node.type != "identifier" or node.start_byte != m.start() \
-                        or node.end_byte != m.end() or not self.is_use(node):
+                        or node.end_byte != m.end():
+                    continue
+                if not self.is_use(node):
+                    self.shadow(node)
                     continue
                 new |= self.occurrence(self.text(node), node, node)
         for name in dotted:  # ``self.x`` bound in a class
@@ -231,6 +238,26 @@ class _File:
             return parent.child_by_field_name("left") != node
         return kind not in ("as_pattern_target", "pattern_list", "tuple_pattern")
 
+    def shadow(self, node: Node) -> None:
+        """A name of the package's bound here by the file itself (a parameter, an assignment, a
+        function or class of its own): from here on in this scope it is the file's, not the package's."""
+        parent = node.parent
+        if parent is None:
+            return
+        kind = parent.type
+        defines = kind in ("function_definition", "class_definition") and parent.child_by_field_name("name") == node
+        binds = defines or kind in ("parameters", "lambda_parameters", "default_parameter", "typed_parameter",
+                                    "typed_default_parameter", "as_pattern_target", "pattern_list", "tuple_pattern",
+                                    "for_statement", "for_in_clause") \
+            or (kind in ("assignment", "augmented_assignment") and parent.child_by_field_name("left") == node)
+        if not binds or (kind in ("typed_parameter",) and parent.named_children[0] != node):
+            return
+        scope = self.scope(parent) if defines else self.scope(node)
+        name = self.text(node)
+        if any(b.at == node.start_byte for b in self.bindings.get(name, ())):
+            return  # bound here from a reference of the package (``x = Agent()``, ``x: Agent``)
+        self.bind(name, (), 0, scope, node.start_byte)
+
     def occurrence(self, name: str, node: Node, head: Node) -> set[str]:
         """One occurrence of a bound ``name`` at ``node``: its reference, and the local name it
         binds, if any."""
@@ -239,13 +266,13 @@ class _File:
             return set()
         self.done.add(key)
         binding = self.binding(name, node.start_byte)
-        if binding is None:
-            return set()
-        rel, top = self.climb(head)
+        if binding is None or not binding.steps:
+            return set()  # not bound here, or bound by the file itself
+        rel, top, passed = self.climb(head)
         steps = binding.steps + rel
         how = self.how(top, rel)
         line = node.start_point[0] + 1
-        self.add(steps, binding.start, line, how)
+        self.add(steps, binding.start, line, how, tuple((len(binding.steps) + i, k) for i, k in passed))
         if how == "subclass" and top.parent is not None and top.parent.parent is not None:
             cls = top.parent.parent
             entry = self.subclasses.setdefault(cls.id, (cls, []))
@@ -253,10 +280,12 @@ class _File:
                 entry[1].append(steps)
         return self.aliases(top, steps)
 
-    def climb(self, node: Node) -> tuple[tuple[str, ...], Node]:
-        """The attribute names and calls written on ``node`` (``x.a.b(...)``), and the node the
-        chain ends at. A subscript (``Agent[Ctx]``), ``await`` and parentheses are looked through."""
+    def climb(self, node: Node) -> tuple[tuple[str, ...], Node, list[tuple[int, tuple[str, ...]]]]:
+        """The attribute names and calls written on ``node`` (``x.a.b(...)``), the node the chain
+        ends at, and each call's keyword arguments (by position in the names). A subscript
+        (``Agent[Ctx]``), ``await`` and parentheses are looked through."""
         out: list[str] = []
+        keywords: list[tuple[int, tuple[str, ...]]] = []
         cur = node
         while True:
             parent = cur.parent
@@ -268,6 +297,9 @@ class _File:
                     break
                 out.append(self.text(attr))
             elif parent.type == "call" and parent.child_by_field_name("function") == cur:
+                passed = self.keywords(parent)
+                if passed:
+                    keywords.append((len(out), passed))
                 out.append("()")
             elif parent.type == "subscript" and parent.child_by_field_name("value") == cur:
                 pass
@@ -276,7 +308,17 @@ class _File:
             else:
                 break
             cur = parent
-        return tuple(out), cur
+        return tuple(out), cur, keywords
+
+    def keywords(self, call: Node) -> tuple[str, ...]:
+        args = call.child_by_field_name("arguments")
+        out: list[str] = []
+        for arg in args.named_children if args is not None else ():
+            if arg.type == "keyword_argument" and (name := arg.child_by_field_name("name")) is not None:
+                out.append(self.text(name))
+            elif arg.type == "dictionary_splat":
+                out.append("**")
+        return tuple(out)
 
     @staticmethod
     def how(top: Node, rel: tuple[str, ...]) -> str:
@@ -325,14 +367,14 @@ class _File:
                     return set()
                 name = self.text(target)
                 return {name} if self.bind(name, bound, len(bound), (function.start_byte, function.end_byte),
-                                           function.start_byte) else set()
+                                           target.start_byte) else set()
             else:
                 return set()
         if target is None:
             return set()
         if target.type == "identifier":
             name = self.text(target)
-            return {name} if self.bind(name, bound, len(bound), self.scope(parent), parent.start_byte) else set()
+            return {name} if self.bind(name, bound, len(bound), self.scope(parent), target.start_byte) else set()
         if target.type == "attribute":
             obj, attr = target.child_by_field_name("object"), target.child_by_field_name("attribute")
             cls = self.enclosing_class(target)
@@ -384,10 +426,11 @@ class _File:
                     node = self.root.descendant_for_byte_range(at, cls.start_byte + m.end())
                     if node is None or node.type != "attribute" or node.start_byte != at:
                         continue
-                    rel, top = self.climb(node)
+                    rel, top, passed = self.climb(node)
                     for base in bases:
                         steps = base + ("()", member) + rel
-                        self.add(steps, len(base) + 1, node.start_point[0] + 1, self.how(top, rel))
+                        self.add(steps, len(base) + 1, node.start_point[0] + 1, self.how(top, rel),
+                                 tuple((len(base) + 2 + i, k) for i, k in passed))
 
 
 def extract(source: bytes, packages: frozenset[str], deadline: float | None = None) -> list[Ref]:
@@ -413,5 +456,5 @@ def extract(source: bytes, packages: frozenset[str], deadline: float | None = No
             break
         names = f.occurrences(names)
     f.subclass_members()
-    return sorted(((steps, start, line, how) for (steps, line, how), start in f.refs.items()),
+    return sorted(((steps, start, line, how, kw) for (steps, line, how), (start, kw) in f.refs.items()),
                   key=lambda r: (r[2], r[0]))

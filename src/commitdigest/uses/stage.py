@@ -164,7 +164,11 @@ def _of_symbol(s: SymbolChange, language: str, value: ValueChange | None) -> _Ch
                        **base)
     if s.change != "modified":
         return None
-    if s.signature_before and s.signature_after and s.signature_before != s.signature_after:
+    resigned = bool(s.signature_before and s.signature_after and s.signature_before != s.signature_after)
+    if resigned and value is not None and value.kind == "default" and s.signature_after is not None \
+            and s.signature_after.replace(value.after, value.before) == s.signature_before:
+        resigned = False  # the declaration changed by that default alone: told as the default
+    if resigned:
         return _Change(path=s.path, name=s.name, change="signature", side="new", before=s.signature_before,
                        after=s.signature_after, **base)
     if value is not None:
@@ -244,7 +248,7 @@ def _uses(commit: Commit, found: list[_Change], index: CodeIndex, upstream: Upst
 def _python(commit: Commit, candidates: list[tuple[_Change, list[tuple[FileRefs, Ref]]]], upstream: Upstream,
             add) -> None:
     """Resolve each candidate reference in the tree its change is told in."""
-    sides = {ch.side for ch, _ in candidates}
+    sides = {ch.side for ch, _ in candidates} | ({"new"} if any(ch.change == "moved" for ch, _ in candidates) else set())
     revs = {"new": commit.sha, "old": commit.parents[0] if commit.parents else None}
     resolvers: dict[str, Resolver] = {}
     layouts: dict[str, Layout] = {}
@@ -264,19 +268,25 @@ def _python(commit: Commit, candidates: list[tuple[_Change, list[tuple[FileRefs,
         refs = {(f.root, f.path, r): (f, r) for ch, rs in candidates if ch.side == side for f, r in rs}
         hits = _resolve_all(resolver, upstream, [r for _, r in refs.values()], targets)
         for (f, ref), found in zip(refs.values(), hits, strict=True):
-            for module, name in found:
+            for module, name, call in found:
                 ch = targets[(module, name)]
+                if ch.change == "default" and ch.param and _passes(ref, call, ch.param):
+                    continue  # the call passes the parameter: it does not rely on the default
                 broken = ch.change in ("removed", "renamed") or (
                     ch.change == "moved" and not _still_there(resolvers.get("new"), upstream, ref, ch))
                 add(ch, f, ref, f"{module}.{name}", broken)
 
 
+#: a target a reference names: (module, name, the index of the step that calls it, or -1)
+_Hit = tuple[str, str, int]
+
+
 def _resolve_all(resolver: Resolver, upstream: Upstream, refs: list[Ref],
-                 targets: dict[tuple[str, str], _Change]) -> list[list[tuple[str, str]]]:
+                 targets: dict[tuple[str, str], _Change]) -> list[list[_Hit]]:
     """For each reference, the targets it names at or after its own first step. Module blobs
     are read in rounds, all a round's missing ones in one git process."""
-    results: list[list[tuple[str, str]] | None] = [None] * len(refs)
-    memo: dict[tuple[tuple[str, ...], int], list[tuple[str, str]]] = {}
+    results: list[list[_Hit] | None] = [None] * len(refs)
+    memo: dict[tuple, list[_Hit]] = {}
     for _ in range(_ROUNDS):
         needed: dict[str, str] = {}
         for i, ref in enumerate(refs):
@@ -287,7 +297,7 @@ def _resolve_all(resolver: Resolver, upstream: Upstream, refs: list[Ref],
                 results[i] = memo[key]
                 continue
             try:
-                hit = _targets(resolver.walk(ref[0]), ref[1], targets)
+                hit = _targets(resolver, ref, targets)
             except Missing as miss:
                 needed[miss.blob] = miss.path
                 continue
@@ -298,16 +308,29 @@ def _resolve_all(resolver: Resolver, upstream: Upstream, refs: list[Ref],
     return [r or [] for r in results]
 
 
-def _targets(walk, start: int, targets: dict[tuple[str, str], _Change]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def _targets(resolver: Resolver, ref: Ref, targets: dict[tuple[str, str], _Change]) -> list[_Hit]:
+    steps, start = ref[0], ref[1]
+    out: list[_Hit] = []
+    seen: set[tuple[str, str]] = set()
     ent: Entity
-    for i, ent in walk:
+    for i, ent in resolver.walk(steps):
         if i < start or ent[0] not in ("class", "def", "init"):
             continue
         key = (ent[1], ent[2])
-        if key in targets and key not in out:
-            out.append(key)
+        if key in targets and key not in seen:
+            seen.add(key)
+            # a constructor is called at its own step, a function at the step after its name
+            call = i if ent[0] == "init" else (i + 1 if i + 1 < len(steps) and steps[i + 1] == "()" else -1)
+            out.append((key[0], key[1], call))
     return out
+
+
+def _passes(ref: Ref, call: int, param: str) -> bool:
+    """Whether the call at step ``call`` passes ``param`` by keyword (or a ``**mapping`` that may)."""
+    for index, names in ref[4]:
+        if index == call and (param in names or "**" in names):
+            return True
+    return False
 
 
 def _still_there(resolver: Resolver | None, upstream: Upstream, ref: Ref, ch: _Change) -> bool:
