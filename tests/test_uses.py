@@ -15,6 +15,8 @@ import os
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from commitdigest import context
 from commitdigest.pipeline import Span
 from commitdigest.uses import python_refs
@@ -719,3 +721,33 @@ def _markdown(report) -> str:
     from commitdigest.report.render import render_markdown
 
     return render_markdown(report)
+
+
+# ----------------------------------------------------------------------- a real SDK's real day
+
+#: a bare clone of github.com/openai/openai-agents-python (README, "Your code"); the check runs
+#: where one is found
+SDK_MIRROR = Path(os.environ.get("COMMITDIGEST_SDK_MIRROR", "/work/.mirror/openai+openai-agents-python/repo"))
+DESK = Path(__file__).parent / "fixtures" / "agents_desk"
+
+
+@pytest.mark.skipif(not (SDK_MIRROR / "HEAD").is_file(), reason="no clone of openai-agents-python here")
+def test_a_real_application_is_told_exactly_the_commits_of_a_real_day_that_touch_it(tmp_path):
+    """Held out: the expected lines were read off the day's diffs by hand, not off the tool.
+    2026-07-31 (UTC) has 17 commits; besides these two, one changes ``AgentRunner.run`` (the desk
+    calls ``Runner.run``), two change ``LitellmModel.stream_response`` (the desk builds a
+    ``LitellmModel`` and has a ``stream_response`` of its own), and the one that changes
+    ``RedisSession.get_items`` also changes ``add_items`` (the desk's ``add_items`` is its own
+    ``Session``'s)."""
+    out = tmp_path / "out"
+    r = run_cli("report", "--repo", str(SDK_MIRROR), "--branch", "main", "--date", "2026-07-31", "--tz", "UTC",
+                "--lang", "en", "--format", "json", "--out", str(out), "--uses", str(DESK), "-q")
+    assert r.returncode == 0, r.stderr
+    data = json.loads((out / "2026-07-31.json").read_text(encoding="utf-8"))
+    assert len(data["repos"][0]["commits"]) == 17
+    assert {c["short_sha"]: {(u["path"], u["line"], u["symbol"], u["change"], u["how"]) for u in c["uses"]}
+            for c in data["repos"][0]["commits"] if c["uses"]} == {
+        "1058e84": {("desk/app.py", 12, "agents.tool.function_tool", "modified", "decorator")},
+        "c510261": {("desk/app.py", 23, "agents.extensions.memory.redis_session.RedisSession.get_items", "modified",
+                     "call")},
+    }

@@ -132,6 +132,8 @@ def _rank(path: str) -> tuple[int, int, int]:
 class ClassInfo:
     members: set[str] = field(default_factory=set)
     bases: list[tuple[str, ...]] = field(default_factory=list)
+    #: a method's return annotation when it names a class (``-> RedisSession``, ``-> Self``)
+    returns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -142,6 +144,8 @@ class Summary:
     classes: dict[str, ClassInfo] = field(default_factory=dict)  # "A", "A.B"
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # name → (module, attribute or "")
     stars: list[str] = field(default_factory=list)
+    #: a function's return annotation when it names a class
+    returns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _BLOCKS = frozenset({"if_statement", "try_statement", "with_statement", "else_clause", "elif_clause", "except_clause",
@@ -172,6 +176,31 @@ def summarise(source: bytes, module: str, is_package: bool) -> Summary:
         base = package[:len(package) - (level - 1)] if level > 1 else list(package)
         return ".".join([*base, *([rest] if rest else [])]) or None
 
+    def returned(function) -> tuple[str, ...] | None:
+        """The class a function's return annotation names: ``X``, ``m.X``, ``"X"``, ``X | None``,
+        ``Optional[X]``; None for anything else."""
+        ann = function.child_by_field_name("return_type")
+        node = ann.named_children[0] if ann is not None and ann.named_children else None
+        for _ in range(3):
+            if node is None:
+                return None
+            if node.type == "binary_operator":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                node = left if right is not None and right.type == "none" else \
+                    right if left is not None and left.type == "none" else None
+            elif node.type == "generic_type" and node.named_children and text(node.named_children[0]) == "Optional":
+                inner = node.named_children[-1]
+                node = inner.named_children[0].named_children[0] if inner.named_children and \
+                    inner.named_children[0].named_children else None
+            else:
+                break
+        if node is None:
+            return None
+        written = text(node).strip("\"'") if node.type == "string" else text(node) \
+            if node.type in ("identifier", "attribute") else ""
+        parts = tuple(written.replace(" ", "").split("."))
+        return parts if written and all(_IDENT.fullmatch(p) for p in parts) else None
+
     def klass(node, prefix: str) -> None:
         name = node.child_by_field_name("name")
         if name is None:
@@ -194,6 +223,8 @@ def summarise(source: bytes, module: str, is_package: bool) -> Summary:
                 member = inner.child_by_field_name("name")
                 if member is not None:
                     info.members.add(text(member))
+                    if inner.type == "function_definition" and (ret := returned(inner)) is not None:
+                        info.returns[text(member)] = ret
                 if inner.type == "class_definition":
                     klass(inner, qual + ".")
             elif inner.type == "expression_statement":
@@ -218,6 +249,8 @@ def summarise(source: bytes, module: str, is_package: bool) -> Summary:
                 name = inner.child_by_field_name("name")
                 if name is not None:
                     s.defs.setdefault(text(name), "function")
+                    if (ret := returned(inner)) is not None:
+                        s.returns[text(name)] = ret
             elif kind == "expression_statement":
                 for part in inner.named_children:
                     left = part.child_by_field_name("left") if part.type == "assignment" else None
@@ -349,6 +382,25 @@ class Resolver:
             return self.member(ent[1], ent[2], name, depth)
         return None
 
+    def returns(self, ent: Entity) -> Entity | None:
+        """The class a call of function or method ``ent`` returns, when its annotation names one."""
+        module, qual = ent[1], ent[2]
+        s = self.summary(module)
+        if s is None:
+            return None
+        owner, _, name = qual.rpartition(".")
+        if owner:
+            info = s.classes.get(owner)
+            ann = info.returns.get(name) if info is not None else None
+            if ann == ("Self",) or ann == ("typing", "Self"):
+                return ("class", module, owner)
+        else:
+            ann = s.returns.get(qual)
+        if not ann:
+            return None
+        found = self.dotted(module, ann)
+        return found if found is not None and found[0] == "class" else None
+
     def walk(self, steps: Sequence[str]) -> Iterator[tuple[int, Entity]]:
         """What each step of a reference names, from the import on: (step index, entity); a
         class called gives an instance (and names the class's ``__init__``, with ``"init"``)."""
@@ -362,6 +414,12 @@ class Resolver:
         for i in range(2, len(steps)):
             step = steps[i]
             if step == "()":
+                if ent[0] == "def":
+                    made = self.returns(ent)
+                    if made is None:
+                        return
+                    ent = ("instance", made[1], made[2])
+                    continue
                 if ent[0] != "class":
                     return
                 yield i, ("init", ent[1], f"{ent[2]}.__init__")
