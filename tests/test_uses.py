@@ -751,3 +751,91 @@ def test_a_real_application_is_told_exactly_the_commits_of_a_real_day_that_touch
         "c510261": {("desk/app.py", 23, "agents.extensions.memory.redis_session.RedisSession.get_items", "modified",
                      "call")},
     }
+
+
+# ------------------------------------------------------------------- rollups, notifications, model
+
+
+def test_a_rollup_lists_the_changes_to_the_reader_s_code_first(make_repo, tmp_path):
+    sdk = build_sdk(make_repo)
+    app = build_app(make_repo)
+    out = tmp_path / "out"
+    r = run_cli("rollup", "--since", DAY, "--until", DAY, "--repo", str(sdk.path), "--uses", str(app.path), "--tz",
+                "UTC", "--lang", "en", "--format", "md,json", "--out", str(out), "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    label = f"{DAY}_{DAY}"
+    md = (out / "rollups" / f"{label}.md").read_text(encoding="utf-8")
+    yours = md.index("### 🧭 Changes to symbols your code uses")
+    assert yours < md.index("### 📈 Commits per day") < md.index("### 🔴 Important changes")
+    section = md[yours:md.index("### 📈 Commits per day")]
+    assert section.count("\n- ") == 10 and "`legacy_helper()`" in section and "`ModelSettings()`" in section
+    assert "agent runner strips" not in section  # touches nothing of the application
+    data = json.loads((out / "rollups" / f"{label}.json").read_text(encoding="utf-8"))
+    assert {h["subject"] for h in data["repos"][0]["yours"]} == set(EXPECTED)
+
+
+def test_notifications_lead_with_the_changes_to_the_reader_s_code(make_repo):
+    from commitdigest.notify.digest import Message, build_digest
+    from commitdigest.notify.slack import Slack
+    from commitdigest.notify.slack import build as slack_build
+    from commitdigest.notify.text import markdown
+
+    sdk = build_sdk(make_repo)
+    app = build_app(make_repo)
+    report = _generate(sdk.path, [app.path], "en")
+    d = build_digest(report, "https://reports.example/2026-03-03.html")
+    touching = {c.short_sha for c in report.repos[0].commits if c.uses}
+    assert len(touching) == 10
+    assert {i.short_sha for i in d.items[:10]} == touching and all(i.uses for i in d.items[:10])
+    assert all(not i.uses for i in d.items[10:])
+    assert d.lead == "🧭 Today 10 commits changed 10 symbols your code uses"
+    text = markdown(d, d.items, 0)
+    assert text.splitlines()[2:4] == [d.headline(), d.lead]
+    assert "**Changes to what your code uses, and high-importance changes**" in text
+    assert any(line.endswith("— legacy_helper()") for line in text.splitlines())
+    request = slack_build(Slack(type="slack", url="https://hooks.slack.example/x"), Message(digest=d, document={}), {})
+    blocks = json.dumps(request.payload["blocks"], ensure_ascii=False)
+    assert d.lead in blocks and "🧭 refactor!: drop legacy_helper — legacy_helper()" in blocks
+
+
+def test_the_model_is_told_the_affected_lines_and_its_record_states_them_first(make_repo):
+    from commitdigest.analysis.llm import LLMAnalyzer
+    from commitdigest.llm.settings import LLMSettings
+    from tests.llm_server import FakeLLM, answer, completion
+
+    sdk = build_sdk(make_repo)
+    app = build_app(make_repo)
+    flags = context.Flags(repos=(str(sdk.path),), tz="UTC", lang="en", no_cache=True, uses=(str(app.path),))
+    said = "Replace `legacy_helper` at `app/legacy.py:6` with the doubled value before you upgrade"
+    with FakeLLM(lambda req: completion(answer("en", recommendations=[said]))) as server, \
+            context.opened(flags) as ctx:
+        ctx.analyzer = LLMAnalyzer(LLMSettings(base_url=server.base_url, model="m", timeout=5, retries=1,
+                                               concurrency=1))
+        [report] = ctx.generate([Span(date.fromisoformat(DAY), date.fromisoformat(DAY))], ctx.open(), fail_fast=True)
+        sent = {r.user_text: r for r in server.requests}
+    told_model = [text for text in sent if "<reader_code" in text]
+    assert len(told_model) == 10
+    luna = next(text for text in told_model if "gpt-5.6-luna as the default model" in text)
+    assert "- `app/main.py:16` calls `get_default_model()`: a value in it: `gpt-5.4-mini` → `gpt-5.6-luna`" in luna
+    quiet = next(text for text in sent if "the agent runner strips its input" in text)
+    assert "<reader_code" not in quiet
+    removed = next(c for c in report.repos[0].commits if c.subject == "refactor!: drop legacy_helper").analysis
+    assert not removed.fallback and removed.analyzer.startswith("llm")
+    assert removed.risks[0].risk == "A symbol your code uses is gone"
+    assert removed.recommendations[0].startswith("Change these places in your code before upgrading: `app/legacy.py:1`")
+    # the model's own, after it (asked for although the commit is of a low tier): naming the
+    # reader's lines is grounded in what it was shown
+    assert removed.recommendations[1:] == [said] and not removed.items_dropped
+
+
+def test_the_html_page_shows_the_section_and_the_top_line(make_repo, tmp_path):
+    sdk = build_sdk(make_repo)
+    app = build_app(make_repo)
+    out = tmp_path / "out"
+    r = run_cli("report", "--repo", str(sdk.path), "--date", DAY, "--tz", "UTC", "--lang", "zh", "--out", str(out),
+                "--format", "html", "--uses", str(app.path), "-q")
+    assert r.returncode == 0, r.stderr
+    page = (out / f"{DAY}.html").read_text(encoding="utf-8")
+    assert "<p>🧭 本日 10 个提交改动了你的代码使用的 10 个符号</p>" in page
+    assert page.count('<ul class="uses">') == 10
+    assert "<li>`app/legacy.py:6` 调用 `legacy_helper()`：已被删除</li>" in page

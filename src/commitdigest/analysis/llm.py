@@ -189,7 +189,7 @@ class LLMAnalyzer:
     def render_prompt(self, commit: Commit, language: str) -> list[dict[str, str]]:
         """The messages that would be sent for ``commit`` (redacted, budgeted)."""
         score = scoring_module.score(commit, self.scoring)
-        depth, rate = self._shape(score, self.scoring)
+        depth, rate = self._shape(score, self.scoring, commit)
         return self._prompt(commit, language, self._state.mode, score=score, depth=depth, rate=rate).messages
 
     def request_preview(self, commit: Commit, language: str) -> dict[str, Any]:
@@ -197,7 +197,7 @@ class LLMAnalyzer:
         messages. Headers are left out: they may carry credentials."""
         mode = self._state.mode
         score = scoring_module.score(commit, self.scoring)
-        depth, rate = self._shape(score, self.scoring)
+        depth, rate = self._shape(score, self.scoring, commit)
         body: dict[str, Any] = {
             "model": self.settings.model, "temperature": self.settings.temperature,
             "max_tokens": self._limits(depth)[1],
@@ -209,11 +209,16 @@ class LLMAnalyzer:
         return body
 
     @staticmethod
-    def _shape(score: scoring_module.Score, scoring: Scoring) -> tuple[str, bool]:
+    def _shape(score: scoring_module.Score, scoring: Scoring, commit: Commit | None = None) -> tuple[str, bool]:
         """(the depth to ask for, whether the model rates the commit itself). A model that
-        re-rates is asked for everything: its tier is not known before it answers."""
+        re-rates is asked for everything: its tier is not known before it answers. A commit that
+        touches the reader's code (``uses``) is asked for recommendations at least: what to
+        check there."""
         rate = scoring.source == "model"
-        return ("high" if rate else score.tier.value), rate
+        depth = "high" if rate else score.tier.value
+        if depth == "low" and commit is not None and commit.uses:
+            depth = "medium"
+        return depth, rate
 
     def _limits(self, depth: str) -> tuple[int, int]:
         """(prompt budget, completion tokens) for a tier's depth: a low-tier commit is asked
@@ -233,7 +238,7 @@ class LLMAnalyzer:
         if score is None:
             score = scoring_module.score(commit, self.scoring)
         if depth is None:
-            depth, rate = self._shape(score, self.scoring)
+            depth, rate = self._shape(score, self.scoring, commit)
         redactor = Redactor(enabled=self.settings.redact)
         schema_text = json.dumps(answer_schema(language, depth, rate, mode), ensure_ascii=False,
                                  separators=(",", ":"))
@@ -372,7 +377,7 @@ class LLMAnalyzer:
         score = scoring_module.score(commit, scoring)
         if self.min_importance is not None and score.tier.rank < self.min_importance.rank:
             return self._offline_analysis(commit, language, scoring)  # triage: the score says it is enough
-        depth, rate = self._shape(score, scoring)
+        depth, rate = self._shape(score, scoring, commit)
         if self._refused is not None:
             return self._fallback(commit, language, self._refused.reason, scoring)
         used: dict[str, Prompt] = {}
