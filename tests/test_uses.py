@@ -450,6 +450,26 @@ def test_the_index_is_read_from_the_cache_until_a_file_changes(make_repo, tmp_pa
                                                                                         ("app/fine.py", 6)}
 
 
+def test_a_large_folder_is_read_by_worker_processes_alike(make_repo, tmp_path):
+    """Past ``_POOL_FROM`` files the command line reads them in a pool of processes: the same
+    references as one process finds."""
+    from commitdigest.uses import index
+
+    sdk = build_sdk(make_repo)
+    app = tmp_path / "big"
+    count = index._POOL_FROM + 10
+    for i in range(count):
+        (app / f"m{i:03d}.py").parent.mkdir(parents=True, exist_ok=True)
+        (app / f"m{i:03d}.py").write_text("from agents.models import get_default_model\n"
+                                          + "x = 1\n" * (i % 7) + "get_default_model()\n")
+    out = tmp_path / "out"
+    r = run_cli("report", "--repo", str(sdk.path), "--date", DAY, "--tz", "UTC", "--lang", "en", "--out", str(out),
+                "--format", "json", "--uses", str(app), "-q")
+    assert r.returncode == 0, r.stderr
+    luna = next(c for c in twin(out)["repos"][0]["commits"] if "luna" in c["subject"])
+    assert {(u["path"], u["line"]) for u in luna["uses"]} == {(f"m{i:03d}.py", 2 + i % 7) for i in range(count)}
+
+
 def test_two_folders_are_told_apart_by_name(make_repo, tmp_path):
     sdk = build_sdk(make_repo)
     one, two = tmp_path / "a" / "svc", tmp_path / "b" / "svc"

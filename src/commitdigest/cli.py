@@ -639,6 +639,11 @@ def _warnings_to_stderr() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    import commitdigest.uses
+
+    # The command's own process may start worker processes (a script importing the library may
+    # not be safe to start again in one: see ``uses.index``).
+    commitdigest.uses.WORKERS = True
     try:
         code = cli.main(args=argv, prog_name="commitdigest", standalone_mode=False)
         sys.stdout.flush()  # a full device or a closed pipe shows here, not in the exit-time flush

@@ -130,6 +130,7 @@ class Commit(BaseModel):
     # The lines of the reader's code that use a symbol the commit changed (``uses``): None when
     # no code was named for its repository, or its semantic facts were not read.
     uses: list[Use] | None = None
+    uses_omitted: int = 0  # uses past the list's cap (``uses.records.USES_CAP``)
 
     @property
     def short_sha(self) -> str:
@@ -284,6 +285,7 @@ class CommitEntry(BaseModel):
     first_seen: date | None = None
     #: the reader's lines that use a symbol it changed (``Commit.uses``); None: not looked for
     uses: list[Use] | None = None
+    uses_omitted: int = 0
 
     def to_json_dict(self) -> dict:
         """One entry of a section's ``commits`` in the JSON twin (REPORT_FORMAT.md §3)."""
@@ -306,6 +308,8 @@ class CommitEntry(BaseModel):
             out["first_seen"] = self.first_seen.isoformat()
         if self.uses is not None:
             out["uses"] = [u.model_dump(mode="json", exclude_none=True) for u in self.uses]
+        if self.uses_omitted:
+            out["uses_omitted"] = self.uses_omitted
         return out
 
 

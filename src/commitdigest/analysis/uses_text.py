@@ -10,6 +10,7 @@ followed repository and the reader's files: hostile text, only ever inside code 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from commitdigest.analysis.semantic_text import _compatible, _signature, code, names, symbol, value
@@ -74,11 +75,11 @@ def line(u: Use, language: str) -> str:
     return text + (t["by_name"] if u.language != "python" else "")
 
 
-def lines(uses: Sequence[Use], language: str, limit: int = SHOWN) -> list[str]:
-    """The section's lines, and one counting those left out."""
+def lines(uses: Sequence[Use], language: str, limit: int = SHOWN, omitted: int = 0) -> list[str]:
+    """The section's lines, and one counting those left out (``omitted``: past the record's cap)."""
     out = [line(u, language) for u in uses[:limit]]
-    if len(uses) > limit:
-        out.append(words(language).uses["more"].format(n=len(uses) - limit))
+    if len(uses) > limit or omitted:
+        out.append(words(language).uses["more"].format(n=max(len(uses) - limit, 0) + omitted))
     return out
 
 
@@ -101,10 +102,17 @@ def severity(u: Use) -> Importance:
     if u.change in ("removed", "renamed") or u.broken:
         return Importance.high
     if u.change == "signature":
-        return Importance.medium if _compatible(_as_symbol_change(u)) else Importance.high
+        return Importance.medium if _compatible_signature(u.before, u.after) else Importance.high
     if u.change in ("default", "value", "moved"):
         return Importance.medium
     return Importance.low
+
+
+@lru_cache(maxsize=1024)
+def _compatible_signature(before: str | None, after: str | None) -> bool:
+    """Per distinct pair: one changed symbol is often used at hundreds of lines."""
+    return _compatible(SymbolChange(path="", name="", kind="function", change="modified", signature_before=before,
+                                    signature_after=after))
 
 
 def risk(uses: Sequence[Use], language: str) -> tuple[Risk, str] | None:
@@ -113,7 +121,8 @@ def risk(uses: Sequence[Use], language: str) -> tuple[Risk, str] | None:
     if not uses:
         return None
     w = words(language)
-    ordered = sorted(uses, key=lambda u: -severity(u).rank)
+    levels = {id(u): severity(u) for u in uses}
+    ordered = sorted(uses, key=lambda u: -levels[id(u)].rank)
     worst = ordered[0]
     if worst.change in ("removed", "renamed") or worst.broken:
         key = "r_broken"
@@ -122,10 +131,15 @@ def risk(uses: Sequence[Use], language: str) -> tuple[Risk, str] | None:
     else:
         key = "r_changed"
     title, detail, rec = w.uses[key]  # type: ignore[literal-required]
-    items = names([w.uses["risk_item"].format(symbol=shown(u), what=what(u, language)) for u in ordered],
+    # each changed symbol once, however many lines use it
+    symbols = list({(u.qualname or u.symbol, u.change, u.before, u.after): u for u in reversed(ordered)}.values())[::-1]
+    items = names([w.uses["risk_item"].format(symbol=shown(u), what=what(u, language)) for u in symbols],
                   w.offline, 3)
-    places = names([where(u) for u in ordered], w.offline, PLACES)
-    return Risk(risk=title, detail=detail.format(items=items), severity=severity(worst)), rec.format(where=places)
+    places = names([where(u) for u in ordered[:PLACES + 1]], w.offline, PLACES)
+    if len(ordered) > PLACES + 1:  # "and N more" counts every place
+        places = names([where(u) for u in ordered[:PLACES]], w.offline, PLACES) + " " + \
+            w.offline["more_names"].format(n=len(ordered), rest=len(ordered) - PLACES)
+    return Risk(risk=title, detail=detail.format(items=items), severity=levels[id(worst)]), rec.format(where=places)
 
 
 def with_uses(analysis: CommitAnalysis, commit: Commit, language: str) -> CommitAnalysis:

@@ -60,7 +60,8 @@ def report_from_json(data: dict[str, Any]) -> Report:
                          "url": c.get("url"), "pr_url_base": pr_base, "time": c["time"], "author": c["author"],
                          "subject": c["subject"], "pr": c.get("pr"), "files": c.get("files", []),
                          "read_error": c.get("read_error"), "first_seen": c.get("first_seen"),
-                         "analysis": c["analysis"], "semantic": c.get("semantic"), "uses": c.get("uses")}
+                         "analysis": c["analysis"], "semantic": c.get("semantic"), "uses": c.get("uses"),
+                         "uses_omitted": c.get("uses_omitted", 0)}
                         for c in repo["commits"]],
         })
     return Report.model_validate({

@@ -81,7 +81,7 @@ def _entry(commit: Commit, analysis: CommitAnalysis, res: RepoResult, zone: Zone
                          deletions=f.deletions, old_path=f.old_path, binary=f.binary)
                for f in commit.files],
         read_error=commit.read_error, analysis=analysis, first_seen=commit.first_seen, semantic=commit.semantic,
-        uses=commit.uses,
+        uses=commit.uses, uses_omitted=commit.uses_omitted,
     )
 
 

@@ -108,27 +108,72 @@ def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: flo
         files = [f for f in listing.files if _wanted(f.language, names)]
         key = os.path.realpath(root)
         cached = store.get_code_index(key, names_key, ENGINE) if store is not None else {}
-        fresh: list[tuple[str, str, str]] = []
+        found: dict[str, list[Ref]] = {}
+        todo: list[reader.ReaderFile] = []
         for f in files:
             hit = cached.get(f.path)
-            refs: list[Ref] | None = None
-            if hit is not None and hit[0] == f.stamp:
-                refs = _decode(hit[1])
+            refs = _decode(hit[1]) if hit is not None and hit[0] == f.stamp else None
             if refs is None:
-                data = reader.read(root, f)
-                if data is None:
-                    continue
-                try:
-                    refs = extract(f, data, names)
-                except (ValueError, RecursionError) as exc:  # a parse abandoned at its deadline
-                    log.info("%s/%s not indexed (%s)", label, f.path, exc)
-                    continue
-                fresh.append((f.path, f.stamp, json.dumps(refs, separators=(",", ":"))))
-            if refs:
-                index_files.append(FileRefs(root=label, path=f.path, language=f.language, refs=refs))
+                todo.append(f)
+            else:
+                found[f.path] = refs
+        fresh = _extract_all(root, todo, names)
+        for path, refs in fresh.items():
+            if refs is not None:
+                found[path] = refs
         if store is not None and fresh:
-            store.put_code_index(key, names_key, ENGINE, fresh)
+            stamps = {f.path: f.stamp for f in todo}
+            store.put_code_index(key, names_key, ENGINE, [(path, stamps[path], json.dumps(refs, separators=(",", ":")))
+                                                          for path, refs in fresh.items() if refs is not None])
+        index_files += [FileRefs(root=label, path=f.path, language=f.language, refs=found[f.path])
+                        for f in files if found.get(f.path)]
     return CodeIndex(files=index_files, roots=root_labels, problems=problems)
+
+
+#: files read in one worker's task, and how many files make a pool worth starting
+_CHUNK = 40
+_POOL_FROM = 120
+
+
+def _extract_all(root: Path, files: list[reader.ReaderFile], names: Names) -> dict[str, list[Ref] | None]:
+    """Each file's references (None: not read or not parsed). Many files are read by a pool of
+    processes, one per core (a parse holds the interpreter), when the command line runs
+    (``uses.WORKERS``); should the pool fail — a worker killed, no process allowed — the files
+    it did not finish are read here."""
+    import commitdigest.uses
+
+    out: dict[str, list[Ref] | None] = {}
+    workers = min(os.cpu_count() or 1, 4)
+    if len(files) >= _POOL_FROM and workers > 1 and commitdigest.uses.WORKERS:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [files[i:i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+        try:
+            # spawn: a fork would copy this process's threads' locks (git readers, progress)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for part in pool.map(_extract_chunk, [root] * len(chunks), chunks, [names] * len(chunks)):
+                    out.update(part)
+        except (OSError, RuntimeError) as exc:  # BrokenProcessPool is a RuntimeError
+            log.info("index of %s read in one process (%s)", root, exc)
+    rest = [f for f in files if f.path not in out]
+    out.update(_extract_chunk(root, rest, names))
+    return out
+
+
+def _extract_chunk(root: Path, files: list[reader.ReaderFile], names: Names) -> dict[str, list[Ref] | None]:
+    out: dict[str, list[Ref] | None] = {}
+    for f in files:
+        data = reader.read(root, f)
+        if data is None:
+            out[f.path] = None
+            continue
+        try:
+            out[f.path] = extract(f, data, names)
+        except (ValueError, RecursionError) as exc:  # a parse abandoned at its deadline
+            log.info("%s not indexed (%s)", f.path, exc)
+            out[f.path] = None
+    return out
 
 
 def _decode(text: str) -> list[Ref] | None:

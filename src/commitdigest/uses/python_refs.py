@@ -43,12 +43,17 @@ if TYPE_CHECKING:
 Keywords = tuple[tuple[int, tuple[str, ...]], ...]
 #: (steps, start, line, how, keywords)
 Ref = tuple[tuple[str, ...], int, int, str, Keywords]
+#: a name to look for, and the byte range of the scope it is bound in
+Target = tuple[str, int, int]
 
 #: rounds of local names bound from local names (``a = Agent(); b = a.clone(); c = b.as_tool()``)
 _ROUNDS = 6
 _SCOPES = frozenset({"function_definition", "class_definition", "lambda"})
 _TRANSPARENT = frozenset({"await", "parenthesized_expression"})
+#: what an expression's parent is when the expression is bound to a name (or annotates one)
+_BINDS = frozenset({"assignment", "as_pattern", "type", "binary_operator"})
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
+_IMPORT_LINE = re.compile(rb"(?m)^[ \t]*(from|import)\b")
 _NOT_A_USE_PARENTS = frozenset({"dotted_name", "aliased_import", "import_from_statement", "import_statement",
                                 "global_statement", "nonlocal_statement", "list_splat_pattern",
                                 "dictionary_splat_pattern", "parameters", "lambda_parameters"})
@@ -81,6 +86,8 @@ class _File:
         self.bindings: dict[str, list[_Binding]] = {}
         self.refs: dict[tuple[tuple[str, ...], int, str], tuple[int, Keywords]] = {}  # (steps, line, how) → …
         self.done: set[tuple[int, int]] = set()
+        #: where each local name is bound from a reference: its own occurrence there is no use
+        self.bound_at: set[tuple[str, int]] = set()
         self.subclasses: dict[int, tuple[Node, list[tuple[str, ...]]]] = {}
 
     # ------------------------------------------------------------------------------ helpers
@@ -105,17 +112,24 @@ class _File:
             parent = parent.parent
         return None
 
-    def bind(self, name: str, steps: tuple[str, ...], start: int, scope: tuple[int, int], at: int) -> bool:
+    def bind(self, name: str, steps: tuple[str, ...], start: int, scope: tuple[int, int], at: int) -> set[Target]:
+        """Bind ``name`` in ``scope``; returns where to look for it, when that is new."""
         known = self.bindings.setdefault(name, [])
         if any(b.steps == steps and (b.lo, b.hi) == scope for b in known):
-            return False
+            return set()
         known.append(_Binding(steps, start, scope[0], scope[1], at))
-        return True
+        if steps:
+            self.bound_at.add((name, at))
+        return {(name, scope[0], scope[1])}
 
     def binding(self, name: str, at: int) -> _Binding | None:
         """The binding of ``name`` visible at byte ``at``: the innermost scope's, and in it the
         latest bound above ``at`` (or the first, for a use above every binding)."""
-        found = [b for b in self.bindings.get(name, ()) if b.lo <= at < b.hi]
+        known = self.bindings.get(name, ())
+        if len(known) == 1:  # most names are bound once
+            only = known[0]
+            return only if only.lo <= at < only.hi else None
+        found = [b for b in known if b.lo <= at < b.hi]
         if not found:
             return None
         inner = min(b.hi - b.lo for b in found)
@@ -132,12 +146,22 @@ class _File:
 
     # ------------------------------------------------------------------------------ imports
 
+    def statements(self) -> list[Node]:
+        """The file's import statements, found by their keyword at a line's start (cheaper than a
+        walk of the whole tree: only those lines are looked up in it)."""
+        out: list[Node] = []
+        seen: set[int] = set()
+        for m in _IMPORT_LINE.finditer(self.source):
+            node = self.root.descendant_for_byte_range(m.start(1), m.end(1))
+            while node is not None and node.type not in ("import_statement", "import_from_statement", "module"):
+                node = node.parent
+            if node is not None and node.type != "module" and node.start_byte == m.start(1) and node.id not in seen:
+                seen.add(node.id)
+                out.append(node)
+        return out
+
     def imports(self) -> None:
-        from tree_sitter import QueryCursor
-
-        from commitdigest.uses.queries import python_imports
-
-        for node in QueryCursor(python_imports()).captures(self.root).get("import", []):
+        for node in self.statements():
             scope = self.scope(node)
             if node.type == "import_statement":
                 for name in node.children_by_field_name("name"):
@@ -192,14 +216,26 @@ class _File:
 
     # -------------------------------------------------------------------------- occurrences
 
-    def occurrences(self, names: set[str]) -> set[str]:
-        """References at every occurrence of ``names``; returns the local names newly bound."""
+    def occurrences(self, targets: set[Target]) -> set[Target]:
+        """References at every occurrence of each name in its scope (a local name is looked for
+        only where it is bound); returns the local names newly bound."""
+        new: set[Target] = set()
+        by_scope: dict[tuple[int, int], set[str]] = {}
+        for name, lo, hi in targets:
+            by_scope.setdefault((lo, hi), set()).add(name)
+        for (lo, hi), names in sorted(by_scope.items()):
+            new |= self._scan(names, lo, hi)
+        return new
+
+    def _scan(self, names: set[str], lo: int, hi: int) -> set[Target]:
         simple = sorted((n for n in names if "." not in n), key=len, reverse=True)
         dotted = sorted((n for n in names if "." in n), key=len, reverse=True)
-        new: set[str] = set()
+        new: set[Target] = set()
         if simple:
             rx = re.compile(rb"(?<![\w.])(?:" + b"|".join(re.escape(n.encode()) for n in simple) + rb")(?!\w)")
-            for m in rx.finditer(self.source):
+            for m in rx.finditer(self.source, lo, hi):
+                if (m.group().decode(), m.start()) in self.bound_at:
+                    continue  # ``x = Agent()``'s own ``x``, read when the binding was made
                 node = self.root.descendant_for_byte_range(m.start(), m.end())
                 if node is None or node.type != "identifier" or node.start_byte != m.start() \
                         or node.end_byte != m.end():
@@ -211,7 +247,7 @@ class _File:
         for name in dotted:  # ``self.x`` bound in a class
             head, attr = name.split(".", 1)
             rx = re.compile(re.escape(head.encode()) + rb"\s*\.\s*" + re.escape(attr.encode()) + rb"(?!\w)")
-            for m in rx.finditer(self.source):
+            for m in rx.finditer(self.source, lo, hi):
                 node = self.root.descendant_for_byte_range(m.start(), m.end())
                 if node is None or node.type != "attribute" or node.start_byte != m.start() or (
                         node.parent is not None and node.parent.type == "assignment"
@@ -258,7 +294,7 @@ class _File:
             return  # bound here from a reference of the package (``x = Agent()``, ``x: Agent``)
         self.bind(name, (), 0, scope, node.start_byte)
 
-    def occurrence(self, name: str, node: Node, head: Node) -> set[str]:
+    def occurrence(self, name: str, node: Node, head: Node) -> set[Target]:
         """One occurrence of a bound ``name`` at ``node``: its reference, and the local name it
         binds, if any."""
         key = (head.start_byte, head.end_byte)
@@ -330,12 +366,12 @@ class _File:
             return "subclass"
         return "call" if rel and rel[-1] == "()" else "reference"
 
-    def aliases(self, top: Node, steps: tuple[str, ...]) -> set[str]:
+    def aliases(self, top: Node, steps: tuple[str, ...]) -> set[Target]:
         """The local name the expression at ``top`` is bound to, if any."""
         ctx, parent = top, top.parent
         while parent is not None and parent.type in _TRANSPARENT:
             ctx, parent = parent, parent.parent
-        if parent is None:
+        if parent is None or parent.type not in _BINDS:
             return set()
         target: Node | None = None
         bound = steps
@@ -365,23 +401,20 @@ class _File:
                 function = holder.parent.parent if holder.parent is not None else None
                 if function is None or function.type not in ("function_definition", "lambda"):
                     return set()
-                name = self.text(target)
-                return {name} if self.bind(name, bound, len(bound), (function.start_byte, function.end_byte),
-                                           target.start_byte) else set()
+                return self.bind(self.text(target), bound, len(bound), (function.start_byte, function.end_byte),
+                                 target.start_byte)
             else:
                 return set()
         if target is None:
             return set()
         if target.type == "identifier":
-            name = self.text(target)
-            return {name} if self.bind(name, bound, len(bound), self.scope(parent), target.start_byte) else set()
+            return self.bind(self.text(target), bound, len(bound), self.scope(parent), target.start_byte)
         if target.type == "attribute":
             obj, attr = target.child_by_field_name("object"), target.child_by_field_name("attribute")
             cls = self.enclosing_class(target)
             if obj is not None and attr is not None and obj.type == "identifier" and self.text(obj) == "self" \
                     and cls is not None:
-                name = f"self.{self.text(attr)}"
-                return {name} if self.bind(name, bound, len(bound), (cls.start_byte, cls.end_byte), 0) else set()
+                return self.bind(f"self.{self.text(attr)}", bound, len(bound), (cls.start_byte, cls.end_byte), 0)
         return set()
 
     # ------------------------------------------------------------------ the reader's subclasses
@@ -450,11 +483,12 @@ def extract(source: bytes, packages: frozenset[str], deadline: float | None = No
         raise
     f = _File(source, tree.root_node, packages)
     f.imports()
-    names = set(f.bindings)
+    targets = {(name, b.lo, b.hi) for name, known in f.bindings.items() for b in known}
     for _ in range(_ROUNDS):
-        if not names:
+        if not targets:
             break
-        names = f.occurrences(names)
+        targets = f.occurrences(targets)
     f.subclass_members()
+    # by line; within a line, in the order found (deterministic: the file is read in order)
     return sorted(((steps, start, line, how, kw) for (steps, line, how), (start, kw) in f.refs.items()),
-                  key=lambda r: (r[2], r[0]))
+                  key=lambda r: r[2])

@@ -18,10 +18,6 @@ def _query(language: str, text: str) -> tree_sitter.Query:
     return tree_sitter.Query(SPECS[language].language, text)
 
 
-def python_imports() -> tree_sitter.Query:
-    return _query("python", "[(import_statement) (import_from_statement)] @import")
-
-
 def python_names() -> tree_sitter.Query:
     """Every identifier (``@name``), and those a file binds itself (``@bound``): what a star
     import may have brought is the difference."""

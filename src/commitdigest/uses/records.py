@@ -22,8 +22,8 @@ UseHow = Literal["call", "reference", "subclass", "override", "import", "decorat
 #: the order a commit's uses are listed in, and the worst of them decides its risk
 CHANGE_ORDER: dict[str, int] = {"removed": 0, "renamed": 1, "moved": 2, "signature": 3, "default": 4, "value": 5,
                                 "modified": 6}
-#: uses kept per commit; the rest are counted in ``Commit.uses_omitted``
-USES_CAP = 200
+#: uses kept per commit, most serious first; the rest are counted in ``Commit.uses_omitted``
+USES_CAP = 500
 
 
 class Use(BaseModel):

@@ -213,19 +213,15 @@ def _uses(commit: Commit, found: list[_Change], index: CodeIndex, upstream: Upst
     if not candidates:
         return []
     several = len(index.roots) > 1
-    uses: dict[tuple[str, str, int, str], Use] = {}
+    # Kept as plain tuples until the list is cut: a symbol an application calls everywhere is
+    # thousands of lines, and only the first ``USES_CAP`` become records.
+    found_at: dict[tuple[str, str, int, str], tuple[_Change, FileRefs, str, bool]] = {}
 
     def add(ch: _Change, f: FileRefs, ref: Ref, symbol: str, broken: bool) -> None:
         how = ref[3]
         if how == "import" and ch.change not in _BREAKS_IMPORTS:
             return  # a changed body does not touch the line that imports it
-        key = (f.root, f.path, ref[2], symbol)
-        if key in uses:
-            return
-        uses[key] = Use(symbol=symbol, change=ch.change, path=f.path, line=ref[2], how=how,  # type: ignore[arg-type]
-                        root=f.root if several else None, name=ch.param, before=ch.before, after=ch.after,
-                        upstream_path=ch.new_path or ch.path, language=f.language, broken=broken,
-                        kind=ch.kind, qualname=ch.name)
+        found_at.setdefault((f.root, f.path, ref[2], symbol), (ch, f, how, broken))
 
     python = [(ch, refs) for ch, refs in candidates if ch.language == "python"]
     if python:
@@ -238,11 +234,16 @@ def _uses(commit: Commit, found: list[_Change], index: CodeIndex, upstream: Upst
             if symbol is not None:
                 add(ch, f, ref, symbol, ch.change in ("removed", "renamed"))
     # A constructor call whose ``__init__`` changed is told as that, not also as "the class changed".
-    inits = {(u.root, u.path, u.line, u.symbol.removesuffix(".__init__")) for u in uses.values()
-             if u.symbol.endswith(".__init__")}
-    kept = [u for u in uses.values() if not (u.change == "modified" and (u.root, u.path, u.line, u.symbol) in inits)]
-    ordered = sorted(kept, key=lambda u: (CHANGE_ORDER[u.change], u.root or "", u.path, u.line, u.symbol))
-    return ordered[:USES_CAP]
+    inits = {(root, path, line, symbol.removesuffix(".__init__")) for root, path, line, symbol in found_at
+             if symbol.endswith(".__init__")}
+    kept = [(key, v) for key, v in found_at.items() if not (v[0].change == "modified" and key in inits)]
+    kept.sort(key=lambda kv: (CHANGE_ORDER[kv[1][0].change], kv[0][0], kv[0][1], kv[0][2], kv[0][3]))
+    commit.uses_omitted = max(len(kept) - USES_CAP, 0)
+    return [Use(symbol=symbol, change=ch.change, path=path, line=line, how=how,  # type: ignore[arg-type]
+                root=root if several else None, name=ch.param, before=ch.before, after=ch.after,
+                upstream_path=ch.new_path or ch.path, language=f.language, broken=broken, kind=ch.kind,
+                qualname=ch.name)
+            for (root, path, line, symbol), (ch, f, how, broken) in kept[:USES_CAP]]
 
 
 def _python(commit: Commit, candidates: list[tuple[_Change, list[tuple[FileRefs, Ref]]]], upstream: Upstream,
@@ -283,29 +284,28 @@ _Hit = tuple[str, str, int]
 
 def _resolve_all(resolver: Resolver, upstream: Upstream, refs: list[Ref],
                  targets: dict[tuple[str, str], _Change]) -> list[list[_Hit]]:
-    """For each reference, the targets it names at or after its own first step. Module blobs
-    are read in rounds, all a round's missing ones in one git process."""
-    results: list[list[_Hit] | None] = [None] * len(refs)
-    memo: dict[tuple, list[_Hit]] = {}
+    """For each reference, the targets it names at or after its own first step. Each distinct
+    reference is resolved once (an application writes ``Runner.run(...)`` in many places);
+    module blobs are read in rounds, all a round's missing ones in one git process."""
+    distinct: dict[tuple[tuple[str, ...], int], Ref] = {}
+    for ref in refs:
+        distinct.setdefault((ref[0], ref[1]), ref)
+    found: dict[tuple[tuple[str, ...], int], list[_Hit]] = {}
+    todo = list(distinct)
     for _ in range(_ROUNDS):
         needed: dict[str, str] = {}
-        for i, ref in enumerate(refs):
-            if results[i] is not None:
-                continue
-            key = (ref[0], ref[1])
-            if key in memo:
-                results[i] = memo[key]
-                continue
+        waiting = []
+        for key in todo:
             try:
-                hit = _targets(resolver, ref, targets)
+                found[key] = _targets(resolver, distinct[key], targets)
             except Missing as miss:
                 needed[miss.blob] = miss.path
-                continue
-            memo[key] = results[i] = hit
+                waiting.append(key)
+        todo = waiting
         if not needed:
             break
         upstream.load(resolver.layout, needed)
-    return [r or [] for r in results]
+    return [found.get((ref[0], ref[1]), []) for ref in refs]
 
 
 def _targets(resolver: Resolver, ref: Ref, targets: dict[tuple[str, str], _Change]) -> list[_Hit]:
