@@ -858,4 +858,4 @@ def test_the_html_page_shows_the_section_and_the_top_line(make_repo, tmp_path):
     page = (out / f"{DAY}.html").read_text(encoding="utf-8")
     assert "<p>🧭 本日 10 个提交改动了你的代码使用的 10 个符号</p>" in page
     assert page.count('<ul class="uses">') == 10
-    assert "<li>`app/legacy.py:6` 调用 `legacy_helper()`：已被删除</li>" in page
+    assert "<li><code>app/legacy.py:6</code> 调用 <code>legacy_helper()</code>：已被删除</li>" in page

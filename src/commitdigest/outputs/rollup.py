@@ -97,7 +97,9 @@ def _html_env() -> Environment:
     e = Environment(loader=PackageLoader("commitdigest", "outputs/templates"),
                     autoescape=select_autoescape(default=True, default_for_string=True),
                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    e.filters.update(thousands=thousands, web_url=web_url_or_none)
+    from commitdigest.outputs.html import prose
+
+    e.filters.update(thousands=thousands, web_url=web_url_or_none, prose=prose)
     return e
 
 
