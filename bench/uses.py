@@ -1,7 +1,7 @@
 """What ``--uses`` costs a day's report, and what it tells a small application on a real day.
 
 1. The held-out day: an offline report of one busy day of a real repository (default: the
-   openai-agents-python mirror, 2026-08-07 in UTC: 28 commits, one of them ``feat: use GPT-5.6
+   openai-agents-python mirror, 2026-08-07 in UTC: 26 commits, one of them ``feat: use GPT-5.6
    Luna as the default model``) with ``--uses bench/uses_app``, a small support desk built on the
    SDK. Prints every commit the desk is told of, with its lines, and the top line of the report.
 2. The cost: the same day's report without ``--uses`` and with ``--uses`` pointing at a

@@ -7,8 +7,3 @@ the followed repository, ``index`` keeps them (once per run, and in the cache ac
 ``upstream`` reads the followed repository's names and resolves Python names at a commit, and
 ``stage`` turns a batch of commits into each one's ``Commit.uses`` (``records.Use``).
 """
-
-#: whether the index may be built by a pool of worker processes: the command line's own
-#: process sets it (a process pool starts the main module again in each worker, which a
-#: script importing the library may not guard against)
-WORKERS = False

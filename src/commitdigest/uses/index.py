@@ -93,10 +93,11 @@ def _wanted(language: str, names: Names) -> bool:
     return bool({"python": names.python, "go": names.go, "rust": names.rust, "ecma": names.ecma}[language])
 
 
-def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: float) -> CodeIndex:
+def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: float,
+          workers: bool = False) -> CodeIndex:
     """The index of ``roots`` for ``names``: from the cache where a file's stamp is unchanged,
-    else read and parsed. A folder that cannot be read is a problem the report names; a file
-    that cannot be read or parsed is left out."""
+    else read and parsed (by worker processes, with ``workers``). A folder that cannot be read
+    is a problem the report names; a file that cannot be read or parsed is left out."""
     index_files: list[FileRefs] = []
     problems: list[str] = []
     names_key = names.key()
@@ -117,7 +118,7 @@ def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: flo
                 todo.append(f)
             else:
                 found[f.path] = refs
-        fresh = _extract_all(root, todo, names)
+        fresh = _extract_all(root, todo, names, workers)
         for path, refs in fresh.items():
             if refs is not None:
                 found[path] = refs
@@ -135,16 +136,16 @@ _CHUNK = 40
 _POOL_FROM = 120
 
 
-def _extract_all(root: Path, files: list[reader.ReaderFile], names: Names) -> dict[str, list[Ref] | None]:
+def _extract_all(root: Path, files: list[reader.ReaderFile], names: Names,
+                 allowed: bool) -> dict[str, list[Ref] | None]:
     """Each file's references (None: not read or not parsed). Many files are read by a pool of
-    processes, one per core (a parse holds the interpreter), when the command line runs
-    (``uses.WORKERS``); should the pool fail — a worker killed, no process allowed — the files
-    it did not finish are read here."""
-    import commitdigest.uses
-
+    processes, one per core (a parse holds the interpreter), when ``allowed``: in the command
+    line's own process only, since a pool starts the main module again in each worker, which a
+    script importing the library may not guard against. Should the pool fail — a worker killed,
+    no process allowed — the files it did not finish are read here."""
     out: dict[str, list[Ref] | None] = {}
     workers = min(os.cpu_count() or 1, 4)
-    if len(files) >= _POOL_FROM and workers > 1 and commitdigest.uses.WORKERS:
+    if allowed and len(files) >= _POOL_FROM and workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
