@@ -450,24 +450,29 @@ def test_the_index_is_read_from_the_cache_until_a_file_changes(make_repo, tmp_pa
                                                                                         ("app/fine.py", 6)}
 
 
-def test_a_large_folder_is_read_by_worker_processes_alike(make_repo, tmp_path):
-    """Past ``_POOL_FROM`` files the command line reads them in a pool of processes: the same
-    references as one process finds."""
-    from commitdigest.uses import index
+def test_a_large_folder_is_read_by_worker_processes_alike(tmp_path, monkeypatch, caplog):
+    """Past ``_POOL_FROM`` files, with a core to spare, the command line reads them in a pool of
+    processes: the same references as one process finds, a file gone since the listing left out."""
+    from commitdigest.uses import index, reader
+    from commitdigest.uses.upstream import Names
 
-    sdk = build_sdk(make_repo)
     app = tmp_path / "big"
+    app.mkdir()
     count = index._POOL_FROM + 10
     for i in range(count):
-        (app / f"m{i:03d}.py").parent.mkdir(parents=True, exist_ok=True)
         (app / f"m{i:03d}.py").write_text("from agents.models import get_default_model\n"
                                           + "x = 1\n" * (i % 7) + "get_default_model()\n")
-    out = tmp_path / "out"
-    r = run_cli("report", "--repo", str(sdk.path), "--date", DAY, "--tz", "UTC", "--lang", "en", "--out", str(out),
-                "--format", "json", "--uses", str(app), "-q")
-    assert r.returncode == 0, r.stderr
-    luna = next(c for c in twin(out)["repos"][0]["commits"] if "luna" in c["subject"])
-    assert {(u["path"], u["line"]) for u in luna["uses"]} == {(f"m{i:03d}.py", 2 + i % 7) for i in range(count)}
+    files = reader.list_files(app).files
+    (app / "m007.py").unlink()
+    names = Names(python=frozenset({"agents"}))
+    monkeypatch.setattr(index, "_free_cores", lambda: 2)  # as if the machine were idle
+    caplog.set_level("INFO", logger="commitdigest.uses")
+    pooled = index._extract_all(app, files, names, allowed=True)
+    assert "read in one process" not in caplog.text  # the pool did the reading
+    alone = index._extract_all(app, files, names, allowed=False)
+    assert pooled == alone and len(pooled) == count
+    assert pooled["m007.py"] is None
+    assert [r[2] for r in pooled["m012.py"] or []] == [1, 2 + 12 % 7]
 
 
 def test_two_folders_are_told_apart_by_name(make_repo, tmp_path):

@@ -139,12 +139,12 @@ _POOL_FROM = 120
 def _extract_all(root: Path, files: list[reader.ReaderFile], names: Names,
                  allowed: bool) -> dict[str, list[Ref] | None]:
     """Each file's references (None: not read or not parsed). Many files are read by a pool of
-    processes, one per core (a parse holds the interpreter), when ``allowed``: in the command
+    processes, one per free core (a parse holds the interpreter), when ``allowed``: in the command
     line's own process only, since a pool starts the main module again in each worker, which a
     script importing the library may not guard against. Should the pool fail — a worker killed,
     no process allowed — the files it did not finish are read here."""
     out: dict[str, list[Ref] | None] = {}
-    workers = min(os.cpu_count() or 1, 4)
+    workers = _free_cores()
     if allowed and len(files) >= _POOL_FROM and workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -160,6 +160,17 @@ def _extract_all(root: Path, files: list[reader.ReaderFile], names: Names,
     rest = [f for f in files if f.path not in out]
     out.update(_extract_chunk(root, rest, names))
     return out
+
+
+def _free_cores() -> int:
+    """Cores no other process is keeping busy (the load average's last minute), at most 4: on a
+    machine whose cores are all taken, worker processes only add their start-up to the wait."""
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # not every system keeps a load average
+        busy = 0.0
+    return max(min(int(cores - busy + 0.5), cores, 4), 1)
 
 
 def _extract_chunk(root: Path, files: list[reader.ReaderFile], names: Names) -> dict[str, list[Ref] | None]:
