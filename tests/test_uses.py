@@ -127,6 +127,10 @@ def draw_graph(agent):
 """,
     "tests/__init__.py": "",
     "tests/test_agent.py": "from agents import Agent\n\n\ndef test_agent():\n    assert Agent('a').name == 'a'\n",
+    "integration_tests/__init__.py": "",
+    "integration_tests/live.py": "from agents import Runner\n",
+    "examples/desk/agents/__init__.py": "",
+    "examples/desk/agents/main.py": "def main():\n    return 0\n",
 }
 
 #: the day's commits: subject → the files it writes (None deletes)
@@ -406,9 +410,15 @@ def test_ignored_vendored_linked_and_odd_files_are_never_read(make_repo, tmp_pat
     os.mkfifo(app.path / "app" / "pipe.py")  # opening it for reading would wait forever
     (app.path / "app" / "huge.py").write_text("from agents.models import get_default_model\n"
                                              + "x = 1\n" * 200_000 + "get_default_model()\n")
+    (app.path / os.fsdecode(b"app/bad-\xff.py")).write_text("from agents.models import get_default_model\n"
+                                                            "get_default_model()\n")
+    odd = "app/odd `x` [a](javascript:alert) <b>.py"
+    (app.path / odd).write_text("from agents.models import get_default_model\nget_default_model()\n")
     report = _generate(sdk.path, [app.path])
     luna = next(c for c in report.repos[0].commits if "luna" in c.subject)
-    assert {(u.path, u.line) for u in luna.uses or []} == {("app/main.py", 16)}
+    assert {(u.path, u.line) for u in luna.uses or []} == {("app/main.py", 16), (odd, 2)}
+    md = _markdown(report)
+    assert "- ``app/odd `x` [a](javascript:alert) <b>.py:2`` calls `get_default_model()`" in md
 
 
 def test_a_folder_that_is_not_a_git_checkout_is_walked_without_its_dependencies(make_repo, tmp_path):
@@ -672,12 +682,24 @@ def test_a_module_importing_itself_in_a_loop_does_not_hang():
     assert dict(Resolver(layout, summaries).walk(("a", "missing"))) == {}
 
 
+def test_the_repository_is_imported_as_its_source_packages(make_repo):
+    from commitdigest.git.repo import open_repo
+    from commitdigest.uses.upstream import Upstream
+
+    sdk = build_sdk(make_repo)
+    repo = open_repo(sdk.path, None, None)
+    assert Upstream(repo.read_dir, repo.rev, 60).names().python == frozenset({"agents"})
+
+
 def test_packages_come_from_the_source_layout_not_tests_or_examples():
     layout = python_layout([(p, p) for p in (
         "src/agents/__init__.py", "src/agents/run.py", "examples/bot/agents/__init__.py",
         "examples/bot/agents/run.py", "tests/__init__.py", "tests/test_run.py", "setup.py", "tools/release.py")])
     assert layout.modules["agents.run"] == "src/agents/run.py"
     assert "setup" not in layout.modules and "release" not in layout.modules
+    extra = python_layout([(p, p) for p in ("src/agents/__init__.py", "examples/bot/agents/__init__.py",
+                                            "examples/bot/agents/main.py")])
+    assert "agents.main" not in extra.modules  # the example's package is another one
 
 
 # --------------------------------------------------------------------- Go, Rust, TypeScript

@@ -84,6 +84,7 @@ class _File:
         self.root = root
         self.packages = packages
         self.bindings: dict[str, list[_Binding]] = {}
+        self.bound: set[tuple[str, tuple[str, ...], tuple[int, int]]] = set()
         self.refs: dict[tuple[tuple[str, ...], int, str], tuple[int, Keywords]] = {}  # (steps, line, how) → …
         self.done: set[tuple[int, int]] = set()
         #: where each local name is bound from a reference: its own occurrence there is no use
@@ -114,10 +115,11 @@ class _File:
 
     def bind(self, name: str, steps: tuple[str, ...], start: int, scope: tuple[int, int], at: int) -> set[Target]:
         """Bind ``name`` in ``scope``; returns where to look for it, when that is new."""
-        known = self.bindings.setdefault(name, [])
-        if any(b.steps == steps and (b.lo, b.hi) == scope for b in known):
+        key = (name, steps, scope)
+        if key in self.bound:
             return set()
-        known.append(_Binding(steps, start, scope[0], scope[1], at))
+        self.bound.add(key)
+        self.bindings.setdefault(name, []).append(_Binding(steps, start, scope[0], scope[1], at))
         if steps:
             self.bound_at.add((name, at))
         return {(name, scope[0], scope[1])}

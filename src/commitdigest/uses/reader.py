@@ -9,7 +9,8 @@ folders are left out either way, as the semantic stage leaves them out upstream.
 
 Its contents are hostile input like a repository's: a link is never followed (a file that is a
 link, or lies under a folder that leads out of the tree, is skipped), only regular files are
-opened (never a FIFO or a device), a file larger than ``FILE_LIMIT`` is skipped, and at most
+opened (never a FIFO or a device), a file larger than ``FILE_LIMIT`` is skipped, a name that is not
+UTF-8 or holds a control character is skipped (it could not be shown as it is), and at most
 ``MAX_FILES`` files are read.
 """
 
@@ -87,6 +88,8 @@ def list_files(root: Path, timeout: float = runner.DEFAULT_TIMEOUT) -> Listing:
     inside: dict[str, bool] = {}
     problem = None
     for rel in names:
+        if not _shown(rel):
+            continue  # a name that is not UTF-8 text, or holds a control character: never shown
         language = language_of(rel)
         if language is None or _VENDORED.search(rel) or _MINIFIED.search(rel):
             continue
@@ -110,6 +113,15 @@ def list_files(root: Path, timeout: float = runner.DEFAULT_TIMEOUT) -> Listing:
         out.append(ReaderFile(path=rel, language=language,
                               stamp=f"{fst.st_size}:{fst.st_mtime_ns}:{fst.st_ctime_ns}:{fst.st_ino}"))
     return Listing(out, problem)
+
+
+def _shown(name: str) -> bool:
+    """A path the report can show as it is: UTF-8, no control character."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept as surrogates
+        return False
+    return name.isprintable()
 
 
 def read(root: Path, f: ReaderFile) -> bytes | None:

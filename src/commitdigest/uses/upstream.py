@@ -37,6 +37,7 @@ BLOB_LIMIT = 512 * 1024
 #: resolution steps through re-exports and bases before a name is given up on
 DEPTH = 12
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TESTS = re.compile(r"(^|_)test(s|ing)?($|_)")
 _MANIFESTS = ("go.mod", "Cargo.toml", "package.json")
 #: where a lone module (not in a package) is importable by its name
 _MODULE_DIRS = ("src", "lib", "python")
@@ -93,6 +94,7 @@ def python_layout(entries: Sequence[tuple[str, str]]) -> Layout:
     py = [(p, b) for p, b in entries if p.endswith((".py", ".pyi"))]
     init_dirs = {posixpath.dirname(p) for p, _ in py if posixpath.basename(p) in ("__init__.py", "__init__.pyi")}
     has_package = any(paths.area(d + "/x.py") == "source" for d in init_dirs)
+    found: list[tuple[str, str, str, str]] = []  # (module, path, blob, the folder its top package is in)
     for path, blob in py:
         layout.blobs[path] = blob
         folder, name = posixpath.split(path)
@@ -104,22 +106,32 @@ def python_layout(entries: Sequence[tuple[str, str]]) -> Layout:
             cur = posixpath.dirname(cur)
         if not parts or (cur == folder and (folder not in _MODULE_DIRS and (folder or has_package))):
             continue  # a file outside any package, where nothing imports it by this name
-        if not all(_IDENT.fullmatch(p) for p in parts):
+        if all(_IDENT.fullmatch(p) for p in parts):
+            found.append((".".join(parts), path, blob, cur))
+    # One top package of a name is the one imported (src/agents, not examples/bot/agents): its
+    # modules only, so an example's agents/main.py does not pass for agents.main.
+    roots: dict[str, tuple[tuple[bool, int, bool], str]] = {}
+    for module, _path, _blob, cur in found:
+        top = module.split(".", 1)[0]
+        rank = _rank(posixpath.join(cur, top, "__init__.py"))
+        if top not in roots or rank < roots[top][0]:
+            roots[top] = (rank, cur)
+    for module, path, _blob, cur in found:
+        if roots[module.split(".", 1)[0]][1] != cur:
             continue
-        module = ".".join(parts)
         known = layout.modules.get(module)
         if known is not None and _rank(known) <= _rank(path):
-            continue
+            continue  # a .pyi beside its .py
         if known is not None:
             layout.module_of.pop(known, None)
         layout.modules[module] = path
         layout.module_of[path] = module
-        if stem == "__init__":
+        if posixpath.basename(path).startswith("__init__."):
             layout.packages.add(module)
     return layout
 
 
-def _rank(path: str) -> tuple[int, int, int]:
+def _rank(path: str) -> tuple[bool, int, bool]:
     """Which of two files claiming one module name is the one imported: source before tests,
     examples or docs, the shallower one, ``.py`` before ``.pyi``."""
     return paths.area(path) != "source", path.count("/"), path.endswith(".pyi")
@@ -467,6 +479,7 @@ class Upstream:
         layout = python_layout(entries)
         self._layouts.setdefault(self.tip, layout)
         python = {m.split(".", 1)[0] for m, p in layout.modules.items() if paths.area(p) == "source"}
+        python = {n for n in python if not _TESTS.search(n)}  # integration_tests/, testing_utils/
         manifests = [(p, b) for p, b in entries if posixpath.basename(p) in _MANIFESTS
                      and paths.area(p) not in ("test", "example", "docs") and "node_modules/" not in p][:500]
         contents = self.read([b for _, b in manifests])
