@@ -458,6 +458,17 @@ def test_the_index_is_read_from_the_cache_until_a_file_changes(make_repo, tmp_pa
     moved = next(c for c in third.repos[0].commits if c.subject.startswith("refactor: moved_helper"))
     assert {(u.path, u.line) for u in moved.uses or [] if u.path == "app/fine.py"} == {("app/fine.py", 1),
                                                                                         ("app/fine.py", 6)}
+    # a file that is gone leaves the cache with it
+    (app.path / "app" / "fine.py").unlink()
+    _generate(sdk.path, [app.path], no_cache=False)
+    from commitdigest.store import Store
+
+    store = Store(Path(os.environ["COMMITDIGEST_CACHE_DIR"]))
+    try:
+        rows = {path for (path,) in store.db.execute("SELECT path FROM code_index")}  # type: ignore[union-attr]
+    finally:
+        store.close()
+    assert "app/fine.py" not in rows and "app/main.py" in rows
 
 
 def test_a_large_folder_is_read_by_worker_processes_alike(tmp_path, monkeypatch, caplog):

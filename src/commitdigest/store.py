@@ -273,11 +273,15 @@ class Store:
             return {}
         return {path: (stamp, refs) for path, stamp, refs in rows}
 
-    def put_code_index(self, root: str, names: str, engine: str, rows: Iterable[tuple[str, str, str]]) -> None:
-        """Files of ``root`` indexed this run: (path, stamp, references as JSON)."""
+    def put_code_index(self, root: str, names: str, engine: str, rows: Iterable[tuple[str, str, str]],
+                       gone: Iterable[str] = ()) -> None:
+        """Files of ``root`` indexed this run: (path, stamp, references as JSON); ``gone``: files
+        indexed before that are not there any more."""
         self._write("INSERT OR REPLACE INTO code_index VALUES (?, ?, ?, ?, ?, ?)",
                     [(root, names, engine, path, stamp, refs) for path, stamp, refs in rows],
                     what="the index of your code is")
+        self._write("DELETE FROM code_index WHERE root=? AND names=? AND engine=? AND path=?",
+                    [(root, names, engine, path) for path in gone], what="the index of your code is")
 
     # Pull-request metadata (``hosting``): same failure policy as the analyses, one table per
     # question asked of the API, so a rerun or a backfill asks nothing twice.

@@ -122,10 +122,12 @@ def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: flo
         for path, refs in fresh.items():
             if refs is not None:
                 found[path] = refs
-        if store is not None and fresh:
+        gone = set(cached) - {f.path for f in files}
+        if store is not None and (fresh or gone):
             stamps = {f.path: f.stamp for f in todo}
             store.put_code_index(key, names_key, ENGINE, [(path, stamps[path], json.dumps(refs, separators=(",", ":")))
-                                                          for path, refs in fresh.items() if refs is not None])
+                                                          for path, refs in fresh.items() if refs is not None],
+                                 gone=sorted(gone))
         index_files += [FileRefs(root=label, path=f.path, language=f.language, refs=found[f.path])
                         for f in files if found.get(f.path)]
     return CodeIndex(files=index_files, roots=root_labels, problems=problems)
