@@ -441,8 +441,13 @@ def test_the_index_is_read_from_the_cache_until_a_file_changes(make_repo, tmp_pa
     sdk = build_sdk(make_repo)
     app = build_app(make_repo)
     parsed: list[str] = []
-    real = index.extract
-    monkeypatch.setattr(index, "extract", lambda f, data, names: parsed.append(f.path) or real(f, data, names))
+    real = index._extract_all
+
+    def reading(root, files, names):  # the files the index reads (in worker processes)
+        parsed.extend(f.path for f in files)
+        return real(root, files, names)
+
+    monkeypatch.setattr(index, "_extract_all", reading)
     first = _generate(sdk.path, [app.path], no_cache=False)
     assert sorted(parsed) == ["app/__init__.py", "app/fine.py", "app/hooks.py", "app/legacy.py", "app/local.py",
                               "app/main.py"]
@@ -471,27 +476,25 @@ def test_the_index_is_read_from_the_cache_until_a_file_changes(make_repo, tmp_pa
     assert "app/fine.py" not in rows and "app/main.py" in rows
 
 
-def test_a_large_folder_is_read_by_worker_processes_alike(tmp_path, monkeypatch, caplog):
-    """Past ``_POOL_FROM`` files, with a core to spare, the command line reads them in a pool of
-    processes: the same references as one process finds, a file gone since the listing left out."""
+def test_the_files_are_read_in_worker_processes_alike(tmp_path, monkeypatch):
+    """The index is read in the semantic stage's worker processes, in shards: the same
+    references as this process finds, a file gone since the listing left out."""
     from commitdigest.uses import index, reader
     from commitdigest.uses.upstream import Names
 
+    monkeypatch.setenv("COMMITDIGEST_SEMANTIC_WORKERS", "2")
     app = tmp_path / "big"
     app.mkdir()
-    count = index._POOL_FROM + 10
-    for i in range(count):
+    for i in range(40):
         (app / f"m{i:03d}.py").write_text("from agents.models import get_default_model\n"
                                           + "x = 1\n" * (i % 7) + "get_default_model()\n")
     files = reader.list_files(app).files
     (app / "m007.py").unlink()
     names = Names(python=frozenset({"agents"}))
-    monkeypatch.setattr(index, "_free_cores", lambda: 2)  # as if the machine were idle
-    caplog.set_level("INFO", logger="commitdigest.uses")
-    pooled = index._extract_all(app, files, names, allowed=True)
-    assert "read in one process" not in caplog.text  # the pool did the reading
-    alone = index._extract_all(app, files, names, allowed=False)
-    assert pooled == alone and len(pooled) == count
+    assert len(index._shards(files, 2)) == 2
+    pooled, lost = index._extract_all(app, files, names)
+    alone = index._extract_chunk(app, files, names)
+    assert lost == 0 and pooled == alone and len(pooled) == 40
     assert pooled["m007.py"] is None
     assert [r[2] for r in pooled["m012.py"] or []] == [1, 2 + 12 % 7]
 
@@ -883,7 +886,8 @@ def test_the_model_is_told_the_affected_lines_and_its_record_states_them_first(m
     assert removed.recommendations[0].startswith("Change these places in your code before upgrading: `app/legacy.py:1`")
     # the model's own, after it (asked for although the commit is of a low tier): naming the
     # reader's lines is grounded in what it was shown
-    assert removed.recommendations[1:] == [said] and not removed.items_dropped
+    assert removed.recommendations[1:] == [said]
+    assert not {"identifier", "path"} & set(removed.items_dropped)
 
 
 def test_the_html_page_shows_the_section_and_the_top_line(make_repo, tmp_path):

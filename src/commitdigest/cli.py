@@ -248,7 +248,7 @@ def report(repos, branch, names, web_urls, date_, since, until, allow_future, tz
 
     flags = context.Flags(config=config_path, repos=repos, branch=branch, names=names, web_urls=web_urls, tz=tz,
                           lang=lang, date_field=date_field, formats=formats, out=out_dir, base_url=base_url,
-                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, uses=uses, command_line=True, llm=llm_kwargs)
+                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, uses=uses, llm=llm_kwargs)
     with context.opened(flags) as ctx:
         first, last = _window_days(date_, since, until, ctx.zone)
         if not allow_future:
@@ -438,7 +438,7 @@ def run(config_path, date_, since, until, backfill, force, allow_future, tz, for
 
     config_mod.find(config_path)  # run follows a config file's repositories: there must be one
     flags = context.Flags(config=config_path, tz=tz, formats=formats, out=out_dir, no_cache=no_cache,
-                          cache_dir=cache_dir, quiet=quiet, uses=uses, command_line=True, llm=llm_kwargs)
+                          cache_dir=cache_dir, quiet=quiet, uses=uses, llm=llm_kwargs)
     with context.opened(flags) as ctx:
         zone = ctx.zone
         chosen = [name for name, v in (("--date", date_), ("--since", since), ("--backfill", backfill)) if v]
@@ -542,7 +542,7 @@ def rollup(week, month, since, until, repos, branch, config_path, tz, lang, form
     if formats is not None:
         formats = ",".join(check_formats(formats.split(","), pages))
     flags = context.Flags(config=config_path, repos=repos, branch=branch, tz=tz, lang=lang, formats=formats,
-                          out=out_dir, no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, uses=uses, command_line=True, llm=llm_kwargs)
+                          out=out_dir, no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, uses=uses, llm=llm_kwargs)
     with context.opened(flags, default_formats="md,json,html") as ctx:
         zone = ctx.zone
         fmts = [f for f in ctx.formats if f in pages] or ["md", "json"]

@@ -65,9 +65,6 @@ class Flags:
     quiet: bool = False
     #: ``--uses``: the reader's code, checked against every repository of the run
     uses: tuple[str, ...] = ()
-    #: the command line's own process, which may start worker processes (a script importing the
-    #: library may not be safe to start again in one: ``uses.index``)
-    command_line: bool = False
     #: the analyzer and LLM flags (``analysis.factory.llm_options``)
     llm: dict[str, Any] = field(default_factory=dict)
 
@@ -112,8 +109,6 @@ class RunContext:
     _store_opened: bool = False
     #: the reader's code indexed this run, shared by the repositories checked against it
     _code_indexes: dict = field(default_factory=dict)
-    #: whether indexing it may start worker processes (``Flags.command_line``)
-    workers: bool = False
 
     # ----------------------------------------------------------------------- the store
 
@@ -175,7 +170,7 @@ class RunContext:
                 continue
             t = pipeline.Tracked(name=s.name or "", include=list(s.include), exclude=list(s.exclude),
                                  importance=dict(s.importance),
-                                 uses=_reader_code(s.uses, self._code_indexes, self.workers))
+                                 uses=_reader_code(s.uses, self._code_indexes))
             try:
                 t.repo = pipeline.open_source(s.location, branch=s.branch, name=s.name, web_url=s.web_url,
                                               cache_dir=self.cache_dir, timeout=self.git_timeout, mirror=s.mirror,
@@ -229,12 +224,12 @@ class RunContext:
                                         before_fold=before_fold)
 
 
-def _reader_code(roots: tuple[Path, ...], indexes: dict, workers: bool) -> Any:
+def _reader_code(roots: tuple[Path, ...], indexes: dict) -> Any:
     if not roots:
         return None
     from commitdigest.uses.stage import ReaderCode
 
-    return ReaderCode(roots=roots, indexes=indexes, workers=workers)
+    return ReaderCode(roots=roots, indexes=indexes)
 
 
 # ------------------------------------------------------------------------------ resolution
@@ -284,8 +279,7 @@ def resolve(flags: Flags, *, default_formats: str | None = None) -> RunContext:
         config=cfg, sources=_sources(cfg, flags), zone=zone, language=language,
         date_field=flags.date_field or cfg.date_field.value, git_timeout=cfg.git_timeout, cache_dir=cache,
         use_cache=not flags.no_cache, analyzer=analyzer, hosting=HostingRun.with_tokens(cfg.hosting, os.environ),
-        out=out, formats=formats, base_url=flags.base_url or cfg.output.base_url, lock_wait=cfg.lock_wait,
-        workers=flags.command_line)
+        out=out, formats=formats, base_url=flags.base_url or cfg.output.base_url, lock_wait=cfg.lock_wait)
 
 
 def _sources(cfg: Config, flags: Flags) -> list[Source]:

@@ -80,7 +80,7 @@ MIGRATIONS: list[str] = [
     # 6: the index of the reader's code (``uses``): one row per file of a folder, by the names
     # searched for and the version of the extractors; ``stamp`` is the file's size and times
     """
-    CREATE TABLE code_index (
+    CREATE TABLE IF NOT EXISTS code_index (
         root TEXT NOT NULL,
         names TEXT NOT NULL,
         engine TEXT NOT NULL,

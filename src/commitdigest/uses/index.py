@@ -93,11 +93,10 @@ def _wanted(language: str, names: Names) -> bool:
     return bool({"python": names.python, "go": names.go, "rust": names.rust, "ecma": names.ecma}[language])
 
 
-def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: float,
-          workers: bool = False) -> CodeIndex:
+def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: float) -> CodeIndex:
     """The index of ``roots`` for ``names``: from the cache where a file's stamp is unchanged,
-    else read and parsed (by worker processes, with ``workers``). A folder that cannot be read
-    is a problem the report names; a file that cannot be read or parsed is left out."""
+    else read and parsed. A folder that cannot be read is a problem the report names; a file
+    that cannot be read or parsed is left out."""
     index_files: list[FileRefs] = []
     problems: list[str] = []
     names_key = names.key()
@@ -118,7 +117,9 @@ def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: flo
                 todo.append(f)
             else:
                 found[f.path] = refs
-        fresh = _extract_all(root, todo, names, workers)
+        fresh, lost = _extract_all(root, todo, names)
+        if lost:
+            problems.append(f"{label}: {lost} files could not be read this time")
         for path, refs in fresh.items():
             if refs is not None:
                 found[path] = refs
@@ -133,46 +134,40 @@ def build(roots: Sequence[Path], names: Names, store: Store | None, timeout: flo
     return CodeIndex(files=index_files, roots=root_labels, problems=problems)
 
 
-#: files read in one worker's task, and how many files make a pool worth starting
-_CHUNK = 40
-_POOL_FROM = 120
+def _extract_all(root: Path, files: list[reader.ReaderFile], names: Names) -> tuple[dict[str, list[Ref] | None], int]:
+    """Each file's references (None: not read or not parsed), and how many files a worker could
+    not read. The files are parsed in the semantic stage's worker processes
+    (``semantic.workers``), in shards of about equal size: a parse that crashes costs its
+    shard's files this run (they are read again next run), never the report."""
+    if not files:
+        return {}, 0
+    from commitdigest.semantic import workers
 
-
-def _extract_all(root: Path, files: list[reader.ReaderFile], names: Names,
-                 allowed: bool) -> dict[str, list[Ref] | None]:
-    """Each file's references (None: not read or not parsed). Many files are read by a pool of
-    processes, one per free core (a parse holds the interpreter), when ``allowed``: in the command
-    line's own process only, since a pool starts the main module again in each worker, which a
-    script importing the library may not guard against. Should the pool fail — a worker killed,
-    no process allowed — the files it did not finish are read here."""
+    shards = _shards(files, workers.count())
     out: dict[str, list[Ref] | None] = {}
-    workers = _free_cores()
-    if allowed and len(files) >= _POOL_FROM and workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        chunks = [files[i:i + _CHUNK] for i in range(0, len(files), _CHUNK)]
-        try:
-            # spawn: a fork would copy this process's threads' locks (git readers, progress)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                for part in pool.map(_extract_chunk, [root] * len(chunks), chunks, [names] * len(chunks)):
-                    out.update(part)
-        except (OSError, RuntimeError) as exc:  # BrokenProcessPool is a RuntimeError
-            log.info("index of %s read in one process (%s)", root, exc)
-    rest = [f for f in files if f.path not in out]
-    out.update(_extract_chunk(root, rest, names))
-    return out
+    lost = 0
+    for shard, result in zip(shards, workers.run(_extract_chunk, [(root, shard, names) for shard in shards]),
+                             strict=True):
+        if isinstance(result, BaseException):
+            log.warning("%d files of %s not indexed this time (%s)", len(shard), root, type(result).__name__)
+            out.update((f.path, None) for f in shard)
+            lost += len(shard)
+        else:
+            out.update(result)
+    return out, lost
 
 
-def _free_cores() -> int:
-    """Cores no other process is keeping busy (the load average's last minute), at most 4: on a
-    machine whose cores are all taken, worker processes only add their start-up to the wait."""
-    cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:  # not every system keeps a load average
-        busy = 0.0
-    return max(min(int(cores - busy + 0.5), cores, 4), 1)
+def _shards(files: list[reader.ReaderFile], n: int) -> list[list[reader.ReaderFile]]:
+    """``files`` in ``n`` shards or fewer of about equal bytes, largest first."""
+    if n <= 1 or len(files) < 8:
+        return [files]
+    shards: list[list[reader.ReaderFile]] = [[] for _ in range(n)]
+    load = [0] * n
+    for f in sorted(files, key=lambda f: -int(f.stamp.split(":", 1)[0])):
+        k = load.index(min(load))
+        shards[k].append(f)
+        load[k] += int(f.stamp.split(":", 1)[0])
+    return [s for s in shards if s]
 
 
 def _extract_chunk(root: Path, files: list[reader.ReaderFile], names: Names) -> dict[str, list[Ref] | None]:

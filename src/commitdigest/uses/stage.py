@@ -58,8 +58,6 @@ class ReaderCode:
 
     roots: tuple[Path, ...]
     indexes: dict[tuple, CodeIndex] = field(default_factory=dict)
-    #: the index may be read by worker processes (the command line's own process only)
-    workers: bool = False
     upstream: Upstream | None = None
     index: CodeIndex | None = None
     problems: list[str] = field(default_factory=list)
@@ -81,7 +79,7 @@ class ReaderCode:
             key = (self.roots, names)
             found = self.indexes.get(key)
             if found is None:
-                found = self.indexes[key] = build(self.roots, names, store, timeout, self.workers)
+                found = self.indexes[key] = build(self.roots, names, store, timeout)
             self.index = found
         return self.index
 
