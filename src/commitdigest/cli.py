@@ -214,13 +214,16 @@ def cli() -> None:
               help="Directory the report files are written to [config output.dir; default reports].")
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
 @click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
+@click.option("--uses", "uses", multiple=True, metavar="DIR",
+              help="Your code that uses the repositories (a local checkout, read-only; repeat for several): "
+                   "each commit that changes a symbol it uses says where [config repos.uses].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("--dry-run", "--stdout", "dry_run", is_flag=True,
               help="Print the Markdown report on stdout and write no report file (--format and --out are ignored).")
 @click.option("--config", "config_path", metavar="FILE", help=_CONFIG_HELP)
 @llm_options
 def report(repos, branch, names, web_urls, date_, since, until, allow_future, tz, date_field, lang, formats, base_url,
-           out_dir, no_cache, cache_dir, quiet, dry_run, config_path, **llm_kwargs) -> None:
+           out_dir, no_cache, cache_dir, uses, quiet, dry_run, config_path, **llm_kwargs) -> None:
     """Write the report of a day (or a period) for one or more repositories.
 
     Files are named DIR/<date>.md and DIR/<date>.json (a period: DIR/<since>_<until>.*);
@@ -245,7 +248,7 @@ def report(repos, branch, names, web_urls, date_, since, until, allow_future, tz
 
     flags = context.Flags(config=config_path, repos=repos, branch=branch, names=names, web_urls=web_urls, tz=tz,
                           lang=lang, date_field=date_field, formats=formats, out=out_dir, base_url=base_url,
-                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, llm=llm_kwargs)
+                          no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, uses=uses, llm=llm_kwargs)
     with context.opened(flags) as ctx:
         first, last = _window_days(date_, since, until, ctx.zone)
         if not allow_future:
@@ -401,12 +404,15 @@ def init(force, target) -> None:
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
 @click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
 @click.option("--no-notify", is_flag=True, help="Write the reports but send no notification.")
+@click.option("--uses", "uses", multiple=True, metavar="DIR",
+              help="Your code that uses the repositories (a local checkout, read-only; repeat for several): "
+                   "each commit that changes a symbol it uses says where [config repos.uses].")
 @click.option("--dry-run", is_flag=True,
               help="Print the plan (days, repositories, files, rollups, deliveries) and write, fetch and send nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @llm_options
 def run(config_path, date_, since, until, backfill, force, allow_future, tz, formats, out_dir, no_cache,
-        cache_dir, no_notify, dry_run, quiet, **llm_kwargs) -> None:
+        cache_dir, no_notify, uses, dry_run, quiet, **llm_kwargs) -> None:
     """Report every repository of the config file, one report per day, then notify.
 
     Days already reported (all files exist, no repository or model call failed) are skipped unless
@@ -432,7 +438,7 @@ def run(config_path, date_, since, until, backfill, force, allow_future, tz, for
 
     config_mod.find(config_path)  # run follows a config file's repositories: there must be one
     flags = context.Flags(config=config_path, tz=tz, formats=formats, out=out_dir, no_cache=no_cache,
-                          cache_dir=cache_dir, quiet=quiet, llm=llm_kwargs)
+                          cache_dir=cache_dir, quiet=quiet, uses=uses, llm=llm_kwargs)
     with context.opened(flags) as ctx:
         zone = ctx.zone
         chosen = [name for name, v in (("--date", date_), ("--since", since), ("--backfill", backfill)) if v]
@@ -494,10 +500,13 @@ def run(config_path, date_, since, until, backfill, force, allow_future, tz, for
                                                        "\"per-repo\" to DIR/<year>/<repo>/rollups/.")
 @click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
 @click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
+@click.option("--uses", "uses", multiple=True, metavar="DIR",
+              help="Your code that uses the repositories (a local checkout, read-only; repeat for several): "
+                   "each commit that changes a symbol it uses says where [config repos.uses].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @llm_options
 def rollup(week, month, since, until, repos, branch, config_path, tz, lang, formats, out_dir, no_cache, cache_dir,
-           quiet, **llm_kwargs) -> None:
+           uses, quiet, **llm_kwargs) -> None:
     """Write the weekly, monthly or custom-period rollup of the daily reports.
 
     Per repository: commits per day by tier, the high-importance changes with a line each and a
@@ -533,7 +542,7 @@ def rollup(week, month, since, until, repos, branch, config_path, tz, lang, form
     if formats is not None:
         formats = ",".join(check_formats(formats.split(","), pages))
     flags = context.Flags(config=config_path, repos=repos, branch=branch, tz=tz, lang=lang, formats=formats,
-                          out=out_dir, no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, llm=llm_kwargs)
+                          out=out_dir, no_cache=no_cache, cache_dir=cache_dir, quiet=quiet, uses=uses, llm=llm_kwargs)
     with context.opened(flags, default_formats="md,json,html") as ctx:
         zone = ctx.zone
         fmts = [f for f in ctx.formats if f in pages] or ["md", "json"]

@@ -70,6 +70,9 @@ class RepoConfig(BaseModel):
     #: "lean" (commits and trees, file contents fetched per report), "full", or "auto" (lean
     #: for network URLs, full for file://); unset: the top-level ``mirror``
     mirror: Literal["auto", "lean", "full"] | None = None
+    #: folders of the code that uses this repository (local checkouts, read-only): each commit
+    #: that changes a symbol they use says where (README, "Your code")
+    uses: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_source(self) -> RepoConfig:
@@ -421,6 +424,9 @@ def _check_paths(config: Config, path: Path) -> None:
     for i, repo in enumerate(config.repos):
         if repo.path and not config.resolve(repo.path).is_dir():
             raise ConfigError(f"{path}: repos[{i}].path: {repo.path} is not a directory")
+        for j, used in enumerate(repo.uses):
+            if not used.strip() or not config.resolve(used).is_dir():
+                raise ConfigError(f"{path}: repos[{i}].uses[{j}]: {used} is not a directory")
     names = [r.display_name() for r in config.repos]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

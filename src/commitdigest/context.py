@@ -63,6 +63,8 @@ class Flags:
     no_cache: bool = False
     cache_dir: str | None = None
     quiet: bool = False
+    #: ``--uses``: the reader's code, checked against every repository of the run
+    uses: tuple[str, ...] = ()
     #: the analyzer and LLM flags (``analysis.factory.llm_options``)
     llm: dict[str, Any] = field(default_factory=dict)
 
@@ -79,6 +81,8 @@ class Source:
     exclude: tuple[str, ...] = ()
     importance: dict[str, Any] = field(default_factory=dict)
     mirror: MirrorKind = "auto"
+    #: folders of the reader's code to find uses of the changed symbols in (absolute)
+    uses: tuple[Path, ...] = ()
     #: named on the command line: a bad web URL is bad input, and an unreadable repository ends
     #: the command (from a config, a repository that cannot be read is a section's error)
     from_flags: bool = False
@@ -103,6 +107,8 @@ class RunContext:
     progress: Progress | None = None
     _store: Store | None = None
     _store_opened: bool = False
+    #: the reader's code indexed this run, shared by the repositories checked against it
+    _code_indexes: dict = field(default_factory=dict)
 
     # ----------------------------------------------------------------------- the store
 
@@ -163,7 +169,8 @@ class RunContext:
             if only is not None and s.name not in only:
                 continue
             t = pipeline.Tracked(name=s.name or "", include=list(s.include), exclude=list(s.exclude),
-                                 importance=dict(s.importance))
+                                 importance=dict(s.importance),
+                                 uses=_reader_code(s.uses, self._code_indexes))
             try:
                 t.repo = pipeline.open_source(s.location, branch=s.branch, name=s.name, web_url=s.web_url,
                                               cache_dir=self.cache_dir, timeout=self.git_timeout, mirror=s.mirror,
@@ -215,6 +222,14 @@ class RunContext:
                                         analyzer=self.analyzer, store=self.store, progress=self.progress,
                                         git_timeout=self.git_timeout, hosting=self.hosting, links=links,
                                         before_fold=before_fold)
+
+
+def _reader_code(roots: tuple[Path, ...], indexes: dict) -> Any:
+    if not roots:
+        return None
+    from commitdigest.uses.stage import ReaderCode
+
+    return ReaderCode(roots=roots, indexes=indexes)
 
 
 # ------------------------------------------------------------------------------ resolution
@@ -280,19 +295,36 @@ def _sources(cfg: Config, flags: Flags) -> list[Source]:
                 raise InputError(f"{flag} names a --repo: give it with --repo")
             raise InputError(f"{flag} given {len(given)} times for {len(flags.repos)} --repo; "
                              "give at most one per --repo")
+    uses = _uses_flags(flags.uses)
     if flags.repos:
         return [Source(location=str(Path(r).expanduser().absolute()) if is_path(r) else r, branch=flags.branch,
                        name=flags.names[i] if i < len(flags.names) else None,
                        web_url=flags.web_urls[i] if i < len(flags.web_urls) else None,
-                       mirror=cfg.mirror, from_flags=True)
+                       mirror=cfg.mirror, uses=uses, from_flags=True)
                 for i, r in enumerate(flags.repos)]
     if not cfg.repos:
-        return [Source(location=str(Path(".").absolute()), branch=flags.branch, mirror=cfg.mirror, from_flags=True)]
+        return [Source(location=str(Path(".").absolute()), branch=flags.branch, mirror=cfg.mirror, uses=uses,
+                       from_flags=True)]
     base = cfg.source.parent if cfg.source else None
     return [Source(location=rc.location(base), name=rc.display_name(), branch=flags.branch or rc.branch,
                    web_url=rc.web_url, include=tuple(rc.include), exclude=tuple(rc.exclude),
-                   importance=dict(rc.importance), mirror=rc.mirror or cfg.mirror)
+                   importance=dict(rc.importance), mirror=rc.mirror or cfg.mirror,
+                   uses=uses or tuple(cfg.resolve(u).absolute() for u in rc.uses))
             for rc in cfg.repos]
+
+
+def _uses_flags(given: tuple[str, ...]) -> tuple[Path, ...]:
+    """``--uses`` folders, made absolute; one that is not a folder is bad input."""
+    out: list[Path] = []
+    for u in given:
+        if not u.strip():
+            raise InputError("--uses: give the folder of your code")
+        p = Path(u).expanduser().absolute()
+        if not p.is_dir():
+            raise InputError(f"--uses: {u} is not a folder")
+        if p not in out:
+            out.append(p)
+    return tuple(out)
 
 
 @contextmanager

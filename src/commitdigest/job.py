@@ -175,7 +175,8 @@ def describe(p: Plan, ctx: RunContext) -> list[str]:
     lines = [f"days: {span} ({len(p.days)}): {len(to_report)} to report, {len(p.skipped)} already reported"
              + (" (--force regenerates)" if p.skipped else "")]
     lines.append(f"repositories ({len(ctx.sources)}):")
-    lines += [f"  {s.name}: {s.location}" + (f" @ {s.branch}" if s.branch else "") for s in ctx.sources]
+    lines += [f"  {s.name}: {s.location}" + (f" @ {s.branch}" if s.branch else "")
+              + (f", your code: {', '.join(str(u) for u in s.uses)}" if s.uses else "") for s in ctx.sources]
     suffixes = formats_mod.report_files(ctx.formats)
     lines.append(f"files in {ctx.out}:")
     for unit, days in p.todo.items():

@@ -17,6 +17,7 @@ from commitdigest.kinds import AnalyzerKind as AnalyzerKind  # re-exported: the 
 from commitdigest.kinds import DateField as DateField
 from commitdigest.kinds import Language
 from commitdigest.semantic.records import Semantic
+from commitdigest.uses.records import Use, UsesSummary
 
 
 class ChangeType(StrEnum):
@@ -126,6 +127,10 @@ class Commit(BaseModel):
     # Dated after the run that first saw it on the branch (2100, year 10000): the day it is shown
     # on, that day, instead of its date's (pipeline.py); ``None`` for every ordinary commit.
     first_seen: date | None = None
+    # The lines of the reader's code that use a symbol the commit changed (``uses``): None when
+    # no code was named for its repository, or its semantic facts were not read.
+    uses: list[Use] | None = None
+    uses_omitted: int = 0  # uses past the list's cap (``uses.records.USES_CAP``)
 
     @property
     def short_sha(self) -> str:
@@ -278,6 +283,9 @@ class CommitEntry(BaseModel):
     semantic: Semantic | None = None  # what changed in the code's own terms; None: not read
     #: shown on the day it was first seen, its date being after that day (``Commit.first_seen``)
     first_seen: date | None = None
+    #: the reader's lines that use a symbol it changed (``Commit.uses``); None: not looked for
+    uses: list[Use] | None = None
+    uses_omitted: int = 0
 
     def to_json_dict(self) -> dict:
         """One entry of a section's ``commits`` in the JSON twin (REPORT_FORMAT.md §3)."""
@@ -298,6 +306,10 @@ class CommitEntry(BaseModel):
             out["pr_meta"] = self.pull_request.meta()
         if self.first_seen is not None:
             out["first_seen"] = self.first_seen.isoformat()
+        if self.uses is not None:
+            out["uses"] = [u.model_dump(mode="json", exclude_none=True) for u in self.uses]
+        if self.uses_omitted:
+            out["uses_omitted"] = self.uses_omitted
         return out
 
 
@@ -309,6 +321,8 @@ class RepoSection(BaseModel):
     stats: Stats
     commits: list[CommitEntry]
     error: str | None = None  # the repository could not be read; the section says why
+    #: what the reader's code was checked against (``uses``); None when no code was named
+    uses: UsesSummary | None = None
 
 
 class Usage(BaseModel):
@@ -366,6 +380,7 @@ class Report(BaseModel):
                     "url": r.url,
                     "branch": r.branch,
                     "error": r.error,
+                    **({"uses": r.uses.model_dump(mode="json")} if r.uses is not None else {}),
                     "stats": r.stats.model_dump(mode="json"),
                     "commits": [c.to_json_dict() for c in r.commits] if commits else [],
                 }

@@ -21,6 +21,7 @@ from commitdigest import __version__
 from commitdigest.analysis.base import Analyzer
 from commitdigest.analysis.grounding import ground
 from commitdigest.analysis.importance import Scoring
+from commitdigest.analysis.uses_text import with_uses
 from commitdigest.errors import InputError, RepoError
 from commitdigest.git import log as gitlog
 from commitdigest.git.mirror import MirrorKind, prefetch_commits, prefetch_window
@@ -45,6 +46,7 @@ from commitdigest.window import Zone, make_window
 
 if TYPE_CHECKING:
     from commitdigest.rollup import DayLinks, Rollup
+    from commitdigest.uses.stage import ReaderCode
 
 
 @dataclass
@@ -112,24 +114,33 @@ def analyze_commits(
         # A stand-in for a failed model call is not the model's answer: retry it next run.
         store.put_many((keys[c.sha], fingerprint, by_sha[c.sha]) for c in todo if not by_sha[c.sha].fallback)
     release_patches(commits)
-    return [by_sha[c.sha] for c in commits], len(commits) - len(todo)
+    # The reader's code (``uses``) is a fact every analyzer's record states first; written from
+    # the facts each time, never cached, so it always says what this run found.
+    return [with_uses(by_sha[c.sha], c, language) for c in commits], len(commits) - len(todo)
 
 
 # Analyzers whose answer depends on ``Commit.pull_request``: the offline summary takes its gist,
 # the LLM prompt shows it. Their analyses of a commit are keyed by its PR too.
 PR_AWARE_ANALYZERS = frozenset({"heuristic", "llm"})  # by kind: "llm:<model>" is "llm"
+# Analyzers whose answer depends on ``Commit.uses``: the model is told the reader's lines.
+USES_AWARE_ANALYZERS = frozenset({"llm"})
 
 
 def cache_key(commit: Commit, analyzer: Analyzer | None = None) -> str:
     """The analysis cache key: the sha, and a hash of the pull request when the hosting API gave
     one to an analyzer that reads it, since its description changes what that analyzer says.
-    Otherwise the sha alone, as it always was: a new token costs no model call."""
-    if commit.pull_request is None or (analyzer is not None
-                                       and analyzer.name.split(":", 1)[0] not in PR_AWARE_ANALYZERS):
-        return commit.sha
+    Otherwise the sha alone, as it always was: a new token costs no model call. A commit that
+    touches the reader's code (``uses``) is keyed by those uses too for an analyzer that is told
+    them."""
     import hashlib
 
-    return f"{commit.sha}:pr{hashlib.sha256(commit.pull_request.model_dump_json().encode()).hexdigest()[:16]}"
+    key = commit.sha
+    kind = analyzer.name.split(":", 1)[0] if analyzer is not None else None
+    if commit.pull_request is not None and (kind is None or kind in PR_AWARE_ANALYZERS):
+        key += f":pr{hashlib.sha256(commit.pull_request.model_dump_json().encode()).hexdigest()[:16]}"
+    if commit.uses and (kind is None or kind in USES_AWARE_ANALYZERS):
+        key += ":u" + hashlib.sha256("\n".join(u.model_dump_json() for u in commit.uses).encode()).hexdigest()[:16]
+    return key
 
 
 def release_patches(commits: Sequence[Commit]) -> None:
@@ -191,6 +202,8 @@ class Tracked:
     commits: list[Commit] | None = None
     #: commits shown on the day they were first seen rather than on their date (``first_seen``)
     first_seen: dict[str, date] = field(default_factory=dict)
+    #: the reader's code to look for uses of the changed symbols in (``uses``), when named
+    uses: ReaderCode | None = None
 
     @classmethod
     def of(cls, repo: Repo) -> Tracked:
@@ -384,7 +397,7 @@ def generate(
             for j, t in enumerate(sources):
                 sec = sections[i][j]
                 if t.repo is not None and errors[j] is None:
-                    results.append(_result(t.repo, sec.commits, sec.analyses))
+                    results.append(_result(t.repo, sec.commits, sec.analyses, t.uses))
                 else:
                     results.append(RepoResult(name=t.name, branch=t.repo.branch if t.repo else "",
                                               error=errors[j] or "not read"))
@@ -453,6 +466,10 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
     if progress and len(batch) > len(kept):
         progress.advance(len(batch) - len(kept))  # left out by the path filters: nothing to analyse
     attach_semantic(kept, t.repo, store, git_timeout)
+    if t.uses is not None:
+        from commitdigest.uses import stage as uses_stage
+
+        uses_stage.attach(kept, t.repo, t.uses, store, git_timeout)
     if facts is not None:
         facts.update((c.sha, commit_facts(c)) for c in kept)
     outcome = attach_pull_requests(kept, t.repo, store, settings)
@@ -556,12 +573,13 @@ def generate_days(
     return list(zip(days, reports, strict=True))
 
 
-def _result(repo: Repo, commits: list[Commit], analyses: list[CommitAnalysis]) -> RepoResult:
+def _result(repo: Repo, commits: list[Commit], analyses: list[CommitAnalysis],
+            uses: ReaderCode | None = None) -> RepoResult:
     links = repo.links
     return RepoResult(
         name=repo.name, branch=repo.branch, url=links.base if links else None,
         commit_url=links.commit if links else None, pr_base=links.pr_base if links else None,
-        commits=commits, analyses=analyses,
+        commits=commits, analyses=analyses, uses=uses.summary() if uses is not None else None,
     )
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 from commitdigest.errors import InputError
 from commitdigest.models import Commit, Importance, Report
 from commitdigest.paths import module
+from commitdigest.uses.records import Use
 
 # What a page (and a notification) shows of each list; the JSON twin keeps every item.
 HIGHLIGHTS_MAX = 30
@@ -139,6 +140,8 @@ class Highlight(BaseModel):
     report: str | None = None
     #: the same for the day's HTML page, when there is one
     page: str | None = None
+    #: the reader's lines that use a symbol the change touched (``uses``), when it touched any
+    uses: list[Use] = Field(default_factory=list)
 
 
 class AreaChurn(BaseModel):
@@ -224,6 +227,9 @@ class RepoRollup(BaseModel):
     totals: Totals
     #: the previous period of the same kind, tiers from the score alone; None when not read
     previous: Totals | None = None
+    #: every change of the period that touches the reader's code (``uses``), listed first; None
+    #: when no code was named for the repository
+    yours: list[Highlight] | None = None
     #: every high-importance change of the period (pages show the first ``HIGHLIGHTS_MAX``)
     highlights: list[Highlight] = Field(default_factory=list)
     #: how many of them the pages leave out
@@ -359,6 +365,7 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
     names: list[str] = []
     urls: dict[str, str | None] = {}
     errors: dict[str, str | None] = {}
+    checked: set[str] = set()  # repositories the reader's code was checked against
     per_repo: dict[str, list] = defaultdict(list)
     for day, report in sorted(daily, key=lambda dr: dr[0]):
         for section in report.repos:
@@ -367,6 +374,8 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
                 urls[section.name] = section.url
             if section.error:
                 errors[section.name] = section.error
+            if section.uses is not None:
+                checked.add(section.name)
             per_repo[section.name] += [(day, c) for c in section.commits]
     out = []
     for name in names:
@@ -376,6 +385,7 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
         types: Counter[str] = Counter()
         people: Counter[str] = Counter()
         highlights = []
+        yours: list[Highlight] = []
         totals = Totals()
         for day, c in entries:
             level = c.analysis.importance
@@ -395,18 +405,23 @@ def fold(period: Period, daily: list[tuple[date, Report]], previous: dict[str, T
                 if area not in touched:
                     slot[0] += 1
                     touched.add(area)
-            if level == Importance.high:
+            if level == Importance.high or c.uses:
                 md, page = link(day, c.anchor)
-                highlights.append(Highlight(
-                    day=day, sha=c.sha, short_sha=c.short_sha, subject=c.subject,
-                    summary=_one_line(c.analysis.summary), url=c.url, report=md, page=page))
+                item = Highlight(day=day, sha=c.sha, short_sha=c.short_sha, subject=c.subject,
+                                 summary=_one_line(c.analysis.summary), url=c.url, report=md, page=page,
+                                 uses=list(c.uses or []))
+                if level == Importance.high:
+                    highlights.append(item)
+                if c.uses:
+                    yours.append(item)
         totals.contributors = len(people)
         ranked_areas = sorted(areas.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), -kv[1][0], kv[0]))
         highlights.sort(key=lambda h: (h.day, h.sha))
+        yours.sort(key=lambda h: (h.day, h.sha))
         added, removed, changed, bumps = _surface(entries, facts or {})
         out.append(RepoRollup(
             name=name, url=urls[name], error=errors.get(name), days=list(tiers.values()), totals=totals,
-            previous=(previous or {}).get(name),
+            previous=(previous or {}).get(name), yours=yours if name in checked else None,
             highlights=highlights, highlights_more=max(len(highlights) - HIGHLIGHTS_MAX, 0),
             areas=[AreaChurn(area=a, commits=v[0], insertions=v[1], deletions=v[2]) for a, v in ranked_areas],
             types=dict(types.most_common()),

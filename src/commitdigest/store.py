@@ -77,6 +77,19 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (sha, engine)
     )
     """,
+    # 6: the index of the reader's code (``uses``): one row per file of a folder, by the names
+    # searched for and the version of the extractors; ``stamp`` is the file's size and times
+    """
+    CREATE TABLE IF NOT EXISTS code_index (
+        root TEXT NOT NULL,
+        names TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        path TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        refs TEXT NOT NULL,
+        PRIMARY KEY (root, names, engine, path)
+    )
+    """,
 ]
 
 
@@ -245,6 +258,30 @@ class Store:
         self._write("INSERT OR REPLACE INTO semantic VALUES (?, ?, ?, ?)",
                     [(sha, engine, facts.model_dump_json(), now) for sha, facts in items],
                     what="semantic facts are")
+
+    def get_code_index(self, root: str, names: str, engine: str) -> dict[str, tuple[str, str]]:
+        """The reader's folder ``root`` as indexed before: path → (stamp, references as JSON)."""
+        if self.db is None:
+            return {}
+        try:
+            rows = self.db.execute("SELECT path, stamp, refs FROM code_index WHERE root=? AND names=? AND engine=?",
+                                   (root, names, engine)).fetchall()
+        except sqlite3.Error as exc:
+            if not self._read_warned:
+                log.warning("cannot read the cache in %s (%s); reading your code again", self.directory, exc)
+                self._read_warned = True
+            return {}
+        return {path: (stamp, refs) for path, stamp, refs in rows}
+
+    def put_code_index(self, root: str, names: str, engine: str, rows: Iterable[tuple[str, str, str]],
+                       gone: Iterable[str] = ()) -> None:
+        """Files of ``root`` indexed this run: (path, stamp, references as JSON); ``gone``: files
+        indexed before that are not there any more."""
+        self._write("INSERT OR REPLACE INTO code_index VALUES (?, ?, ?, ?, ?, ?)",
+                    [(root, names, engine, path, stamp, refs) for path, stamp, refs in rows],
+                    what="the index of your code is")
+        self._write("DELETE FROM code_index WHERE root=? AND names=? AND engine=? AND path=?",
+                    [(root, names, engine, path) for path in gone], what="the index of your code is")
 
     # Pull-request metadata (``hosting``): same failure policy as the analyses, one table per
     # question asked of the API, so a rerun or a backfill asks nothing twice.

@@ -189,7 +189,7 @@ class LLMAnalyzer:
     def render_prompt(self, commit: Commit, language: str) -> list[dict[str, str]]:
         """The messages that would be sent for ``commit`` (redacted, budgeted)."""
         score = scoring_module.score(commit, self.scoring)
-        depth, rate = self._shape(score, self.scoring)
+        depth, rate = self._shape(score, self.scoring, commit)
         return self._prompt(commit, language, self._state.mode, score=score, depth=depth, rate=rate).messages
 
     def request_preview(self, commit: Commit, language: str) -> dict[str, Any]:
@@ -197,7 +197,7 @@ class LLMAnalyzer:
         messages. Headers are left out: they may carry credentials."""
         mode = self._state.mode
         score = scoring_module.score(commit, self.scoring)
-        depth, rate = self._shape(score, self.scoring)
+        depth, rate = self._shape(score, self.scoring, commit)
         body: dict[str, Any] = {
             "model": self.settings.model, "temperature": self.settings.temperature,
             "max_tokens": self._limits(depth)[1],
@@ -209,11 +209,16 @@ class LLMAnalyzer:
         return body
 
     @staticmethod
-    def _shape(score: scoring_module.Score, scoring: Scoring) -> tuple[str, bool]:
+    def _shape(score: scoring_module.Score, scoring: Scoring, commit: Commit | None = None) -> tuple[str, bool]:
         """(the depth to ask for, whether the model rates the commit itself). A model that
-        re-rates is asked for everything: its tier is not known before it answers."""
+        re-rates is asked for everything: its tier is not known before it answers. A commit that
+        touches the reader's code (``uses``) is asked for recommendations at least: what to
+        check there."""
         rate = scoring.source == "model"
-        return ("high" if rate else score.tier.value), rate
+        depth = "high" if rate else score.tier.value
+        if depth == "low" and commit is not None and commit.uses:
+            depth = "medium"
+        return depth, rate
 
     def _limits(self, depth: str) -> tuple[int, int]:
         """(prompt budget, completion tokens) for a tier's depth: a low-tier commit is asked
@@ -233,7 +238,7 @@ class LLMAnalyzer:
         if score is None:
             score = scoring_module.score(commit, self.scoring)
         if depth is None:
-            depth, rate = self._shape(score, self.scoring)
+            depth, rate = self._shape(score, self.scoring, commit)
         redactor = Redactor(enabled=self.settings.redact)
         schema_text = json.dumps(answer_schema(language, depth, rate, mode), ensure_ascii=False,
                                  separators=(",", ":"))
@@ -275,7 +280,7 @@ class LLMAnalyzer:
         user = final.text(user)
         redactions = redactor.count + files.count(selection) + final.count
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        grounds = "\n".join([facts.subject, facts.message, sheet, *(f.path for f in commit.files),
+        grounds = "\n".join([facts.subject, facts.message, sheet, facts.reader_code, *(f.path for f in commit.files),
                              *(f.old_path or "" for f in commit.files), *(v.shown for v in selection.shown)])
         return Prompt(messages=messages, coverage=selection.coverage, redactions=redactions,
                       tokens=fixed + budget.estimate_tokens(user), grounds=final.text(grounds))
@@ -372,7 +377,7 @@ class LLMAnalyzer:
         score = scoring_module.score(commit, scoring)
         if self.min_importance is not None and score.tier.rank < self.min_importance.rank:
             return self._offline_analysis(commit, language, scoring)  # triage: the score says it is enough
-        depth, rate = self._shape(score, scoring)
+        depth, rate = self._shape(score, scoring, commit)
         if self._refused is not None:
             return self._fallback(commit, language, self._refused.reason, scoring)
         used: dict[str, Prompt] = {}
@@ -583,6 +588,7 @@ class _Facts:
     hints: str
     pull_request: str = ""  # the PR's title, labels and description, redacted and bounded
     sheet: str = ""  # the semantic facts, one per line
+    reader_code: str = ""  # the reader's lines that use a symbol the commit changed (``uses``)
 
 
 def _facts(commit: Commit, redactor: Redactor) -> _Facts:
@@ -592,7 +598,8 @@ def _facts(commit: Commit, redactor: Redactor) -> _Facts:
     return _Facts(subject=redactor.text(commit.subject), message=redactor.text(message),
                   body=redactor.text(prompt_body(message)), author=redactor.text(commit.author),
                   hints=redactor.text(_hints(commit)), pull_request=_pull_request_text(commit, redactor),
-                  sheet=redactor.text(fact_sheet.render(commit.semantic)))
+                  sheet=redactor.text(fact_sheet.render(commit.semantic)),
+                  reader_code=redactor.text(_reader_code(commit)))
 
 
 def _lines_within(text: str, tokens: int) -> str:
@@ -614,6 +621,16 @@ def _lines_within(text: str, tokens: int) -> str:
     if not kept:
         return ""
     return "\n".join(kept + [f"… [message body clipped: {len(kept)} of {len(lines)} lines shown]"])
+
+
+def _reader_code(commit: Commit) -> str:
+    """The reader's affected call sites (``Commit.uses``), one line each, for the model to say
+    what to check there; empty when the commit touches none."""
+    if not commit.uses:
+        return ""
+    from commitdigest.analysis.uses_text import prompt_text
+
+    return prompt_text(commit)
 
 
 def _pull_request_text(commit: Commit, redactor: Redactor) -> str:
@@ -655,5 +672,6 @@ def _user(commit: Commit, facts: _Facts, selection: budget.Selection, *, sheet: 
         unlisted_dirs=", ".join(f"{d}/ ({n})" for d, n in selection.unlisted_dirs),
         sheet=sheet, hints=hints, shown=selection.shown, shown_files=len(selection.shown),
         lines_shown=selection.coverage.lines_analyzed, lines_total=selection.coverage.lines_total,
+        reader_code=facts.reader_code,
         truncated=selection.coverage.truncated,
     )

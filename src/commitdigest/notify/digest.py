@@ -20,6 +20,12 @@ class Item(BaseModel):
     subject: str
     summary: str
     url: str | None
+    #: the symbols it changed that the reader's code uses (``uses``), when it touches that code
+    uses: str = ""
+
+    def text(self) -> str:
+        """The subject as a message lists it: a change to the reader's code marked, its symbols said."""
+        return f"🧭 {self.subject} — {self.uses}" if self.uses else self.subject
 
 
 class Digest(BaseModel):
@@ -36,6 +42,8 @@ class Digest(BaseModel):
     more: int = 0
     #: a rollup's difference from the previous period, when that was read
     versus: str | None = None
+    #: the line about the reader's code (``uses``): how many commits changed what it uses
+    lead: str | None = None
 
     def headline(self) -> str:
         v = words(self.language)
@@ -43,6 +51,11 @@ class Digest(BaseModel):
         parts += [f"{EMOJI[i]}{v.importance[i]} {self.counts[i.value]}"
                   for i in (Importance.high, Importance.medium, Importance.low)]
         return " | ".join(parts)
+
+    def items_title(self) -> str:
+        """The list's title: the changes to the reader's code come first when there are any."""
+        v = words(self.language)
+        return v.uses["notify_items"] if any(i.uses for i in self.items) else v.notify["high"]
 
     @property
     def nothing_high(self) -> str:
@@ -68,21 +81,28 @@ def _one_line(text: str, limit: int = 160) -> str:
 
 
 def build_digest(report: Report, report_url: str | None = None) -> Digest:
-    """The digest of a report record (a report read back from disk: ``commitdigest.api.load_report``)."""
+    """The digest of a report record (a report read back from disk: ``commitdigest.api.load_report``).
+    The commits that touch the reader's code (``uses``) lead the list, whatever their tier."""
+    from commitdigest.analysis.uses_text import plain_symbols, top_line
+
     counts = {i.value: 0 for i in Importance}
-    items, total = [], 0
+    yours: list[Item] = []
+    items: list[Item] = []
+    total = 0
     for repo in report.repos:
         total += repo.stats.total
         for level in counts:
             counts[level] += getattr(repo.stats, level)
         for c in repo.commits:
             a = c.analysis
-            if a.importance == Importance.high:
+            if a.importance == Importance.high or c.uses:
                 summary = (a.summary or [a.importance_reason])[0]
-                items.append(Item(repo=repo.name, short_sha=c.short_sha, subject=_one_line(c.subject),
-                                  summary=_one_line(summary), url=c.url))
+                item = Item(repo=repo.name, short_sha=c.short_sha, subject=_one_line(c.subject),
+                            summary=_one_line(summary), url=c.url, uses=_one_line(plain_symbols(c.uses or [])))
+                (yours if c.uses else items).append(item)
     return Digest(title=report.title, language=report.language, total=total, counts=counts,
-                  failed_repos=[r.name for r in report.repos if r.error], items=items, report_url=report_url)
+                  failed_repos=[r.name for r in report.repos if r.error], items=yours + items, report_url=report_url,
+                  lead=top_line(report))
 
 
 def _delta(now: int, before: int) -> str:
@@ -95,8 +115,14 @@ def rollup_digest(rollup: Rollup, report_url: str | None = None) -> Digest:
     difference from the previous period (over the repositories whose previous period was read)."""
     v = words(rollup.language)
     counts = {i.value: sum(getattr(r.totals, i.value) for r in rollup.repos) for i in Importance}
-    items = [Item(repo=r.name, short_sha=h.short_sha, subject=_one_line(h.subject), summary=_one_line(h.summary),
-                  url=h.url) for r in rollup.repos for h in r.shown_highlights]
+    from commitdigest.analysis.uses_text import plain_symbols, rollup_line
+
+    yours = [Item(repo=r.name, short_sha=h.short_sha, subject=_one_line(h.subject), summary=_one_line(h.summary),
+                  url=h.url, uses=_one_line(plain_symbols(h.uses))) for r in rollup.repos for h in (r.yours or [])]
+    told = {(i.repo, i.short_sha) for i in yours}
+    items = yours + [Item(repo=r.name, short_sha=h.short_sha, subject=_one_line(h.subject),
+                          summary=_one_line(h.summary), url=h.url)
+                     for r in rollup.repos for h in r.shown_highlights if (r.name, h.short_sha) not in told]
     compared = [r for r in rollup.repos if r.previous is not None]
     versus = None
     if compared:
@@ -111,7 +137,8 @@ def rollup_digest(rollup: Rollup, report_url: str | None = None) -> Digest:
     return Digest(title=rollup.title, language=rollup.language, kind=rollup.period.kind,  # type: ignore[arg-type]
                   total=sum(r.totals.commits for r in rollup.repos), counts=counts,
                   failed_repos=[r.name for r in rollup.repos if r.error], items=items,
-                  more=sum(r.highlights_more for r in rollup.repos), versus=versus, report_url=report_url)
+                  more=sum(r.highlights_more for r in rollup.repos), versus=versus, report_url=report_url,
+                  lead=rollup_line(rollup))
 
 
 def report_message(report: Report, *, report_url: str | None = None, markdown: str | None = None,

@@ -39,12 +39,12 @@ class Email(Channel):
 def digest_html(d: Digest) -> str:
     w = words(d.language).notify
     items = "".join(
-        f'<li>{escape(i.repo)} <a href="{escape(target)}">{escape(i.short_sha)}</a> {escape(i.subject)}</li>'
-        if (target := link_target(i.url)) else f"<li>{escape(i.repo)} {escape(i.short_sha)} {escape(i.subject)}</li>"
+        f'<li>{escape(i.repo)} <a href="{escape(target)}">{escape(i.short_sha)}</a> {escape(i.text())}</li>'
+        if (target := link_target(i.url)) else f"<li>{escape(i.repo)} {escape(i.short_sha)} {escape(i.text())}</li>"
         for i in d.items)
     if d.more:
         items += f"<li>{escape(w['more'].format(n=d.more))}</li>"
-    versus = f"<p>{escape(d.versus)}</p>" if d.versus else ""
+    versus = "".join(f"<p>{escape(line)}</p>" for line in (d.lead, d.versus) if line)
     report = link_target(d.report_url)
     link = f'<p><a href="{escape(report)}">{escape(w["link"])}</a></p>' if report else ""
     return (f"<!doctype html><html><body><h2>{escape(d.title)}</h2><p>{escape(d.headline())}</p>{versus}"
@@ -56,8 +56,8 @@ def build_message(channel: Email, d: Digest, markdown: str | None, html: str | N
     msg["Subject"] = f"{channel.subject_prefix} {d.title} — {d.headline()}".strip()
     msg["From"] = channel.sender
     msg["To"] = ", ".join(channel.to)
-    lines = [d.title, d.headline(), *([d.versus] if d.versus else []),
-             *(f"- {i.repo} {i.short_sha} {i.subject}" for i in d.items)]
+    lines = [d.title, d.headline(), *(line for line in (d.lead, d.versus) if line),
+             *(f"- {i.repo} {i.short_sha} {i.text()}" for i in d.items)]
     plain = "\n".join(lines)
     if d.report_url:
         plain += f"\n\n{d.report_url}"

@@ -38,16 +38,18 @@ def payload(d: Digest) -> dict[str, Any]:
 
     def build(shown: list[Item], left: int) -> dict[str, Any]:
         rows: list[list[dict[str, str]]] = [[{"tag": "text", "text": d.headline()}]]
+        if d.lead:
+            rows.append([{"tag": "text", "text": d.lead}])
         if d.versus:
             rows.append([{"tag": "text", "text": d.versus}])
         if d.failed_repos:
             rows.append([{"tag": "text", "text": w["failed"].format(repos=", ".join(no_mention(r) for r in d.failed_repos))}])
-        rows.append([{"tag": "text", "text": w["high"] if (d.items or left) else d.nothing_high}])
+        rows.append([{"tag": "text", "text": d.items_title() if (d.items or left) else d.nothing_high}])
         for it in shown:
             row = [{"tag": "text", "text": f"• {no_mention(it.repo)} "}]
             target, sha = link(it.url), no_mention(it.short_sha)
             row.append({"tag": "a", "text": sha, "href": target} if target else {"tag": "text", "text": sha})
-            row.append({"tag": "text", "text": f" {no_mention(it.subject)}"})
+            row.append({"tag": "text", "text": f" {no_mention(it.text())}"})
             rows.append(row)
         if left:
             rows.append([{"tag": "text", "text": w["more"].format(n=left)}])

@@ -26,16 +26,16 @@ def build(channel: Slack, message: Message, env: Mapping[str, str]) -> Request:
     w = words(d.language).notify
 
     def items_text(shown: list[Item], left: int) -> str:
-        lines = [f"*{w['high']}*" if (d.items or left) else d.nothing_high]
+        lines = [f"*{slack_escape(d.items_title())}*" if (d.items or left) else d.nothing_high]
         for it in shown:
             target = link(it.url)
             sha = f"<{target}|{slack_escape(it.short_sha)}>" if target else slack_escape(it.short_sha)
-            lines.append(f"• {slack_escape(it.repo)} {sha} {slack_escape(it.subject)}")
+            lines.append(f"• {slack_escape(it.repo)} {sha} {slack_escape(it.text())}")
         if left:
             lines.append(w["more"].format(n=left))
         return "\n".join(lines)
 
-    head = "\n".join(slack_escape(line) for line in (d.headline(), d.versus) if line)
+    head = "\n".join(slack_escape(line) for line in (d.headline(), d.lead, d.versus) if line)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": d.title[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": head}},

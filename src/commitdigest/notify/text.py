@@ -64,17 +64,19 @@ def fit(render: Callable[[list[Item], int], str], d: Digest, limit: int,
 def markdown(d: Digest, shown: list[Item], left: int, bullet_link: bool = True) -> str:
     w = words(d.language).notify
     lines = [f"### {neutral(d.title)}", "", d.headline()]
+    if d.lead:
+        lines.append(d.lead)
     if d.versus:
         lines.append(d.versus)
     if d.failed_repos:
         lines.append(w["failed"].format(repos=", ".join(neutral(r) for r in d.failed_repos)))
     lines.append("")
     if d.items or left:
-        lines.append(f"**{w['high']}**")
+        lines.append(f"**{neutral(d.items_title())}**")
         for it in shown:
             target = link(it.url) if bullet_link else None
             sha = f"[{neutral(it.short_sha)}]({target})" if target else neutral(it.short_sha)
-            lines.append(f"- {neutral(it.repo)} {sha} {neutral(it.subject)}")
+            lines.append(f"- {neutral(it.repo)} {sha} {neutral(it.text())}")
         if left:
             lines.append(f"- {w['more'].format(n=left)}")
     else:

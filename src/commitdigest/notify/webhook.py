@@ -27,6 +27,8 @@ def body(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"title": d.title, "language": d.language, "total": d.total, "counts": d.counts,
                            "failed_repos": d.failed_repos, "items": [i.model_dump() for i in d.items],
                            "report_url": d.report_url}
+    if d.lead:
+        out["lead"] = d.lead
     if d.kind == "report":
         out["report"] = message.document
     else:

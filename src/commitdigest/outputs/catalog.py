@@ -55,11 +55,14 @@ def report_from_json(data: dict[str, Any]) -> Report:
         sections.append({
             "name": repo["name"], "url": repo.get("url"), "branch": repo.get("branch", ""),
             "slug": _unique(slugify(repo["name"]), slugs), "stats": repo.get("stats", {}), "error": repo.get("error"),
+            "uses": repo.get("uses"),
             "commits": [{"sha": c["sha"], "short_sha": c["short_sha"], "anchor": _unique(f"c-{c['short_sha']}", anchors),
                          "url": c.get("url"), "pr_url_base": pr_base, "time": c["time"], "author": c["author"],
                          "subject": c["subject"], "pr": c.get("pr"), "files": c.get("files", []),
                          "read_error": c.get("read_error"), "first_seen": c.get("first_seen"),
-                         "analysis": c["analysis"], "semantic": c.get("semantic")} for c in repo["commits"]],
+                         "analysis": c["analysis"], "semantic": c.get("semantic"), "uses": c.get("uses"),
+                         "uses_omitted": c.get("uses_omitted", 0)}
+                        for c in repo["commits"]],
         })
     return Report.model_validate({
         "title": data["title"], "language": data["language"], "timezone": data["timezone"],

@@ -99,15 +99,19 @@ def env() -> Environment:
     )
     # Links only to http(s): a damaged or hand-edited twin cannot put "javascript:" in an href.
     e.filters.update(thousands=thousands, web_url=web_url_or_none, prose=prose)
+    from commitdigest.analysis import uses_text
+
     e.globals.update(EMOJI=EMOJI, counted=counted, tiers=_tiers, coverage_line=coverage_line, subject_parts=subject_parts,
-                     LEVELS=[i.value for i in (Importance.high, Importance.medium, Importance.low)])
+                     LEVELS=[i.value for i in (Importance.high, Importance.medium, Importance.low)],
+                     uses_lines=uses_text.lines, uses_top=uses_text.top_line, uses_problems=uses_text.problems_line,
+                     uses_symbols=uses_text.symbols)
     return e
 
 
 def render_html(report: Report) -> str:
     w = words(report.language)
     return clean(env().get_template("report.html.j2").render(
-        r=report, L=w.report, H=w.html, IMP=w.importance, TYPE=w.change_type,
+        r=report, L=w.report, H=w.html, IMP=w.importance, TYPE=w.change_type, U=w.uses,
         IMP_BY_NAME={i.value: w.importance[i] for i in Importance},
         EMOJI_BY_NAME={i.value: EMOJI[i] for i in Importance},
         lang=w.html["html_lang"], csp=csp(FILTER_SCRIPT), script=Markup(FILTER_SCRIPT),

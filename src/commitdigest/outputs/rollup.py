@@ -75,9 +75,12 @@ def _common(rollup: Rollup) -> dict:
     v = words(rollup.language)
     analyzer = (v.report["offline"] if rollup.generator == AnalyzerKind.heuristic
                 else rollup.generator.removeprefix("llm:"))
+    from commitdigest.analysis.uses_text import symbols
+
     return dict(r=rollup, analyzer=analyzer, W=v.rollup, EMOJI=EMOJI, IMP=v.importance, TYPE=v.change_type,
                 summary=lambda repo: _summary(repo, rollup), versus=lambda repo: _versus(repo, rollup),
-                counted=counted, SHOWN=SHOWN_MAX, AREAS=AREAS_MAX, PEOPLE=CONTRIBUTORS_MAX)
+                counted=counted, SHOWN=SHOWN_MAX, AREAS=AREAS_MAX, PEOPLE=CONTRIBUTORS_MAX, U=v.uses,
+                uses_symbols=lambda uses: symbols(uses, rollup.language))
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +97,9 @@ def _html_env() -> Environment:
     e = Environment(loader=PackageLoader("commitdigest", "outputs/templates"),
                     autoescape=select_autoescape(default=True, default_for_string=True),
                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    e.filters.update(thousands=thousands, web_url=web_url_or_none)
+    from commitdigest.outputs.html import prose
+
+    e.filters.update(thousands=thousands, web_url=web_url_or_none, prose=prose)
     return e
 
 

@@ -20,6 +20,7 @@ from commitdigest.models import (
     Usage,
     Window,
 )
+from commitdigest.uses.records import UsesSummary
 from commitdigest.vocab import report_title as title
 from commitdigest.window import Zone
 
@@ -36,6 +37,7 @@ class RepoResult:
     commits: list[Commit] = field(default_factory=list)
     analyses: list[CommitAnalysis] = field(default_factory=list)
     error: str | None = None
+    uses: UsesSummary | None = None  # what the reader's code was checked against, when it was
 
 
 def slugify(text: str) -> str:
@@ -79,6 +81,7 @@ def _entry(commit: Commit, analysis: CommitAnalysis, res: RepoResult, zone: Zone
                          deletions=f.deletions, old_path=f.old_path, binary=f.binary)
                for f in commit.files],
         read_error=commit.read_error, analysis=analysis, first_seen=commit.first_seen, semantic=commit.semantic,
+        uses=commit.uses, uses_omitted=commit.uses_omitted,
     )
 
 
@@ -113,7 +116,7 @@ def build_report(
         entries.sort(key=lambda e: e.time.timestamp(), reverse=True)
         sections.append(RepoSection(
             name=res.name, url=res.url, branch=res.branch, slug=slug,
-            stats=stats_for(entries), commits=entries, error=res.error,
+            stats=stats_for(entries), commits=entries, error=res.error, uses=res.uses,
         ))
     return Report(
         title=title(language, since.isoformat(), until.isoformat()),

@@ -183,8 +183,11 @@ def _env() -> Environment:
         inline=md_inline, heading=md_heading, cell=md_cell, linktext=md_link_text, code=md_code,
         toc_title=toc_title, thousands=thousands,
     )
+    from commitdigest.analysis import uses_text
+
     env.globals.update(with_pr_link=with_pr_link, tiers=_tiers, coverage_line=coverage_line,
-                       EMOJI=EMOJI, counted=counted)
+                       EMOJI=EMOJI, counted=counted, uses_lines=uses_text.lines, uses_top=uses_text.top_line,
+                       uses_problems=uses_text.problems_line, uses_symbols=uses_text.symbols)
     return env
 
 
@@ -197,7 +200,7 @@ def analyzer_label(name: str, language: str) -> str:
 def render_markdown(report: Report) -> str:
     w = words(report.language)
     return clean(_env().get_template("report.md.j2").render(
-        r=report, L=w.report, IMP=w.importance, TYPE=w.change_type,
+        r=report, L=w.report, IMP=w.importance, TYPE=w.change_type, U=w.uses, lang=report.language,
         analyzer_label=analyzer_label(report.generator.analyzer, report.language),
     ))
 
@@ -206,7 +209,7 @@ def render_commit_markdown(entry: CommitEntry, language: str) -> str:
     """One commit's block at full depth (``commitdigest analyze``)."""
     w = words(language)
     return clean(_env().get_template("commit.md.j2").render(
-        c=entry, depth="high", L=w.report, IMP=w.importance, TYPE=w.change_type,
+        c=entry, depth="high", L=w.report, IMP=w.importance, TYPE=w.change_type, U=w.uses, lang=language,
     ))
 
 

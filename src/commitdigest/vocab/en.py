@@ -15,6 +15,7 @@ from commitdigest.vocab.tables import (
     ScoreWords,
     SemanticWords,
     TierWords,
+    UsesWords,
     Vocabulary,
 )
 
@@ -350,6 +351,41 @@ NOTIFY: NotifyWords = {
     "feishu_locale": "en_us",
 }
 
+USES: UsesWords = {
+    "section": "🧭 Your code",
+    "how": {"call": "calls", "reference": "uses", "subclass": "subclasses", "override": "overrides",
+            "import": "imports", "decorator": "decorates with"},
+    "line": "{where} {how} {symbol}: {what}",
+    "by_name": " (matched by imported name)",
+    "more": "… and {n} more",
+    "removed": "removed",
+    "renamed": "renamed to {after}",
+    "moved": "moved to {after}",
+    "moved_broken": "moved to {after}; the old import no longer resolves",
+    "signature": "signature changed: {before} → {after}",
+    "default": "default of {name}: {before} → {after}",
+    "value": "a value in it: {before} → {after}",
+    "modified": "its code changed",
+    "commits": "{n} commit{s}",
+    "symbols": "{n} symbol{s}",
+    "top_day": "🧭 Today {commits} changed {symbols} your code uses",
+    "top_period": "🧭 In this period {commits} changed {symbols} your code uses",
+    "none_day": "🧭 No commit today changed a symbol your code uses",
+    "none_period": "🧭 No commit in this period changed a symbol your code uses",
+    "problems": "⚠️ Your code was not read in full: {problems}",
+    "mark": "🧭",
+    "risk_item": "{symbol} ({what})",
+    "r_broken": ("A symbol your code uses is gone", "{items}",
+                 "Change these places in your code before upgrading: {where}"),
+    "r_signature": ("The signature of a symbol your code calls changed", "{items}",
+                    "Check that these calls still match the parameters: {where}"),
+    "r_changed": ("A symbol your code uses behaves differently", "{items}",
+                  "Check that these places still get what they expect: {where}"),
+    "rollup": "🧭 Changes to symbols your code uses",
+    "notify_items": "Changes to what your code uses, and high-importance changes",
+    "rollup_none": "No commit in this period changed a symbol your code uses.",
+}
+
 VOCAB = Vocabulary(language=Language.en, report=REPORT, importance=IMPORTANCE, change_type=CHANGE_TYPE, score=SCORE,
                    offline=OFFLINE, html=HTML, rollup=ROLLUP, model=MODEL,
-                   notify=NOTIFY)
+                   notify=NOTIFY, uses=USES)

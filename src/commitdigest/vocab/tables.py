@@ -325,6 +325,50 @@ class OfflineWords(TypedDict):
     sem: SemanticWords
 
 
+class UsesWords(TypedDict):
+    """"Your code": where the reader's code uses what a commit changed (``uses``). Slots receive
+    text already set as code (``analysis.semantic_text.code``)."""
+
+    #: the commit's section
+    section: str
+    #: how a line uses the symbol: call, reference, subclass, override, import, decorator
+    how: Mapping[str, str]
+    #: one line of the section: where, how, the symbol, what happened to it
+    line: str
+    #: marks a use matched by imported name (Go, Rust, TypeScript), not resolved
+    by_name: str
+    more: str
+    #: what happened to the symbol, by ``Use.change`` (``moved_broken``: the old import fails)
+    removed: str
+    renamed: str
+    moved: str
+    moved_broken: str
+    signature: str
+    default: str
+    value: str
+    modified: str
+    #: the line at the top of a report, and its counts
+    commits: str
+    symbols: str
+    top_day: str
+    top_period: str
+    none_day: str
+    none_period: str
+    problems: str
+    #: marks a commit that touches the reader's code in the contents
+    mark: str
+    #: the risk of its own: (title, detail, recommendation), and one symbol in its detail
+    risk_item: str
+    r_broken: RiskWords
+    r_signature: RiskWords
+    r_changed: RiskWords
+    #: the title of a notification's list when it leads with the commits that touch the reader's code
+    notify_items: str
+    #: a rollup's list of the period's commits that touch the reader's code
+    rollup: str
+    rollup_none: str
+
+
 class NotifyWords(TypedDict):
     """Chat and e-mail messages: the headline, the list of high-importance changes, the link.
     A rollup's "previous period" is the rollup table's ``prev``."""
@@ -370,3 +414,4 @@ class Vocabulary:
     rollup: RollupWords
     model: ModelWords
     notify: NotifyWords
+    uses: UsesWords

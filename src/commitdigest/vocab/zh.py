@@ -15,6 +15,7 @@ from commitdigest.vocab.tables import (
     ScoreWords,
     SemanticWords,
     TierWords,
+    UsesWords,
     Vocabulary,
 )
 
@@ -342,6 +343,41 @@ NOTIFY: NotifyWords = {
     "feishu_locale": "zh_cn",
 }
 
+USES: UsesWords = {
+    "section": "🧭 对你的代码的影响",
+    "how": {"call": "调用", "reference": "引用", "subclass": "继承", "override": "重写", "import": "导入",
+            "decorator": "用作装饰器"},
+    "line": "{where} {how} {symbol}：{what}",
+    "by_name": "（按导入名匹配）",
+    "more": "…… 还有 {n} 处",
+    "removed": "已被删除",
+    "renamed": "已改名为 {after}",
+    "moved": "已移到 {after}",
+    "moved_broken": "已移到 {after}，原来的导入路径不再可用",
+    "signature": "签名变化：{before} → {after}",
+    "default": "参数 {name} 的默认值：{before} → {after}",
+    "value": "其中的值：{before} → {after}",
+    "modified": "实现被修改",
+    "commits": "{n} 个提交",
+    "symbols": "{n} 个符号",
+    "top_day": "🧭 本日 {commits}改动了你的代码使用的 {symbols}",
+    "top_period": "🧭 本期 {commits}改动了你的代码使用的 {symbols}",
+    "none_day": "🧭 本日没有提交改动你的代码使用的符号",
+    "none_period": "🧭 本期没有提交改动你的代码使用的符号",
+    "problems": "⚠️ 你的代码未能全部读取：{problems}",
+    "mark": "🧭",
+    "risk_item": "{symbol}（{what}）",
+    "r_broken": ("你的代码使用的符号已不存在", "{items}",
+                 "升级前修改你的代码中的这些位置：{where}"),
+    "r_signature": ("你的代码调用的符号签名变化", "{items}",
+                    "检查这些调用的参数是否仍然匹配：{where}"),
+    "r_changed": ("你的代码使用的符号行为有变", "{items}",
+                  "检查这些位置的结果是否仍符合预期：{where}"),
+    "rollup": "🧭 改动了你的代码使用的符号",
+    "notify_items": "影响你的代码的变更与高重要度变更",
+    "rollup_none": "本期没有提交改动你的代码使用的符号。",
+}
+
 VOCAB = Vocabulary(language=Language.zh, report=REPORT, importance=IMPORTANCE, change_type=CHANGE_TYPE, score=SCORE,
                    offline=OFFLINE, html=HTML, rollup=ROLLUP, model=MODEL,
-                   notify=NOTIFY)
+                   notify=NOTIFY, uses=USES)
