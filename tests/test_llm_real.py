@@ -203,7 +203,8 @@ def forward(upstream: str):
 
 @pytest.mark.timeout(REAL_MODEL_GUARD)
 def test_readme_local_recipe_shows_the_model_every_changed_line(llama_server, make_repo, tmp_path):
-    """The README's local recipe as a user types it — `report --analyzer llm --llm-budget 2500`
+    """The README's local recipe as a user types it — `report --analyzer llm --llm-budget 2500
+    --llm-response-format json_object`
     against llama.cpp with a 4k context — on a 54-line fix: the prompt the server received (seen
     through a recording server in front of it) holds every changed line, and the body's
     trailers are not there. The report is written whether the answer came in time or not."""
@@ -235,6 +236,7 @@ def test_readme_local_recipe_shows_the_model_every_changed_line(llama_server, ma
                "COMMITDIGEST_LLM_MAX_TOKENS": "1024"}
         r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "Asia/Shanghai",
                     "--out", str(tmp_path / "out"), "--analyzer", "llm", "--llm-budget", "2500",
+                    "--llm-response-format", "json_object",
                     "--llm-timeout", f"{timeout:.0f}", "--llm-deadline", f"{deadline:.0f}", "-q", env=env,
                     timeout=int(deadline) + 120)
     assert r.returncode in (0, 7), r.stderr  # a slow answer may fall back; the prompt is what is checked

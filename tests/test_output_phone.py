@@ -48,9 +48,10 @@ def phone_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("phone")
     repo = GitRepo(root / "proj")
     repo.git("remote", "add", "origin", "https://github.com/acme/proj.git")
-    # One commit that draws four risks: untested source, dependencies, size, security.
+    # One commit that draws four risks: a public function no test names, dependencies, size, security.
     files = {"Cargo.lock": "tokio 1.40\n", "Cargo.toml": 'tokio = "1.40"\n',
-             "src/auth.py": "".join(f"x{i} = {i}\n" for i in range(1200))}
+             "src/auth.py": "def check_token(token):\n    return token\n\n\n" + "".join(
+                 f"x{i} = {i}\n" for i in range(1200))}
     files.update({f"src/deeply_nested_package_name/module_{i}.py": "A = 1\n" for i in range(25)})
     repo.commit("feat: bump deps and rewrite the auth token handling", files, when="2026-01-13T10:00:00+08:00")
     out = root / "out"

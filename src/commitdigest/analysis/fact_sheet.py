@@ -29,8 +29,11 @@ def lines(semantic: Semantic) -> list[str]:
     """The facts, one line each: public definitions first, then values, behaviour, what a user
     meets, other definitions, tests."""
     out: list[str] = []
+    valued = {v.symbol for v in semantic.values}
     symbols = sorted(semantic.symbols, key=lambda s: (not s.public, _ORDER.get(s.change, len(_ORDER))))
     for s in symbols:
+        if s.change == "modified" and s.kind == "constant" and s.name in valued:
+            continue  # its value line says more
         where = f" ({s.path})"
         change: str = s.change  # a plain string: stages newer than these records add kinds ("moved")
         if change == "renamed":
@@ -59,6 +62,16 @@ def lines(semantic: Semantic) -> list[str]:
         covers = f", covers {', '.join(t.covers[:4])}" if t.covers else ""
         out.append(f"test {t.change} {t.name} ({t.path}{covers})")
     return out
+
+
+#: of a small prompt budget, the share the sheet may take: a fact and the changed line it was read
+#: from say much the same, and the changed lines must fit (every one of a 100-line commit at 2,500)
+_BUDGET_SHARE = 0.12
+
+
+def limit(prompt_budget: int) -> int:
+    """The sheet's characters for a prompt of ``prompt_budget`` tokens (about 3 characters each)."""
+    return max(400, min(SHEET_CHARS, int(prompt_budget * 3 * _BUDGET_SHARE)))
 
 
 def render(semantic: Semantic | None, limit: int = SHEET_CHARS) -> str:

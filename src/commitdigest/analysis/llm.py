@@ -243,7 +243,7 @@ class LLMAnalyzer:
         schema_text = json.dumps(answer_schema(language, depth, rate, mode), ensure_ascii=False,
                                  separators=(",", ":"))
         prompt_budget = self._limits(depth)[0]
-        facts = _facts(commit, redactor)
+        facts = _facts(commit, redactor, prompt_budget)
         system = system_prompt(language, depth, rate, score, schema_text if mode == "prompt" else "",
                                compact=prompt_budget < COMPACT_BUDGET, facts=bool(facts.sheet), mode=mode,
                                fixed_type=subject_type(commit))
@@ -591,14 +591,14 @@ class _Facts:
     reader_code: str = ""  # the reader's lines that use a symbol the commit changed (``uses``)
 
 
-def _facts(commit: Commit, redactor: Redactor) -> _Facts:
+def _facts(commit: Commit, redactor: Redactor, prompt_budget: int = 12_000) -> _Facts:
     message = commit.message
     if len(message) > _MESSAGE_CHARS:
         message = message[:_MESSAGE_CHARS] + f"\n… [message clipped: {len(commit.message):,} characters in all]"
     return _Facts(subject=redactor.text(commit.subject), message=redactor.text(message),
                   body=redactor.text(prompt_body(message)), author=redactor.text(commit.author),
                   hints=redactor.text(_hints(commit)), pull_request=_pull_request_text(commit, redactor),
-                  sheet=redactor.text(fact_sheet.render(commit.semantic)),
+                  sheet=redactor.text(fact_sheet.render(commit.semantic, fact_sheet.limit(prompt_budget))),
                   reader_code=redactor.text(_reader_code(commit)))
 
 
