@@ -646,6 +646,106 @@ def test_schedule_keeps_at_most_its_capacity_and_reads_each_miss(capacity):
     assert sum(s.hit for s in steps) == {0: 0, 1: 3, 2: 4, 48: 4}[capacity]
 
 
+def test_raised_types_are_told_in_the_code_s_order(make_repo):
+    """Not in a set's order, which changes from one process to the next: the same commit gives
+    the same report every time."""
+    before = "def run(x):\n    return x\n"
+    after = ("def run(x):\n    if x < 0:\n        raise ZetaError(x)\n    if x > 9:\n        raise AlphaError(x)\n"
+             "    if x == 5:\n        raise MidError(x)\n    return x\n")
+    sem = change(make_repo, {"a.py": before}, {"a.py": after})
+    assert [b.detail for b in sem.behaviour if b.kind == "raises_added"] == ["ZetaError", "AlphaError", "MidError"]
+
+
+def _history(make_repo, versions: int):
+    """One file changed by ``versions - 1`` commits, read as a report reads them (newest first)."""
+    repo = make_repo()
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(300))
+    shas = []
+    for v in range(versions):
+        shas.append(repo.commit(f"v{v}", {"src/m.py": body.replace("return x + 7\n", f"return x + 7 * {v}\n")},
+                                when=f"2026-03-{v + 2:02d}T10:00:00+00:00"))
+    r = open_repo(repo.path, None, None)
+    return r, gitlog.read_commits(r, shas[1:][::-1])
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_a_file_s_parses_are_carried_to_the_next_batch(make_repo, monkeypatch, newest_first):
+    """The next batch's change of a file starts where the last one read ended (its old side when
+    batches come newest first, its new side when oldest first), so that side is not parsed
+    again, and what is found is the same."""
+    r, commits = _history(make_repo, 4)
+    if not newest_first:
+        commits = commits[::-1]
+    made: list[bool] = []
+    real = stage.parse
+
+    def counting(spec, source, **kw):
+        made.append(kw.get("neighbour") is not None)
+        return real(spec, source, **kw)
+
+    monkeypatch.setattr(stage, "parse", counting)
+    monkeypatch.setattr(stage, "_carried", type(stage._carried)())
+    found = []
+    for n, commit in enumerate(commits):  # one commit a batch, in this process
+        plans = [p for f in commit.files if isinstance(p := stage._plan(0, commit, f), stage._Plan)]
+        made.clear()
+        [(_, part)] = stage._run(r.read_dir, plans, 60.0, 5.0, 0 if newest_first else 1)
+        found.append(part.record())
+        # the first batch parses both sides (one from the other); each later one only the other side
+        assert made == ([False, True] if n == 0 else [True])
+    monkeypatch.setattr(stage, "_carried", type(stage._carried)())
+    for commit, carried in zip(commits, found, strict=True):
+        fresh = gitlog.read_commits(r, [commit.sha])[0]
+        stage.attach(r.read_dir, [fresh])
+        assert fresh.semantic == carried
+        assert [v.after for v in carried.values] == [commit.subject.removeprefix("v")]  # the number times 7
+
+
+def test_carried_parses_are_bounded(monkeypatch):
+    from commitdigest.semantic.languages import SPECS
+    from commitdigest.semantic.syntax import parse
+
+    monkeypatch.setattr(stage, "_carried", type(stage._carried)())
+    monkeypatch.setattr(stage, "_CARRY_FILES", 3)
+    monkeypatch.setattr(stage, "_CARRY_BYTES", 100)
+    small = parse(SPECS["python"], b"x = 1\n")
+    big = parse(SPECS["python"], b"y = 2\n" * 30)
+    _ = small.definitions  # worked out now, let go of when carried
+    assert small._all is not None
+    stage._carry({(f"f{i}.py", 0): (("python", f"b{i}"), small) for i in range(5)}, 0)
+    assert list(stage._carried) == ["f2.py", "f3.py", "f4.py"] and small._all is None
+    stage._carry({("g.py", 0): (("python", "g"), big), ("h.py", 0): (("python", "h"), "too_large")}, 0)
+    assert "g.py" not in stage._carried and "h.py" not in stage._carried  # over the bound; not a parse
+    # a newer change of f3 replaces its parse; the side the next batch does not start from is not kept
+    stage._carry({("f3.py", 0): (("python", "f3-old"), small), ("f3.py", 1): (("python", "f3-new"), small),
+                  ("k.py", 1): (("python", "k-new"), small)}, 0)
+    assert list(stage._carried) == ["f2.py", "f4.py", "f3.py"] and stage._carried["f3.py"][0] == ("python", "f3-old")
+
+
+def test_a_path_goes_to_the_worker_that_read_it_last_unless_that_one_is_full(monkeypatch):
+    from commitdigest.models import FileChange
+
+    monkeypatch.setattr(stage, "_homes", {})
+
+    def plans(paths):
+        return [stage._Plan(commit=0, change=FileChange(path=p, status="M", insertions=5, deletions=5),
+                            spec=None, old_id="a", new_id="b") for p in paths]  # type: ignore[arg-type]
+
+    first = stage._shards(plans(["a.py", "b.py", "c.py", "d.py"]), 2)
+    homes = dict(stage._homes)
+    assert sorted(i for _, shard in first for i in shard) == [0, 1, 2, 3] and len(first) == 2
+    # the same files in another order, and one new: each old one goes where it went before
+    batch = ["d.py", "c.py", "b.py", "a.py", "e.py"]
+    again = stage._shards(plans(batch), 2)
+    for slot, shard in again:
+        for i in shard:
+            assert batch[i] == "e.py" or homes[batch[i]] == slot
+    # a batch of files all read by worker 0 before is still shared out
+    stage._homes.update({p: 0 for p in ("a.py", "b.py", "c.py", "d.py")})
+    shared = stage._shards(plans(["a.py", "b.py", "c.py", "d.py"]), 2)
+    assert len(shared) == 2
+
+
 @pytest.mark.parametrize("edit", ["insert_first", "delete_last", "middle", "no_newline_at_end", "many_hunks"])
 def test_incremental_reparse_gives_the_tree_a_full_parse_gives(make_repo, edit):
     """The tree reparsed from the other side's tree and the diff's hunks, both ways, is the one a
@@ -714,7 +814,7 @@ def test_a_worker_that_dies_costs_its_files_not_the_report(make_repo, monkeypatc
     done.start()
     killed = False
     for _ in range(2000):
-        pool = workers._pool
+        pool = workers._pools.get(0)
         procs = list(getattr(pool, "_processes", None) or {}) if pool is not None else []
         if procs:
             os.kill(procs[0], signal.SIGKILL)

@@ -4,7 +4,10 @@ It runs between reading a batch and analysing it, while the patches are still th
 changed source files of a language it reads are parsed; their two blobs come from one
 ``git cat-file --batch`` per batch, in the order they are needed, and each pair is compared as
 soon as it has arrived, so memory holds one pair. A parse is kept for a few files more: the new
-side of one commit is often the old side of the next one to touch the file.
+side of one commit is often the old side of the next one to touch the file. A worker also keeps
+the last parses of each file it read for the next batch (``_carried``), and a file is sent to
+the same worker batch after batch (``_homes``): over a long period a busy file is parsed from
+scratch once, not once a batch.
 
 Nothing here can fail a report. A file that does not parse is read only where it parses (and
 marked ``syntax_error``), one too big, generated, vendored, unreadable or in another language
@@ -17,7 +20,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Generator, Sequence
+from collections import OrderedDict
+from collections.abc import Collection, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,13 +38,23 @@ from commitdigest.semantic.syntax import Hunk, Parsed, parse
 log = logging.getLogger("commitdigest.semantic")
 
 #: Bump when what the stage finds changes: it is part of the cache key of its records.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 #: a side larger than this is not parsed (generated tables, vendored amalgamations)
 BLOB_LIMIT = 512 * 1024
 #: wall-clock seconds one parse may take before it is abandoned (hostile or pathological input)
 PARSE_SECONDS = 5.0
 #: parses kept for a later commit that touches the same file (bounds memory: a few MB each)
 _PARSE_CACHE = 48
+#: in a worker, between batches: the parse of each file the next batch starts from, within these
+#: bounds (in memory a tree takes about 25 times its source's bytes: 4 MB of source cost a worker
+#: about 90 MB, and spare a year's report of a busy repository about a quarter of its full parses)
+_CARRY_FILES = 512
+_CARRY_BYTES = 4 * 1024 * 1024
+_carried: OrderedDict[str, tuple[Key, Parsed]] = OrderedDict()
+_carried_from: list[Path] = []
+#: in the process making the report: the worker each path was sent to last
+_homes: dict[str, int] = {}
+_HOMES_MAX = 100_000
 #: a definition whose head says it is deprecated, in any of the languages read
 DEPRECATION = re.compile(r"@deprecated\b|@Deprecated\b|#\[\s*deprecated\b|\[\[\s*deprecated\b|"
                          r"\bDeprecated:|DeprecationWarning|__attribute__\s*\(\(\s*deprecated|\bdeprecated\(",
@@ -107,12 +121,14 @@ class _Step:
     drop: list[Key] = field(default_factory=list)
 
 
-def _schedule(pairs: list[tuple[Key | None, Key | None]], capacity: int) -> list[_Step]:
+def _schedule(pairs: list[tuple[Key | None, Key | None]], capacity: int,
+              ready: Collection[Key] = ()) -> list[_Step]:
     """The blob accesses of the plans in the order they are made, each pair's kept side first
     (the other can then be parsed from it incrementally), with at most ``capacity`` parses kept
     at once: when one more is to be kept, the kept one needed farthest ahead gives way
     (Belady's rule: the whole sequence is known in advance). A blob is read from git only on a
-    miss, so this also says which blobs to ask git for."""
+    miss, so this also says which blobs to ask git for. ``ready`` are parses already at hand
+    (from an earlier batch): those needed soonest start out kept."""
     # Which keys are in the cache before each pair depends on the order, so order and cache are
     # worked out together, pair by pair; "next use" needs only the pairs' keys, in any order.
     never = 2 * len(pairs) + 1
@@ -124,6 +140,8 @@ def _schedule(pairs: list[tuple[Key | None, Key | None]], capacity: int) -> list
     position: dict[Key, int] = {k: 0 for k in uses}
     steps: list[_Step] = []
     kept: dict[Key, int] = {}  # key → when it is next needed
+    for key in sorted((k for k in ready if k in uses), key=lambda k: uses[k][0])[:max(capacity, 0)]:
+        kept[key] = uses[key][0]
 
     def next_use(key: Key) -> int:
         later = uses[key]
@@ -169,9 +187,12 @@ def attach(repo_path: Path, commits: Sequence[Commit], timeout: float = 300.0) -
             elif plan_or_skip is not None:
                 found[i].skipped.append(SkippedFile(path=f.path, reason=plan_or_skip))
     if plans:
-        shards = _shards(plans, workers.count())
-        results = workers.run(_work, [(repo_path, [plans[n] for n in shard], timeout, PARSE_SECONDS)
-                                      for shard in shards])
+        placed = _shards(plans, workers.count())
+        shards = [shard for _, shard in placed]
+        # the side of a file the next batch starts from: the old one when commits come newest first
+        toward = 0 if commits[0].committer_time >= commits[-1].committer_time else 1
+        results = workers.run(_work, [(repo_path, [plans[n] for n in shard], timeout, PARSE_SECONDS, toward)
+                                      for shard in shards], slots=[slot for slot, _ in placed])
         outcomes: list[tuple[int, _Found]] = []
         for shard, result in zip(shards, results, strict=True):
             if isinstance(result, GitError):
@@ -197,27 +218,37 @@ def _failed(plan: _Plan) -> _Found:
     return _Found(skipped=[SkippedFile(path=plan.change.path, reason="failed")])
 
 
-def _shards(plans: list[_Plan], n: int) -> list[list[int]]:
-    """Plan indexes in ``n`` shards or fewer, of about equal work, each path's changes in one
-    (its versions are parsed from one another), in their order."""
+def _shards(plans: list[_Plan], n: int) -> list[tuple[int, list[int]]]:
+    """Plan indexes in ``n`` shards or fewer, each with the worker (slot) to read it: of about
+    equal work, each path's changes in one (its versions are parsed from one another), in their
+    order. A path goes to the worker that read it last, whose parse of it may still be at hand,
+    unless that worker has more than its share already."""
     by_path: dict[str, list[int]] = {}
     for i, p in enumerate(plans):
         by_path.setdefault(p.change.path, []).append(i)
-    if n <= 1 or len(by_path) == 1 or len(plans) < 8:
-        return [list(range(len(plans)))]
+    if len(_homes) > _HOMES_MAX:
+        _homes.clear()
+    n = max(n, 1)
+    weights = {path: sum(plans[i].weight for i in group) for path, group in by_path.items()}
+    share = sum(weights.values()) / n
     load = [0] * n
     shards: list[list[int]] = [[] for _ in range(n)]
-    for group in sorted(by_path.values(), key=lambda g: -sum(plans[i].weight for i in g)):
-        k = load.index(min(load))
+    for path, group in sorted(by_path.items(), key=lambda item: -weights[item[0]]):
+        k = _homes.get(path, -1)
+        if not 0 <= k < n or (load[k] and load[k] + weights[path] > share * 1.2):
+            k = load.index(min(load))
         shards[k] += group
-        load[k] += sum(plans[i].weight for i in group)
-    return [sorted(s) for s in shards if s]
+        load[k] += weights[path]
+        _homes[path] = k
+    return [(k, sorted(s)) for k, s in enumerate(shards) if s]
 
 
-def _work(repo_path: Path, plans: list[_Plan], timeout: float,
-          parse_seconds: float) -> tuple[list[tuple[int, _Found]], list[str]]:
+def _work(repo_path: Path, plans: list[_Plan], timeout: float, parse_seconds: float,
+          toward: int = 0) -> tuple[list[tuple[int, _Found]], list[str]]:
     """One shard, in a worker: what each plan found (by its index in the shard), and the
-    warnings on the way, for the process that talks to the user to say."""
+    warnings on the way, for the process that talks to the user to say. ``toward``: the side of
+    each file to keep for the next batch (0, the old one, when the batch's commits come newest
+    first)."""
     said: list[str] = []
 
     class Keep(logging.Handler):
@@ -228,7 +259,12 @@ def _work(repo_path: Path, plans: list[_Plan], timeout: float,
     log.addHandler(keep)
     log.propagate = False
     try:
-        return _run(repo_path, plans, timeout, parse_seconds), said
+        # A file's versions one after the other: each parse is then needed again right away
+        # (one commit's new side is the next one's old side), not after the batch's other files
+        # have pushed it out of the few kept. What each plan found does not depend on the order.
+        order = sorted(range(len(plans)), key=lambda k: (plans[k].change.path, k))
+        found = _run(repo_path, [plans[k] for k in order], timeout, parse_seconds, toward)
+        return [(order[i], part) for i, part in found], said
     finally:
         log.removeHandler(keep)
         log.propagate = True
@@ -260,24 +296,37 @@ def _plan(i: int, commit: Commit, f: FileChange) -> _Plan | SkipReason | None:
     return _Plan(commit=i, change=f, spec=spec, old_id=f.old_blob, new_id=f.new_blob)
 
 
-def _run(repo_path: Path, plans: list[_Plan], timeout: float, parse_seconds: float) -> list[tuple[int, _Found]]:
+def _run(repo_path: Path, plans: list[_Plan], timeout: float, parse_seconds: float,
+         toward: int = 0) -> list[tuple[int, _Found]]:
     pairs: list[tuple[Key | None, Key | None]] = []
     for p in plans:
         # a blob is read as code or as tests, by the file it is in
         kind = p.spec.name + (":test" if p.test_file else "")
         pairs.append(((kind, p.old_id) if p.old_id else None, (kind, p.new_id) if p.new_id else None))
-    steps = _schedule(pairs, _PARSE_CACHE)
+    if _carried_from != [repo_path]:
+        # kept for one repository only: what is read must come from the repository asked
+        _carried.clear()
+        _carried_from[:] = [repo_path]
+    at_hand: dict[Key, Side] = {key: parsed for key, parsed in _carried.values()}
+    steps = _schedule(pairs, _PARSE_CACHE, at_hand)
     stream = gitblobs.read_blobs(repo_path, [step.key[1] for step in steps if not step.hit], BLOB_LIMIT, timeout)
     kept: dict[Key, Side] = {}
     sides: list[Side | None] = [None, None]
     out: list[tuple[int, _Found]] = []
+    last: dict[tuple[str, int], tuple[Key, Side]] = {}
     try:
         for i, step in enumerate(steps):
             plan = plans[step.plan]
             if i == 0 or steps[i - 1].plan != step.plan:
                 sides = [None, None]
-            side = kept.pop(step.key) if step.hit else _read(plan, step.side, step.key[1], stream,
-                                                             sides[1 - step.side], parse_seconds)
+            if step.hit:
+                side = kept.pop(step.key) if step.key in kept else at_hand[step.key]
+            else:
+                side = _read(plan, step.side, step.key[1], stream, sides[1 - step.side], parse_seconds)
+            if i == 0 or steps[i - 1].plan != step.plan:
+                for n in (0, 1):  # the plan's sides replace the path's earlier ones
+                    last.pop((plan.change.path, n), None)
+            last[(plan.change.path, step.side)] = (step.key, side)
             sides[step.side] = side
             for key in step.drop:
                 kept.pop(key, None)
@@ -294,7 +343,25 @@ def _run(repo_path: Path, plans: list[_Plan], timeout: float, parse_seconds: flo
             out.append((step.plan, part))
     finally:
         stream.close()
+    _carry(last, toward)
     return out
+
+
+def _carry(last: dict[tuple[str, int], tuple[Key, Side]], toward: int) -> None:
+    """Keep, of the last change read of each file, the side the next batch's change of it starts
+    from (``toward``: 0, the old side, when commits come newest first), the most recent first,
+    within ``_CARRY_FILES`` and ``_CARRY_BYTES``. Only the source and tree are kept (a tree takes
+    about 25 times its source's bytes in memory)."""
+    for path in {path for path, _ in last}:
+        _carried.pop(path, None)
+    for (path, side_no), (key, side) in last.items():
+        if side_no == toward and isinstance(side, Parsed) and len(side.source) <= _CARRY_BYTES:
+            side.slim()
+            _carried[path] = (key, side)
+    size = sum(len(parsed.source) for _, parsed in _carried.values())
+    while _carried and (len(_carried) > _CARRY_FILES or size > _CARRY_BYTES):
+        _, (_, parsed) = _carried.popitem(last=False)
+        size -= len(parsed.source)
 
 
 def _read(plan: _Plan, side: int, blob_id: str, stream: Generator[tuple[str, bytes | gitblobs.BlobTooLarge | None]],

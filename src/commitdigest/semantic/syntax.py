@@ -133,6 +133,12 @@ class Parsed:
         them reaches is the same text on both sides, and is never even made."""
         return self.definitions if ranges is None or self._all is not None else _definitions(self, ranges)
 
+    def slim(self) -> None:
+        """Let go of what is worked out from the tree (definitions, scope names): made again
+        on first use. A parse kept for long keeps only its source and tree."""
+        self._all = None
+        self.scopes = {}
+
     def line_of(self, offset: int) -> int:
         """0-based line of a byte offset."""
         from bisect import bisect_right

@@ -5,9 +5,11 @@ crash on some file a repository holds (tree-sitter 0.26 did on one Go tree, in a
 no longer makes), only a worker dies, and the report goes on with those files marked; a crash in
 the process writing the report would lose the report. And a machine's other cores parse too.
 
-The pool is made on first use and kept for the rest of the process (a ``run`` of many days
-starts it once); its workers come from a fork server that has already imported the stage, so
-each starts in milliseconds, and none is forked from the threads of the process that reads git.
+The workers are made on first use and kept for the rest of the process (a ``run`` of many days
+starts them once). Each is a pool of one, in a slot of its own, so a job can be sent to the same
+worker as before (which may still hold what it parsed then) and a worker that dies takes only
+its own slot's pool with it. They come from a fork server that has already imported the stage,
+so each starts in milliseconds, and none is forked from the threads of the process that reads git.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ log = logging.getLogger("commitdigest.semantic")
 #: workers at most: one per core this process may use, up to this many
 MAX_WORKERS = 4
 
-_pool: ProcessPoolExecutor | None = None
+_pools: dict[int, ProcessPoolExecutor] = {}
 _lock = threading.Lock()
 
 
@@ -77,61 +79,64 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def _executor() -> ProcessPoolExecutor:
-    global _pool
+def _executor(slot: int) -> ProcessPoolExecutor:
     with _lock:
-        if _pool is None:
+        pool = _pools.get(slot)
+        if pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["commitdigest.semantic.stage"])
-            _pool = ProcessPoolExecutor(max_workers=count(), mp_context=context, initializer=_watch,
-                                        initargs=(os.getpid(),))
-        return _pool
+            pool = _pools[slot] = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_watch,
+                                                      initargs=(os.getpid(),))
+        return pool
 
 
-def _discard(pool: ProcessPoolExecutor) -> None:
-    """A pool one of whose workers died cannot take work any more: the next call makes another."""
-    global _pool
+def _discard(slot: int, pool: ProcessPoolExecutor) -> None:
+    """A pool whose worker died cannot take work any more: the next call makes another."""
     with _lock:
-        if _pool is pool:
-            _pool = None
+        if _pools.get(slot) is pool:
+            del _pools[slot]
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run(fn: Callable[..., Any], jobs: Sequence[tuple[Any, ...]]) -> list[Any]:
-    """``fn(*job)`` for each job in the workers, results in the jobs' order. A job whose worker
-    died (or that could not be handed over) gives the ``BaseException`` that says so instead."""
-    pool = _executor()
-    futures: list[Future[Any] | BaseException] = []
-    for job in jobs:
+def run(fn: Callable[..., Any], jobs: Sequence[tuple[Any, ...]], slots: Sequence[int] | None = None) -> list[Any]:
+    """``fn(*job)`` for each job in the workers, results in the jobs' order; job ``i`` goes to
+    the worker in slot ``slots[i]`` (by default: ``i``, wrapped at ``count()``). A job whose
+    worker died (or that could not be handed over) gives the ``BaseException`` that says so
+    instead."""
+    n = count()
+    places = [k % n for k in (slots if slots is not None else range(len(jobs)))]
+    futures: list[tuple[int, ProcessPoolExecutor, Future[Any] | BaseException]] = []
+    for slot, job in zip(places, jobs, strict=True):
+        pool = _executor(slot)
         try:
-            futures.append(pool.submit(fn, *job))
+            futures.append((slot, pool, pool.submit(fn, *job)))
         except (BrokenProcessPool, RuntimeError) as exc:
-            futures.append(exc)
+            futures.append((slot, pool, exc))
     out: list[Any] = []
-    broken = False
-    for f in futures:
+    broken: dict[int, ProcessPoolExecutor] = {}
+    for slot, pool, f in futures:
         if isinstance(f, BaseException):
             out.append(f)
-            broken = True
+            broken[slot] = pool
             continue
         try:
             out.append(f.result())
         except BrokenProcessPool as exc:
             log.warning("a worker reading the code stopped abruptly: its files are not read this time")
             out.append(exc)
-            broken = True
+            broken[slot] = pool
         except Exception as exc:  # noqa: BLE001 — the job's own failure, for the caller to weigh
             out.append(exc)
-    if broken:
-        _discard(pool)
+    for slot, pool in broken.items():
+        _discard(slot, pool)
     return out
 
 
 def shutdown() -> None:
-    global _pool
     with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
