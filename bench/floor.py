@@ -8,7 +8,7 @@ The floor is :func:`floor_table` below, run as its own process: the same first-p
 parent included), parsed into one Markdown table row per commit (day, sha, author, subject,
 files, lines added and removed) and written to a file. No analysis, no JSON, no templates. The
 report is ``commitdigest report --since --until --no-cache`` over the same branch and days, offline,
-Markdown and JSON twin as by default. The two alternate ``--repeat`` times in the same run, after
+Markdown and JSON twin as by default, and once more with ``--no-semantic`` (the code left unread). The two alternate ``--repeat`` times in the same run, after
 one warm-up each. The ratio is of the fastest runs (the ones the rest of a shared machine disturbed
 least; on a quiet machine they are the medians too), and the medians are printed beside them
 (goal: ≤ 1.3×). So is the CPU time each used (the process and the git processes it ran): on a busy
@@ -92,7 +92,8 @@ def main() -> None:
         report = [sys.executable, "-m", "commitdigest", "report", "--repo", args.repo, "--branch", args.branch,
                   "--since", args.since, "--until", args.until, "--tz", "UTC", "--no-cache", "-q",
                   "--out", str(Path(tmp) / "out")]
-        runs: dict[str, tuple[list[str], dict[str, str]]] = {"floor": (floor, env), "report": (report, env)}
+        runs: dict[str, tuple[list[str], dict[str, str]]] = {"floor": (floor, env), "report": (report, env),
+                                                             "lines": ([*report, "--no-semantic"], env)}
         if args.base:
             runs["base"] = (report, {**env, "PYTHONPATH": str(args.base.resolve())})
         for cmd, cmd_env in runs.values():  # warm the page cache and the bytecode
@@ -109,14 +110,15 @@ def main() -> None:
         best = {name: min(ts) for name, ts in times.items()}
         cpu = {name: statistics.median(ts) for name, ts in cpus.items()}
         labels = {"floor": "floor (git log -p --numstat → table)", "report": "commitdigest report (md + json)",
-                  "base": f"report from {args.base}"}
+                  "lines": "the same, --no-semantic", "base": f"report from {args.base}"}
         print(f"{args.repo} {args.branch} {args.since}..{args.until}: {rows} commits")
         for name, ts in times.items():
             print(f"{labels[name]:40} best {best[name]:6.2f} s ({best[name] / best['floor']:4.2f}x)   "
                   f"median {med[name]:6.2f} s ({med[name] / med['floor']:4.2f}x)   "
                   f"CPU {cpu[name]:5.2f} s ({cpu[name] / cpu['floor']:4.2f}x)   runs: {', '.join(f'{x:.2f}' for x in ts)}")
         print(f"ratio report / floor: {best['report'] / best['floor']:.2f}x wall, "
-              f"{cpu['report'] / cpu['floor']:.2f}x CPU (goal <= 1.30x)")
+              f"{cpu['report'] / cpu['floor']:.2f}x CPU (goal <= 1.30x); with --no-semantic "
+              f"{best['lines'] / best['floor']:.2f}x wall, {cpu['lines'] / cpu['floor']:.2f}x CPU")
         if args.base:
             print(f"ratio report / base:  {best['report'] / best['base']:.2f}x wall, {cpu['report'] / cpu['base']:.2f}x CPU")
 

@@ -13,7 +13,9 @@ out):
   days costs;
 - **day**: one busy day, uncached: what the morning run costs.
 
-Prints each median and the ratio this/base (goal for a year, cold: ≤ 1.3×).
+Prints each median and the ratio this/base (goal for a year, cold: ≤ 1.3×), then the peak
+memory of one more cold period run of each tree, its worker processes included (sampled apart
+from the timed runs: sampling costs a little CPU).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _env import tool_env  # noqa: E402
+from _env import tool_env, tree_peak_mb  # noqa: E402
 
 DEFAULT_REPO = "/work/.mirror/openai+openai-agents-python/repo"
 
@@ -74,12 +76,16 @@ def main() -> None:
                 figures.setdefault(("warm", tree), []).append(timed(report(tree), env(tree)))
                 figures.setdefault(("day", tree), []).append(
                     timed(report(tree, "--no-cache", period=False), env(tree)))
+        memory = {tree: tree_peak_mb(report(tree, "--no-cache"), root, env(tree), every=0.05) for tree in trees}
     print(f"{args.repo}: {args.since} … {args.until}, busy day {args.day}; {args.repeat} alternating runs each")
     for kind in ("cold", "warm", "day"):
         this, base = statistics.median(figures[(kind, "this")]), statistics.median(figures[(kind, "base")])
         pairs = [a / b for a, b in zip(figures[(kind, "this")], figures[(kind, "base")], strict=True)]
         print(f"  {kind:5} this {this:7.2f} s   base {base:7.2f} s   this/base {this / base:5.2f}x "
               f"(pair by pair: {min(pairs):.2f}–{max(pairs):.2f})")
+    for tree, (own, other, total) in memory.items():
+        print(f"  peak memory, cold period, {tree:4}: {total:6.1f} MB at once (report {own:.1f} MB, "
+              f"largest worker or git {other:.1f} MB)")
 
 
 if __name__ == "__main__":

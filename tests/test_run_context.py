@@ -349,3 +349,38 @@ def test_environment_in_the_cli_is_read_once_for_every_command(two_repos, tmp_pa
     bad = run_cli("report", "--date", "2026-01-13", cwd=tmp_path, env={"COMMITDIGEST_OUTPUT__FORMAT": "md"})
     assert bad.returncode == 4 and bad.stderr.count("\n") == 1 and "COMMITDIGEST_OUTPUT__FORMAT" in bad.stderr
     assert os.environ.get("COMMITDIGEST_OUTPUT__DIR") is None
+
+
+# ------------------------------------------------------------------ reading the code, or not
+
+
+def test_the_code_is_read_unless_semantic_is_off_and_analyses_without_it_are_kept_apart(make_repo, tmp_path):
+    """``--no-semantic``, ``COMMITDIGEST_SEMANTIC=false`` and ``semantic = false`` all leave the
+    code unread (line facts only); analyses made so are cached apart from those that read it, so
+    the next ordinary run says what the code says; ``--uses`` needs the code read."""
+    repo = make_repo()
+    repo.commit("feat: add limit", {"pkg/limits.py": "def limit():\n    return 10\n"}, when="2026-01-12T10:00:00+00:00")
+    repo.commit("feat: raise limit", {"pkg/limits.py": "def limit():\n    return 20\n"},
+                when="2026-01-13T10:00:00+00:00")
+    cache = tmp_path / "cache"
+
+    def report(out: str, *extra: str, env: dict | None = None) -> dict:
+        r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--tz", "UTC", "--lang", "en",
+                    "--cache-dir", str(cache), "--out", str(tmp_path / out), "-q", *extra, cwd=tmp_path, env=env)
+        assert r.returncode == 0, r.stderr
+        return json.loads((tmp_path / out / "2026-01-13.json").read_text())["repos"][0]["commits"][0]
+
+    off = report("off", "--no-semantic")
+    assert off["semantic"] is None
+    read = report("read")  # the same cache: the analysis made without the code is not reused
+    assert [(v["symbol"], v["before"], v["after"]) for v in read["semantic"]["values"]] == [("limit", "10", "20")]
+    assert "20" in json.dumps(read["analysis"]) and read["analysis"] != off["analysis"]
+    assert report("off-again", "--no-semantic")["analysis"] == off["analysis"]
+    assert report("env", env={"COMMITDIGEST_SEMANTIC": "false"})["semantic"] is None
+    (tmp_path / "commitdigest.toml").write_text(f'semantic = false\n[[repos]]\npath = "{repo.path}"\n')
+    assert report("file")["semantic"] is None
+
+    r = run_cli("report", "--repo", str(repo.path), "--date", "2026-01-13", "--no-semantic", "--uses", str(tmp_path),
+                "--out", str(tmp_path / "u"), cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--no-semantic" in r.stderr
+    assert not (tmp_path / "u").exists()

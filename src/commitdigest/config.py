@@ -166,6 +166,9 @@ class Config(BaseModel):
     git_timeout: float = Field(default=DEFAULT_GIT_TIMEOUT, gt=0, le=86_400)
     #: seconds ``report`` and ``rollup`` wait for a ``run`` holding the output directory
     lock_wait: float = Field(default=10.0, ge=0, le=86_400)
+    #: read the changed code (symbols, values, behaviour: ``commitdigest.semantic``); false: the
+    #: line facts only, for a long period's first report at a third of the time
+    semantic: bool = Field(default=True, strict=True)
     #: a file needs at least one (checked at load); without a file, commands name their own
     repos: list[RepoConfig] = Field(default_factory=list)
     output: OutputConfig = Field(default_factory=OutputConfig)

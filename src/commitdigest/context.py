@@ -63,6 +63,8 @@ class Flags:
     no_cache: bool = False
     cache_dir: str | None = None
     quiet: bool = False
+    #: ``--no-semantic`` (False); None: the config's ``semantic``
+    semantic: bool | None = None
     #: ``--uses``: the reader's code, checked against every repository of the run
     uses: tuple[str, ...] = ()
     #: the analyzer and LLM flags (``analysis.factory.llm_options``)
@@ -104,6 +106,8 @@ class RunContext:
     formats: list[str]
     base_url: str | None
     lock_wait: float
+    #: read the changed code (``Config.semantic``)
+    semantic: bool = True
     progress: Progress | None = None
     _store: Store | None = None
     _store_opened: bool = False
@@ -169,7 +173,7 @@ class RunContext:
             if only is not None and s.name not in only:
                 continue
             t = pipeline.Tracked(name=s.name or "", include=list(s.include), exclude=list(s.exclude),
-                                 importance=dict(s.importance),
+                                 importance=dict(s.importance), semantic=self.semantic,
                                  uses=_reader_code(s.uses, self._code_indexes))
             try:
                 t.repo = pipeline.open_source(s.location, branch=s.branch, name=s.name, web_url=s.web_url,
@@ -275,8 +279,13 @@ def resolve(flags: Flags, *, default_formats: str | None = None) -> RunContext:
     # the config already (one reading of the environment), laid over the file's.
     analyzer = analyzer_from_options(dict(flags.llm), env={}, file_values={**cfg.llm, **cfg.llm_env},
                                      importance=cfg.importance, default=cfg.analyzer)
+    semantic = cfg.semantic if flags.semantic is None else flags.semantic
+    sources = _sources(cfg, flags)
+    if not semantic and any(s.uses for s in sources):
+        raise InputError("uses needs the changed code read: drop --no-semantic (or semantic = false) "
+                         "or the uses folders")
     return RunContext(
-        config=cfg, sources=_sources(cfg, flags), zone=zone, language=language,
+        config=cfg, sources=sources, zone=zone, language=language, semantic=semantic,
         date_field=flags.date_field or cfg.date_field.value, git_timeout=cfg.git_timeout, cache_dir=cache,
         use_cache=not flags.no_cache, analyzer=analyzer, hosting=HostingRun.with_tokens(cfg.hosting, os.environ),
         out=out, formats=formats, base_url=flags.base_url or cfg.output.base_url, lock_wait=cfg.lock_wait)

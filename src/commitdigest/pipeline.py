@@ -94,11 +94,14 @@ def analyze_commits(
     store: Store | None,
     progress: Progress | None = None,
     scoring: Scoring | None = None,
+    semantic: bool = True,
 ) -> tuple[list[CommitAnalysis], int]:
     """Analyses for ``commits`` in order, from the cache where possible; returns (analyses, hits).
-    ``scoring`` is a repository's own importance weights (default: the analyzer's).
-    The commits' patch text is released afterwards: the report needs only their facts."""
-    fingerprint = analyzer.fingerprint(language, scoring)
+    ``scoring`` is a repository's own importance weights (default: the analyzer's). Analyses
+    made with the code left unread (``semantic`` False) are cached apart: a later run that reads
+    it does not get them. The commits' patch text is released afterwards: the report needs only
+    their facts."""
+    fingerprint = analyzer.fingerprint(language, scoring) + ("" if semantic else ":lines-only")
     keys = {c.sha: cache_key(c, analyzer) for c in commits}
     found = store.get_many(keys.values(), fingerprint) if store else {}
     cached = {c.sha: found[keys[c.sha]] for c in commits if keys[c.sha] in found}
@@ -204,6 +207,8 @@ class Tracked:
     first_seen: dict[str, date] = field(default_factory=dict)
     #: the reader's code to look for uses of the changed symbols in (``uses``), when named
     uses: ReaderCode | None = None
+    #: read the changed code (``Config.semantic``); False: the line facts only
+    semantic: bool = True
 
     @classmethod
     def of(cls, repo: Repo) -> Tracked:
@@ -465,7 +470,8 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
             kept.append(c)
     if progress and len(batch) > len(kept):
         progress.advance(len(batch) - len(kept))  # left out by the path filters: nothing to analyse
-    attach_semantic(kept, t.repo, store, git_timeout)
+    if t.semantic:
+        attach_semantic(kept, t.repo, store, git_timeout)
     if t.uses is not None:
         from commitdigest.uses import stage as uses_stage
 
@@ -479,7 +485,8 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
         tally = tallies[i]
         if todo:
             began, before = time.monotonic(), analyzer.usage()
-            fresh, n = analyze_commits(todo, analyzer, language, store, progress, scoring=scoring)
+            fresh, n = analyze_commits(todo, analyzer, language, store, progress, scoring=scoring,
+                                       semantic=t.semantic)
             tally.usage = _usage_sum(tally.usage, _usage_delta(analyzer.usage(), before))
             tally.seconds += time.monotonic() - began
             done.update((c.sha, a) for c, a in zip(todo, fresh, strict=True))
