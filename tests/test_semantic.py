@@ -5,6 +5,7 @@ Snippets are written the way real projects write them, one language after anothe
 from __future__ import annotations
 
 import json
+import weakref
 
 import pytest
 
@@ -705,21 +706,58 @@ def test_carried_parses_are_bounded(monkeypatch):
     from commitdigest.semantic.languages import SPECS
     from commitdigest.semantic.syntax import parse
 
-    monkeypatch.setattr(stage, "_carried", type(stage._carried)())
     monkeypatch.setattr(stage, "_CARRY_FILES", 3)
     monkeypatch.setattr(stage, "_CARRY_BYTES", 100)
     small = parse(SPECS["python"], b"x = 1\n")
     big = parse(SPECS["python"], b"y = 2\n" * 30)
-    _ = small.definitions  # worked out now, let go of when carried
-    assert small._all is not None
-    stage._carry({(f"f{i}.py", 0): (("python", f"b{i}"), small) for i in range(5)}, 0)
-    assert list(stage._carried) == ["f2.py", "f3.py", "f4.py"] and small._all is None
-    stage._carry({("g.py", 0): (("python", "g"), big), ("h.py", 0): (("python", "h"), "too_large")}, 0)
-    assert "g.py" not in stage._carried and "h.py" not in stage._carried  # over the bound; not a parse
-    # a newer change of f3 replaces its parse; the side the next batch does not start from is not kept
-    stage._carry({("f3.py", 0): (("python", "f3-old"), small), ("f3.py", 1): (("python", "f3-new"), small),
-                  ("k.py", 1): (("python", "k-new"), small)}, 0)
-    assert list(stage._carried) == ["f2.py", "f4.py", "f3.py"] and stage._carried["f3.py"][0] == ("python", "f3-old")
+    carry = stage._Carry()
+    for i in range(5):
+        carry.put(f"f{i}.py", ("python", f"b{i}"), small)
+    assert list(carry.items) == ["f2.py", "f3.py", "f4.py"] and carry.size == 3 * len(small.source)
+    carry.put("g.py", ("python", "g"), big)  # over the bound on its own
+    assert "g.py" not in carry.items
+    carry.put("f3.py", ("python", "f3-newer"), small)  # a later parse of f3 replaces it, as the latest
+    assert list(carry.items) == ["f2.py", "f4.py", "f3.py"] and carry.items["f3.py"][0] == ("python", "f3-newer")
+    assert carry.take("f2.py") is not None and carry.take("f2.py") is None and carry.size == 2 * len(small.source)
+
+
+def test_a_batch_lets_go_of_parses_it_is_done_with(make_repo, monkeypatch):
+    """However many files a batch reads, what it holds for the next one stays within the bound,
+    and is slimmed to source and tree."""
+    repo = make_repo()
+    files = {f"pkg/m{i:02d}.py": f"# module {i:02d}\n" + "".join(f"def f{j}(x):\n    return x + {j}\n\n" for j in range(20))
+             for i in range(12)}
+    repo.commit("base", files, when="2026-03-01T10:00:00+00:00")
+    sha = repo.commit("change all", {p: body.replace("x + 3\n", "x + 33\n") for p, body in files.items()},
+                      when="2026-03-02T10:00:00+00:00")
+    r = open_repo(repo.path, None, None)
+    [commit] = gitlog.read_commits(r, [sha])
+    plans = [p for f in commit.files if isinstance(p := stage._plan(0, commit, f), stage._Plan)]
+    size = len(files["pkg/m00.py"].encode())
+    monkeypatch.setattr(stage, "_carried", stage._Carry())
+    monkeypatch.setattr(stage, "_CARRY_BYTES", 3 * size)
+    made: list[weakref.ref] = []
+    alive: list[int] = []
+    real_parse, real_one = stage.parse, stage._one
+
+    def parse(*a, **kw):
+        parsed = real_parse(*a, **kw)
+        made.append(weakref.ref(parsed))
+        return parsed
+
+    def one(*a):
+        alive.append(sum(ref() is not None for ref in made))
+        return real_one(*a)
+
+    monkeypatch.setattr(stage, "parse", parse)
+    monkeypatch.setattr(stage, "_one", one)
+    [_, *_] = stage._run(r.read_dir, plans, 60.0, 5.0)
+    assert len(plans) == 12, [f.path for f in commit.files]
+    assert len(made) == 24 and max(alive) <= 3 + 2  # the three gathered, and the pair compared
+    assert len(stage._carried.items) == 3 and stage._carried.size == 3 * size
+    assert all(parsed._all is None for _, parsed in stage._carried.items.values())
+    # the three kept are the last read, by path: the files read first were let go
+    assert list(stage._carried.items) == sorted(files)[-3:]
 
 
 def test_a_path_goes_to_the_worker_that_read_it_last_unless_that_one_is_full(monkeypatch):

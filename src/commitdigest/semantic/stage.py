@@ -3,11 +3,11 @@
 It runs between reading a batch and analysing it, while the patches are still there. Only
 changed source files of a language it reads are parsed; their two blobs come from one
 ``git cat-file --batch`` per batch, in the order they are needed, and each pair is compared as
-soon as it has arrived, so memory holds one pair. A parse is kept for a few files more: the new
-side of one commit is often the old side of the next one to touch the file. A worker also keeps
-the last parses of each file it read for the next batch (``_carried``), and a file is sent to
-the same worker batch after batch (``_homes``): over a long period a busy file is parsed from
-scratch once, not once a batch.
+soon as it has arrived. A file's versions are read one after the other, so the new side of one
+commit, kept, is the old side of the next one to touch the file, reparsed incrementally from it.
+A worker also keeps, for the next batch, the parse of each file that batch starts from
+(``_carried``, bounded), and a file is sent to the same worker batch after batch (``_homes``):
+over a long period a busy file is parsed from scratch less often than once a batch.
 
 Nothing here can fail a report. A file that does not parse is read only where it parses (and
 marked ``syntax_error``), one too big, generated, vendored, unreadable or in another language
@@ -44,13 +44,12 @@ BLOB_LIMIT = 512 * 1024
 #: wall-clock seconds one parse may take before it is abandoned (hostile or pathological input)
 PARSE_SECONDS = 5.0
 #: parses kept for a later commit that touches the same file (bounds memory: a few MB each)
-_PARSE_CACHE = 48
+_PARSE_CACHE = 8
 #: in a worker, between batches: the parse of each file the next batch starts from, within these
 #: bounds (in memory a tree takes about 25 times its source's bytes: 4 MB of source cost a worker
 #: about 90 MB, and spare a year's report of a busy repository about a quarter of its full parses)
 _CARRY_FILES = 512
 _CARRY_BYTES = 4 * 1024 * 1024
-_carried: OrderedDict[str, tuple[Key, Parsed]] = OrderedDict()
 _carried_from: list[Path] = []
 #: in the process making the report: the worker each path was sent to last
 _homes: dict[str, int] = {}
@@ -128,7 +127,8 @@ def _schedule(pairs: list[tuple[Key | None, Key | None]], capacity: int,
     at once: when one more is to be kept, the kept one needed farthest ahead gives way
     (Belady's rule: the whole sequence is known in advance). A blob is read from git only on a
     miss, so this also says which blobs to ask git for. ``ready`` are parses already at hand
-    (from an earlier batch): those needed soonest start out kept."""
+    (carried from an earlier batch, held there anyway): the first use of each is a hit, outside
+    the capacity; after it, it is kept or let go as any other."""
     # Which keys are in the cache before each pair depends on the order, so order and cache are
     # worked out together, pair by pair; "next use" needs only the pairs' keys, in any order.
     never = 2 * len(pairs) + 1
@@ -140,8 +140,7 @@ def _schedule(pairs: list[tuple[Key | None, Key | None]], capacity: int,
     position: dict[Key, int] = {k: 0 for k in uses}
     steps: list[_Step] = []
     kept: dict[Key, int] = {}  # key → when it is next needed
-    for key in sorted((k for k in ready if k in uses), key=lambda k: uses[k][0])[:max(capacity, 0)]:
-        kept[key] = uses[key][0]
+    unused = {k for k in ready if k in uses}
 
     def next_use(key: Key) -> int:
         later = uses[key]
@@ -150,11 +149,12 @@ def _schedule(pairs: list[tuple[Key | None, Key | None]], capacity: int,
 
     for n, pair in enumerate(pairs):
         sides = [side for side in (0, 1) if pair[side] is not None]
-        sides.sort(key=lambda side: pair[side] not in kept)
+        sides.sort(key=lambda side: pair[side] not in kept and pair[side] not in unused)
         for side in sides:
             key = pair[side]
             assert key is not None
-            step = _Step(plan=n, side=side, key=key, hit=key in kept)
+            step = _Step(plan=n, side=side, key=key, hit=key in kept or key in unused)
+            unused.discard(key)
             kept.pop(key, None)
             position[key] += 1
             upcoming = next_use(key)
@@ -307,26 +307,33 @@ def _run(repo_path: Path, plans: list[_Plan], timeout: float, parse_seconds: flo
         # kept for one repository only: what is read must come from the repository asked
         _carried.clear()
         _carried_from[:] = [repo_path]
-    at_hand: dict[Key, Side] = {key: parsed for key, parsed in _carried.values()}
+    at_hand: dict[Key, Side] = {key: parsed for key, parsed in _carried.items.values()}
+    carried_as = {key: path for path, (key, _) in _carried.items.items()}
     steps = _schedule(pairs, _PARSE_CACHE, at_hand)
     stream = gitblobs.read_blobs(repo_path, [step.key[1] for step in steps if not step.hit], BLOB_LIMIT, timeout)
     kept: dict[Key, Side] = {}
     sides: list[Side | None] = [None, None]
     out: list[tuple[int, _Found]] = []
-    last: dict[tuple[str, int], tuple[Key, Side]] = {}
+    # What the next batch starts from, gathered within the carry's bounds as the batch goes: a
+    # parse is let go as soon as nothing needs it (holding every file's last parse to the end
+    # of a batch cost a worker hundreds of MB).
+    gathered = _Carry()
     try:
         for i, step in enumerate(steps):
             plan = plans[step.plan]
-            if i == 0 or steps[i - 1].plan != step.plan:
+            first = i == 0 or steps[i - 1].plan != step.plan
+            if first:
                 sides = [None, None]
-            if step.hit:
-                side = kept.pop(step.key) if step.key in kept else at_hand[step.key]
+                gathered.take(plan.change.path)  # this change of the file comes after the one gathered
+            if step.hit and step.key in kept:
+                side = kept.pop(step.key)
+            elif step.hit:
+                side = at_hand.pop(step.key)
+                _carried.take(carried_as.get(step.key, ""))  # this batch's now
             else:
                 side = _read(plan, step.side, step.key[1], stream, sides[1 - step.side], parse_seconds)
-            if i == 0 or steps[i - 1].plan != step.plan:
-                for n in (0, 1):  # the plan's sides replace the path's earlier ones
-                    last.pop((plan.change.path, n), None)
-            last[(plan.change.path, step.side)] = (step.key, side)
+            if step.side == toward and isinstance(side, Parsed):
+                gathered.put(plan.change.path, step.key, side)
             sides[step.side] = side
             for key in step.drop:
                 kept.pop(key, None)
@@ -343,26 +350,42 @@ def _run(repo_path: Path, plans: list[_Plan], timeout: float, parse_seconds: flo
             out.append((step.plan, part))
     finally:
         stream.close()
-    _carry(last, toward)
+    for path, (key, parsed) in gathered.items.items():
+        parsed.slim()
+        _carried.put(path, key, parsed)
     return out
 
 
-def _carry(last: dict[tuple[str, int], tuple[Key, Side]], toward: int) -> None:
-    """Keep, of the last change read of each file, the side the next batch's change of it starts
-    from (``toward``: 0, the old side, when commits come newest first), the most recent first,
-    within ``_CARRY_FILES`` and ``_CARRY_BYTES``. Only the source and tree are kept (a tree takes
-    about 25 times its source's bytes in memory)."""
-    for path in {path for path, _ in last}:
-        _carried.pop(path, None)
-    for (path, side_no), (key, side) in last.items():
-        if side_no == toward and isinstance(side, Parsed) and len(side.source) <= _CARRY_BYTES:
-            side.slim()
-            _carried[path] = (key, side)
-    size = sum(len(parsed.source) for _, parsed in _carried.values())
-    while _carried and (len(_carried) > _CARRY_FILES or size > _CARRY_BYTES):
-        _, (_, parsed) = _carried.popitem(last=False)
-        size -= len(parsed.source)
+@dataclass
+class _Carry:
+    """Parses by file path, the latest last, within ``_CARRY_FILES`` and ``_CARRY_BYTES`` of
+    source (the oldest give way)."""
 
+    items: OrderedDict[str, tuple[Key, Parsed]] = field(default_factory=OrderedDict)
+    size: int = 0
+
+    def put(self, path: str, key: Key, parsed: Parsed) -> None:
+        self.take(path)
+        if len(parsed.source) > _CARRY_BYTES:
+            return
+        self.items[path] = (key, parsed)
+        self.size += len(parsed.source)
+        while self.items and (len(self.items) > _CARRY_FILES or self.size > _CARRY_BYTES):
+            _, (_, gone) = self.items.popitem(last=False)
+            self.size -= len(gone.source)
+
+    def take(self, path: str) -> tuple[Key, Parsed] | None:
+        got = self.items.pop(path, None)
+        if got is not None:
+            self.size -= len(got[1].source)
+        return got
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.size = 0
+
+
+_carried = _Carry()
 
 def _read(plan: _Plan, side: int, blob_id: str, stream: Generator[tuple[str, bytes | gitblobs.BlobTooLarge | None]],
           other: Side | None, parse_seconds: float) -> Side:

@@ -11,6 +11,7 @@ of its own: that is how readers and callers see it.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from typing import TYPE_CHECKING
@@ -38,22 +39,34 @@ class Definition:
     """One definition of a blob. Its name, kind and node are found for every definition (the
     two sides are matched by name); the rest is worked out only for the few a report names."""
 
-    __slots__ = ("name", "kind", "node", "end", "parent", "children", "_parsed", "_scopes", "_bare", "_start",
-                 "_public", "_test")
+    __slots__ = ("name", "kind", "node", "end", "_parent", "children", "_parsed", "_scopes", "_bare", "_start",
+                 "_public", "_test", "__weakref__")
 
     def __init__(self, parsed: Parsed, name: str, kind: str, node: Node, end: int, scopes: list[str], bare: str):
         self.name = name  # qualified: Class.method, Type::method, ns::Class::method
         self.kind = kind
         self.node = node  # the captured node, without wrappers
         self.end = end  # end of the definition with its wrappers
-        self.parent: Definition | None = None  # the enclosing definition
+        self._parent: weakref.ref[Definition] | None = None  # the enclosing definition
         self.children: list[Definition] = []
-        self._parsed = parsed
+        # Weak references up (to the blob, to the enclosing definition), strong ones down: the
+        # definitions of a blob form no cycle, so a blob let go is freed at once, its tree with
+        # it, rather than whenever the cycle collector runs (a worker reading a year of commits
+        # grew by hundreds of MB of trees waiting for it).
+        self._parsed: Parsed = weakref.proxy(parsed)
         self._scopes = scopes
         self._bare = bare
         self._start: int | None = None
         self._public: bool | None = None
         self._test: bool | None = None
+
+    @property
+    def parent(self) -> Definition | None:
+        return self._parent() if self._parent is not None else None
+
+    @parent.setter
+    def parent(self, value: Definition | None) -> None:
+        self._parent = weakref.ref(value) if value is not None else None
 
     @property
     def bare(self) -> str:
