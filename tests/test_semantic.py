@@ -868,3 +868,40 @@ def test_a_worker_that_dies_costs_its_files_not_the_report(make_repo, monkeypatc
     stage.attach(r.read_dir, [again])
     assert again.semantic is not None and len(again.semantic.symbols) == 12
     workers.shutdown()
+
+
+def test_an_analysis_made_while_git_could_not_give_the_blobs_is_not_cached(make_repo, tmp_path, monkeypatch):
+    """When git cannot give a batch's blobs its commits have no semantic facts, and their
+    analyses say less than they will once it can: they are not cached, so the next run reads the
+    code and says what changed in it."""
+    from datetime import date
+
+    from commitdigest import pipeline
+    from commitdigest.analysis.heuristic import HeuristicAnalyzer
+    from commitdigest.errors import GitError
+    from commitdigest.semantic import workers
+    from commitdigest.window import parse_zone
+
+    repo = make_repo()
+    repo.commit("feat: add limit", {"pkg/limits.py": "def limit():\n    return 10\n"}, when="2026-01-12T10:00:00+00:00")
+    repo.commit("feat: raise limit", {"pkg/limits.py": "def limit():\n    return 20\n"},
+                when="2026-01-13T10:00:00+00:00")
+
+    def report() -> pipeline.Report:
+        req = pipeline.ReportRequest(repos=[pipeline.RepoSpec(path=str(repo.path))], since=date(2026, 1, 13),
+                                     until=date(2026, 1, 13), zone=parse_zone("UTC"), language="en",
+                                     cache_dir=tmp_path / "cache")
+        return pipeline.generate_report(req, analyzer=HeuristicAnalyzer())
+
+    with monkeypatch.context() as m:  # the worker's git fails: it says so, as a worker does
+        m.setattr(workers, "run", lambda fn, jobs, slots=None: [GitError("cat-file: object store unreadable")
+                                                               for _ in jobs])
+        down = report()
+    [commit] = down.repos[0].commits
+    assert commit.semantic is None and "20" not in " ".join(commit.analysis.summary)
+    up = report()
+    [commit] = up.repos[0].commits
+    assert up.usage.cache_hits == 0  # analysed again, not served the analysis made without the code
+    assert [(v.symbol, v.before, v.after) for v in commit.semantic.values] == [("limit", "10", "20")]
+    assert "20" in " ".join(commit.analysis.summary)
+    assert report().usage.cache_hits == 1  # and this one is kept

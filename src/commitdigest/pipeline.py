@@ -9,7 +9,7 @@ one way a path or URL becomes a repository. The CLI only parses arguments and ca
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -95,12 +95,14 @@ def analyze_commits(
     progress: Progress | None = None,
     scoring: Scoring | None = None,
     semantic: bool = True,
+    provisional: Collection[str] = (),
 ) -> tuple[list[CommitAnalysis], int]:
     """Analyses for ``commits`` in order, from the cache where possible; returns (analyses, hits).
     ``scoring`` is a repository's own importance weights (default: the analyzer's). Analyses
     made with the code left unread (``semantic`` False) are cached apart: a later run that reads
-    it does not get them. The commits' patch text is released afterwards: the report needs only
-    their facts."""
+    it does not get them; those of ``provisional`` commits (their code could not be read this
+    time) are not cached at all, so the next run reads it again. The commits' patch text is
+    released afterwards: the report needs only their facts."""
     fingerprint = analyzer.fingerprint(language, scoring) + ("" if semantic else ":lines-only")
     keys = {c.sha: cache_key(c, analyzer) for c in commits}
     found = store.get_many(keys.values(), fingerprint) if store else {}
@@ -115,7 +117,8 @@ def analyze_commits(
         by_sha[commit.sha] = ground(analysis, commit)
     if store:
         # A stand-in for a failed model call is not the model's answer: retry it next run.
-        store.put_many((keys[c.sha], fingerprint, by_sha[c.sha]) for c in todo if not by_sha[c.sha].fallback)
+        store.put_many((keys[c.sha], fingerprint, by_sha[c.sha]) for c in todo
+                       if not by_sha[c.sha].fallback and c.sha not in provisional)
     release_patches(commits)
     # The reader's code (``uses``) is a fact every analyzer's record states first; written from
     # the facts each time, never cached, so it always says what this run found.
@@ -470,8 +473,11 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
             kept.append(c)
     if progress and len(batch) > len(kept):
         progress.advance(len(batch) - len(kept))  # left out by the path filters: nothing to analyse
+    unread: set[str] = set()
     if t.semantic:
         attach_semantic(kept, t.repo, store, git_timeout)
+        # git could not give this batch's blobs: its analyses say less than they will next time
+        unread = {c.sha for c in kept if c.semantic is None}
     if t.uses is not None:
         from commitdigest.uses import stage as uses_stage
 
@@ -486,7 +492,7 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
         if todo:
             began, before = time.monotonic(), analyzer.usage()
             fresh, n = analyze_commits(todo, analyzer, language, store, progress, scoring=scoring,
-                                       semantic=t.semantic)
+                                       semantic=t.semantic, provisional=unread)
             tally.usage = _usage_sum(tally.usage, _usage_delta(analyzer.usage(), before))
             tally.seconds += time.monotonic() - began
             done.update((c.sha, a) for c, a in zip(todo, fresh, strict=True))
