@@ -905,3 +905,42 @@ def test_an_analysis_made_while_git_could_not_give_the_blobs_is_not_cached(make_
     assert [(v.symbol, v.before, v.after) for v in commit.semantic.values] == [("limit", "10", "20")]
     assert "20" in " ".join(commit.analysis.summary)
     assert report().usage.cache_hits == 1  # and this one is kept
+
+
+def test_workers_are_started_while_git_reads_only_when_some_commit_needs_them(make_repo, tmp_path, monkeypatch):
+    """``warm`` starts every worker in the background, and the stage then runs in those very
+    processes; a report starts them early only when the cache lacks some commit's facts."""
+    import os
+    import time
+    from datetime import date
+
+    from commitdigest import pipeline
+    from commitdigest.analysis.heuristic import HeuristicAnalyzer
+    from commitdigest.semantic import workers
+    from commitdigest.window import parse_zone
+
+    workers.shutdown()
+    monkeypatch.setenv("COMMITDIGEST_SEMANTIC_WORKERS", "2")
+    workers.warm()
+    for _ in range(3000):
+        started = [list(getattr(workers._pools.get(s), "_processes", None) or {}) for s in (0, 1)]
+        if all(started):
+            break
+        time.sleep(0.01)
+    assert all(started), "warm() started no worker"
+    assert sorted(workers.run(os.getpid, [(), ()])) == sorted(p for ps in started for p in ps)
+    workers.shutdown()
+
+    repo = make_repo()
+    repo.commit("feat: add limit", {"pkg/limits.py": "def limit():\n    return 10\n"}, when="2026-01-13T10:00:00+00:00")
+    calls: list[int] = []
+    real = workers.warm
+    monkeypatch.setattr(workers, "warm", lambda: (calls.append(1), real()))
+    req = pipeline.ReportRequest(repos=[pipeline.RepoSpec(path=str(repo.path))], since=date(2026, 1, 13),
+                                 until=date(2026, 1, 13), zone=parse_zone("UTC"), language="en",
+                                 cache_dir=tmp_path / "cache")
+    first = pipeline.generate_report(req, analyzer=HeuristicAnalyzer())
+    again = pipeline.generate_report(req, analyzer=HeuristicAnalyzer())
+    assert calls == [1]  # the second report finds every commit's facts in the cache
+    assert first.repos[0].commits[0].semantic == again.repos[0].commits[0].semantic is not None
+    workers.shutdown()

@@ -364,6 +364,7 @@ def generate(
             errors[j] = exc.message
             continue
         listings[j] = listing
+    _warm_semantic(sources, listings, store)
     scorings = [analyzer.scoring.merged(t.importance) if t.importance else None for t in sources]
     sections = [[_Section() for _ in sources] for _ in windows]
     tallies = [_WindowTally() for _ in windows]
@@ -502,6 +503,19 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
         sections[i].analyses.extend(done[c.sha] for c in commits)
     release_patches(batch)  # those the path filters left out: no batch's patches outlive it
     return outcome
+
+
+def _warm_semantic(sources: Sequence[Tracked], listings: dict[int, gitlog.Listing], store: Store | None) -> None:
+    """Start the semantic stage's workers while git reads the first batch, when some commit to
+    report has no semantic facts in the cache yet."""
+    wanted = [m.sha for j, listing in listings.items() if sources[j].semantic for m in listing.metas]
+    if not wanted:
+        return
+    from commitdigest.semantic import stage, workers
+
+    if store is not None and len(store.semantic_known(wanted, stage.ENGINE_VERSION)) == len(set(wanted)):
+        return
+    workers.warm()
 
 
 def attach_semantic(commits: Sequence[Commit], repo: Repo, store: Store | None, git_timeout: float = 300.0) -> None:

@@ -253,6 +253,11 @@ class Store:
                 continue
         return found
 
+    def semantic_known(self, shas: Iterable[str], engine: str) -> set[str]:
+        """Which of ``shas`` have semantic facts cached (without reading them)."""
+        return {row[0] for row in self._select("SELECT sha FROM semantic WHERE engine=? AND sha IN ({marks})",
+                                               (engine,), list(shas), again="reading the code again")}
+
     def put_semantic(self, items: Iterable[tuple[str, Semantic]], engine: str) -> None:
         now = datetime.now(UTC).isoformat()
         self._write("INSERT OR REPLACE INTO semantic VALUES (?, ?, ?, ?)",
