@@ -5,8 +5,8 @@ crash on some file a repository holds (tree-sitter 0.26 did on one Go tree, in a
 no longer makes), only a worker dies, and the report goes on with those files marked; a crash in
 the process writing the report would lose the report. And a machine's other cores parse too.
 
-The workers are made on first use and kept for the rest of the process (a ``run`` of many days
-starts them once). Each is a pool of one, in a slot of its own, so a job can be sent to the same
+The workers are made on first use, or ahead of it (``warm``: while git reads the first batch),
+and kept for the rest of the process (a ``run`` of many days starts them once). Each is a pool of one, in a slot of its own, so a job can be sent to the same
 worker as before (which may still hold what it parsed then) and a worker that dies takes only
 its own slot's pool with it. They come from a fork server that has already imported the stage,
 so each starts in milliseconds, and none is forked from the threads of the process that reads git.
