@@ -36,13 +36,14 @@ Run: python bench/facts_audit.py REPO --since 2026-07-20 --until 2026-08-20 [--b
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -301,21 +302,31 @@ def _extent(lines: list[str], at: int) -> tuple[int, int]:
     return first, len(lines) - 1
 
 
+@functools.lru_cache(maxsize=512)
+def _blob_lines(repo: str, rev: str, path: str) -> list[str] | None:
+    """A file's lines at ``rev`` (None where it does not exist); several sentences of a commit
+    ask for the same blobs."""
+    blob = subprocess.run(["git", "-C", repo, "show", f"{rev}:{path}"], capture_output=True, check=False)
+    return None if blob.returncode else blob.stdout.decode("utf-8", "replace").split("\n")
+
+
+def _definitions_of(repo: str, rev: str, path: str, name: str) -> Iterator[tuple[list[str], int, int]]:
+    """Each definition of ``name`` in a file at ``rev``, by this audit's own simple reading: the
+    file's lines and the definition's first and last (0-based)."""
+    lines = _blob_lines(repo, rev, path)
+    if lines is None:
+        return
+    defines = _defines(name)
+    for i, text in enumerate(lines):
+        if defines.search(text):
+            yield (lines, *_extent(lines, i))
+
+
 def definition_texts(repo: str, rev: str, diff: Diff, name: str) -> list[str]:
     """The text of each definition of ``name`` (this audit's own simple reading) in the files
     of the diff, at ``rev``, whitespace removed."""
-    out = []
-    defines = _defines(name)
-    for path in diff.files:
-        blob = subprocess.run(["git", "-C", repo, "show", f"{rev}:{path}"], capture_output=True, check=False)
-        if blob.returncode:
-            continue
-        lines = blob.stdout.decode("utf-8", "replace").split("\n")
-        for i, text in enumerate(lines):
-            if defines.search(text):
-                first, last = _extent(lines, i)
-                out.append(_squash("\n".join(lines[first:last + 1])))
-    return out
+    return [_squash("\n".join(lines[first:last + 1]))
+            for path in diff.files for lines, first, last in _definitions_of(repo, rev, path, name)]
 
 
 def _defines(name: str) -> re.Pattern[str]:
@@ -346,21 +357,12 @@ def behaviour_changed(repo: str, sha: str, diff: Diff, name: str, gone: list[str
 def defined_around_change(repo: str, sha: str, diff: Diff, name: str) -> bool:
     """A changed line lies within a definition of ``name`` (read by this audit's own simple rules
     from the blobs: indentation or braces), on either side of the diff."""
-    defines = _defines(name)
     for path, hunks in diff.files.items():
         for sign, rev in (("+", sha), ("-", f"{sha}^")):
             changed = _changed_numbers(hunks, sign)
-            if not changed:
-                continue
-            blob = subprocess.run(["git", "-C", repo, "show", f"{rev}:{path}"], capture_output=True, check=False)
-            if blob.returncode:
-                continue
-            lines = blob.stdout.decode("utf-8", "replace").split("\n")
-            for i, text in enumerate(lines):
-                if defines.search(text):
-                    first, last = _extent(lines, i)
-                    if any(first + 1 <= c <= last + 1 for c in changed):
-                        return True
+            if changed and any(first + 1 <= c <= last + 1 for _, first, last in _definitions_of(repo, rev, path, name)
+                               for c in changed):
+                return True
     return False
 
 

@@ -132,6 +132,23 @@ _CONFIG_HELP = ("Config file [env COMMITDIGEST_CONFIG; default: ./commitdigest.t
 _CACHE_DIR_HELP = "Cache directory [env COMMITDIGEST_CACHE_DIR; config cache_dir; default: the user cache dir]."
 
 
+def _reading_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """How ``report``, ``run`` and ``rollup`` read commits: the cache, the code, the reader's own code."""
+    options = [
+        click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache."),
+        click.option("--no-semantic", "no_semantic", is_flag=True,
+                     help="Do not read the changed code: line facts only, no symbols, values or uses; a long "
+                          "period's first report takes about a third of the time [config semantic; default: read]."),
+        click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP),
+        click.option("--uses", "uses", multiple=True, metavar="DIR",
+                     help="Your code that uses the repositories (a local checkout, read-only; repeat for several): "
+                          "each commit that changes a symbol it uses says where [config repos.uses]."),
+    ]
+    for option in reversed(options):  # click lists options in the order their decorators are written
+        f = option(f)
+    return f
+
+
 def _command() -> Callable[[Callable[..., Any]], click.Command]:
     """``cli.command`` for a command that runs: library warnings become one stderr line each
     once it starts (not for ``--help``, which must not import logging)."""
@@ -212,14 +229,7 @@ def cli() -> None:
 @click.option("--base-url", metavar="URL", help="Where DIR is published; feed links point there [config output.base_url].")
 @click.option("--out", "out_dir", metavar="DIR",
               help="Directory the report files are written to [config output.dir; default reports].")
-@click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
-@click.option("--no-semantic", "no_semantic", is_flag=True,
-              help="Do not read the changed code: line facts only, no symbols, values or uses; a long "
-                   "period's first report takes about a third of the time [config semantic; default: read].")
-@click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
-@click.option("--uses", "uses", multiple=True, metavar="DIR",
-              help="Your code that uses the repositories (a local checkout, read-only; repeat for several): "
-                   "each commit that changes a symbol it uses says where [config repos.uses].")
+@_reading_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("--dry-run", "--stdout", "dry_run", is_flag=True,
               help="Print the Markdown report on stdout and write no report file (--format and --out are ignored).")
@@ -406,15 +416,8 @@ def init(force, target) -> None:
 @click.option("--tz", metavar="ZONE", help="Override the config's time zone.")
 @click.option("--format", "formats", metavar="LIST", help="Override the config's formats: md,json,html,feed.")
 @click.option("--out", "out_dir", metavar="DIR", help="Override the config's output directory.")
-@click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
-@click.option("--no-semantic", "no_semantic", is_flag=True,
-              help="Do not read the changed code: line facts only, no symbols, values or uses; a long "
-                   "period's first report takes about a third of the time [config semantic; default: read].")
-@click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
+@_reading_options
 @click.option("--no-notify", is_flag=True, help="Write the reports but send no notification.")
-@click.option("--uses", "uses", multiple=True, metavar="DIR",
-              help="Your code that uses the repositories (a local checkout, read-only; repeat for several): "
-                   "each commit that changes a symbol it uses says where [config repos.uses].")
 @click.option("--dry-run", is_flag=True,
               help="Print the plan (days, repositories, files, rollups, deliveries) and write, fetch and send nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
@@ -507,14 +510,7 @@ def run(config_path, date_, since, until, backfill, force, allow_future, tz, for
 @click.option("--out", "out_dir", metavar="DIR", help="Output directory (default: the config's, else reports); "
                                                        "the rollup goes to DIR/rollups/, or under layout = "
                                                        "\"per-repo\" to DIR/<year>/<repo>/rollups/.")
-@click.option("--no-cache", is_flag=True, help="Analyse every commit again; do not read or write the cache.")
-@click.option("--no-semantic", "no_semantic", is_flag=True,
-              help="Do not read the changed code: line facts only, no symbols, values or uses; a long "
-                   "period's first report takes about a third of the time [config semantic; default: read].")
-@click.option("--cache-dir", metavar="DIR", help=_CACHE_DIR_HELP)
-@click.option("--uses", "uses", multiple=True, metavar="DIR",
-              help="Your code that uses the repositories (a local checkout, read-only; repeat for several): "
-                   "each commit that changes a symbol it uses says where [config repos.uses].")
+@_reading_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @llm_options
 def rollup(week, month, since, until, repos, branch, config_path, tz, lang, formats, out_dir, no_cache, cache_dir,

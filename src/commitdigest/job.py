@@ -45,6 +45,7 @@ from commitdigest.outputs.files import check_regular, ensure_dir, remove_stale_t
 
 if TYPE_CHECKING:
     from commitdigest.context import RunContext
+    from commitdigest.notify.config import Channel
     from commitdigest.pipeline import Tracked
     from commitdigest.rollup import Period, Rollup
     from commitdigest.window import Zone
@@ -401,6 +402,19 @@ def _pending(state: dict[str, Any], key: str, channels: list) -> list[tuple[int,
     return [(i, c) for i, c in channels if done.get(_channel_key(i, c)) != "ok"]
 
 
+def _rollups_due(channels: list[tuple[int, Channel]], days: Sequence[date],
+                 zone: Zone) -> Iterator[tuple[Period, list[tuple[int, Channel]]]]:
+    """Each rollup kind's newest period the run's days complete, with the channels (by index)
+    that take that kind; kinds no channel takes, or no period completes, are left out."""
+    from commitdigest.notify.send import ROLLUP_WHEN
+
+    for when in ROLLUP_WHEN:
+        wanted = [(i, c) for i, c in channels if c.when == when]
+        periods = completed(when, days, zone) if wanted else []
+        if periods:
+            yield periods[-1], wanted
+
+
 def _owed(ctx: RunContext, layout: Layout, days: Sequence[date], rollups: Sequence[tuple[Period, Unit]]) -> list[Delivery]:
     """The messages the run would send: the newest day to the daily channels that have not had
     it, and each rollup kind's newest period the range completes to its channels."""
@@ -415,12 +429,7 @@ def _owed(ctx: RunContext, layout: Layout, days: Sequence[date], rollups: Sequen
     if (pending := _pending(state, pipeline.report_stem(newest, newest), daily)):
         owed.append(Delivery(newest.isoformat(), [c.label for _, c in pending]))
     due = {(p.label, u) for p, u in rollups}
-    for when in ROLLUP_WHEN:
-        wanted = [(i, c) for i, c in channels if c.when == when]
-        periods = completed(when, days, ctx.zone) if wanted else []
-        if not periods:
-            continue
-        period = periods[-1]
+    for period, wanted in _rollups_due(channels, days, ctx.zone):
         there = any((period.label, u) in due or layout.rollup_twin(u, period).is_file() for u in layout.units)
         if there and (pending := _pending(state, ROLLUP_KEY + period.label, wanted)):
             owed.append(Delivery(f"rollup {period.label}", [c.label for _, c in pending]))
@@ -547,18 +556,12 @@ def _notify_rollups(ctx: RunContext, layout: Layout, days: Sequence[date]) -> li
     "per-repo"`` the period's rollups of every repository go out as one message."""
     from commitdigest.notify import deliver_rollup
     from commitdigest.notify.config import parse_channels
-    from commitdigest.notify.send import ROLLUP_WHEN
     from commitdigest.rollup import load_rollup
 
     channels = list(enumerate(parse_channels(ctx.config.notify)))
     state_path = ctx.out / DELIVERIES
     errors: list[str] = []
-    for when in ROLLUP_WHEN:
-        wanted = [(i, c) for i, c in channels if c.when == when]
-        periods = completed(when, days, ctx.zone) if wanted else []
-        if not periods:
-            continue
-        period = periods[-1]
+    for period, wanted in _rollups_due(channels, days, ctx.zone):
         key = ROLLUP_KEY + period.label
         state = _read_state(state_path)
         pending = _pending(state, key, wanted)

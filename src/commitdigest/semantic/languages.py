@@ -138,7 +138,8 @@ SPECS: dict[str, Spec] = {
                 wrappers=frozenset({"template_declaration"}), **_C_FAMILY),  # type: ignore[arg-type]
 }
 
-_SUFFIXES = {
+#: file suffix → the language its blobs are read as
+SUFFIXES = {
     ".py": "python", ".pyi": "python",
     ".rs": "rust",
     ".go": "go",
@@ -162,7 +163,7 @@ _SUFFIX = re.compile(r"(\.[A-Za-z0-9+]+)$")
 def spec_for(path: str) -> Spec | None:
     """The language of ``path`` by its suffix, or None when the stage does not read it."""
     m = _SUFFIX.search(path.rsplit("/", 1)[-1])
-    return SPECS[_SUFFIXES[m.group(1).lower()]] if m and m.group(1).lower() in _SUFFIXES else None
+    return SPECS[SUFFIXES[m.group(1).lower()]] if m and m.group(1).lower() in SUFFIXES else None
 
 
 def other_code(path: str) -> bool:

@@ -24,20 +24,18 @@ from pathlib import Path
 
 from commitdigest.errors import GitError
 from commitdigest.git import runner
+from commitdigest.semantic.languages import SUFFIXES
 
 #: a file larger than this is not read (generated tables, bundles): as the semantic stage's limit
 FILE_LIMIT = 512 * 1024
 #: files of the languages read, per folder, at most
 MAX_FILES = 50_000
 
-#: suffix → the language the reader's file is read as
-LANGUAGES = {
-    ".py": "python", ".pyi": "python",
-    ".go": "go",
-    ".rs": "rust",
-    ".ts": "ecma", ".tsx": "ecma", ".mts": "ecma", ".cts": "ecma",
-    ".js": "ecma", ".jsx": "ecma", ".mjs": "ecma", ".cjs": "ecma",
-}
+#: the languages the reader's code is read in, by the semantic stage's name for each (its
+#: ECMAScript dialects are read as one)
+_READ = {"python": "python", "go": "go", "rust": "rust", "typescript": "ecma", "tsx": "ecma", "javascript": "ecma"}
+#: suffix → the language the reader's file is read as: the semantic stage's suffixes of those
+LANGUAGES = {suffix: _READ[language] for suffix, language in SUFFIXES.items() if language in _READ}
 #: folders a project does not write by hand: left out of a walk (git's listing has the project's
 #: own ``.gitignore`` for them)
 _SKIPPED_DIRS = frozenset({"node_modules", "bower_components", "site-packages", "__pycache__", "venv", ".venv",
