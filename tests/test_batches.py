@@ -1,8 +1,8 @@
 """A long period is read, analysed and written a part at a time: the core reads a window's commits
 in batches (1 + ⌈n / k⌉ git processes, each batch analysed before the next is read, so at most one
 batch holds patch text), the reports are the same whatever the batch size, each report file is
-rendered only once the previous one is written (the twin as bytes), and ``build_report`` lets each
-commit go once its entry is made."""
+rendered only once the previous one is written (the twin as bytes), and each commit goes once its
+entry is made."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ from commitdigest.git.repo import open_repo
 from commitdigest.models import Usage
 from commitdigest.outputs import formats
 from commitdigest.outputs.files import TEMP_SUFFIX, write_all
-from commitdigest.report.build import RepoResult, build_report
 from commitdigest.report.render import render_markdown
-from commitdigest.window import make_window, parse_zone
+from commitdigest.window import parse_zone
 
 UTC = parse_zone("UTC")
 D1, D2 = date(2026, 1, 13), date(2026, 1, 14)
@@ -164,26 +163,60 @@ def test_a_file_that_fails_to_render_leaves_none_of_the_set(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_build_report_lets_each_commit_go_once_its_entry_is_made(repo):
-    from commitdigest.git import log as gitlog
-
-    commits = gitlog.commits_in_window(repo, make_window(D1, D2, UTC))
-    analyses = HeuristicAnalyzer().analyze_batch(commits, "en")
-    refs = [weakref.ref(c) for c in commits]
+def test_a_batchs_commits_go_once_their_entries_are_made(repo, monkeypatch):
+    made = pipeline.make_entry
+    refs: list[weakref.ref] = []
     alive: list[int] = []
 
-    def url(sha: str) -> str:
+    def watched(commit, *args, **kwargs):
         alive.append(sum(r() is not None for r in refs))
-        return f"https://example.com/{sha}"
+        refs.append(weakref.ref(commit))
+        return made(commit, *args, **kwargs)
 
-    result = RepoResult(name="r", branch="main", commit_url=url, commits=commits, analyses=analyses)
-    del commits
-    report = build_report([result], window=make_window(D1, D2, UTC), zone=UTC, language="en", since=D1, until=D2,
-                          date_field="committer", analyzer="heuristic", version="0", usage=Usage())
-    # While the k-th entry is made, the k-1 commits before it are gone.
-    assert alive == list(range(24, 0, -1))
-    assert result.commits == [] and all(r() is None for r in refs)
+    monkeypatch.setattr(pipeline, "make_entry", watched)
+    [report] = pipeline.generate([pipeline.Span(D1, D2)], [pipeline.Tracked.of(repo)], zone=UTC, language="en",
+                                 batch_size=5)
+    # While an entry is made, only commits of its own batch (five at most) are alive: those of
+    # the batches before went with them, and the report holds none.
+    assert len(alive) == 24 and max(alive) <= 4 and alive[5] == 0
+    assert all(r() is None for r in refs)
     assert report.repos[0].stats.total == 24 and report.repos[0].stats.insertions == 24 * 20
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_commit_blocks_rendered_while_git_reads_make_the_same_markdown(repo, language):
+    def day_report(prepare):
+        [report] = pipeline.generate([pipeline.Span(D1, D2)], [pipeline.Tracked.of(repo)], zone=UTC,
+                                     language=language, batch_size=5, prepare=prepare)
+        report.usage.seconds = 0.0  # the time it took is the one thing the two may differ in
+        return report
+
+    ahead, plain = day_report(formats.preparer(["md", "json"])), day_report(None)
+    entries = ahead.repos[0].commits
+    keys = [("md", language, e.analysis.importance.value) for e in entries]
+    assert len(entries) == 24 and all(e.piece(k) for e, k in zip(entries, keys, strict=True))
+    assert not any(e.piece(k) for e, k in zip(plain.repos[0].commits, keys, strict=True))
+    assert render_markdown(ahead) == render_markdown(plain)
+    # The blocks rendered ahead are what was printed, each once: they are gone now.
+    assert not any(e.piece(k) for e, k in zip(entries, keys, strict=True))
+    marked = day_report(formats.preparer(["md"]))
+    first = marked.repos[0].commits[0]
+    first.keep_piece(("md", language, first.analysis.importance.value), "#### THE BLOCK KEPT\n\n---\n")
+    assert "#### THE BLOCK KEPT" in render_markdown(marked)
+    assert formats.preparer(["json"]) is None  # the twin has nothing to render ahead
+
+
+def test_a_kept_block_goes_when_its_entry_changes(repo):
+    [report] = pipeline.generate([pipeline.Span(D1, D2)], [pipeline.Tracked.of(repo)], zone=UTC, language="en",
+                                 prepare=formats.preparer(["md"]))
+    one, two = report.repos[0].commits[:2]
+    key = ("md", "en", one.analysis.importance.value)
+    assert one.piece(key) and two.piece(("md", "en", two.analysis.importance.value))
+    copied = one.model_copy(update={"subject": "fix: another subject"})
+    assert copied.piece(key) is None and one.piece(key)
+    one.subject = "fix: another subject"
+    assert one.piece(key) is None
+    assert "fix: another subject" in render_markdown(report)
 
 
 def test_pull_requests_over_batches_keep_one_budget_and_one_coverage_line(make_repo, monkeypatch):

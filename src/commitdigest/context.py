@@ -201,12 +201,14 @@ class RunContext:
     def generate(self, windows: Sequence[Span], tracked: Sequence[Tracked], *, fail_fast: bool = False,
                  facts: dict[str, CommitFacts] | None = None) -> list[Report]:
         """``pipeline.generate`` with this context's zone, language, analyzer, cache, git limit,
-        hosting state and progress."""
+        hosting state and progress; the pieces of its formats' files rendered as it goes."""
         from commitdigest import pipeline
+        from commitdigest.outputs.formats import preparer
 
         return pipeline.generate(windows, tracked, self.analyzer, self.store, zone=self.zone, language=self.language,
                                  date_field=self.date_field, progress=self.progress, git_timeout=self.git_timeout,
-                                 hosting=self.hosting, fail_fast=fail_fast, facts=facts)
+                                 hosting=self.hosting, fail_fast=fail_fast, facts=facts,
+                                 prepare=preparer(self.formats))
 
     def generate_days(self, tracked: Sequence[Tracked], days: Sequence[date]) -> list[tuple[date, Report]]:
         from commitdigest.pipeline import Span

@@ -8,10 +8,12 @@ analyzer; ``Report`` is what the renderers turn into bytes. The JSON report is
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from commitdigest.kinds import AnalyzerKind as AnalyzerKind  # re-exported: the records and their enums
 from commitdigest.kinds import DateField as DateField
@@ -286,6 +288,28 @@ class CommitEntry(BaseModel):
     #: the reader's lines that use a symbol it changed (``Commit.uses``); None: not looked for
     uses: list[Use] | None = None
     uses_omitted: int = 0
+    #: this entry's pieces of output files, rendered ahead by the formats (``Format.prepare``)
+    #: while git read the next batch, by the format's own key. They are made from the fields as
+    #: they were: setting a field or copying the entry drops them. (A field's own insides are
+    #: not watched: an entry's analysis is replaced, never edited in place.)
+    _pieces: dict[object, Any] = PrivateAttr(default_factory=dict)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and self.__pydantic_private__:
+            self._pieces.clear()
+        super().__setattr__(name, value)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> CommitEntry:
+        copied = super().model_copy(update=update, deep=deep)
+        copied._pieces = {}
+        return copied
+
+    def keep_piece(self, key: object, piece: Any) -> None:
+        self._pieces[key] = piece
+
+    def piece(self, key: object, *, take: bool = False) -> Any:
+        """The piece kept under ``key`` (``None``: none); ``take`` lets it go as it is read."""
+        return self._pieces.pop(key, None) if take else self._pieces.get(key)
 
     def to_json_dict(self) -> dict:
         """One entry of a section's ``commits`` in the JSON twin (REPORT_FORMAT.md §3)."""

@@ -39,7 +39,7 @@ from commitdigest.models import Commit, CommitAnalysis, CommitEntry, Language, R
 from commitdigest.outputs import formats as formats_mod
 from commitdigest.outputs.files import ensure_dir, write_all, write_atomic
 from commitdigest.progress import Progress
-from commitdigest.report.build import RepoResult, build_report
+from commitdigest.report.build import RepoResult, build_report, make_entry
 from commitdigest.rollup import CommitFacts, Period, commit_facts
 from commitdigest.store import Store
 from commitdigest.window import Zone, make_window
@@ -271,20 +271,21 @@ def _merge_outcomes(total: Outcome | None, part: Outcome | None) -> Outcome | No
 
 @dataclass
 class _Section:
-    """What one window's report has of one source so far: its commits (patch text released) and
-    their analyses, in the order git listed them."""
+    """What one window's report has of one source so far: its entries, in the order git listed
+    their commits."""
 
-    commits: list[Commit] = field(default_factory=list)
-    analyses: list[CommitAnalysis] = field(default_factory=list)
+    entries: list[CommitEntry] = field(default_factory=list)
 
 
 @dataclass
 class _WindowTally:
-    """One window's model usage, cache hits and analysis time, added up over the batches."""
+    """One window's model usage, cache hits and analysis time, added up over the batches, and
+    the anchors its entries have taken (unique across its sections)."""
 
     usage: Usage | None = None
     hits: int = 0
     seconds: float = 0.0
+    anchors: set[str] = field(default_factory=set)
 
 
 class _DayIndex:
@@ -319,6 +320,7 @@ def generate(
     fail_fast: bool = False,
     facts: dict[str, CommitFacts] | None = None,
     batch_size: int = gitlog.BATCH,
+    prepare: Callable[[Sequence[CommitEntry], str], None] | None = None,
 ) -> list[Report]:
     """The core every command calls: one report per window, every source a section, in order.
 
@@ -330,7 +332,9 @@ def generate(
     at most one batch of patches is alive, however long the period. A source that fails to read
     becomes a section that says why (``fail_fast``: its error is raised instead, as ``report``
     wants); the others are unaffected. Analyses come from ``store`` where it has them. Each
-    report carries its own model usage; with one window its time includes reading git."""
+    report carries its own model usage; with one window its time includes reading git.
+    ``prepare`` gets each batch's entries as they are made (the output formats render their
+    pieces of the files then, while git reads the next batch: see ``outputs.formats.preparer``)."""
     started = time.monotonic()
     language = check_language(language)
     analyzer = analyzer or default_analyzer()
@@ -388,7 +392,7 @@ def generate(
                     outcome = _merge_outcomes(outcome, _batch(
                         batch, t, days, len(windows), zone, date_field, analyzer, language, store, progress, scorings[j],
                         settings, facts, done, [s[j] for s in sections], tallies,
-                        all_windows=t.commits is not None, git_timeout=git_timeout))
+                        all_windows=t.commits is not None, git_timeout=git_timeout, prepare=prepare))
             except RepoError as exc:
                 if fail_fast:
                     raise
@@ -406,18 +410,16 @@ def generate(
             for j, t in enumerate(sources):
                 sec = sections[i][j]
                 if t.repo is not None and errors[j] is None:
-                    results.append(_result(t.repo, sec.commits, sec.analyses, t.uses))
+                    results.append(_result(t.repo, sec.entries, t.uses))
                 else:
                     results.append(RepoResult(name=t.name, branch=t.repo.branch if t.repo else "",
                                               error=errors[j] or "not read"))
             if (line := _pr_line(results, outcomes, language)) is not None:
                 usage.pr_meta = line
-            # build_report lets each commit go once its entry is made; the window's own list of
-            # them goes first, so a commit of this window alone is not kept alive by it.
             sections[i] = []
             reports.append(build_report(
                 results, window=make_window(w.since, w.until, zone), zone=zone, language=language,
-                since=w.since, until=w.until, date_field=date_field, analyzer=analyzer.name,
+                since=w.since, until=w.until, analyzer=analyzer.name,
                 version=__version__, usage=usage))
     finally:
         if progress:
@@ -456,9 +458,11 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
            analyzer: Analyzer, language: str, store: Store | None, progress: Progress | None,
            scoring: Scoring | None, settings: HostingRun | None, facts: dict[str, CommitFacts] | None,
            done: dict[str, CommitAnalysis], sections: list[_Section], tallies: list[_WindowTally],
-           all_windows: bool, git_timeout: float = 300.0) -> Outcome | None:
+           all_windows: bool, git_timeout: float = 300.0,
+           prepare: Callable[[Sequence[CommitEntry], str], None] | None = None) -> Outcome | None:
     """One batch of one source: kept, bucketed into windows, given its pull requests and facts,
-    then analysed window by window so each report counts its own model usage."""
+    then analysed window by window so each report counts its own model usage, and made into
+    each window's entries (the commits go with the batch)."""
     assert t.repo is not None
     kept: list[Commit] = []
     by_window: dict[int, list[Commit]] = {}
@@ -486,6 +490,7 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
     if facts is not None:
         facts.update((c.sha, commit_facts(c)) for c in kept)
     outcome = attach_pull_requests(kept, t.repo, store, settings)
+    links = t.repo.links
     for i in sorted(by_window):
         commits = by_window[i]
         todo = [c for c in commits if c.sha not in done]
@@ -499,8 +504,12 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
             done.update((c.sha, a) for c, a in zip(todo, fresh, strict=True))
             tally.hits += n
         tally.hits += len(commits) - len(todo)
-        sections[i].commits.extend(commits)
-        sections[i].analyses.extend(done[c.sha] for c in commits)
+        entries = [make_entry(c, done[c.sha], commit_url=links.commit if links else None,
+                              pr_base=links.pr_base if links else None, zone=zone, date_field=date_field,
+                              anchors=tally.anchors) for c in commits]
+        if prepare is not None:
+            prepare(entries, language)
+        sections[i].entries.extend(entries)
     release_patches(batch)  # those the path filters left out: no batch's patches outlive it
     return outcome
 
@@ -574,7 +583,7 @@ def _pr_line(results: Sequence[RepoResult], outcomes: Sequence[Outcome | None], 
     (then no commit has a pull request and the report is what it was without the API)."""
     from commitdigest.vocab import words
 
-    return coverage_line([c for r in results for c in r.commits], outcomes, words(language).report["pr_coverage"])
+    return coverage_line([c.sha for r in results for c in r.entries], outcomes, words(language).report["pr_coverage"])
 
 
 def generate_days(
@@ -600,13 +609,12 @@ def generate_days(
     return list(zip(days, reports, strict=True))
 
 
-def _result(repo: Repo, commits: list[Commit], analyses: list[CommitAnalysis],
-            uses: ReaderCode | None = None) -> RepoResult:
+def _result(repo: Repo, entries: list[CommitEntry], uses: ReaderCode | None = None) -> RepoResult:
     links = repo.links
     return RepoResult(
         name=repo.name, branch=repo.branch, url=links.base if links else None,
         commit_url=links.commit if links else None, pr_base=links.pr_base if links else None,
-        commits=commits, analyses=analyses, uses=uses.summary() if uses is not None else None,
+        entries=entries, uses=uses.summary() if uses is not None else None,
     )
 
 

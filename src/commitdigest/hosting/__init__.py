@@ -138,14 +138,14 @@ def _attach(commits: Sequence[Commit], client: github.GitHub | gitlab.GitLab, ap
     outcome.found = set(prs)
 
 
-def coverage_line(commits: Sequence[Commit], outcomes: Sequence[Outcome | None], template: str) -> str | None:
+def coverage_line(shas: Sequence[str], outcomes: Sequence[Outcome | None], template: str) -> str | None:
     """"PR metadata: 12 of 14 PRs; GitHub rate limit reached" for the commits of one report;
     ``None`` when the API was asked for none of its repositories."""
     asked = [o for o in outcomes if o is not None]
     if not asked:
         return None
     # A PR counts once however many of its commits the report shows; each repository apart.
-    wanted = {(i, o.numbers[c.sha]) for i, o in enumerate(asked) for c in commits if c.sha in o.numbers}
+    wanted = {(i, o.numbers[sha]) for i, o in enumerate(asked) for sha in shas if sha in o.numbers}
     found = {(i, n) for i, n in wanted if n in asked[i].found}
     line = template.format(found=len(found), total=len(wanted), s="" if len(wanted) == 1 else "s")
     reasons = list(dict.fromkeys(o.reason for o in asked if o.reason))

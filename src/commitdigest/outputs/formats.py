@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from commitdigest.models import Report
+    from commitdigest.models import CommitEntry, Report
 
 
 def _lazy(target: str) -> Callable[..., Any]:
@@ -58,6 +58,10 @@ class Format:
     render_site: Callable[[Path, SiteContext], str] | None = None
     #: the rollup's renderer (Rollup → text) when this format has a rollup page
     rollup: Callable[[Any], str] | None = None
+    #: renders each commit's piece of the per-report file ahead (entries, language), kept on the
+    #: entry for ``render``: called as each batch is analysed, while git reads the next one, so
+    #: a long period's files are mostly made by the time git is done
+    prepare: Callable[[Sequence[CommitEntry], str], None] | None = None
 
     @property
     def needs_twin(self) -> bool:
@@ -78,7 +82,8 @@ def _feed(directory: Path, ctx: SiteContext) -> str:
 # last whatever its position: readers look for it first).
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("md", suffix="md", render=_lazy("commitdigest.report.render:render_markdown"),
-           rollup=_lazy("commitdigest.outputs.rollup:render_markdown")),
+           rollup=_lazy("commitdigest.outputs.rollup:render_markdown"),
+           prepare=_lazy("commitdigest.report.render:prepare_markdown")),
     Format("json", suffix="json", render=_lazy("commitdigest.report.render:render_json_bytes"),
            rollup=_lazy("commitdigest.outputs.rollup:render_json")),
     Format("html", suffix="html", render=_lazy("commitdigest.outputs.html:render_html"),
@@ -123,6 +128,20 @@ def report_formats(formats: Sequence[str]) -> list[Format]:
 def report_files(formats: Sequence[str]) -> list[str]:
     """The per-report file suffixes ``formats`` produce."""
     return [f.suffix for f in report_formats(formats) if f.suffix]
+
+
+def preparer(formats: Sequence[str]) -> Callable[[Sequence[CommitEntry], str], None] | None:
+    """What renders ahead the pieces of the per-report files ``formats`` write (``Format.prepare``);
+    ``None`` when none of them does."""
+    steps = [f.prepare for f in report_formats(formats) if f.suffix and f.render and f.prepare]
+    if not steps:
+        return None
+
+    def prepare(entries: Sequence[CommitEntry], language: str) -> None:
+        for step in steps:
+            step(entries, language)
+
+    return prepare
 
 
 def render_report(report: Report, formats: Sequence[str]) -> dict[str, str]:

@@ -34,8 +34,9 @@ class RepoResult:
     url: str | None = None
     commit_url: object = None  # callable sha -> url, or None
     pr_base: str | None = None
-    commits: list[Commit] = field(default_factory=list)
-    analyses: list[CommitAnalysis] = field(default_factory=list)
+    #: the commits as the report shows them, in git's order (made by :func:`make_entry` as each
+    #: batch is analysed: a commit goes once its entry exists)
+    entries: list[CommitEntry] = field(default_factory=list)
     error: str | None = None
     uses: UsesSummary | None = None  # what the reader's code was checked against, when it was
 
@@ -67,14 +68,16 @@ def stats_for(entries: list[CommitEntry]) -> Stats:
     )
 
 
-def _entry(commit: Commit, analysis: CommitAnalysis, res: RepoResult, zone: Zone, date_field: str,
-           anchors: set[str]) -> CommitEntry:
+def make_entry(commit: Commit, analysis: CommitAnalysis, *, commit_url: object, pr_base: str | None, zone: Zone,
+               date_field: str, anchors: set[str]) -> CommitEntry:
+    """``commit`` as a report shows it. ``anchors`` are those its report has given so far (this
+    one's is added): entries made in git's order get the same anchors whatever the batches."""
     when = commit.committer_time if date_field == "committer" else commit.author_time
     return CommitEntry(
         sha=commit.sha, short_sha=commit.short_sha,
         anchor=_unique(f"c-{commit.short_sha}", anchors),
-        url=res.commit_url(commit.sha) if callable(res.commit_url) else None,
-        pr_url_base=res.pr_base,
+        url=commit_url(commit.sha) if callable(commit_url) else None,
+        pr_url_base=pr_base,
         time=when.astimezone(zone.tz), author=commit.author, subject=commit.subject,
         pr=commit.pr, pull_request=commit.pull_request,
         files=[FileEntry(path=f.path, status=f.status, insertions=f.insertions,
@@ -93,25 +96,17 @@ def build_report(
     language: str,
     since: date,
     until: date,
-    date_field: str,
     analyzer: str,
     version: str,
     usage: Usage,
 ) -> Report:
-    """The report of ``results``. Each result's commits are taken from it as their entries are
-    made (``res.commits`` is left empty): a ``Commit`` goes as soon as its entry exists, so a long
-    period never holds its commits and its entries at once."""
-    anchors: set[str] = set()
+    """The report of ``results``, whose entries were made as their batches were analysed (each
+    ``Commit`` went then, so a long period never holds its commits and its entries at once)."""
     slugs: set[str] = set()
     sections = []
     for res in results:
         slug = _unique(slugify(res.name), slugs)
-        if len(res.commits) != len(res.analyses):
-            raise ValueError(f"{res.name}: {len(res.commits)} commits but {len(res.analyses)} analyses")
-        commits, analyses = res.commits, res.analyses
-        res.commits = []
-        commits.reverse()  # popped from the end, in git's order, and freed one by one
-        entries = [_entry(commits.pop(), analysis, res, zone, date_field, anchors) for analysis in analyses]
+        entries = list(res.entries)
         # Newest first; for equal instants keep git's order (already newest first).
         entries.sort(key=lambda e: e.time.timestamp(), reverse=True)
         sections.append(RepoSection(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -157,6 +158,12 @@ def coverage_line(analysis: CommitAnalysis, read_error: str | None, labels: Repo
     return labels["sep"].join(parts)
 
 
+class _Block(str):
+    """A commit's block, already rendered and cleaned: printed as it is (``finalize`` passes it)."""
+
+    __slots__ = ()
+
+
 def finalize(value: object) -> object:
     """Applied by Jinja to every ``{{ … }}``: whatever a template prints is free of terminal
     escapes and XML-illegal characters, even a value no filter was applied to."""
@@ -185,7 +192,7 @@ def _env() -> Environment:
     )
     from commitdigest.analysis import uses_text
 
-    env.globals.update(with_pr_link=with_pr_link, tiers=_tiers, coverage_line=coverage_line,
+    env.globals.update(with_pr_link=with_pr_link, tiers=_tiers, coverage_line=coverage_line, commit_block=commit_block,
                        EMOJI=EMOJI, counted=counted, uses_lines=uses_text.lines, uses_top=uses_text.top_line,
                        uses_problems=uses_text.problems_line, uses_symbols=uses_text.symbols)
     return env
@@ -205,12 +212,26 @@ def render_markdown(report: Report) -> str:
     ))
 
 
-def render_commit_markdown(entry: CommitEntry, language: str) -> str:
-    """One commit's block at full depth (``commitdigest analyze``)."""
+def render_commit_markdown(entry: CommitEntry, language: str, depth: str = "high") -> str:
+    """One commit's block, at full depth by default (``commitdigest analyze``); a report shows
+    each at the depth of its importance."""
     w = words(language)
     return clean(_env().get_template("commit.md.j2").render(
-        c=entry, depth="high", L=w.report, IMP=w.importance, TYPE=w.change_type, U=w.uses, lang=language,
+        c=entry, depth=depth, L=w.report, IMP=w.importance, TYPE=w.change_type, U=w.uses, lang=language,
     ))
+
+
+def commit_block(entry: CommitEntry, depth: str, language: str) -> str:
+    """The report's block for ``entry``: the one :func:`prepare_markdown` rendered ahead, taken
+    (it is printed once), or rendered now."""
+    return entry.piece(("md", language, depth), take=True) or _Block(render_commit_markdown(entry, language, depth))
+
+
+def prepare_markdown(entries: Sequence[CommitEntry], language: str) -> None:
+    """Each entry's block rendered ahead, while git reads the next batch (``Format.prepare``)."""
+    for entry in entries:
+        depth = entry.analysis.importance.value
+        entry.keep_piece(("md", language, depth), _Block(render_commit_markdown(entry, language, depth)))
 
 
 # ------------------------------------------------------------------------------ the JSON twin
