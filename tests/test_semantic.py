@@ -944,3 +944,61 @@ def test_workers_are_started_while_git_reads_only_when_some_commit_needs_them(ma
     assert calls == [1]  # the second report finds every commit's facts in the cache
     assert first.repos[0].commits[0].semantic == again.repos[0].commits[0].semantic is not None
     workers.shutdown()
+
+
+LONG_RETURN = '''def result(repo, links, entries, uses):
+    return RepoResult(name=repo.name, branch=repo.branch, url=links.base if links else None,
+                      commit_url=links.commit if links else None, pr_base=links.pr_base if links else None,
+                      {middle}, uses=uses.summary() if uses is not None else None)
+'''
+
+
+def test_a_long_return_is_told_where_it_changed(make_repo, tmp_path):
+    repo = make_repo()
+    repo.commit("base", {"src/pipeline.py": LONG_RETURN.format(middle="commits=commits, analyses=analyses")},
+                when="2026-03-02T10:00:00+00:00")
+    repo.commit("refactor: entries instead of commits", {"src/pipeline.py": LONG_RETURN.format(middle="entries=entries")},
+                when="2026-03-03T10:00:00+00:00")
+    out = tmp_path / "out"
+    done = run_cli("report", "--repo", str(repo.path), "--date", "2026-03-03", "--tz", "UTC", "--out", str(out),
+                   "--format", "md,json", "-q", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    md = (out / "2026-03-03.md").read_text()
+    assert ("- `result()` returns `return RepoResult(… entries=entries …` where it returned "
+            "`return RepoResult(… commits=commits, analyses=analyses …`\n") in md
+    # the twin keeps both statements whole
+    [told] = json.loads((out / "2026-03-03.json").read_text())["repos"][0]["commits"][0]["semantic"]["behaviour"]
+    assert told["detail"].startswith("return RepoResult(name=repo.name, branch=repo.branch, url=links.base")
+    assert "commits=commits, analyses=analyses, uses=" in told["detail"] and "entries=entries, uses=" in told["detail"]
+
+
+def test_narrowed_statements_are_the_code_s_own_text():
+    from commitdigest.analysis.semantic_text import WHOLE, narrowed
+
+    short = ("return f(a)", "return f(b)")
+    assert narrowed(*short) == short
+    call = "return pipeline.generate(windows, tracked, self.analyzer, self.store, zone=self.zone, language=self.language, "
+    before, after = call + "fail_fast=fail_fast, facts=facts)", call + "fail_fast=fail_fast, facts=facts, prepare=p(x))"
+    assert len(before) > WHOLE
+    # one side adds an argument: the argument before it says where
+    assert narrowed(before, after) == ("return pipeline.generate(… facts=facts)",
+                                       "return pipeline.generate(… facts=facts, prepare=p(x))")
+    # inside a long chain: the call the difference is in, by its last name
+    chain = ('return clean(_environment().get_template("templates/commit.md.j2").render(c=entry, depth={}, '
+             'L=w.report, IMP=w.importance, lang=x))')
+    assert narrowed(chain.format('"high"'), chain.format("depth")) == ('… .render(… depth="high" …', "… .render(… depth=depth …")
+    # a difference outside any call: both shown, cut at the same length, from a little before it
+    expr = "return " + "x" * 150 + " {} " + "y" * 20
+    assert narrowed(expr.format("+"), expr.format("-")) == ("… " + expr.format("+")[118:], "… " + expr.format("-")[118:])
+    far = "return " + " and ".join(f"flag_{i}" for i in range(40)) + " {} z"
+    b, a = narrowed(far.format("or"), far.format("and"))
+    assert b.startswith("… ") and b.endswith("flag_39 or z") and a.endswith("flag_39 and z")
+    for x, y in [(before, after), (chain.format("1"), chain.format("2")), (far.format("or"), far.format("and"))]:
+        for shown, whole in zip(narrowed(x, y), (x, y), strict=True):
+            assert all(piece.strip() in whole for piece in shown.split("…") if piece.strip())
+
+
+def test_a_return_holding_an_arrow_is_not_told_as_two_wrong_halves(make_repo):
+    sem = change(make_repo, {"a.py": 'def label(x):\n    return f"{x} → done"\n'},
+                 {"a.py": 'def label(x):\n    return f"{x} → finished" if x else None\n'})
+    assert not [b for b in sem.behaviour if b.kind == "returns_changed"]

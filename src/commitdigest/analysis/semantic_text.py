@@ -26,6 +26,12 @@ SENTENCES = 5
 _TICKS = re.compile(r"`+")
 _PLAIN_STRING = re.compile(r'''^(?:"[^"\\`\n]*"|'[^'\\`\n]*')$''')
 _FUNCTIONS = ("function", "method")
+#: a statement this long is shown whole; a longer one where it differs from its other version
+WHOLE = 120
+#: the most of a differing part shown
+_PART = 160
+_TOKEN = re.compile(r"\w+|\s+|.")
+_OPEN, _CLOSE = "([{", ")]}"
 
 
 def code(text: str) -> str:
@@ -35,6 +41,68 @@ def code(text: str) -> str:
     fence = "`" * (max((len(m) for m in _TICKS.findall(text)), default=0) + 1)
     pad = " " if text[0] == "`" or text[-1] == "`" else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def narrowed(before: str, after: str) -> tuple[str, str]:
+    """Two versions of a statement, where they differ. A long pair is shown as the call the
+    difference is in (``return RepoResult(``), "…", the arguments of that call that differ (and
+    the one before them when a side has none), "…": each piece is the code's own text, so the
+    pair stays checkable in the diff. A difference outside any call is shown from a little before
+    it, cut at ``_PART``."""
+    before, after = " ".join(before.split()), " ".join(after.split())
+    if max(len(before), len(after)) <= WHOLE:
+        return before, after
+    a, b = _TOKEN.findall(before), _TOKEN.findall(after)
+    shared = min(len(a), len(b))
+    head = next((i for i in range(shared) if a[i] != b[i]), shared)
+    tail = next((i for i in range(shared - head) if a[-1 - i] != b[-1 - i]), shared - head)
+    # The innermost call (or list) open where the two part, and its separators before that point.
+    groups: list[list[int]] = []  # per open bracket: where its arguments start
+    for i, t in enumerate(a[:head]):
+        if t in _OPEN:
+            groups.append([i + 1])
+        elif t in _CLOSE and groups:
+            groups.pop()
+        elif t == "," and groups:
+            groups[-1].append(i + 1)
+    if not groups:
+        # from a little before the point where they part, so that point is in what is shown
+        off = len("".join(a[:head]))
+        if off + 20 <= _PART:
+            return _cut(before), _cut(after)
+        space = before.find(" ", off - 40, off - 10)
+        at = space + 1 if space >= 0 else off - 40
+        return "… " + _cut(before[at:]), "… " + _cut(after[at:])
+    cuts = groups[-1]
+    call = cuts[0]
+    start = cuts[-1]
+    if len(cuts) > 1 and not ("".join(a[start:len(a) - tail]).strip(" ,") and "".join(b[start:len(b) - tail]).strip(" ,")):
+        start = cuts[-2]  # one side only adds or drops arguments: the argument before them shows where
+    lead = "".join(a[:call])
+    if len(lead) > 60:  # a long chain before the call: its last name says which call it is
+        name = call - 1
+        while name > 0 and (a[name - 1] == "." or re.fullmatch(r"\w+", a[name - 1])):
+            name -= 1
+        lead = "… " + "".join(a[name:call])
+    lead += "… " if start > call else ""
+    shown = []
+    for x in (a, b):
+        depth, end = 1, len(x)
+        for i in range(start, len(x)):
+            if x[i] in _OPEN:
+                depth += 1
+            elif x[i] in _CLOSE:
+                depth -= 1
+            if (depth == 1 and x[i] == "," and i >= len(x) - tail) or depth == 0:
+                end = i
+                break
+        rest = "".join(x[end:])
+        shown.append(lead + _cut("".join(x[start:end]).strip(" ,")) + (rest if len(rest) <= 3 else " …"))
+    return shown[0], shown[1]
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _PART else text[:_PART].rstrip() + "…"
 
 
 def value(text: str) -> str:
@@ -215,7 +283,7 @@ def _behaviour(sem: Semantic, items: Sequence[BehaviourChange], s: SemanticWords
                 continue
             text = s["b_" + b.kind].format(symbol=where, type=code(b.detail))  # type: ignore[literal-required]
         else:
-            before, _, after = b.detail.partition(" → ")
+            before, after = narrowed(*b.detail.split(" → ", 1))
             text = s["b_returns"].format(symbol=where, before=code(before), after=code(after))
         out.append(text)
         if len(out) == SENTENCES:

@@ -709,6 +709,8 @@ def _behaviour(path: str, symbol: str, old: Parsed, d_old: Definition, new: Pars
         for before, after in zip(gone, came, strict=True):
             if any(before.replace(v.before, v.after) == after for v in values):
                 continue  # only a value changed in it, and that is told as the value
+            if " → " in before + after:
+                continue  # the detail "before → after" could not be read back as the two it was
             short_before, short_after = _elide(before, 100), _elide(after, 100)
             if short_before == short_after:
                 # what differs is inside the arguments elided: shown whole, or not at all

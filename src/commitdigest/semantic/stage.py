@@ -38,7 +38,7 @@ from commitdigest.semantic.syntax import Hunk, Parsed, parse
 log = logging.getLogger("commitdigest.semantic")
 
 #: Bump when what the stage finds changes: it is part of the cache key of its records.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 #: a side larger than this is not parsed (generated tables, vendored amalgamations)
 BLOB_LIMIT = 512 * 1024
 #: wall-clock seconds one parse may take before it is abandoned (hostile or pathological input)
