@@ -338,10 +338,11 @@ def _defines(name: str) -> re.Pattern[str]:
 
 
 def _count(texts: list[str], needle: str) -> int:
-    """How often ``needle`` (whitespace aside; its elisions "(…)" match anything) occurs in the
-    richest of ``texts``."""
+    """How often ``needle`` (whitespace aside) occurs in the richest of ``texts``. Its elisions
+    "(…)" and "…" stand for text of the same statement: they match anything but the start of
+    another ``return``, so a shortened statement cannot be matched across the next one."""
     pieces = [re.escape(_squash(p)) for p in re.split(r"\(…\)|…", needle) if p]
-    rx = re.compile(".*?".join(pieces)) if pieces else None
+    rx = re.compile("(?:(?!return).)*?".join(pieces)) if pieces else None
     return max((len(rx.findall(t)) for t in texts), default=0) if rx else 0
 
 

@@ -993,7 +993,13 @@ def test_narrowed_statements_are_the_code_s_own_text():
     far = "return " + " and ".join(f"flag_{i}" for i in range(40)) + " {} z"
     b, a = narrowed(far.format("or"), far.format("and"))
     assert b.startswith("… ") and b.endswith("flag_39 or z") and a.endswith("flag_39 and z")
-    for x, y in [(before, after), (chain.format("1"), chain.format("2")), (far.format("or"), far.format("and"))]:
+    # a trailing comma stays where the code has it: the pieces are the code's text, not tidied
+    args = "return ApplyPatchOperation( type=cast(OperationType, raw_type), path=raw_path, diff=raw_diff, ctx=cast(Any, raw_ctx), {})"
+    assert narrowed(args.format(""), args.format("move_to=raw_move_to, ")) == (
+        "return ApplyPatchOperation(… ctx=cast(Any, raw_ctx), )",
+        "return ApplyPatchOperation(… ctx=cast(Any, raw_ctx), move_to=raw_move_to, )")
+    for x, y in [(before, after), (chain.format("1"), chain.format("2")), (far.format("or"), far.format("and")),
+                 (args.format(""), args.format("move_to=raw_move_to, "))]:
         for shown, whole in zip(narrowed(x, y), (x, y), strict=True):
             assert all(piece.strip() in whole for piece in shown.split("…") if piece.strip())
 

@@ -87,17 +87,26 @@ def narrowed(before: str, after: str) -> tuple[str, str]:
     lead += "… " if start > call else ""
     shown = []
     for x in (a, b):
-        depth, end = 1, len(x)
+        depth, end, close = 1, len(x), len(x)
         for i in range(start, len(x)):
             if x[i] in _OPEN:
                 depth += 1
             elif x[i] in _CLOSE:
                 depth -= 1
-            if (depth == 1 and x[i] == "," and i >= len(x) - tail) or depth == 0:
+            if end == len(x) and ((depth == 1 and x[i] == "," and i >= len(x) - tail) or depth == 0):
                 end = i
+            if depth == 0:
+                close = i + 1
                 break
-        rest = "".join(x[end:])
-        shown.append(lead + _cut("".join(x[start:end]).strip(" ,")) + (rest if len(rest) <= 3 else " …"))
+        # What follows the differing arguments up to the call's end is shown when it is short
+        # (", )"): it is what tells "only adds an argument" from "adds one after". The pieces are
+        # joined only where they touch in the code.
+        part = "".join(x[start:end])
+        if len("".join(x[end:close])) <= 3:
+            part, rest = part + "".join(x[end:close]), "".join(x[close:])
+        else:
+            rest = "".join(x[end:])
+        shown.append(lead + (_cut((part + rest).strip()) if len(rest) <= 3 else _cut(part.strip()) + " …"))
     return shown[0], shown[1]
 
 
