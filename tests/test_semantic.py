@@ -611,6 +611,45 @@ def test_facts_are_cached_by_sha(make_repo, tmp_path, monkeypatch):
     assert calls == [] and again[0].semantic == first[0].semantic and again[0].semantic.symbols
 
 
+def test_an_analysis_is_made_again_when_the_stage_finds_facts_anew(make_repo, tmp_path, monkeypatch):
+    """An analysis tells the semantic facts it was made from: one cached under an earlier
+    version of the stage is not served once the stage finds its facts anew."""
+    from datetime import date
+
+    from commitdigest import pipeline
+    from commitdigest.analysis.heuristic import HeuristicAnalyzer
+    from commitdigest.store import Store
+    from commitdigest.window import parse_zone
+
+    class Counting(HeuristicAnalyzer):
+        calls = 0
+
+        def analyze(self, commit, language, scoring=None):
+            Counting.calls += 1
+            return super().analyze(commit, language, scoring)
+
+    repo = make_repo()
+    repo.commit("base", {"a.py": LONG_RETURN.format(middle="commits=commits, analyses=analyses")},
+                when="2026-03-02T10:00:00+00:00")
+    repo.commit("refactor: entries", {"a.py": LONG_RETURN.format(middle="entries=entries")},
+                when="2026-03-03T10:00:00+00:00")
+    day = pipeline.Span(date(2026, 3, 3), date(2026, 3, 3))
+    tracked = [pipeline.Tracked.of(open_repo(repo.path, None, None))]
+
+    def calls_of_a_run() -> int:
+        before = Counting.calls
+        store = Store(tmp_path / "cache")
+        try:
+            pipeline.generate([day], tracked, Counting(), store, zone=parse_zone("UTC"), language="en")
+        finally:
+            store.close()
+        return Counting.calls - before
+
+    assert calls_of_a_run() == 1 and calls_of_a_run() == 0  # cached
+    monkeypatch.setattr(stage, "ENGINE_VERSION", "next")
+    assert calls_of_a_run() == 1 and calls_of_a_run() == 0
+
+
 def test_a_git_failure_costs_the_facts_not_the_report(make_repo, tmp_path):
     repo = make_repo()
     repo.commit("base", {"a.py": "def f():\n    return 1\n"}, when="2026-03-02T10:00:00+00:00")

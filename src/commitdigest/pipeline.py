@@ -102,8 +102,15 @@ def analyze_commits(
     made with the code left unread (``semantic`` False) are cached apart: a later run that reads
     it does not get them; those of ``provisional`` commits (their code could not be read this
     time) are not cached at all, so the next run reads it again. The commits' patch text is
-    released afterwards: the report needs only their facts."""
-    fingerprint = analyzer.fingerprint(language, scoring) + ("" if semantic else ":lines-only")
+    released afterwards: the report needs only their facts. An analysis made from the semantic
+    facts is cached under the version of the stage that found them: facts found anew by a later
+    version are told anew, offline or by the model."""
+    mark = ":lines-only"
+    if semantic:  # the stage is loaded only by the runs that read the code
+        from commitdigest.semantic.stage import ENGINE_VERSION
+
+        mark = f":semantic{ENGINE_VERSION}"
+    fingerprint = analyzer.fingerprint(language, scoring) + mark
     keys = {c.sha: cache_key(c, analyzer) for c in commits}
     found = store.get_many(keys.values(), fingerprint) if store else {}
     cached = {c.sha: found[keys[c.sha]] for c in commits if keys[c.sha] in found}

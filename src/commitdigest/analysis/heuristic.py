@@ -35,7 +35,7 @@ from commitdigest.semantic.languages import spec_for
 from commitdigest.vocab import counted, words
 from commitdigest.vocab.tables import OfflineWords
 
-RULES_VERSION = 19
+RULES_VERSION = 20
 
 # "type(scope)!: text", and the colon-less "type(scope) text" some teams write.
 _PREFIX = re.compile(r"^(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s*"
