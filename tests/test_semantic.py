@@ -1047,3 +1047,35 @@ def test_a_return_holding_an_arrow_is_not_told_as_two_wrong_halves(make_repo):
     sem = change(make_repo, {"a.py": 'def label(x):\n    return f"{x} → done"\n'},
                  {"a.py": 'def label(x):\n    return f"{x} → finished" if x else None\n'})
     assert not [b for b in sem.behaviour if b.kind == "returns_changed"]
+
+
+def test_workers_that_cannot_start_cost_the_facts_of_this_run_only(make_repo, tmp_path):
+    """No worker process can start (here: the working directory is gone, which the process
+    start needs): one warning, the report written with its line facts and no traceback, and
+    nothing of it cached, so the next run tells the code's facts."""
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo()
+    repo.commit("base", {"src/agents/models/default_models.py": DEFAULT_MODELS.format(model="gpt-5.4-mini")},
+                when="2026-03-02T10:00:00+00:00")
+    repo.commit("feat: use GPT-5.6 Luna as the default model", {
+        "src/agents/models/default_models.py": DEFAULT_MODELS.format(model="gpt-5.6-luna")},
+        when="2026-03-03T10:00:00+00:00")
+    gone, out, env = tmp_path / "gone", tmp_path / "out", {**os.environ, "COMMITDIGEST_CACHE_DIR": str(tmp_path / "c")}
+    gone.mkdir()
+    argv = [sys.executable, "-m", "commitdigest", "report", "--repo", str(repo.path), "--date", "2026-03-03",
+            "--tz", "UTC", "--lang", "en", "--out", str(out)]
+    done = subprocess.run(["sh", "-c", 'cd "$0" && rmdir "$0" && exec "$@"', str(gone), *argv],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert [ln for ln in done.stderr.splitlines() if "warning" in ln] == [
+        "commitdigest: warning: the workers reading the code could not start ([Errno 2] No such file or directory): "
+        "the code is not read this time"]
+    md = (out / "2026-03-03.md").read_text()
+    assert "#### feat: use GPT-5.6 Luna as the default model" in md and "gpt-5.6-luna" not in md
+    again = run_cli(*argv[3:], env={"COMMITDIGEST_CACHE_DIR": str(tmp_path / "c")})
+    assert again.returncode == 0, again.stderr
+    assert "- value in `get_default_model()`: `gpt-5.4-mini` → `gpt-5.6-luna`\n" in (out / "2026-03-03.md").read_text()

@@ -195,9 +195,11 @@ def attach(repo_path: Path, commits: Sequence[Commit], timeout: float = 300.0) -
                                       for shard in shards], slots=[slot for slot, _ in placed])
         outcomes: list[tuple[int, _Found]] = []
         for shard, result in zip(shards, results, strict=True):
-            if isinstance(result, GitError):
-                # git could not give the blobs: no semantic facts this time, the line facts stand
-                log.warning("semantic facts not read: %s", result.message)
+            if isinstance(result, GitError | OSError):
+                # git could not give the blobs, or no worker could start (said where it failed):
+                # no semantic facts this time and nothing cached, the line facts stand
+                if isinstance(result, GitError):
+                    log.warning("semantic facts not read: %s", result.message)
                 for commit in commits:
                     commit.semantic = None
                 return

@@ -110,10 +110,15 @@ def run(fn: Callable[..., Any], jobs: Sequence[tuple[Any, ...]], slots: Sequence
         pool = _executor(slot)
         try:
             futures.append((slot, pool, pool.submit(fn, *job)))
-        except (BrokenProcessPool, RuntimeError) as exc:
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            # OSError: no process could be started (no more processes or files allowed, the
+            # working directory gone): the job's files are not read, the report goes on.
             futures.append((slot, pool, exc))
     out: list[Any] = []
     broken: dict[int, ProcessPoolExecutor] = {}
+    unstarted = [f for _, _, f in futures if isinstance(f, BaseException)]
+    if unstarted:
+        log.warning("the workers reading the code could not start (%s): the code is not read this time", unstarted[0])
     for slot, pool, f in futures:
         if isinstance(f, BaseException):
             out.append(f)
@@ -145,8 +150,8 @@ def warm() -> None:
         for slot in range(count()):
             try:
                 _executor(slot).submit(_ready)
-            except (BrokenProcessPool, RuntimeError):  # shut down meanwhile: the first batch starts them
-                return
+            except (BrokenProcessPool, RuntimeError, OSError):
+                return  # shut down meanwhile, or no process could start: the first batch tries again
 
     threading.Thread(target=start, name="semantic-workers", daemon=True).start()
 
