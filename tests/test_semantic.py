@@ -565,13 +565,19 @@ def test_every_language_s_queries_compile():
         assert spec.definitions.pattern_count > 0 and spec.behaviour_query.pattern_count > 0, spec.name
 
 
-def test_the_json_twin_carries_the_facts(make_repo, tmp_path):
+def new_default_model(make_repo):
+    """A repository whose 2026-03-03 commit changes the default model's name."""
     repo = make_repo()
     repo.commit("feat: base", {"src/agents/models/default_models.py": DEFAULT_MODELS.format(model="gpt-5.4-mini")},
                 when="2026-03-02T10:00:00+00:00")
     repo.commit("feat: use GPT-5.6 Luna as the default model", {
         "src/agents/models/default_models.py": DEFAULT_MODELS.format(model="gpt-5.6-luna")},
         when="2026-03-03T10:00:00+00:00")
+    return repo
+
+
+def test_the_json_twin_carries_the_facts(make_repo, tmp_path):
+    repo = new_default_model(make_repo)
     out = tmp_path / "out"
     done = run_cli("report", "--repo", str(repo.path), "--date", "2026-03-03", "--tz", "UTC", "--out", str(out),
                    "--format", "md,json,html", "-q")
@@ -1057,12 +1063,7 @@ def test_workers_that_cannot_start_cost_the_facts_of_this_run_only(make_repo, tm
     import subprocess
     import sys
 
-    repo = make_repo()
-    repo.commit("base", {"src/agents/models/default_models.py": DEFAULT_MODELS.format(model="gpt-5.4-mini")},
-                when="2026-03-02T10:00:00+00:00")
-    repo.commit("feat: use GPT-5.6 Luna as the default model", {
-        "src/agents/models/default_models.py": DEFAULT_MODELS.format(model="gpt-5.6-luna")},
-        when="2026-03-03T10:00:00+00:00")
+    repo = new_default_model(make_repo)
     gone, out, env = tmp_path / "gone", tmp_path / "out", {**os.environ, "COMMITDIGEST_CACHE_DIR": str(tmp_path / "c")}
     gone.mkdir()
     argv = [sys.executable, "-m", "commitdigest", "report", "--repo", str(repo.path), "--date", "2026-03-03",

@@ -497,7 +497,6 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
     if facts is not None:
         facts.update((c.sha, commit_facts(c)) for c in kept)
     outcome = attach_pull_requests(kept, t.repo, store, settings)
-    links = t.repo.links
     for i in sorted(by_window):
         commits = by_window[i]
         todo = [c for c in commits if c.sha not in done]
@@ -511,8 +510,7 @@ def _batch(batch: list[Commit], t: Tracked, days: _DayIndex, n_windows: int, zon
             done.update((c.sha, a) for c, a in zip(todo, fresh, strict=True))
             tally.hits += n
         tally.hits += len(commits) - len(todo)
-        entries = [make_entry(c, done[c.sha], commit_url=links.commit if links else None,
-                              pr_base=links.pr_base if links else None, zone=zone, date_field=date_field,
+        entries = [make_entry(c, done[c.sha], links=t.repo.links, zone=zone, date_field=date_field,
                               anchors=tally.anchors) for c in commits]
         if prepare is not None:
             prepare(entries, language)
@@ -617,12 +615,8 @@ def generate_days(
 
 
 def _result(repo: Repo, entries: list[CommitEntry], uses: ReaderCode | None = None) -> RepoResult:
-    links = repo.links
-    return RepoResult(
-        name=repo.name, branch=repo.branch, url=links.base if links else None,
-        commit_url=links.commit if links else None, pr_base=links.pr_base if links else None,
-        entries=entries, uses=uses.summary() if uses is not None else None,
-    )
+    return RepoResult(name=repo.name, branch=repo.branch, url=repo.links.base if repo.links else None,
+                      entries=entries, uses=uses.summary() if uses is not None else None)
 
 
 def report_stem(since: date, until: date) -> str:

@@ -133,7 +133,7 @@ def report_files(formats: Sequence[str]) -> list[str]:
 def preparer(formats: Sequence[str]) -> Callable[[Sequence[CommitEntry], str], None] | None:
     """What renders ahead the pieces of the per-report files ``formats`` write (``Format.prepare``);
     ``None`` when none of them does."""
-    steps = [f.prepare for f in report_formats(formats) if f.suffix and f.render and f.prepare]
+    steps = [f.prepare for f in report_formats(formats) if f.render and f.prepare]
     if not steps:
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from commitdigest.models import (
     Commit,
@@ -24,6 +25,9 @@ from commitdigest.uses.records import UsesSummary
 from commitdigest.vocab import report_title as title
 from commitdigest.window import Zone
 
+if TYPE_CHECKING:
+    from commitdigest.git.repo import WebLinks
+
 
 @dataclass
 class RepoResult:
@@ -32,8 +36,6 @@ class RepoResult:
     name: str
     branch: str
     url: str | None = None
-    commit_url: object = None  # callable sha -> url, or None
-    pr_base: str | None = None
     #: the commits as the report shows them, in git's order (made by :func:`make_entry` as each
     #: batch is analysed: a commit goes once its entry exists)
     entries: list[CommitEntry] = field(default_factory=list)
@@ -68,16 +70,16 @@ def stats_for(entries: list[CommitEntry]) -> Stats:
     )
 
 
-def make_entry(commit: Commit, analysis: CommitAnalysis, *, commit_url: object, pr_base: str | None, zone: Zone,
-               date_field: str, anchors: set[str]) -> CommitEntry:
+def make_entry(commit: Commit, analysis: CommitAnalysis, *, links: WebLinks | None, zone: Zone, date_field: str,
+               anchors: set[str]) -> CommitEntry:
     """``commit`` as a report shows it. ``anchors`` are those its report has given so far (this
     one's is added): entries made in git's order get the same anchors whatever the batches."""
     when = commit.committer_time if date_field == "committer" else commit.author_time
     return CommitEntry(
         sha=commit.sha, short_sha=commit.short_sha,
         anchor=_unique(f"c-{commit.short_sha}", anchors),
-        url=commit_url(commit.sha) if callable(commit_url) else None,
-        pr_url_base=pr_base,
+        url=links.commit(commit.sha) if links else None,
+        pr_url_base=links.pr_base if links else None,
         time=when.astimezone(zone.tz), author=commit.author, subject=commit.subject,
         pr=commit.pr, pull_request=commit.pull_request,
         files=[FileEntry(path=f.path, status=f.status, insertions=f.insertions,
